@@ -1,10 +1,91 @@
+using System.Text;
+using Roost.Cli.Commands;
+using Roost.Simulation.Workloads;
+
 namespace Roost.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    /// <summary>Every verb, in the order <c>roost --help</c> lists them. Add a verb here and nowhere else.</summary>
+    private static IReadOnlyList<ICommand> Commands { get; } =
+    [
+        new SimulateCommand(),
+    ];
+
+    public static async Task<int> Main(string[] args)
     {
-        Console.Out.WriteLine("roost: under construction");
-        return args.Length == 0 ? 0 : 2;
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+
+        return await RunAsync(args, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            await stdout.WriteAsync(GlobalHelp()).ConfigureAwait(false);
+            return 0;
+        }
+
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is null)
+        {
+            await stderr.WriteLineAsync($"roost: unknown command '{args[0]}' (see 'roost --help')").ConfigureAwait(false);
+            return 2;
+        }
+
+        var rest = args[1..];
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            await stdout.WriteAsync(command.Options.RenderHelp(command.Name)).ConfigureAwait(false);
+            return 0;
+        }
+
+        try
+        {
+            var options = command.Options.Parse(command.Name, rest);
+            return await command.RunAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return e.ExitCode;
+        }
+        catch (WorkloadFormatException e)
+        {
+            await stderr.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync($"roost {command.Name}: cancelled").ConfigureAwait(false);
+            return 130;
+        }
+    }
+
+    private static string GlobalHelp()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("roost: a manager for virtualized data centers (Sandpiper, Memory Buddies, CloudNet, ZZ, …)")
+            .AppendLine()
+            .AppendLine("Usage: roost <command> [options]")
+            .AppendLine()
+            .AppendLine("Commands:");
+        var width = Commands.Max(c => c.Name.Length) + 4;
+        foreach (var command in Commands)
+        {
+            text.Append("  ").Append(command.Name.PadRight(width)).AppendLine(command.Summary);
+        }
+
+        text.AppendLine().AppendLine("Run 'roost <command> --help' for a command's options.");
+        return text.ToString();
     }
 }
