@@ -1,0 +1,383 @@
+using Roost.Core.Balancing.Consolidation;
+using Roost.Simulation.Metrics;
+
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>
+/// PowerVmAllocationPolicyMigrationAbstract: power-aware best-fit decreasing placement (PABFD), overload relief and
+/// underload consolidation, run on a working copy of the placement that is restored afterwards.
+/// </summary>
+internal sealed partial class PowerDataCenter
+{
+    private int[]? _excludedA;
+    private int[]? _excludedB;
+    private int _generation;
+    private bool _placingInitially;
+
+    private void PlaceInitially()
+    {
+        _placingInitially = true;
+        for (var v = 0; v < _vmCount; v++)
+        {
+            _vmInstantiating[v] = true;
+            var host = _policy.Kind == PolicyKind.DynamicConsolidation
+                ? FindHostForVm(v, excluded: null)
+                : FirstFit(v);
+            if (host < 0)
+            {
+                _vmInstantiating[v] = false;
+                _vmRemoved[v] = true;
+                FailedPlacements++;
+                continue;
+            }
+
+            CreateVm(host, v);
+        }
+
+        _placingInitially = false;
+    }
+
+    private int FirstFit(int vm)
+    {
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (IsSuitable(h, vm))
+            {
+                return h;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool IsOverloaded(int host)
+    {
+        var history = _hostHistory[host];
+        var length = ConsolidationStatistics.CountNonZeroBeginning(history);
+        var load = new HostLoad(history.AsSpan(0, length), _requestedMips[host] / _hostTotalMips[host], MaxMigrationSeconds(host, _hostMaxRam[host]));
+        return _policy.Detector!.IsOverloaded(load);
+    }
+
+    private double MaxMigrationSeconds(int host, int ram) => ram / (_hostBandwidthMbps[host] / 16.0);
+
+    /// <summary>Would <paramref name="host"/> be overloaded with <paramref name="vm"/> appended to its list?</summary>
+    private bool IsOverloadedWith(int host, int vm)
+    {
+        Span<double> history = stackalloc double[HistoryLength];
+        _hostHistory[host].CopyTo(history);
+        var vmHistory = _vmHistory[vm];
+        var mips = _vmMips[vm];
+        var total = _hostTotalMips[host];
+        for (var j = 0; j < _vmHistoryCount[vm]; j++)
+        {
+            history[j] += vmHistory[j] * mips / total;
+        }
+
+        var length = ConsolidationStatistics.CountNonZeroBeginning(history);
+        var requested = (_requestedMips[host] + Requested(vm)) / total;
+        var load = new HostLoad(history[..length], requested, MaxMigrationSeconds(host, Math.Max(_hostMaxRam[host], _vmRam[vm])));
+        return _policy.Detector!.IsOverloaded(load);
+    }
+
+    /// <summary>
+    /// PABFD's host choice: among suitable hosts that would not become overloaded, the one whose power grows least
+    /// (the first such host on ties). Hosts that are empty and idle are interchangeable within a host type, so only
+    /// the first of each type is evaluated; this gives the same answer as scanning them all.
+    /// </summary>
+    private int FindHostForVm(int vm, int[]? excluded)
+    {
+        var best = -1;
+        var minPowerDiff = double.MaxValue;
+        var requested = Requested(vm);
+        Span<bool> pristineSeen = stackalloc bool[8];
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (excluded is not null && excluded[h] == _generation)
+            {
+                continue;
+            }
+
+            var pristine = _hostVms[h].Count == 0 && _utilizationMips[h] == 0;
+            if (pristine && _hostTypeIndex[h] < pristineSeen.Length)
+            {
+                if (pristineSeen[_hostTypeIndex[h]])
+                {
+                    continue;
+                }
+
+                pristineSeen[_hostTypeIndex[h]] = true;
+            }
+
+            if (!IsSuitable(h, vm))
+            {
+                continue;
+            }
+
+            var allocated = _allocatedForPlacement[h];
+            var after = (allocated + requested) / _hostTotalMips[h];
+            if (after > 1)
+            {
+                continue;
+            }
+
+            var powerDiff = _hostPower[h].PowerWatts(after) - _hostPower[h].PowerWatts(Math.Min(1, HostUtilizationAtLastUpdate(h)));
+            if (powerDiff < minPowerDiff && (allocated == 0 || !IsOverloadedWith(h, vm)))
+            {
+                minPowerDiff = powerDiff;
+                best = h;
+            }
+        }
+
+        return best;
+    }
+
+    private List<(int Vm, int Target)> OptimizeAllocation(double time)
+    {
+        _excludedA ??= new int[_hostCount];
+        _excludedB ??= new int[_hostCount];
+
+        // Save the placement; the planning below works on the live lists and is undone at the end.
+        var saved = new int[_hostCount][];
+        for (var h = 0; h < _hostCount; h++)
+        {
+            saved[h] = [.. _hostVms[h]];
+        }
+
+        var overloaded = new List<int>();
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (IsOverloaded(h))
+            {
+                overloaded.Add(h);
+            }
+        }
+
+        var toMigrate = VmsToMigrateFromOverloadedHosts(overloaded);
+        var plan = new List<(int Vm, int Target)>();
+        NewExclusion();
+        foreach (var h in overloaded)
+        {
+            _excludedA[h] = _generation;
+        }
+
+        foreach (var vm in SortByCpuDescending(toMigrate))
+        {
+            var target = FindHostForVm(vm, _excludedA);
+            if (target >= 0)
+            {
+                CreateVm(target, vm);
+                plan.Add((vm, target));
+            }
+        }
+
+        ConsolidateUnderloadedHosts(overloaded, plan);
+
+        // restoreAllocation
+        for (var h = 0; h < _hostCount; h++)
+        {
+            var list = _hostVms[h];
+            list.Clear();
+            list.AddRange(_hostMigratingIn[h]);
+            foreach (var v in saved[h])
+            {
+                if (!_hostMigratingIn[h].Contains(v))
+                {
+                    list.Add(v);
+                    _vmHost[v] = h;
+                }
+            }
+
+            Recompute(h);
+        }
+
+        _ = time;
+        return plan;
+    }
+
+    private void NewExclusion() => _generation++;
+
+    private List<int> VmsToMigrateFromOverloadedHosts(List<int> overloaded)
+    {
+        var result = new List<int>();
+        var candidates = new List<SelectableVm>();
+        foreach (var h in overloaded)
+        {
+            while (true)
+            {
+                candidates.Clear();
+                var vms = _hostVms[h];
+                foreach (var v in vms)
+                {
+                    if (!_vmInMigration[v])
+                    {
+                        candidates.Add(new SelectableVm(v, _vmRam[v], _vmRequested[v] / _vmMips[v], _vmHistory[v].AsMemory(0, _vmHistoryCount[v])));
+                    }
+                }
+
+                var chosen = _selection!.ChooseVm(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
+                if (chosen < 0)
+                {
+                    break;
+                }
+
+                var vm = candidates[chosen].Id;
+                result.Add(vm);
+                DestroyVm(h, vm);
+                if (!IsOverloaded(h))
+                {
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>PowerVmList.sortByCpuUtilization: decreasing current MIPS, stable.</summary>
+    private List<int> SortByCpuDescending(List<int> vms)
+    {
+        var keyed = vms.Select((v, i) => (Vm: v, Mips: _vmRequested[v], Order: i)).ToList();
+        keyed.Sort((a, b) =>
+        {
+            var byMips = b.Mips.CompareTo(a.Mips);
+            return byMips != 0 ? byMips : a.Order.CompareTo(b.Order);
+        });
+        return keyed.ConvertAll(k => k.Vm);
+    }
+
+    private void ConsolidateUnderloadedHosts(List<int> overloaded, List<(int Vm, int Target)> plan)
+    {
+        // excludedA: hosts not to pick as underloaded; excludedB: hosts not to place VMs on.
+        NewExclusion();
+        var excludedCount = 0;
+        void ExcludeA(int h)
+        {
+            if (_excludedA![h] != _generation)
+            {
+                _excludedA[h] = _generation;
+                excludedCount++;
+            }
+        }
+
+        foreach (var h in overloaded)
+        {
+            ExcludeA(h);
+            _excludedB![h] = _generation;
+        }
+
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (HostUtilizationAtLastUpdate(h) == 0)
+            {
+                ExcludeA(h);
+                _excludedB![h] = _generation;
+            }
+        }
+
+        // Candidates in increasing utilisation at the last update (ties by host number); that value does not change
+        // while planning, so one ordered pass replaces CloudSim's repeated minimum search.
+        var order = new List<int>();
+        for (var h = 0; h < _hostCount; h++)
+        {
+            var u = HostUtilizationAtLastUpdate(h);
+            if (u > 0 && u < 1)
+            {
+                order.Add(h);
+            }
+        }
+
+        order.Sort((a, b) =>
+        {
+            var byUtilization = HostUtilizationAtLastUpdate(a).CompareTo(HostUtilizationAtLastUpdate(b));
+            return byUtilization != 0 ? byUtilization : a.CompareTo(b);
+        });
+
+        var placed = new List<(int Vm, int Target)>();
+        foreach (var host in order)
+        {
+            if (excludedCount == _hostCount)
+            {
+                break;
+            }
+
+            if (_excludedA![host] == _generation || AllMigratingOutOrAnyMigratingIn(host))
+            {
+                continue;
+            }
+
+            ExcludeA(host);
+            _excludedB![host] = _generation;
+            var vms = _hostVms[host].Where(v => !_vmInMigration[v]).ToList();
+            if (vms.Count == 0)
+            {
+                continue;
+            }
+
+            placed.Clear();
+            foreach (var vm in SortByCpuDescending(vms))
+            {
+                var target = FindHostForVm(vm, _excludedB);
+                if (target < 0)
+                {
+                    foreach (var (v, t) in placed)
+                    {
+                        DestroyVm(t, v);
+                    }
+
+                    placed.Clear();
+                    break;
+                }
+
+                CreateVm(target, vm);
+                placed.Add((vm, target));
+            }
+
+            foreach (var (v, t) in placed)
+            {
+                ExcludeA(t);
+                plan.Add((v, t));
+            }
+        }
+    }
+
+    private bool AllMigratingOutOrAnyMigratingIn(int host)
+    {
+        foreach (var v in _hostVms[host])
+        {
+            if (!_vmInMigration[v])
+            {
+                return false;
+            }
+
+            if (IsMigratingIn(host, v))
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    private SimulationResult BuildResult(string workloadName)
+    {
+        _hostStates.Close();
+        var slatah = _hostStates.ActiveSeconds > 0 ? _hostStates.ViolationSeconds / _hostStates.ActiveSeconds : 0;
+        var pdm = _vmStates.RequestedMipsSeconds > 0 ? _vmStates.UnderAllocatedInMigrationMipsSeconds / _vmStates.RequestedMipsSeconds : 0;
+        var energyKwh = _energyWattSeconds / (3600 * 1000);
+        var slav = slatah * pdm;
+        return new SimulationResult(
+            _policy.Name,
+            workloadName,
+            _hostCount,
+            _vmCount,
+            _lastProcessTime,
+            energyKwh,
+            _migrations,
+            slatah * 100,
+            pdm * 100,
+            slav * 100,
+            energyKwh * slav,
+            _hostStates.Shutdowns,
+            new TimeSeries([.. _activeTimes], [.. _activeCounts]));
+    }
+}

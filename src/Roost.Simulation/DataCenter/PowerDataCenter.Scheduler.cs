@@ -1,0 +1,224 @@
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>The per-host CPU scheduler (VmSchedulerTimeSharedOverSubscription) and host-level processing.</summary>
+internal sealed partial class PowerDataCenter
+{
+    private const double MigratingOutShare = 0.9;
+    private const double MigratingInShare = 0.1;
+
+    private bool IsMigratingIn(int host, int vm) => _hostMigratingIn[host].Count > 0 && _hostMigratingIn[host].Contains(vm);
+
+    /// <summary>MIPS a VM asks for now; a VM being created asks for its full size.</summary>
+    private double Requested(int vm) => _vmInstantiating[vm] ? _vmMips[vm] : _vmRequested[vm];
+
+    /// <summary>
+    /// Allocates MIPS to every VM on <paramref name="host"/> in list order, as the over-subscription scheduler does:
+    /// requests are capped at one core; a VM migrating in books 10 % of its request; if everything fits each VM gets
+    /// its (capped) request, 90 % for one migrating out; otherwise all are scaled by capacity / demand and floored.
+    /// Writes each VM's allocation into <paramref name="allocated"/> (same order as the host's list).
+    /// </summary>
+    private bool Allocate(int host, Span<double> allocated, out double available)
+    {
+        var vms = _hostVms[host];
+        var total = _hostTotalMips[host];
+        var pe = _hostPeMips[host];
+        available = total;
+        var fits = true;
+        double required = 0;
+        for (var i = 0; i < vms.Count; i++)
+        {
+            var v = vms[i];
+            var capped = Math.Min(Requested(v), pe);
+            var booked = IsMigratingIn(host, v) ? capped * MigratingInShare : capped;
+            required += booked;
+            if (fits && available >= booked)
+            {
+                available -= booked;
+            }
+            else
+            {
+                fits = false;
+            }
+        }
+
+        if (fits)
+        {
+            for (var i = 0; i < vms.Count; i++)
+            {
+                var v = vms[i];
+                var capped = Math.Min(Requested(v), pe);
+                allocated[i] = IsMigratingIn(host, v) ? capped * MigratingInShare
+                    : _vmInMigration[v] ? capped * MigratingOutShare : capped;
+            }
+
+            return true;
+        }
+
+        var scale = total / required;
+        for (var i = 0; i < vms.Count; i++)
+        {
+            var v = vms[i];
+            var capped = Math.Min(Requested(v), pe);
+            allocated[i] = IsMigratingIn(host, v) ? Math.Floor(capped * MigratingInShare * scale)
+                : _vmInMigration[v] ? Math.Floor(capped * scale * MigratingOutShare)
+                : Math.Floor(capped * scale);
+        }
+
+        available = 0;
+        return false;
+    }
+
+    /// <summary>Refreshes the derived state of one host after its VM list or its VMs' requests changed.</summary>
+    private void Recompute(int host)
+    {
+        var vms = _hostVms[host];
+        Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
+        Allocate(host, allocated, out var available);
+        _availableMips[host] = available;
+
+        double forPlacement = 0;
+        double requested = 0;
+        var maxRam = int.MinValue;
+        var history = _hostHistory[host];
+        Array.Clear(history);
+        var total = _hostTotalMips[host];
+        for (var i = 0; i < vms.Count; i++)
+        {
+            var v = vms[i];
+
+            // PowerVmAllocationPolicyMigrationAbstract.getUtilizationOfCpuMips counts a VM migrating in at its full share.
+            forPlacement += allocated[i];
+            if (IsMigratingIn(host, v))
+            {
+                forPlacement += allocated[i] * MigratingOutShare / MigratingInShare;
+            }
+
+            // While VMs are being created, those already created request nothing yet (their cloudlets arrive at 0.1 s),
+            // though the scheduler keeps their full-size booking.
+            requested += _placingInitially ? 0 : Requested(v);
+            maxRam = Math.Max(maxRam, _vmRam[v]);
+            AddHistory(history, v, total);
+        }
+
+        _allocatedForPlacement[host] = forPlacement;
+        _requestedMips[host] = requested;
+        _hostMaxRam[host] = maxRam;
+    }
+
+    private void AddHistory(double[] history, int vm, double hostMips)
+    {
+        var vmHistory = _vmHistory[vm];
+        var count = _vmHistoryCount[vm];
+        var mips = _vmMips[vm];
+        for (var j = 0; j < count; j++)
+        {
+            history[j] += vmHistory[j] * mips / hostMips;
+        }
+    }
+
+    /// <summary>HostDynamicWorkload.updateVmsProcessing: re-allocate, compute utilisation, record host and VM states.</summary>
+    private void UpdateHost(int host, double time)
+    {
+        var vms = _hostVms[host];
+        Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
+        Allocate(host, allocated, out _);
+        _previousUtilizationMips[host] = _utilizationMips[host];
+        double utilization = 0;
+        double requested = 0;
+        for (var i = 0; i < vms.Count; i++)
+        {
+            var v = vms[i];
+            var vmAllocated = allocated[i];
+            var vmRequested = Requested(v);
+            if (!IsMigratingIn(host, v))
+            {
+                _vmStates.Record(v, time, vmAllocated, vmRequested, _vmInMigration[v]);
+                if (_vmInMigration[v])
+                {
+                    vmAllocated /= MigratingOutShare;
+                }
+            }
+
+            utilization += vmAllocated;
+            requested += vmRequested;
+        }
+
+        _utilizationMips[host] = utilization;
+        _hostStates.Record(host, time, utilization, requested, utilization > 0);
+        Recompute(host);
+    }
+
+    private bool IsSuitable(int host, int vm)
+    {
+        var requested = Requested(vm);
+        if (_hostPeMips[host] < requested || _availableMips[host] < requested)
+        {
+            return false;
+        }
+
+        // RAM and bandwidth are requested only while a VM is being created (CloudSim's utilisation models for them
+        // are null afterwards), so they constrain the initial placement alone.
+        return !_vmInstantiating[vm] || (_ramFree[host] >= _vmRam[vm] && _bandwidthFree[host] >= _vmBandwidthMbps[vm]);
+    }
+
+    /// <summary>Host.vmCreate: book the VM's resources and append it to the host's list.</summary>
+    private void CreateVm(int host, int vm)
+    {
+        if (_vmInstantiating[vm])
+        {
+            _ramFree[host] -= _vmRam[vm];
+            _bandwidthFree[host] -= _vmBandwidthMbps[vm];
+        }
+
+        _hostVms[host].Add(vm);
+        _vmHost[vm] = host;
+        Recompute(host);
+    }
+
+    private void DestroyVm(int host, int vm)
+    {
+        _hostVms[host].Remove(vm);
+        Recompute(host);
+    }
+
+    /// <summary>Host.addMigratingInVm, then both hosts re-process at the current time.</summary>
+    private void StartMigration(int vm, int target, double time)
+    {
+        _vmInMigration[vm] = true;
+        if (!_hostMigratingIn[target].Contains(vm))
+        {
+            _hostMigratingIn[target].Add(vm);
+            _hostVms[target].Add(vm);
+            UpdateHost(target, time);
+            var source = _vmHost[vm];
+            if (source >= 0)
+            {
+                UpdateHost(source, time);
+            }
+        }
+    }
+
+    /// <summary>Datacenter.processVmMigrate: leave the source, stop migrating in, and be created on the target.</summary>
+    private void FinishMigration(int vm, int target)
+    {
+        var source = _vmHost[vm];
+        if (source >= 0)
+        {
+            _hostVms[source].Remove(vm);
+            Recompute(source);
+        }
+
+        _hostMigratingIn[target].Remove(vm);
+        _hostVms[target].Remove(vm);
+        _vmInMigration[vm] = false;
+        _hostVms[target].Add(vm);
+        _vmHost[vm] = target;
+        Recompute(target);
+    }
+
+    private double HostUtilizationAtLastUpdate(int host)
+    {
+        var utilization = _utilizationMips[host] / _hostTotalMips[host];
+        return utilization is > 1 and < 1.01 ? 1 : utilization;
+    }
+}

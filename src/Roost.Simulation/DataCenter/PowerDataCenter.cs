@@ -1,0 +1,394 @@
+using Roost.Core.Balancing.Consolidation;
+using Roost.Core.Power;
+using Roost.Simulation.Metrics;
+using Roost.Simulation.Workloads;
+
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>
+/// A discrete-event model of a power-aware data center that follows CloudSim 3.0.3's power package step for step
+/// (PowerDatacenter, PowerHost, VmSchedulerTimeSharedOverSubscription, PowerVm), so that the baselines of
+/// Beloglazov &amp; Buyya 2012 give CloudSim's figures. docs/baselines.md lists every CloudSim behaviour kept here,
+/// quirks included. Single-threaded; one instance runs one simulation.
+/// </summary>
+/// <remarks>
+/// Events: VMs are placed at t = 0; the first processing step is at 300.1 s (cloudlets arrive at 0.1 s and the
+/// datacenter ticks every interval after that); migrations started at a step complete RAM / (BW / 2) later, and each
+/// completion time is a processing point of its own (energy is integrated piecewise-linearly between points).
+/// </remarks>
+internal sealed partial class PowerDataCenter
+{
+    private const int HistoryLength = 30;
+    private const double FirstTickOffset = 0.1;
+
+    private readonly ConsolidationPolicy _policy;
+    private readonly IVmSelectionPolicy? _selection;
+    private readonly double _interval;
+    private readonly double _limit;
+
+    // Hosts (structure of arrays, indexed by host number).
+    private readonly int _hostCount;
+    private readonly double[] _hostTotalMips;
+    private readonly double[] _hostPeMips;
+    private readonly double[] _hostBandwidthMbps;
+    private readonly int[] _hostTypeIndex;
+    private readonly IPowerModel[] _hostPower;
+    private readonly List<int>[] _hostVms;
+    private readonly List<int>[] _hostMigratingIn;
+    private readonly double[] _utilizationMips;
+    private readonly double[] _previousUtilizationMips;
+    private readonly int[] _ramFree;
+    private readonly double[] _bandwidthFree;
+
+    // Derived scheduler state, kept current by Recompute(host).
+    private readonly double[] _availableMips;
+    private readonly double[] _allocatedForPlacement;
+    private readonly double[] _requestedMips;
+    private readonly double[][] _hostHistory;
+    private readonly int[] _hostMaxRam;
+
+    // VMs.
+    private readonly int _vmCount;
+    private readonly double[][] _vmTrace;
+    private readonly double[] _vmMips;
+    private readonly int[] _vmRam;
+    private readonly double[] _vmBandwidthMbps;
+    private readonly int[] _vmHost;
+    private readonly bool[] _vmInMigration;
+    private readonly bool[] _vmRemoved;
+    private readonly bool[] _vmInstantiating;
+    private readonly double[] _vmRequested;
+    private readonly double[][] _vmHistory;
+    private readonly int[] _vmHistoryCount;
+    private readonly double[] _vmHistoryTime;
+
+    // Metrics.
+    private readonly StateAccumulator _hostStates;
+    private readonly VmStateAccumulator _vmStates;
+    private readonly List<double> _activeTimes = [];
+    private readonly List<double> _activeCounts = [];
+    private double _energyWattSeconds;
+    private double _lastProcessTime;
+    private int _migrations;
+
+    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(policy);
+        _policy = policy;
+        _interval = setup.SchedulingInterval.TotalSeconds;
+        _limit = setup.Duration.TotalSeconds;
+        _selection = policy.Kind == PolicyKind.DynamicConsolidation ? policy.CreateSelection(new Random(setup.Seed)) : null;
+
+        _hostCount = setup.HostCount;
+        _hostTotalMips = new double[_hostCount];
+        _hostPeMips = new double[_hostCount];
+        _hostBandwidthMbps = new double[_hostCount];
+        _hostTypeIndex = new int[_hostCount];
+        _hostPower = new IPowerModel[_hostCount];
+        _hostVms = new List<int>[_hostCount];
+        _hostMigratingIn = new List<int>[_hostCount];
+        _utilizationMips = new double[_hostCount];
+        _previousUtilizationMips = new double[_hostCount];
+        _ramFree = new int[_hostCount];
+        _bandwidthFree = new double[_hostCount];
+        _availableMips = new double[_hostCount];
+        _allocatedForPlacement = new double[_hostCount];
+        _requestedMips = new double[_hostCount];
+        _hostHistory = new double[_hostCount][];
+        _hostMaxRam = new int[_hostCount];
+        for (var h = 0; h < _hostCount; h++)
+        {
+            var typeIndex = h % setup.HostTypes.Count;
+            var type = setup.HostTypes[typeIndex];
+            _hostTypeIndex[h] = typeIndex;
+            _hostTotalMips[h] = type.TotalMips;
+            _hostPeMips[h] = type.MipsPerCore;
+            _hostBandwidthMbps[h] = type.BandwidthMbps;
+            _hostPower[h] = type.Power;
+            _hostVms[h] = new List<int>(4);
+            _hostMigratingIn[h] = new List<int>(1);
+            _ramFree[h] = type.RamMiB;
+            _bandwidthFree[h] = type.BandwidthMbps;
+            _availableMips[h] = type.TotalMips;
+            _hostHistory[h] = new double[HistoryLength];
+            _hostMaxRam[h] = int.MinValue;
+        }
+
+        _vmCount = workload.Vms.Count;
+        _vmTrace = new double[_vmCount][];
+        _vmMips = new double[_vmCount];
+        _vmRam = new int[_vmCount];
+        _vmBandwidthMbps = new double[_vmCount];
+        _vmHost = new int[_vmCount];
+        _vmInMigration = new bool[_vmCount];
+        _vmRemoved = new bool[_vmCount];
+        _vmInstantiating = new bool[_vmCount];
+        _vmRequested = new double[_vmCount];
+        _vmHistory = new double[_vmCount][];
+        _vmHistoryCount = new int[_vmCount];
+        _vmHistoryTime = new double[_vmCount];
+        var perType = _vmCount == 0 ? 1 : (int)Math.Ceiling((double)_vmCount / setup.VmTypes.Count);
+        for (var v = 0; v < _vmCount; v++)
+        {
+            var type = setup.VmTypes[Math.Min(v / perType, setup.VmTypes.Count - 1)];
+            _vmMips[v] = type.TotalMips;
+            _vmRam[v] = type.RamMiB;
+            _vmBandwidthMbps[v] = type.BandwidthMbps;
+            _vmHost[v] = -1;
+            _vmHistory[v] = new double[HistoryLength];
+            _vmTrace[v] = ExtendTrace(workload.Vms[v].Cpu);
+        }
+
+        _hostStates = new StateAccumulator(_hostCount);
+        _vmStates = new VmStateAccumulator(_vmCount);
+    }
+
+    public int FailedPlacements { get; private set; }
+
+    /// <summary>Runs the whole simulation and returns its metrics.</summary>
+    public SimulationResult Run(string workloadName, IProgress<double>? progress)
+    {
+        PlaceInitially();
+
+        // CloudSim: cloudlets are submitted at 0.1 s; the datacenter then ticks every interval from there.
+        var tick = FirstTickOffset + _interval;
+        var pending = new List<(double Time, int Vm, int Target)>();
+        var steps = (int)Math.Max(1, Math.Floor((_limit - FirstTickOffset) / _interval));
+        var step = 0;
+        while (tick <= _limit)
+        {
+            ProcessTick(tick, pending);
+            CompleteMigrations(pending);
+            tick += _interval;
+            step++;
+            progress?.Report(Math.Min(1.0, (double)step / steps));
+        }
+
+        return BuildResult(workloadName);
+    }
+
+    private static double[] ExtendTrace(double[] cpu)
+    {
+        // CloudSim keeps 289 points for a 288-sample day: the last one repeated, so interpolation never runs off.
+        var data = new double[cpu.Length + 1];
+        Array.Copy(cpu, data, cpu.Length);
+        data[^1] = cpu.Length > 0 ? cpu[^1] : 0;
+        return data;
+    }
+
+    /// <summary>UtilizationModelPlanetLabInMemory.getUtilization: linear between samples.</summary>
+    private double Utilization(int vm, double time)
+    {
+        var data = _vmTrace[vm];
+        if (time % _interval == 0)
+        {
+            var index = (int)time / (int)_interval;
+            return data[Math.Min(index, data.Length - 1)];
+        }
+
+        var t1 = (int)Math.Floor(time / _interval);
+        var t2 = (int)Math.Ceiling(time / _interval);
+        if (t2 >= data.Length)
+        {
+            return data[^1];
+        }
+
+        var u1 = data[t1];
+        var u2 = data[t2];
+        var delta = (u2 - u1) / ((t2 - t1) * _interval);
+        return u1 + (delta * (time - (t1 * _interval)));
+    }
+
+    private void ProcessTick(double time, List<(double Time, int Vm, int Target)> pending)
+    {
+        if (_policy.Kind == PolicyKind.NonPowerAware)
+        {
+            ProcessNonPowerAware(time);
+        }
+        else
+        {
+            UpdateAll(time);
+        }
+
+        var active = 0;
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (_utilizationMips[h] > 0)
+            {
+                active++;
+            }
+        }
+
+        _activeTimes.Add(time);
+        _activeCounts.Add(active);
+
+        if (_policy.Kind != PolicyKind.DynamicConsolidation)
+        {
+            return;
+        }
+
+        var plan = OptimizeAllocation(time);
+        foreach (var (vm, target) in plan)
+        {
+            StartMigration(vm, target, time);
+            _migrations++;
+            var seconds = _vmRam[vm] / (_hostBandwidthMbps[target] / 16.0);
+            pending.Add((time + seconds, vm, target));
+        }
+    }
+
+    private void ProcessNonPowerAware(double time)
+    {
+        // PowerDatacenterNonPowerAware: every host at full power for the whole frame.
+        var timeDiff = time - _lastProcessTime;
+        if (timeDiff <= 0)
+        {
+            return;
+        }
+
+        for (var h = 0; h < _hostCount; h++)
+        {
+            _energyWattSeconds += _hostPower[h].PowerWatts(1) * timeDiff;
+        }
+
+        UpdateRequests(time);
+        for (var h = 0; h < _hostCount; h++)
+        {
+            UpdateHost(h, time);
+        }
+
+        RemoveCompletedVms();
+        _lastProcessTime = time;
+    }
+
+    private void CompleteMigrations(List<(double Time, int Vm, int Target)> pending)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        // Events at equal times run in the order they were sent (CloudSim's future queue is FIFO on ties).
+        var ordered = pending.Select((p, i) => (p.Time, p.Vm, p.Target, Order: i))
+            .OrderBy(p => p.Time).ThenBy(p => p.Order).ToList();
+        pending.Clear();
+        var i = 0;
+        while (i < ordered.Count)
+        {
+            var time = ordered[i].Time;
+            if (time > _limit)
+            {
+                break;
+            }
+
+            if (time > _lastProcessTime)
+            {
+                UpdateAll(time);
+            }
+
+            while (i < ordered.Count && ordered[i].Time == time)
+            {
+                FinishMigration(ordered[i].Vm, ordered[i].Target);
+                i++;
+            }
+
+            UpdateAll(time);
+        }
+    }
+
+    /// <summary>PowerDatacenter.updateCloudetProcessingWithoutSchedulingFutureEventsForce.</summary>
+    private void UpdateAll(double time)
+    {
+        var timeDiff = time - _lastProcessTime;
+        UpdateRequests(time);
+        for (var h = 0; h < _hostCount; h++)
+        {
+            UpdateHost(h, time);
+        }
+
+        if (timeDiff > 0)
+        {
+            for (var h = 0; h < _hostCount; h++)
+            {
+                _energyWattSeconds += EnergyLinearInterpolation(h, Clamp(_previousUtilizationMips[h] / _hostTotalMips[h]), Clamp(_utilizationMips[h] / _hostTotalMips[h]), timeDiff);
+            }
+        }
+
+        RemoveCompletedVms();
+        _lastProcessTime = time;
+    }
+
+    private static double Clamp(double utilization) => utilization > 1 ? 1 : utilization;
+
+    private double EnergyLinearInterpolation(int host, double from, double to, double seconds)
+    {
+        if (from == 0)
+        {
+            return 0;
+        }
+
+        var fromPower = _hostPower[host].PowerWatts(from);
+        var toPower = _hostPower[host].PowerWatts(to);
+        return (fromPower + ((toPower - fromPower) / 2)) * seconds;
+    }
+
+    /// <summary>Every running VM reads its demand at <paramref name="time"/> and, on a tick, records it in its history.</summary>
+    private void UpdateRequests(double time)
+    {
+        // PowerVm.updateVmProcessing: history grows only at ticks, where (t − 0.1) mod interval == 0 in floating point.
+        var isHistoryTick = (time - FirstTickOffset) % _interval == 0;
+        for (var v = 0; v < _vmCount; v++)
+        {
+            if (_vmRemoved[v] || _vmHost[v] < 0)
+            {
+                continue;
+            }
+
+            var utilization = Utilization(v, time);
+            _vmRequested[v] = utilization * _vmMips[v];
+            _vmInstantiating[v] = false;
+            if (isHistoryTick && time > _vmHistoryTime[v])
+            {
+                PushHistory(v, utilization);
+                _vmHistoryTime[v] = time;
+            }
+        }
+    }
+
+    private void PushHistory(int vm, double utilization)
+    {
+        var history = _vmHistory[vm];
+        var count = _vmHistoryCount[vm];
+        var keep = Math.Min(count, HistoryLength - 1);
+        Array.Copy(history, 0, history, 1, keep);
+        history[0] = utilization;
+        _vmHistoryCount[vm] = Math.Min(count + 1, HistoryLength);
+    }
+
+    /// <summary>VMs whose demand is exactly zero are finished and leave the data center (HostDynamicWorkload.getCompletedVms).</summary>
+    private void RemoveCompletedVms()
+    {
+        for (var h = 0; h < _hostCount; h++)
+        {
+            var vms = _hostVms[h];
+            for (var i = vms.Count - 1; i >= 0; i--)
+            {
+                var v = vms[i];
+                if (!_vmInMigration[v] && _vmRequested[v] == 0 && !_vmInstantiating[v] && !_vmRemoved[v])
+                {
+                    _vmRemoved[v] = true;
+                    var owner = _vmHost[v];
+                    if (owner >= 0)
+                    {
+                        _hostVms[owner].Remove(v);
+                        Recompute(owner);
+                    }
+
+                    _vmHost[v] = -1;
+                }
+            }
+        }
+    }
+}

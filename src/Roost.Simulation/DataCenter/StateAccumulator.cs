@@ -1,0 +1,83 @@
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>
+/// Folds hosts' state histories (time, allocated MIPS, requested MIPS, active) into SLATAH and shutdown counts as they
+/// are recorded, without keeping them: an entry at the same time as the previous one replaces it, as in CloudSim.
+/// </summary>
+internal sealed class StateAccumulator
+{
+    private readonly double[] _time;
+    private readonly double[] _allocated;
+    private readonly double[] _requested;
+    private readonly bool[] _active;
+    private readonly bool[] _previousActive;
+
+    public StateAccumulator(int count)
+    {
+        _time = new double[count];
+        _allocated = new double[count];
+        _requested = new double[count];
+        _active = new bool[count];
+        _previousActive = new bool[count];
+        Array.Fill(_time, double.NaN);
+
+        // Helper.getTimesBeforeHostShutdown starts from "active", so a host idle from its first entry counts once.
+        Array.Fill(_previousActive, true);
+    }
+
+    public double ActiveSeconds { get; private set; }
+
+    public double ViolationSeconds { get; private set; }
+
+    public int Shutdowns { get; private set; }
+
+    public void Record(int index, double time, double allocated, double requested, bool active)
+    {
+        var last = _time[index];
+        if (!double.IsNaN(last) && last != time)
+        {
+            Finalize(index, time - last);
+        }
+
+        _time[index] = time;
+        _allocated[index] = allocated;
+        _requested[index] = requested;
+        _active[index] = active;
+    }
+
+    private void Finalize(int index, double seconds)
+    {
+        if (_active[index])
+        {
+            ActiveSeconds += seconds;
+            if (_allocated[index] < _requested[index])
+            {
+                ViolationSeconds += seconds;
+            }
+        }
+
+        CountTransition(index);
+    }
+
+    private void CountTransition(int index)
+    {
+        if (_previousActive[index] && !_active[index])
+        {
+            Shutdowns++;
+        }
+
+        _previousActive[index] = _active[index];
+    }
+
+    /// <summary>Accounts the last entry of every history for the shutdown count; call once, at the end.</summary>
+    public void Close()
+    {
+        for (var i = 0; i < _time.Length; i++)
+        {
+            if (!double.IsNaN(_time[i]))
+            {
+                CountTransition(i);
+            }
+        }
+    }
+}
