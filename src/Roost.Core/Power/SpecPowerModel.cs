@@ -40,12 +40,8 @@ public sealed class SpecPowerModel : IPowerModel
             throw new ArgumentOutOfRangeException(nameof(utilization), utilization, "Utilisation must lie in [0, 1].");
         }
 
-        if (utilization % 0.1 == 0)
-        {
-            return _wattsAtTenths[(int)(utilization * 10)];
-        }
-
-        // CloudSim: floor/ceil of utilization*10, linear interpolation between the two table points.
+        // CloudSim: floor/ceil of utilization·10 and linear interpolation between the two table points. Where both
+        // indices agree the interpolation term is zero, which is CloudSim's exact-table-point case without its fmod.
         var lower = (int)Math.Floor(utilization * 10);
         var upper = (int)Math.Ceiling(utilization * 10);
         var delta = (_wattsAtTenths[upper] - _wattsAtTenths[lower]) / 10;

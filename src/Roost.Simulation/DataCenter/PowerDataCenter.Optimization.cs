@@ -9,6 +9,9 @@ namespace Roost.Simulation.DataCenter;
 /// </summary>
 internal sealed partial class PowerDataCenter
 {
+    private readonly List<int> _candidates = [];
+    private readonly Dictionary<int, int[]> _touched = [];
+    private readonly Dictionary<int, int> _movedVms = [];
     private int[]? _excludedA;
     private int[]? _excludedB;
     private int _generation;
@@ -17,6 +20,7 @@ internal sealed partial class PowerDataCenter
     private void PlaceInitially()
     {
         _placingInitially = true;
+        IndexHosts();
         for (var v = 0; v < _vmCount; v++)
         {
             _vmInstantiating[v] = true;
@@ -35,6 +39,15 @@ internal sealed partial class PowerDataCenter
         }
 
         _placingInitially = false;
+
+        // From the first tick on, VMs request no RAM or bandwidth (CloudSim's null utilisation models), so the
+        // bookings made at creation are released at the first reallocation.
+        for (var h = 0; h < _hostCount; h++)
+        {
+            _ramFree[h] = _hostRam[h];
+            _bandwidthFree[h] = _hostBandwidthMbps[h];
+            Recompute(h);
+        }
     }
 
     private int FirstFit(int vm)
@@ -52,7 +65,7 @@ internal sealed partial class PowerDataCenter
 
     private bool IsOverloaded(int host)
     {
-        var history = _hostHistory[host];
+        var history = HostHistory(host);
         var length = ConsolidationStatistics.CountNonZeroBeginning(history);
         var load = new HostLoad(history.AsSpan(0, length), _requestedMips[host] / _hostTotalMips[host], MaxMigrationSeconds(host, _hostMaxRam[host]));
         return _policy.Detector!.IsOverloaded(load);
@@ -64,7 +77,7 @@ internal sealed partial class PowerDataCenter
     private bool IsOverloadedWith(int host, int vm)
     {
         Span<double> history = stackalloc double[HistoryLength];
-        _hostHistory[host].CopyTo(history);
+        HostHistory(host).CopyTo(history);
         var vmHistory = _vmHistory[vm];
         var mips = _vmMips[vm];
         var total = _hostTotalMips[host];
@@ -81,54 +94,123 @@ internal sealed partial class PowerDataCenter
 
     /// <summary>
     /// PABFD's host choice: among suitable hosts that would not become overloaded, the one whose power grows least
-    /// (the first such host on ties). Hosts that are empty and idle are interchangeable within a host type, so only
-    /// the first of each type is evaluated; this gives the same answer as scanning them all.
+    /// (the first such host on ties). Hosts that are empty and idle ("pristine") are interchangeable within a host
+    /// type, so only the first of each type is evaluated; this gives the same answer as scanning them all.
     /// </summary>
-    private int FindHostForVm(int vm, int[]? excluded)
+    private int FindHostForVm(int vm, int[]? excluded, bool includePristine = true)
     {
         var best = -1;
         var minPowerDiff = double.MaxValue;
         var requested = Requested(vm);
-        Span<bool> pristineSeen = stackalloc bool[8];
-        for (var h = 0; h < _hostCount; h++)
+        if (includePristine)
+        {
+            for (var type = 0; type < _pristineRep.Length; type++)
+            {
+                var h = _pristineRep[type];
+                while (h >= 0 && h < _hostCount && (!IsPristine(h) || (excluded is not null && excluded[h] == _generation)))
+                {
+                    h = NextOfType(h);
+                }
+
+                _pristineRep[type] = h < _hostCount ? h : -1;
+                if (h >= 0 && h < _hostCount)
+                {
+                    Consider(h);
+                }
+            }
+        }
+
+        foreach (var h in _candidates)
         {
             if (excluded is not null && excluded[h] == _generation)
             {
                 continue;
             }
 
-            var pristine = _hostVms[h].Count == 0 && _utilizationMips[h] == 0;
-            if (pristine && _hostTypeIndex[h] < pristineSeen.Length)
-            {
-                if (pristineSeen[_hostTypeIndex[h]])
-                {
-                    continue;
-                }
+            Consider(h);
+        }
 
-                pristineSeen[_hostTypeIndex[h]] = true;
-            }
+        return best;
 
-            if (!IsSuitable(h, vm))
+        void Consider(int h)
+        {
+            if (_hostPeMips[h] < requested || _availableMips[h] < requested || !IsSuitable(h, vm))
             {
-                continue;
+                return;
             }
 
             var allocated = _allocatedForPlacement[h];
             var after = (allocated + requested) / _hostTotalMips[h];
             if (after > 1)
             {
-                continue;
+                return;
             }
 
-            var powerDiff = _hostPower[h].PowerWatts(after) - _hostPower[h].PowerWatts(Math.Min(1, HostUtilizationAtLastUpdate(h)));
-            if (powerDiff < minPowerDiff && (allocated == 0 || !IsOverloadedWith(h, vm)))
+            var powerDiff = Watts(h, after) - _stalePower[h];
+            if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
+                && (allocated == 0 || !IsOverloadedWith(h, vm)))
             {
                 minPowerDiff = powerDiff;
                 best = h;
             }
         }
+    }
 
-        return best;
+    private bool IsPristine(int host) => _hostVms[host].Count == 0 && _utilizationMips[host] == 0 && _ramFree[host] == _hostRam[host];
+
+    private int NextOfType(int host) => host + _hostTypeStride;
+
+    /// <summary>Rebuilds the candidate list (non-pristine hosts, by number) and the pristine representatives.</summary>
+    private void IndexHosts()
+    {
+        _candidates.Clear();
+        Array.Fill(_pristineRep, -1);
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (!IsPristine(h))
+            {
+                _candidates.Add(h);
+                _isCandidate[h] = true;
+            }
+            else
+            {
+                _isCandidate[h] = false;
+                if (_pristineRep[_hostTypeIndex[h]] < 0)
+                {
+                    _pristineRep[_hostTypeIndex[h]] = h;
+                }
+            }
+
+            _stalePower[h] = _hostPower[h].PowerWatts(Math.Min(1, HostUtilizationAtLastUpdate(h)));
+        }
+    }
+
+    /// <summary>A host that just received a VM joins the candidates.</summary>
+    private void MarkCandidate(int host)
+    {
+        if (_isCandidate[host])
+        {
+            return;
+        }
+
+        _isCandidate[host] = true;
+        var at = _candidates.BinarySearch(host);
+        _candidates.Insert(at < 0 ? ~at : at, host);
+    }
+
+    /// <summary>A host that lost its last VM and was idle becomes a pristine representative candidate again.</summary>
+    private void MarkPossiblyPristine(int host)
+    {
+        if (!IsPristine(host))
+        {
+            return;
+        }
+
+        var type = _hostTypeIndex[host];
+        if (_pristineRep[type] < 0 || host < _pristineRep[type])
+        {
+            _pristineRep[type] = host;
+        }
     }
 
     private List<(int Vm, int Target)> OptimizeAllocation(double time)
@@ -136,12 +218,12 @@ internal sealed partial class PowerDataCenter
         _excludedA ??= new int[_hostCount];
         _excludedB ??= new int[_hostCount];
 
-        // Save the placement; the planning below works on the live lists and is undone at the end.
-        var saved = new int[_hostCount][];
-        for (var h = 0; h < _hostCount; h++)
-        {
-            saved[h] = [.. _hostVms[h]];
-        }
+        IndexHosts();
+
+        // The planning below works on the live lists; each host's list is saved when first touched and restored at
+        // the end (saveAllocation / restoreAllocation).
+        _touched.Clear();
+        _movedVms.Clear();
 
         var overloaded = new List<int>();
         for (var h = 0; h < _hostCount; h++)
@@ -173,12 +255,12 @@ internal sealed partial class PowerDataCenter
         ConsolidateUnderloadedHosts(overloaded, plan);
 
         // restoreAllocation
-        for (var h = 0; h < _hostCount; h++)
+        foreach (var (h, saved) in _touched)
         {
             var list = _hostVms[h];
             list.Clear();
             list.AddRange(_hostMigratingIn[h]);
-            foreach (var v in saved[h])
+            foreach (var v in saved)
             {
                 if (!_hostMigratingIn[h].Contains(v))
                 {
@@ -188,6 +270,11 @@ internal sealed partial class PowerDataCenter
             }
 
             Recompute(h);
+        }
+
+        foreach (var (v, h) in _movedVms)
+        {
+            _vmHost[v] = h;
         }
 
         _ = time;
@@ -316,7 +403,7 @@ internal sealed partial class PowerDataCenter
             placed.Clear();
             foreach (var vm in SortByCpuDescending(vms))
             {
-                var target = FindHostForVm(vm, _excludedB);
+                var target = FindHostForVm(vm, _excludedB, includePristine: false);
                 if (target < 0)
                 {
                     foreach (var (v, t) in placed)

@@ -74,21 +74,24 @@ internal sealed partial class PowerDataCenter
         var vms = _hostVms[host];
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
         Allocate(host, allocated, out var available);
-        _availableMips[host] = available;
+        StoreDerived(host, allocated, available);
+    }
 
+    private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available)
+    {
+        var vms = _hostVms[host];
+        _availableMips[host] = available;
         double forPlacement = 0;
         double requested = 0;
         var maxRam = int.MinValue;
-        var history = _hostHistory[host];
-        Array.Clear(history);
-        var total = _hostTotalMips[host];
+        var anyMigratingIn = _hostMigratingIn[host].Count > 0;
         for (var i = 0; i < vms.Count; i++)
         {
             var v = vms[i];
 
             // PowerVmAllocationPolicyMigrationAbstract.getUtilizationOfCpuMips counts a VM migrating in at its full share.
             forPlacement += allocated[i];
-            if (IsMigratingIn(host, v))
+            if (anyMigratingIn && IsMigratingIn(host, v))
             {
                 forPlacement += allocated[i] * MigratingOutShare / MigratingInShare;
             }
@@ -97,31 +100,53 @@ internal sealed partial class PowerDataCenter
             // though the scheduler keeps their full-size booking.
             requested += _placingInitially ? 0 : Requested(v);
             maxRam = Math.Max(maxRam, _vmRam[v]);
-            AddHistory(history, v, total);
         }
 
         _allocatedForPlacement[host] = forPlacement;
         _requestedMips[host] = requested;
         _hostMaxRam[host] = maxRam;
+        _historyDirty[host] = true;
     }
 
-    private void AddHistory(double[] history, int vm, double hostMips)
+    /// <summary>The host's utilisation history (PowerHostUtilizationHistory): its VMs' histories weighted by MIPS.</summary>
+    private double[] HostHistory(int host)
     {
-        var vmHistory = _vmHistory[vm];
-        var count = _vmHistoryCount[vm];
-        var mips = _vmMips[vm];
-        for (var j = 0; j < count; j++)
+        var history = _hostHistory[host];
+        if (!_historyDirty[host])
         {
-            history[j] += vmHistory[j] * mips / hostMips;
+            return history;
         }
+
+        Array.Clear(history);
+        var total = _hostTotalMips[host];
+        foreach (var vm in _hostVms[host])
+        {
+            var vmHistory = _vmHistory[vm];
+            var count = _vmHistoryCount[vm];
+            var mips = _vmMips[vm];
+            for (var j = 0; j < count; j++)
+            {
+                history[j] += vmHistory[j] * mips / total;
+            }
+        }
+
+        _historyDirty[host] = false;
+        return history;
     }
 
     /// <summary>HostDynamicWorkload.updateVmsProcessing: re-allocate, compute utilisation, record host and VM states.</summary>
     private void UpdateHost(int host, double time)
     {
         var vms = _hostVms[host];
+        if (vms.Count == 0 && _utilizationMips[host] == 0 && _hostStates.IsIdle(host))
+        {
+            // An empty host that was idle stays idle: recording another idle entry would change no metric.
+            _previousUtilizationMips[host] = 0;
+            return;
+        }
+
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
-        Allocate(host, allocated, out _);
+        Allocate(host, allocated, out var available);
         _previousUtilizationMips[host] = _utilizationMips[host];
         double utilization = 0;
         double requested = 0;
@@ -145,7 +170,31 @@ internal sealed partial class PowerDataCenter
 
         _utilizationMips[host] = utilization;
         _hostStates.Record(host, time, utilization, requested, utilization > 0);
-        Recompute(host);
+        StoreDerived(host, allocated, available);
+    }
+
+    /// <summary>Saves a host's VM list the first time planning changes it.</summary>
+    private void Touch(int host)
+    {
+        if (!_placingInitially)
+        {
+            _touched.TryAdd(host, [.. _hostVms[host]]);
+        }
+    }
+
+    /// <summary>Host power at a utilisation, through the SPECpower table directly where the host has one.</summary>
+    private double Watts(int host, double utilization)
+    {
+        var table = _hostWattTable[host];
+        if (table is null)
+        {
+            return _hostPower[host].PowerWatts(utilization);
+        }
+
+        var lower = (int)Math.Floor(utilization * 10);
+        var upper = (int)Math.Ceiling(utilization * 10);
+        var delta = (table[upper] - table[lower]) / 10;
+        return table[lower] + (delta * (utilization - (lower / 10.0)) * 100);
     }
 
     private bool IsSuitable(int host, int vm)
@@ -164,21 +213,30 @@ internal sealed partial class PowerDataCenter
     /// <summary>Host.vmCreate: book the VM's resources and append it to the host's list.</summary>
     private void CreateVm(int host, int vm)
     {
+        Touch(host);
         if (_vmInstantiating[vm])
         {
             _ramFree[host] -= _vmRam[vm];
             _bandwidthFree[host] -= _vmBandwidthMbps[vm];
         }
 
+        if (!_placingInitially)
+        {
+            _movedVms.TryAdd(vm, _vmHost[vm]);
+        }
+
         _hostVms[host].Add(vm);
         _vmHost[vm] = host;
         Recompute(host);
+        MarkCandidate(host);
     }
 
     private void DestroyVm(int host, int vm)
     {
+        Touch(host);
         _hostVms[host].Remove(vm);
         Recompute(host);
+        MarkPossiblyPristine(host);
     }
 
     /// <summary>Host.addMigratingInVm, then both hosts re-process at the current time.</summary>

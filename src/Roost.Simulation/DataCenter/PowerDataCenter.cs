@@ -33,11 +33,17 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _hostBandwidthMbps;
     private readonly int[] _hostTypeIndex;
     private readonly IPowerModel[] _hostPower;
+    private readonly double[]?[] _hostWattTable;
     private readonly List<int>[] _hostVms;
     private readonly List<int>[] _hostMigratingIn;
     private readonly double[] _utilizationMips;
     private readonly double[] _previousUtilizationMips;
     private readonly int[] _ramFree;
+    private readonly int[] _hostRam;
+    private readonly bool[] _isCandidate;
+    private readonly double[] _stalePower;
+    private readonly int[] _pristineRep;
+    private readonly int _hostTypeStride;
     private readonly double[] _bandwidthFree;
 
     // Derived scheduler state, kept current by Recompute(host).
@@ -45,6 +51,7 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _allocatedForPlacement;
     private readonly double[] _requestedMips;
     private readonly double[][] _hostHistory;
+    private readonly bool[] _historyDirty;
     private readonly int[] _hostMaxRam;
 
     // VMs.
@@ -87,16 +94,23 @@ internal sealed partial class PowerDataCenter
         _hostBandwidthMbps = new double[_hostCount];
         _hostTypeIndex = new int[_hostCount];
         _hostPower = new IPowerModel[_hostCount];
+        _hostWattTable = new double[]?[_hostCount];
         _hostVms = new List<int>[_hostCount];
         _hostMigratingIn = new List<int>[_hostCount];
         _utilizationMips = new double[_hostCount];
         _previousUtilizationMips = new double[_hostCount];
         _ramFree = new int[_hostCount];
+        _hostRam = new int[_hostCount];
+        _isCandidate = new bool[_hostCount];
+        _stalePower = new double[_hostCount];
+        _pristineRep = new int[setup.HostTypes.Count];
+        _hostTypeStride = setup.HostTypes.Count;
         _bandwidthFree = new double[_hostCount];
         _availableMips = new double[_hostCount];
         _allocatedForPlacement = new double[_hostCount];
         _requestedMips = new double[_hostCount];
         _hostHistory = new double[_hostCount][];
+        _historyDirty = new bool[_hostCount];
         _hostMaxRam = new int[_hostCount];
         for (var h = 0; h < _hostCount; h++)
         {
@@ -107,9 +121,11 @@ internal sealed partial class PowerDataCenter
             _hostPeMips[h] = type.MipsPerCore;
             _hostBandwidthMbps[h] = type.BandwidthMbps;
             _hostPower[h] = type.Power;
+            _hostWattTable[h] = type.Power is SpecPowerModel spec ? [.. spec.WattsAtTenths] : null;
             _hostVms[h] = new List<int>(4);
             _hostMigratingIn[h] = new List<int>(1);
             _ramFree[h] = type.RamMiB;
+            _hostRam[h] = type.RamMiB;
             _bandwidthFree[h] = type.BandwidthMbps;
             _availableMips[h] = type.TotalMips;
             _hostHistory[h] = new double[HistoryLength];
@@ -329,8 +345,8 @@ internal sealed partial class PowerDataCenter
             return 0;
         }
 
-        var fromPower = _hostPower[host].PowerWatts(from);
-        var toPower = _hostPower[host].PowerWatts(to);
+        var fromPower = Watts(host, from);
+        var toPower = Watts(host, to);
         return (fromPower + ((toPower - fromPower) / 2)) * seconds;
     }
 

@@ -31,6 +31,9 @@ internal sealed class StateAccumulator
 
     public int Shutdowns { get; private set; }
 
+    /// <summary>Whether the entity's last entry exists and says idle with nothing allocated or requested.</summary>
+    public bool IsIdle(int index) => !double.IsNaN(_time[index]) && !_active[index] && _allocated[index] == 0 && _requested[index] == 0 && !_previousActive[index];
+
     public void Record(int index, double time, double allocated, double requested, bool active)
     {
         var last = _time[index];

@@ -86,8 +86,9 @@ public static class ConsolidationStatistics
     /// </summary>
     public static (double Intercept, double Slope) LoessParameterEstimates(ReadOnlySpan<double> y)
     {
-        var weights = TricubeWeights(y.Length);
-        return WeightedRegression(y, weights);
+        // Tricube weights are 1/k with k in (0, 1], or double.MaxValue: never zero, so CloudSim's 40 %-zero rule never
+        // switches them on and the fit is plain least squares. Computing them would change nothing.
+        return LeastSquares(y, ReadOnlySpan<double>.Empty);
     }
 
     /// <summary>
@@ -105,7 +106,7 @@ public static class ConsolidationStatistics
         }
 
         var weights = TricubeBisquareWeights(residuals);
-        var robust = WeightedRegression(y, weights);
+        var robust = LeastSquares(y, AppliedWeights(weights));
         return double.IsNaN(robust.Intercept) || double.IsNaN(robust.Slope) ? first : robust;
     }
 
@@ -148,9 +149,9 @@ public static class ConsolidationStatistics
         return result;
     }
 
-    private static (double Intercept, double Slope) WeightedRegression(ReadOnlySpan<double> y, ReadOnlySpan<double> weights)
+    /// <summary>CloudSim applies weights only when at least 40 % of them are zero or negative.</summary>
+    private static ReadOnlySpan<double> AppliedWeights(double[] weights)
     {
-        var n = y.Length;
         var zeroWeights = 0;
         foreach (var w in weights)
         {
@@ -160,13 +161,19 @@ public static class ConsolidationStatistics
             }
         }
 
-        var applyWeights = zeroWeights >= 0.4 * weights.Length;
+        return zeroWeights >= 0.4 * weights.Length ? weights : ReadOnlySpan<double>.Empty;
+    }
+
+    /// <summary>Least squares of (√w·x, √w·y) at x = 1..n; no weights when <paramref name="weights"/> is empty.</summary>
+    private static (double Intercept, double Slope) LeastSquares(ReadOnlySpan<double> y, ReadOnlySpan<double> weights)
+    {
+        var n = y.Length;
         double sumX = 0, sumY = 0;
         Span<double> xs = n <= 64 ? stackalloc double[n] : new double[n];
         Span<double> ys = n <= 64 ? stackalloc double[n] : new double[n];
         for (var i = 0; i < n; i++)
         {
-            var root = applyWeights ? Math.Sqrt(weights[i]) : 1;
+            var root = weights.IsEmpty ? 1 : Math.Sqrt(weights[i]);
             xs[i] = root * (i + 1);
             ys[i] = root * y[i];
             sumX += xs[i];
