@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Roost.Simulation.DataCenter;
+using Roost.Simulation.Metrics;
+using Roost.Simulation.Workloads;
+
+namespace Roost.Cli.Commands;
+
+/// <summary>Renders simulation results as the table people read and the JSON scripts read.</summary>
+internal static class ResultFormatter
+{
+    public static string Table(Workload workload, DataCenterSetup setup, IReadOnlyList<SimulationResult> results)
+    {
+        var text = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        text.Append(inv, $"Workload {workload.Name}: {workload.Vms.Count} VMs, {workload.Steps} samples of {workload.Interval.TotalSeconds:0} s; ")
+            .Append(inv, $"{setup.HostCount} hosts ({string.Join(" / ", setup.HostTypes.Select(t => t.Name))})")
+            .AppendLine()
+            .AppendLine();
+        string[] header = ["policy", "energy kWh", "migrations", "SLATAH %", "PDM %", "SLAV %", "ESV", "host shutdowns"];
+        var rows = results.Select(r => new[]
+        {
+            r.Policy,
+            r.EnergyKwh.ToString("F2", inv),
+            r.Migrations.ToString(inv),
+            r.SlatahPercent.ToString("F2", inv),
+            r.PdmPercent.ToString("F2", inv),
+            r.SlavPercent.ToString("F5", inv),
+            r.Esv.ToString("F5", inv),
+            r.HostShutdowns.ToString(inv),
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        AppendRow(text, header, widths);
+        AppendRow(text, widths.Select(w => new string('-', w)).ToArray(), widths);
+        foreach (var row in rows)
+        {
+            AppendRow(text, row, widths);
+        }
+
+        return text.ToString();
+    }
+
+    private static void AppendRow(StringBuilder text, string[] cells, int[] widths)
+    {
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                text.Append("  ");
+            }
+
+            text.Append(i == 0 ? cells[i].PadRight(widths[i]) : cells[i].PadLeft(widths[i]));
+        }
+
+        text.AppendLine();
+    }
+
+    /// <summary>
+    /// <c>{"results":[{...}]}</c> with the fields in a fixed order and numbers in round-trip form, so equal results
+    /// give byte-identical output.
+    /// </summary>
+    public static string Json(IReadOnlyList<SimulationResult> results)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("results");
+            foreach (var r in results)
+            {
+                json.WriteStartObject();
+                json.WriteString("policy", r.Policy);
+                json.WriteString("workload", r.Workload);
+                json.WriteNumber("hosts", r.Hosts);
+                json.WriteNumber("vms", r.Vms);
+                json.WriteNumber("simulatedSeconds", r.SimulatedSeconds);
+                json.WriteNumber("energyKwh", r.EnergyKwh);
+                json.WriteNumber("migrations", r.Migrations);
+                json.WriteNumber("slatahPercent", r.SlatahPercent);
+                json.WriteNumber("pdmPercent", r.PdmPercent);
+                json.WriteNumber("slavPercent", r.SlavPercent);
+                json.WriteNumber("esv", r.Esv);
+                json.WriteNumber("hostShutdowns", r.HostShutdowns);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+}
