@@ -155,17 +155,23 @@ internal static class CsvWorkloadReader
         var cpu = new double[rows.Count];
         var memory = hasMemory ? new double[rows.Count] : null;
         var network = hasNetwork ? new double[rows.Count] : null;
+        var steps = new double[rows.Count];
         for (var k = 0; k < rows.Count; k++)
         {
             var row = rows[k];
             var step = (row.Time - start) / interval;
-            var rounded = Math.Round(step);
-            if (Math.Abs(step - rounded) > GridTolerance * Math.Max(1, rounded))
+            steps[k] = Math.Round(step);
+            if (Math.Abs(step - steps[k]) > GridTolerance * Math.Max(1, steps[k]))
             {
                 throw new WorkloadFormatException(
                     $"{display}: line {row.Line}: time_s {row.Time} is not on the {interval} s grid that starts at {start}");
             }
+        }
 
+        for (var k = 0; k < rows.Count; k++)
+        {
+            var row = rows[k];
+            var rounded = steps[k];
             if (rounded < k)
             {
                 throw new WorkloadFormatException(

@@ -49,7 +49,7 @@ internal static class TraceText
             for (; i < text.Length; i++)
             {
                 var digit = text[i] - (byte)'0';
-                if ((uint)digit > 9)
+                if (digit is < 0 or > 9)
                 {
                     break;
                 }

@@ -24,4 +24,29 @@ public sealed class SyntheticWorkloadTests(ITestOutputHelper output)
         Assert.InRange(stats.MedianPercent, 5, 7);
         Assert.InRange(stats.Q3Percent, 14, 16);
     }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void Generate_SameSeed_SameTraces(int seed)
+    {
+        var first = SyntheticWorkload.Generate(seed, vmCount: 300, steps: 50);
+        var second = SyntheticWorkload.Generate(seed, vmCount: 300, steps: 50);
+        var other = SyntheticWorkload.Generate(seed + 1, vmCount: 300, steps: 50);
+
+        Assert.Equal(first.Vms.SelectMany(v => v.Cpu), second.Vms.SelectMany(v => v.Cpu));
+        Assert.NotEqual(first.Vms.SelectMany(v => v.Cpu), other.Vms.SelectMany(v => v.Cpu));
+    }
+
+    [Fact]
+    public void Generate_Values_AreWholePercentsBelow100()
+    {
+        var workload = SyntheticWorkload.Generate(9, vmCount: 2000);
+
+        var percents = workload.Vms.SelectMany(v => v.Cpu).Select(c => c * 100).ToArray();
+
+        Assert.All(percents, p => Assert.Equal(Math.Round(p), p, 9));
+        Assert.InRange(percents.Min(), 0, 0);
+        Assert.InRange(percents.Max(), 90, 99);
+    }
 }
