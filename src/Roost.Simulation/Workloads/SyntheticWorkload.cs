@@ -30,6 +30,9 @@ internal static class SyntheticWorkload
     private const double BurstMinPercent = 10.0;
     private const double BurstMaxPercent = 60.0;
 
+    /// <summary>ln x_k for k = 1..99 (see <see cref="SoftCappedPercent"/>), padded to 128 with +∞.</summary>
+    private static readonly double[] _logThresholds = BuildLogThresholds();
+
     public static Workload Generate(int seed, int vmCount = DefaultVms, int steps = DefaultSteps)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(vmCount);
@@ -69,6 +72,7 @@ internal static class SyntheticWorkload
         var noiseSd = NoiseSd * (0.5 + random.NextDouble());
         var innovationSd = DriftSd * Math.Sqrt(1 - (DriftPhi * DriftPhi));
         var scale = baseLevel * Math.Exp(-((noiseSd * noiseSd) + (DriftSd * DriftSd)) / 2); // keeps E[x] = base
+        var logScale = Math.Log(scale);
         var drift = DriftSd * Normal4(random.Next());
         var burstLeft = 0;
         var burstLevel = 0.0;
@@ -77,10 +81,10 @@ internal static class SyntheticWorkload
             var noise = random.Next();
             var other = random.Next();
             drift = (DriftPhi * drift) + (innovationSd * Normal3(other));
-            var x = scale * Math.Exp(drift + (noiseSd * Normal4(noise)));
+            var logX = logScale + drift + (noiseSd * Normal4(noise));
             if (burstLeft > 0)
             {
-                x += burstLevel;
+                logX = Math.Log(Math.Exp(logX) + burstLevel);
                 burstLeft--;
             }
             else if ((uint)(other >> 48) < BurstThreshold)
@@ -89,9 +93,39 @@ internal static class SyntheticWorkload
                 burstLevel = BurstMinPercent + ((BurstMaxPercent - BurstMinPercent) * random.NextDouble());
             }
 
-            var capped = SoftCapPercent * (1 - Math.Exp(-x / SoftCapPercent));
-            cpu[t] = Math.Min(99, (int)capped) / 100.0;
+            cpu[t] = SoftCappedPercent(logX) / 100.0;
         }
+    }
+
+    /// <summary>
+    /// <c>min(99, ⌊c · (1 − e^(−x/c))⌋)</c> for <c>x = e^logX</c>, without an exp: the count of integer thresholds
+    /// <c>x_k = −c · ln(1 − k/c)</c> (k = 1..99) at or below x, found by a branch-light binary search in log space.
+    /// </summary>
+    private static int SoftCappedPercent(double logX)
+    {
+        var thresholds = _logThresholds;
+        var i = 0;
+        for (var step = 64; step > 0; step >>= 1)
+        {
+            if (thresholds[i + step - 1] <= logX)
+            {
+                i += step;
+            }
+        }
+
+        return i;
+    }
+
+    private static double[] BuildLogThresholds()
+    {
+        var thresholds = new double[128];
+        Array.Fill(thresholds, double.PositiveInfinity);
+        for (var k = 1; k <= 99; k++)
+        {
+            thresholds[k - 1] = Math.Log(-SoftCapPercent * Math.Log(1 - (k / SoftCapPercent)));
+        }
+
+        return thresholds;
     }
 
     /// <summary>Approximately standard normal: the Irwin–Hall sum of four 16-bit uniforms, centred and scaled.</summary>
