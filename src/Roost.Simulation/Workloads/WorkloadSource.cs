@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace Roost.Simulation.Workloads;
+
+/// <summary>
+/// Turns a <c>--workload</c> value into a <see cref="Workload"/>: <c>synthetic[:SEED[:VMS]]</c>, <c>planetlab:DIR</c>,
+/// <c>bitbrains:DIR</c> or <c>csv:FILE</c>. Bad values and bad files raise <see cref="WorkloadFormatException"/> with
+/// one line for the user.
+/// </summary>
+public static class WorkloadSource
+{
+    public const string Default = "synthetic";
+
+    public const string Usage = "synthetic[:SEED[:VMS]], planetlab:DIR, bitbrains:DIR or csv:FILE";
+
+    public const int DefaultSyntheticSeed = 1;
+
+    public static Workload Load(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var colon = spec.IndexOf(':', StringComparison.Ordinal);
+        var kind = colon < 0 ? spec : spec[..colon];
+        var argument = colon < 0 ? null : spec[(colon + 1)..];
+        return kind switch
+        {
+            "synthetic" => Synthetic(spec, argument),
+            "planetlab" => PlanetLabReader.Read(RequirePath(spec, argument, "DIR")),
+            "bitbrains" => BitbrainsReader.Read(RequirePath(spec, argument, "DIR")),
+            "csv" => CsvWorkloadReader.Read(RequirePath(spec, argument, "FILE")),
+            _ => throw new WorkloadFormatException($"--workload: unknown workload '{spec}'; expected {Usage}"),
+        };
+    }
+
+    private static string RequirePath(string spec, string? argument, string what) =>
+        string.IsNullOrEmpty(argument)
+            ? throw new WorkloadFormatException($"--workload: '{spec}' needs a {what}, e.g. {spec.TrimEnd(':')}:{what}")
+            : argument;
+
+    private static Workload Synthetic(string spec, string? argument)
+    {
+        if (argument is null)
+        {
+            return SyntheticWorkload.Generate(DefaultSyntheticSeed);
+        }
+
+        var parts = argument.Split(':');
+        if (parts.Length > 2
+            || !int.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed))
+        {
+            throw new WorkloadFormatException($"--workload: '{spec}': expected synthetic[:SEED[:VMS]] with an integer SEED");
+        }
+
+        if (parts.Length == 1)
+        {
+            return SyntheticWorkload.Generate(seed);
+        }
+
+        return int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var vms) && vms > 0
+            ? SyntheticWorkload.Generate(seed, vms)
+            : throw new WorkloadFormatException($"--workload: '{spec}': VMS must be a positive integer");
+    }
+}
