@@ -25,6 +25,7 @@ internal sealed class SimulateCommand : ICommand
             """)
         .Add("workload", "W", $"The VM demand: {WorkloadSource.Usage}.\nDefault: synthetic (a built-in PlanetLab-like day, seed 1).")
         .Add("policy", "P[,P...]", $"Policies: npa, dvfs, or <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>.\nDefault: {DefaultPolicies}.")
+        .Add("vm-order", "name|listing", "Which trace file becomes VM 0, 1, …: file names in byte order (default), or the\nfile system's listing order, as CloudSim's File.listFiles() reads it (not portable).")
         .Add("hosts", "N", "Number of hosts (half G4, half G5). Default: 800.")
         .Add("seed", "N", "Seed for random VM selection (rs). Default: 1.")
         .Add("json", null, "Print the results as JSON on stdout (and nothing else there).")
@@ -41,7 +42,13 @@ internal sealed class SimulateCommand : ICommand
         var json = options.Has("json");
         var reportDirectory = options.Get("report");
 
-        var workload = WorkloadSource.Load(options.Get("workload") ?? WorkloadSource.Default);
+        var order = options.Get("vm-order") switch
+        {
+            null or "name" => VmOrder.Name,
+            "listing" => VmOrder.Listing,
+            var other => throw new UsageException($"roost simulate: --vm-order '{other}' is not name or listing"),
+        };
+        var workload = WorkloadSource.Load(options.Get("workload") ?? WorkloadSource.Default, order);
         if (workload.Interval != setup.SchedulingInterval)
         {
             setup = setup with { SchedulingInterval = workload.Interval };

@@ -6,7 +6,7 @@ namespace Roost.Simulation.Workloads;
 /// this reader also accepts decimals, and rejects values outside 0..100.
 /// </summary>
 /// <remarks>
-/// VM order is the file names sorted ordinally (byte order). CloudSim uses <c>File.listFiles()</c>, whose order is
+/// VM order is the file names sorted ordinally (byte order), or on request the listing order (<see cref="VmOrder"/>). CloudSim uses <c>File.listFiles()</c>, whose order is
 /// the file system's directory order and is not portable; the ordinal sort is the reproducible stand-in
 /// (docs/workloads.md). The order matters because CloudSim gives VM <c>i</c> a type by its index.
 /// </remarks>
@@ -14,9 +14,9 @@ internal static class PlanetLabReader
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(300);
 
-    public static Workload Read(string directory)
+    public static Workload Read(string directory, VmOrder order = VmOrder.Name)
     {
-        var files = TraceFolder.List(directory, StringComparer.Ordinal);
+        var files = TraceFolder.List(directory, order == VmOrder.Name ? StringComparer.Ordinal : null);
         var vms = new VmTrace[files.Count];
         for (var i = 0; i < files.Count; i++)
         {

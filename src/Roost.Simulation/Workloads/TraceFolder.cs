@@ -8,12 +8,11 @@ internal static class TraceFolder
 {
     /// <summary>
     /// Regular files directly in <paramref name="directory"/>, hidden ones (leading '.') skipped, ordered by file name
-    /// with <paramref name="comparer"/>. Each entry is (full path to open, path to show in messages).
+    /// with <paramref name="comparer"/> (null: the order the file system lists them in). Each entry is (full path to open, path to show in messages).
     /// </summary>
-    public static IReadOnlyList<(string Open, string Display)> List(string directory, IComparer<string> comparer)
+    public static IReadOnlyList<(string Open, string Display)> List(string directory, IComparer<string>? comparer)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        ArgumentNullException.ThrowIfNull(comparer);
         var display = directory.Length > 1 ? directory.TrimEnd('/') : directory;
         if (!Directory.Exists(directory))
         {
@@ -38,7 +37,10 @@ internal static class TraceFolder
             throw new WorkloadFormatException($"{display}: the folder has no trace files");
         }
 
-        Array.Sort(names, comparer);
+        if (comparer is not null)
+        {
+            Array.Sort(names, comparer);
+        }
         return Array.ConvertAll(names, name => (Path.Join(directory, name), Path.Join(display, name)));
     }
 

@@ -15,7 +15,7 @@ public static class WorkloadSource
 
     public const int DefaultSyntheticSeed = 1;
 
-    public static Workload Load(string spec)
+    public static Workload Load(string spec, VmOrder order = VmOrder.Name)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var colon = spec.IndexOf(':', StringComparison.Ordinal);
@@ -24,7 +24,7 @@ public static class WorkloadSource
         return kind switch
         {
             "synthetic" => Synthetic(spec, argument),
-            "planetlab" => PlanetLabReader.Read(RequirePath(spec, argument, "DIR")),
+            "planetlab" => PlanetLabReader.Read(RequirePath(spec, argument, "DIR"), order),
             "bitbrains" => BitbrainsReader.Read(RequirePath(spec, argument, "DIR")),
             "csv" => CsvWorkloadReader.Read(RequirePath(spec, argument, "FILE")),
             _ => throw new WorkloadFormatException($"--workload: unknown workload '{spec}'; expected {Usage}"),
