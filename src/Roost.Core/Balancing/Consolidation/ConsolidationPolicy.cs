@@ -49,16 +49,16 @@ public sealed class ConsolidationPolicy
                 return true;
         }
 
-        var parts = name.Split('-');
+        var parts = name.Split('-', 3);
         if (parts.Length != 3)
         {
             error = $"'{text}' is not a policy: use npa, dvfs or <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>, e.g. lr-mmt-1.2";
             return false;
         }
 
-        if (!double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var parameter) || parameter < 0 || double.IsNaN(parameter))
+        if (!double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var parameter) || parameter < 0 || !double.IsFinite(parameter))
         {
-            error = $"'{text}': '{parts[2]}' is not a non-negative number";
+            error = $"'{text}': parameter '{parts[2]}' is not a finite non-negative number";
             return false;
         }
 

@@ -7,7 +7,7 @@ public sealed class ConsolidationStatisticsTests
     private const int Precision = 9;
 
     // Sorted: 15, 20, 35, 40, 50 (n = 5), given out of order so the sort is exercised.
-    private static readonly double[] s_five = [40, 15, 50, 20, 35];
+    private static readonly double[] _five = [40, 15, 50, 20, 35];
 
     [Theory]
     [InlineData(new double[] { 1, 2, 0, 0 }, 2)]
@@ -43,7 +43,7 @@ public sealed class ConsolidationStatisticsTests
     [InlineData(100, 50)] // pos = 6 ≥ 5 → max = 50
     public void Percentile_LegacyEstimator_InterpolatesOrClampsAtEnds(double p, double expected)
     {
-        var value = ConsolidationStatistics.Percentile(s_five, p);
+        var value = ConsolidationStatistics.Percentile(_five, p);
 
         Assert.Equal(expected, value, Precision);
     }
