@@ -216,7 +216,6 @@ public sealed class ConsolidationPolicyTests
     [InlineData("lr-mmt")]
     [InlineData("lr")]
     [InlineData("")]
-    [InlineData("lr-mmt-1.2-extra")]
     public void TryParse_WrongShape_ExplainsTheForm(string text)
     {
         var parsed = ConsolidationPolicy.TryParse(text, _interval, out var policy, out var error);
@@ -224,6 +223,28 @@ public sealed class ConsolidationPolicyTests
         Assert.False(parsed);
         Assert.Null(policy);
         Assert.Contains("is not a policy", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("lr-mmt-1.2-extra", "'1.2-extra'")]
+    [InlineData("thr-mmt--0.5", "'-0.5'")]
+    [InlineData("iqr-mmt-infinity", "'infinity'")]
+    public void TryParse_BadParameter_NamesIt(string text, string quoted)
+    {
+        var parsed = ConsolidationPolicy.TryParse(text, _interval, out var policy, out var error);
+
+        Assert.False(parsed);
+        Assert.Null(policy);
+        Assert.Contains(quoted, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_ParameterWithExponent_IsAccepted()
+    {
+        var parsed = ConsolidationPolicy.TryParse("lr-mmt-1e-3", _interval, out var policy, out _);
+
+        Assert.True(parsed);
+        Assert.Equal(PolicyKind.DynamicConsolidation, policy!.Kind);
     }
 
     [Fact]
