@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace Roost.Cli.Tests;
+
+/// <summary>Runs the built CLI (roost.dll beside the tests) as a real process and captures what it prints.</summary>
+internal static class RoostProcess
+{
+    public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
+
+    public static Outcome Run(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "roost.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"roost {string.Join(' ', args)} did not finish in 2 minutes");
+        }
+
+        return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
