@@ -77,6 +77,8 @@ public sealed class SandpiperEngine
         return new SandpiperInput(now, hosts, assessed, hot);
     }
 
+    public SandpiperPlan Plan(SandpiperInput input) => _planner.Plan(input);
+
     public SandpiperPlan Step(TimeSpan now, IReadOnlyList<HostSnapshot> hosts, IReadOnlyList<VmSnapshot> vms, ClusterMonitor monitor) =>
         _planner.Plan(Assess(now, hosts, vms, monitor));
 }

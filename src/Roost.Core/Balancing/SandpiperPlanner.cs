@@ -9,7 +9,8 @@ namespace Roost.Core.Balancing;
 /// <list type="number">
 /// <item>Resize first: a VM whose need exceeds its allocation, on a host whose VMs' needs all fit under the ceiling,
 /// gets its allocation raised in place.</item>
-/// <item>Hosts that monitoring found hot, or whose VMs' needs exceed the ceiling, are relieved in decreasing volume.
+/// <item>Hosts that monitoring found hot, or that cannot hold the needs of a VM needing more than its allocation,
+/// are relieved in decreasing volume.
 /// Their VMs are tried in decreasing VSR; the first with a destination moves to the least-loaded (lowest-volume)
 /// host that is not hot and holds the VM's needs on all three resources under the ceiling. Repeat until the host's
 /// needs fit.</item>
@@ -127,9 +128,18 @@ public sealed class SandpiperPlanner
                 _members[h].Add(i);
             }
 
+            var starved = new bool[_hosts.Length];
+            for (var i = 0; i < _vms.Length; i++)
+            {
+                starved[_hostOf[i]] |= NeedsMore(i);
+            }
+
+            // Only detected hotspots are acted on: a host monitoring found hot, or one whose VM needs more than its
+            // allocation (itself a k-of-n or gray-box finding) where the host cannot hold every VM's needs. A host
+            // whose profiles merely sum past the ceiling is left alone until monitoring agrees.
             for (var h = 0; h < _hosts.Length; h++)
             {
-                _hot[h] = input.HotHosts.Contains(_hosts[h].Id) || Overloaded(h);
+                _hot[h] = input.HotHosts.Contains(_hosts[h].Id) || (starved[h] && Overloaded(h));
             }
         }
 
@@ -163,6 +173,8 @@ public sealed class SandpiperPlanner
             return new SandpiperPlan(_actions.ToArray(), unresolved.ToArray());
         }
 
+        private bool NeedsMore(int i) => _vms[i].Need.ExceedsAny(_vms[i].Vm.Allocation + Epsilon(_vms[i].Vm.Allocation));
+
         private bool Overloaded(int h) => _load[h].ExceedsAny(_limit[h] + Epsilon(_limit[h]));
 
         private static ResourceVector Epsilon(ResourceVector limit) => limit * Slack;
@@ -173,12 +185,13 @@ public sealed class SandpiperPlanner
         {
             for (var i = 0; i < _vms.Length; i++)
             {
-                var vm = _vms[i].Vm;
-                var wanted = ResourceVector.Max(vm.Allocation, _vms[i].Need);
-                if (_handled[i] || !wanted.ExceedsAny(vm.Allocation + Epsilon(vm.Allocation)) || Overloaded(_hostOf[i]))
+                if (_handled[i] || !NeedsMore(i) || Overloaded(_hostOf[i]))
                 {
                     continue;
                 }
+
+                var vm = _vms[i].Vm;
+                var wanted = ResourceVector.Max(vm.Allocation, _vms[i].Need);
 
                 _handled[i] = true;
                 var host = _hosts[_hostOf[i]];
