@@ -69,6 +69,7 @@ public sealed class SandpiperPlanner
         private readonly ResourceVector[] _capacity;
         private readonly ResourceVector[] _limit;
         private readonly ResourceVector[] _load;
+        private readonly double[] _volume;
         private readonly List<int>[] _members;
         private readonly bool[] _hot;
         private readonly ResourceVector[] _footprint;
@@ -90,6 +91,7 @@ public sealed class SandpiperPlanner
             _capacity = new ResourceVector[_hosts.Length];
             _limit = new ResourceVector[_hosts.Length];
             _load = new ResourceVector[_hosts.Length];
+            _volume = new double[_hosts.Length];
             _members = new List<int>[_hosts.Length];
             _hot = new bool[_hosts.Length];
             for (var h = 0; h < _hosts.Length; h++)
@@ -140,6 +142,7 @@ public sealed class SandpiperPlanner
             for (var h = 0; h < _hosts.Length; h++)
             {
                 _hot[h] = input.HotHosts.Contains(_hosts[h].Id) || (starved[h] && Overloaded(h));
+                _volume[h] = Volume.Of(_load[h], _capacity[h]);
             }
         }
 
@@ -147,13 +150,12 @@ public sealed class SandpiperPlanner
         {
             ResizeWhereHostsFit();
 
-            var volumes = new double[_hosts.Length];
+            var volumes = (double[])_volume.Clone();
             var hot = new List<int>();
             for (var h = 0; h < _hosts.Length; h++)
             {
                 if (_hot[h])
                 {
-                    volumes[h] = Volume.Of(_load[h], _capacity[h]);
                     hot.Add(h);
                 }
             }
@@ -207,7 +209,7 @@ public sealed class SandpiperPlanner
         /// <summary>Moves VMs off host <paramref name="h"/> until its needs fit; false if it could not.</summary>
         private bool Relieve(int h)
         {
-            var startVolume = Volume.Of(_load[h], _capacity[h]);
+            var startVolume = _volume[h];
             while (Overloaded(h))
             {
                 var candidates = Candidates(h);
@@ -250,7 +252,7 @@ public sealed class SandpiperPlanner
                         continue;
                     }
 
-                    var volume = Volume.Of(_load[t], _capacity[t]);
+                    var volume = _volume[t];
                     if (volume < bestVolume)
                     {
                         best = t;
@@ -282,7 +284,7 @@ public sealed class SandpiperPlanner
             {
                 if (t != h && !_hot[t])
                 {
-                    targets.Add((t, Volume.Of(_load[t], _capacity[t])));
+                    targets.Add((t, _volume[t]));
                 }
             }
 
@@ -292,7 +294,7 @@ public sealed class SandpiperPlanner
                 targets.RemoveRange(_options.MaxSwapTargets, targets.Count - _options.MaxSwapTargets);
             }
 
-            var currentVolume = Volume.Of(_load[h], _capacity[h]);
+            var currentVolume = _volume[h];
             foreach (var (hotVm, hotVolume, _) in candidates)
             {
                 foreach (var (t, _) in targets)
@@ -367,6 +369,8 @@ public sealed class SandpiperPlanner
             var vm = _vms[i];
             _load[from] -= _footprint[i];
             _load[to] += _footprint[i];
+            _volume[from] = Volume.Of(_load[from], _capacity[from]);
+            _volume[to] = Volume.Of(_load[to], _capacity[to]);
             _members[from].Remove(i);
             _members[to].Add(i);
             _hostOf[i] = to;
