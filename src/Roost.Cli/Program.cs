@@ -10,6 +10,7 @@ internal static class Program
     private static IReadOnlyList<ICommand> Commands { get; } =
     [
         new SimulateCommand(),
+        new ScenarioCommand(),
     ];
 
     public static async Task<int> Main(string[] args)
