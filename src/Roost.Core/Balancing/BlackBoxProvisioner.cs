@@ -4,7 +4,7 @@ using Roost.Core.Monitoring;
 namespace Roost.Core.Balancing;
 
 /// <summary>
-/// Sandpiper's black-box profiling (Wood et al., NSDI 2007, §4.2): only what the hypervisor sees. CPU and network
+/// Sandpiper's black-box profiling (Wood et al., NSDI 2007, black-box monitoring and provisioning): only what the hypervisor sees. CPU and network
 /// need = max(p-th percentile of the window's profile, AR(1) forecast of the next sample); a VM pinned at its cap
 /// (usage ≥ the saturation fraction of its allocation in k of the last n samples) hides its true demand, so its need
 /// is at least its allocation grown by a fixed fraction, and grows again each step it stays pinned. Memory need is the

@@ -4,7 +4,7 @@ using Roost.Core.Monitoring;
 namespace Roost.Core.Balancing;
 
 /// <summary>
-/// Sandpiper's gray-box profiling (Wood et al., NSDI 2007, §4.3): where a guest daemon reports statistics, use them
+/// Sandpiper's gray-box profiling (Wood et al., NSDI 2007, gray-box monitoring and provisioning): where a guest daemon reports statistics, use them
 /// instead of guessing. Memory need = the guest's working set plus headroom (at least what is in use), so a swapping
 /// VM is sized in one step instead of growing by increments; if the guest still swaps although its working-set
 /// estimate fits, fall back to the black-box growth. CPU need = the smallest allocation whose G/G/1 capacity

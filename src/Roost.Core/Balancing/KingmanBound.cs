@@ -7,8 +7,9 @@ namespace Roost.Core.Balancing;
 /// Kingman's heavy-traffic bound on the mean waiting time, W ≤ λ(σa² + σb²) / (2(1 − ρ)), rearranged for the mean
 /// response time d gives the largest arrival rate the VM can serve while meeting d:
 /// <code>λcap ≥ [ s + (σa² + σb²) / (2 (d − s)) ]⁻¹</code>
-/// with s the mean service time, σa² and σb² the variances of inter-arrival and service times (Kleinrock, Queueing
-/// Systems vol. 2, §2.4; Kingman 1961).
+/// with s the mean service time, σa² and σb² the variances of inter-arrival and service times. Derivation: with
+/// ρ = λs and d = s + W at the bound, 2(d − s)(1 − λs) = λ(σa² + σb²); solve for λ. (Kingman's G/G/1 bound, as
+/// presented in Kleinrock, Queueing Systems vol. 2.)
 /// </summary>
 public static class KingmanBound
 {

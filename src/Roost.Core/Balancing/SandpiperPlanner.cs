@@ -4,7 +4,7 @@ using Roost.Core.Model;
 namespace Roost.Core.Balancing;
 
 /// <summary>
-/// Sandpiper's migration manager (Wood et al., NSDI 2007, §5; resizing from the Computer Networks 2009 version) as a
+/// Sandpiper's migration manager (Wood et al., NSDI 2007, hotspot mitigation; resizing from the Computer Networks 2009 version) as a
 /// pure function from <see cref="SandpiperInput"/> to <see cref="SandpiperPlan"/>:
 /// <list type="number">
 /// <item>Resize first: a VM whose need exceeds its allocation, on a host whose VMs' needs all fit under the ceiling,

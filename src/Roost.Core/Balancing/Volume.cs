@@ -3,7 +3,7 @@ using Roost.Core.Model;
 namespace Roost.Core.Balancing;
 
 /// <summary>
-/// Sandpiper's load measures (Wood et al., NSDI 2007, §5.1). Volume = 1 / ((1 − cpu)(1 − net)(1 − mem)) over
+/// Sandpiper's load measures (Wood et al., NSDI 2007, hotspot mitigation). Volume = 1 / ((1 − cpu)(1 − net)(1 − mem)) over
 /// utilisations as fractions of the host's capacity, each clamped to [0, <see cref="MaxUtilisation"/>] so a saturated
 /// resource gives a large finite volume. VSR (volume-to-size ratio) = volume / memory size in MiB: the load moved per
 /// MiB copied, which Sandpiper maximises when choosing what to migrate.

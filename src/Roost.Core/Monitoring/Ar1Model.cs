@@ -2,7 +2,7 @@ namespace Roost.Core.Monitoring;
 
 /// <summary>
 /// A first-order autoregressive model x[t+1] − μ = φ (x[t] − μ) + ε, Sandpiper's predictor of the next observation
-/// (Wood et al., NSDI 2007, §4.2). <see cref="Last"/> is the newest observation the model was fitted on.
+/// (Wood et al., NSDI 2007, hotspot detection). <see cref="Last"/> is the newest observation the model was fitted on.
 /// </summary>
 public readonly record struct Ar1Model(double Mean, double Phi, double Last)
 {

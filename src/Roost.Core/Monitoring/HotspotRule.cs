@@ -1,7 +1,7 @@
 namespace Roost.Core.Monitoring;
 
 /// <summary>
-/// Sandpiper's hotspot test for one resource (Wood et al., NSDI 2007, §4.1): hot only if at least <see cref="K"/> of
+/// Sandpiper's hotspot test for one resource (Wood et al., NSDI 2007, hotspot detection): hot only if at least <see cref="K"/> of
 /// the last <see cref="N"/> observations <b>and</b> the AR(1) forecast of the next one exceed
 /// <see cref="Threshold"/> × capacity. Requiring both filters out single spikes and transient blips.
 /// </summary>

@@ -18,7 +18,8 @@ namespace Roost.Simulation.Scenarios;
 /// allocated cores.</item>
 /// <item>A resize takes effect at once. A migration copies the VM's memory at the scenario's bandwidth
 /// (MiB × 8.388608 / Mbit/s seconds; the migrations of a swap run side by side) and the VM keeps running, and loading,
-/// its source until the copy ends; planners see it on its destination from the start (its reservation is there).</item>
+/// its source until the copy ends; planners see it on its destination from the start (its reservation is there) and
+/// never move it again while it is in flight.</item>
 /// <item>A host is overloaded in truth during a second when its VMs' demand exceeds the hotspot threshold of its
 /// capacity on any resource (memory: reservations), or one of its VMs is starved (CPU demand above its cap, or
 /// swapping).</item>
@@ -249,9 +250,10 @@ public sealed class ScenarioStepper
         var snapshots = new VmSnapshot[_vms.Length];
         for (var i = 0; i < _vms.Length; i++)
         {
-            var host = _pending[i] is { } move ? move.To : _hostOf[i];
-            var allocation = _pending[i] is { } pending ? pending.Allocation : _allocation[i];
-            snapshots[i] = new VmSnapshot(_vms[i].Id, _hosts[host].Id, allocation, _lastMovedAt[i]);
+            // A VM still copying is shown on its destination and as just moved, so no plan moves it mid-flight.
+            snapshots[i] = _pending[i] is { } move
+                ? new VmSnapshot(_vms[i].Id, _hosts[move.To].Id, move.Allocation, now)
+                : new VmSnapshot(_vms[i].Id, _hosts[_hostOf[i]].Id, _allocation[i], _lastMovedAt[i]);
         }
 
         var input = _engine.Assess(now, _hostSnapshots, snapshots, _monitor);

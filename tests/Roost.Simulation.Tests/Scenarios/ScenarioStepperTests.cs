@@ -29,6 +29,18 @@ public sealed class ScenarioStepperTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SingleHotspot_SlowMigrationLink_ReliefWaitsForTheCopy()
+    {
+        // Detected at 75 s; 256 MiB · 8.388608 / 100 Mbit/s = 21.5 s of copying, so the load leaves at second 97.
+        var scenario = ExampleScenarios.Load("single-hotspot") with { MigrationBandwidthMbps = 100 };
+
+        var run = ScenarioStepper.Run(scenario, SandpiperEngine.BlackBox());
+
+        Assert.Equal(TimeSpan.FromSeconds(75), Assert.Single(run.Actions).At);
+        Assert.Equal(97, Assert.Single(run.Episodes).ReliefSecond);
+    }
+
+    [Fact]
     public void Swap_NoSingleMoveFits_ResolvedBySwap()
     {
         var scenario = ExampleScenarios.Load("swap");
