@@ -20,6 +20,20 @@ public sealed class BlackBoxProvisioner : IVmProvisioner
     {
         _options = options ?? ProvisioningOptions.Default;
         _rule = rule ?? HotspotRule.Default;
+        if (_options.Percentile is < 0 or > 100 || double.IsNaN(_options.Percentile))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.Percentile, "The profile percentile must lie in [0, 100].");
+        }
+
+        if (_options.SaturationFraction is <= 0 or > 1 || double.IsNaN(_options.SaturationFraction))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.SaturationFraction, "The saturation fraction must lie in (0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.SaturationGrowthFraction, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.SwapGrowthFraction, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.SwapActivityMiBPerSecond, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MemoryHeadroomFraction, nameof(options));
     }
 
     public string Name => "black-box";

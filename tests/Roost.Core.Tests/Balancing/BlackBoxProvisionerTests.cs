@@ -72,4 +72,10 @@ public sealed class BlackBoxProvisionerTests : VmProvisionerContract
 
         Assert.Equal(1024, need.MemoryMiB, 9);
     }
+
+    [Fact]
+    public void Constructor_RejectsPercentileAbove100()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlackBoxProvisioner(new ProvisioningOptions { Percentile = 120 }));
+    }
 }
