@@ -11,6 +11,7 @@ internal static class Program
     [
         new SimulateCommand(),
         new ReproduceCommand(),
+        new ScenarioCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -1,0 +1,61 @@
+namespace Roost.Core.Monitoring;
+
+/// <summary>
+/// The distribution of one quantity over a window (Sandpiper's "profile"): the observations sorted, with percentile
+/// queries. Immutable.
+/// </summary>
+public sealed class UsageProfile
+{
+    private readonly double[] _sorted;
+
+    private UsageProfile(double[] sorted)
+    {
+        _sorted = sorted;
+    }
+
+    public int Count => _sorted.Length;
+
+    public double Min => _sorted.Length == 0 ? 0 : _sorted[0];
+
+    public double Max => _sorted.Length == 0 ? 0 : _sorted[^1];
+
+    public static UsageProfile From(ReadOnlySpan<double> observations)
+    {
+        var sorted = observations.ToArray();
+        Array.Sort(sorted);
+        return new UsageProfile(sorted);
+    }
+
+    public static UsageProfile From(SampleWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var sorted = window.ToArray();
+        Array.Sort(sorted);
+        return new UsageProfile(sorted);
+    }
+
+    /// <summary>The <paramref name="percent"/>-th percentile (0..100); 0 for an empty profile. See <see cref="Percentile(ReadOnlySpan{double}, double)"/>.</summary>
+    public double Percentile(double percent) => Percentile(_sorted, percent);
+
+    /// <summary>
+    /// Percentile of already sorted values by linear interpolation between closest ranks (Hyndman &amp; Fan type 7,
+    /// numpy's default): rank h = (n − 1)·p/100, value = x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]). 0 for no values.
+    /// </summary>
+    public static double Percentile(ReadOnlySpan<double> sorted, double percent)
+    {
+        if (percent is < 0 or > 100 || double.IsNaN(percent))
+        {
+            throw new ArgumentOutOfRangeException(nameof(percent), percent, "A percentile must lie in [0, 100].");
+        }
+
+        if (sorted.Length == 0)
+        {
+            return 0;
+        }
+
+        var rank = (sorted.Length - 1) * percent / 100.0;
+        var lower = (int)Math.Floor(rank);
+        var upper = Math.Min(lower + 1, sorted.Length - 1);
+        return sorted[lower] + ((rank - lower) * (sorted[upper] - sorted[lower]));
+    }
+}
