@@ -1,5 +1,4 @@
 using System.Globalization;
-using Roost.Core.Balancing.Consolidation;
 using Roost.Simulation.DataCenter;
 using Roost.Simulation.Metrics;
 using Roost.Simulation.Reporting;
@@ -24,9 +23,10 @@ internal sealed class SimulateCommand : ICommand
             one row per policy. Policies run in parallel; results are deterministic.
             """)
         .Add("workload", "W", $"The VM demand: {WorkloadSource.Usage}.\nDefault: synthetic (a built-in PlanetLab-like day, seed 1).")
-        .Add("policy", "P[,P...]", $"Policies: npa, dvfs, or <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>.\nDefault: {DefaultPolicies}.")
+        .Add("policy", "P[,P...]", $"Policies: npa, dvfs, <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>, sandpiper,\nsandpiper-graybox, sandpiper+consolidate. Default: {DefaultPolicies}.")
         .Add("vm-order", "name|listing", "Which trace file becomes VM 0, 1, …: file names in byte order (default), or the\nfile system's listing order, as CloudSim's File.listFiles() reads it (not portable).")
-        .Add("hosts", "N", "Number of hosts (half G4, half G5). Default: 800.")
+        .Add("fleet", "cloudsim|bitbrains", "Hosts: HP ProLiant ML110 G4/G5 with CloudSim's VM types (default), or 32-core\n256 GiB servers running VMs of their trace sizes (default for bitbrains: workloads).")
+        .Add("hosts", "N", "Number of hosts. Default: 800 (cloudsim fleet), 24 (bitbrains fleet).")
         .Add("seed", "N", "Seed for random VM selection (rs). Default: 1.")
         .Add("json", null, "Print the results as JSON on stdout (and nothing else there).")
         .Add("report", "DIR", "Also write DIR/report.md with PNG plots (active hosts, energy, SLAV).");
@@ -35,9 +35,15 @@ internal sealed class SimulateCommand : ICommand
     {
         ArgumentNullException.ThrowIfNull(options);
         options.RejectPositional();
-        var hosts = options.GetInt("hosts", 800, min: 1, max: 1_000_000);
+        var workloadSpec = options.Get("workload") ?? WorkloadSource.Default;
+        var fleet = options.Get("fleet") ?? (workloadSpec.StartsWith("bitbrains:", StringComparison.Ordinal) ? "bitbrains" : "cloudsim");
         var seed = options.GetInt("seed", 1);
-        var setup = DataCenterSetup.CloudSimPlanetLab(hosts, seed);
+        var setup = fleet switch
+        {
+            "cloudsim" => DataCenterSetup.CloudSimPlanetLab(options.GetInt("hosts", 800, min: 1, max: 1_000_000), seed),
+            "bitbrains" => DataCenterSetup.Bitbrains(options.GetInt("hosts", 24, min: 1, max: 1_000_000), seed),
+            _ => throw new UsageException($"roost simulate: --fleet '{fleet}' is not cloudsim or bitbrains"),
+        };
         var policies = ParsePolicies(options.Get("policy") ?? DefaultPolicies, setup.SchedulingInterval);
         var json = options.Has("json");
         var reportDirectory = options.Get("report");
@@ -48,7 +54,7 @@ internal sealed class SimulateCommand : ICommand
             "listing" => VmOrder.Listing,
             var other => throw new UsageException($"roost simulate: --vm-order '{other}' is not name or listing"),
         };
-        var workload = WorkloadSource.Load(options.Get("workload") ?? WorkloadSource.Default, order);
+        var workload = WorkloadSource.Load(workloadSpec, order);
         if (workload.Interval != setup.SchedulingInterval)
         {
             setup = setup with { SchedulingInterval = workload.Interval };
@@ -95,12 +101,12 @@ internal sealed class SimulateCommand : ICommand
         return 0;
     }
 
-    private static List<ConsolidationPolicy> ParsePolicies(string text, TimeSpan interval)
+    private static List<SimulatedPolicy> ParsePolicies(string text, TimeSpan interval)
     {
-        var policies = new List<ConsolidationPolicy>();
+        var policies = new List<SimulatedPolicy>();
         foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!ConsolidationPolicy.TryParse(name, interval, out var policy, out var error))
+            if (!SimulatedPolicy.TryParse(name, interval, out var policy, out var error))
             {
                 throw new UsageException($"roost simulate: --policy {error}");
             }

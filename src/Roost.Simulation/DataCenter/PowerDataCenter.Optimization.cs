@@ -134,7 +134,7 @@ internal sealed partial class PowerDataCenter
 
         void Consider(int h)
         {
-            if (_hostPeMips[h] < requested || _availableMips[h] < requested || !IsSuitable(h, vm))
+            if (_availableMips[h] < requested || !IsSuitable(h, vm))
             {
                 return;
             }

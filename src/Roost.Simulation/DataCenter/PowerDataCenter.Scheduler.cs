@@ -28,7 +28,7 @@ internal sealed partial class PowerDataCenter
         for (var i = 0; i < vms.Count; i++)
         {
             var v = vms[i];
-            var capped = Math.Min(Requested(v), pe);
+            var capped = Capped(v, pe);
             var booked = IsMigratingIn(host, v) ? capped * MigratingInShare : capped;
             required += booked;
             if (fits && available >= booked)
@@ -46,7 +46,7 @@ internal sealed partial class PowerDataCenter
             for (var i = 0; i < vms.Count; i++)
             {
                 var v = vms[i];
-                var capped = Math.Min(Requested(v), pe);
+                var capped = Capped(v, pe);
                 allocated[i] = IsMigratingIn(host, v) ? capped * MigratingInShare
                     : _vmInMigration[v] ? capped * MigratingOutShare : capped;
             }
@@ -58,7 +58,7 @@ internal sealed partial class PowerDataCenter
         for (var i = 0; i < vms.Count; i++)
         {
             var v = vms[i];
-            var capped = Math.Min(Requested(v), pe);
+            var capped = Capped(v, pe);
             allocated[i] = IsMigratingIn(host, v) ? Math.Floor(capped * MigratingInShare * scale)
                 : _vmInMigration[v] ? Math.Floor(capped * scale * MigratingOutShare)
                 : Math.Floor(capped * scale);
@@ -197,10 +197,17 @@ internal sealed partial class PowerDataCenter
         return table[lower] + (delta * (utilization - (lower / 10.0)) * 100);
     }
 
+    /// <summary>A VM's request with each virtual core capped at one physical core's MIPS.</summary>
+    private double Capped(int vm, double peMips)
+    {
+        var cores = _vmCores[vm];
+        return cores == 1 ? Math.Min(Requested(vm), peMips) : Math.Min(Requested(vm) / cores, peMips) * cores;
+    }
+
     private bool IsSuitable(int host, int vm)
     {
         var requested = Requested(vm);
-        if (_hostPeMips[host] < requested || _availableMips[host] < requested)
+        if (_hostPeMips[host] < requested / _vmCores[vm] || _availableMips[host] < requested)
         {
             return false;
         }

@@ -58,6 +58,7 @@ internal sealed partial class PowerDataCenter
     private readonly int _vmCount;
     private readonly double[][] _vmTrace;
     private readonly double[] _vmMips;
+    private readonly int[] _vmCores;
     private readonly int[] _vmRam;
     private readonly double[] _vmBandwidthMbps;
     private readonly int[] _vmHost;
@@ -145,13 +146,14 @@ internal sealed partial class PowerDataCenter
         _vmHistory = new double[_vmCount][];
         _vmHistoryCount = new int[_vmCount];
         _vmHistoryTime = new double[_vmCount];
-        var perType = _vmCount == 0 ? 1 : (int)Math.Ceiling((double)_vmCount / setup.VmTypes.Count);
+        _vmCores = new int[_vmCount];
         for (var v = 0; v < _vmCount; v++)
         {
-            var type = setup.VmTypes[Math.Min(v / perType, setup.VmTypes.Count - 1)];
-            _vmMips[v] = type.TotalMips;
-            _vmRam[v] = type.RamMiB;
-            _vmBandwidthMbps[v] = type.BandwidthMbps;
+            var (mips, cores, ram, bandwidth) = setup.VmSize(workload.Vms[v], v, _vmCount);
+            _vmMips[v] = mips;
+            _vmCores[v] = cores;
+            _vmRam[v] = ram;
+            _vmBandwidthMbps[v] = bandwidth;
             _vmHost[v] = -1;
             _vmHistory[v] = new double[HistoryLength];
             _vmTrace[v] = ExtendTrace(workload.Vms[v].Cpu);

@@ -17,7 +17,14 @@ public sealed record SimulationResult(
     double SlavPercent,
     double Esv,
     int HostShutdowns,
-    TimeSeries ActiveHosts);
+    TimeSeries ActiveHosts)
+{
+    /// <summary>Host-seconds during which a host gave its VMs less CPU than they asked for (the time SLATAH counts).</summary>
+    public double OverloadHostSeconds { get; init; }
+
+    /// <summary>Hotspots a Sandpiper policy detected and acted on (hosts turning hot); 0 for the baselines.</summary>
+    public int Hotspots { get; init; }
+}
 
 /// <summary>A sampled series: value <c>Values[i]</c> holds at <c>TimesSeconds[i]</c>.</summary>
 public sealed record TimeSeries(double[] TimesSeconds, double[] Values);

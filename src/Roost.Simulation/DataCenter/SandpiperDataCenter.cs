@@ -1,0 +1,435 @@
+using Roost.Core.Balancing;
+using Roost.Core.Model;
+using Roost.Core.Monitoring;
+using Roost.Core.Power;
+using Roost.Simulation.Metrics;
+using Roost.Simulation.Workloads;
+
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>
+/// A trace-driven data center managed by Sandpiper (Wood et al., NSDI 2007): every interval each host and VM is
+/// observed, the <see cref="SandpiperEngine"/> plans resizes, migrations and swaps, and the plan is applied.
+/// Optionally, underloaded hosts are then evacuated whole (<c>sandpiper+consolidate</c>), so Sandpiper can be set
+/// against the CloudSim baselines on their ground: energy.
+/// </summary>
+/// <remarks>
+/// Units: CPU in GIPS (1000 MIPS), so hosts and VMs of any core speed compare; memory in MiB; network in Mbit/s.
+/// A VM's allocation starts at its size (type or trace shape); its demand each interval is its trace. Memory demand is
+/// the trace's memory fraction of the VM's size where the trace has one, else the whole allocation. A VM whose memory
+/// demand exceeds its allocation swaps at 10 % of the excess per second; only the black box sees swap, the gray box
+/// sees the working set. Migrations take RAM / (bandwidth / 2) as in CloudSim and cost the VM 10 % of its CPU meanwhile.
+/// Energy: SPECpower or linear model at the host's CPU utilisation; an empty host is off.
+/// </remarks>
+internal sealed class SandpiperDataCenter
+{
+    private const double MigrationDegradation = 0.1;
+
+    private readonly Workload _workload;
+    private readonly SandpiperEngine _engine;
+    private readonly bool _consolidate;
+    private readonly string _name;
+    private readonly double _interval;
+    private readonly ClusterMonitor _monitor = new(windowLength: 12);
+
+    private readonly HostSnapshot[] _hosts;
+    private readonly IPowerModel[] _power;
+    private readonly VmId[] _vmIds;
+    private readonly ResourceVector[] _size;
+    private readonly ResourceVector[] _allocation;
+    private readonly int[] _hostOf;
+    private readonly TimeSpan?[] _lastMovedAt;
+    private readonly (int To, double Finish, ResourceVector Allocation)?[] _pending;
+    private readonly bool[] _wasActive;
+    private readonly bool[] _wasHot;
+
+    private ResourceVector[] _lastDemand = [];
+    private double _energyWattSeconds;
+    private double _activeSeconds;
+    private double _violationSeconds;
+    private double _requestedGipsSeconds;
+    private double _migrationLossGipsSeconds;
+    private int _migrations;
+    private int _hotspots;
+    private int _shutdowns;
+    private readonly List<double> _activeTimes = [];
+    private readonly List<double> _activeCounts = [];
+
+    public SandpiperDataCenter(Workload workload, DataCenterSetup setup, SandpiperEngine engine, bool consolidate, string name)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(engine);
+        _workload = workload;
+        _engine = engine;
+        _consolidate = consolidate;
+        _name = name;
+        _interval = workload.Interval.TotalSeconds;
+
+        _hosts = new HostSnapshot[setup.HostCount];
+        _power = new IPowerModel[setup.HostCount];
+        for (var h = 0; h < setup.HostCount; h++)
+        {
+            var type = setup.HostTypes[h % setup.HostTypes.Count];
+            _hosts[h] = new HostSnapshot(new HostId(h), new ResourceVector(type.TotalMips / 1000, type.RamMiB, type.BandwidthMbps));
+            _power[h] = type.Power;
+        }
+
+        var n = workload.Vms.Count;
+        _vmIds = new VmId[n];
+        _size = new ResourceVector[n];
+        _allocation = new ResourceVector[n];
+        _hostOf = new int[n];
+        _lastMovedAt = new TimeSpan?[n];
+        _pending = new (int, double, ResourceVector)?[n];
+        _wasActive = new bool[setup.HostCount];
+        _wasHot = new bool[setup.HostCount];
+        for (var v = 0; v < n; v++)
+        {
+            _vmIds[v] = new VmId(v);
+            var (mips, _, ram, bandwidth) = setup.VmSize(workload.Vms[v], v, n);
+            _size[v] = new ResourceVector(mips / 1000, ram, bandwidth);
+            _allocation[v] = _size[v];
+        }
+    }
+
+    public int UnplacedVms { get; private set; }
+
+    public SimulationResult Run(IProgress<double>? progress)
+    {
+        PlaceInitially();
+        var steps = _workload.Steps;
+        for (var k = 1; k < steps; k++)
+        {
+            var now = k * _interval;
+            CompleteMigrations(now);
+            Observe(k, now);
+            var plan = _engine.Step(TimeSpan.FromSeconds(now), _hosts, Snapshots(), _monitor);
+            var touched = new HashSet<int>();
+            foreach (var action in plan.Actions)
+            {
+                Apply(action, now, touched);
+            }
+
+            if (_consolidate)
+            {
+                Consolidate(now, touched);
+            }
+
+            progress?.Report((double)k / (steps - 1));
+        }
+
+        var slatah = _activeSeconds > 0 ? _violationSeconds / _activeSeconds : 0;
+        var pdm = _requestedGipsSeconds > 0 ? _migrationLossGipsSeconds / _requestedGipsSeconds : 0;
+        var energyKwh = _energyWattSeconds / 3.6e6;
+        return new SimulationResult(
+            _name,
+            _workload.Name,
+            _hosts.Length,
+            _vmIds.Length,
+            (steps - 1) * _interval,
+            energyKwh,
+            _migrations,
+            slatah * 100,
+            pdm * 100,
+            slatah * pdm * 100,
+            energyKwh * slatah * pdm,
+            _shutdowns,
+            new TimeSeries([.. _activeTimes], [.. _activeCounts]))
+        {
+            OverloadHostSeconds = _violationSeconds,
+            Hotspots = _hotspots,
+        };
+    }
+
+    /// <summary>First fit in VM order on allocations, as CloudSim's simple policy places VMs.</summary>
+    private void PlaceInitially()
+    {
+        var used = new ResourceVector[_hosts.Length];
+        for (var v = 0; v < _vmIds.Length; v++)
+        {
+            _hostOf[v] = -1;
+            for (var h = 0; h < _hosts.Length; h++)
+            {
+                if ((used[h] + _allocation[v]).FitsWithin(_hosts[h].Capacity))
+                {
+                    used[h] += _allocation[v];
+                    _hostOf[v] = h;
+                    break;
+                }
+            }
+
+            if (_hostOf[v] < 0)
+            {
+                // Larger than any free room: put it on the emptiest host by CPU; it will run overloaded.
+                var best = 0;
+                for (var h = 1; h < _hosts.Length; h++)
+                {
+                    if (used[h].CpuCores < used[best].CpuCores)
+                    {
+                        best = h;
+                    }
+                }
+
+                used[best] += _allocation[v];
+                _hostOf[v] = best;
+                UnplacedVms++;
+            }
+        }
+    }
+
+    private ResourceVector Demand(int vm, int step)
+    {
+        var trace = _workload.Vms[vm];
+        var i = Math.Min(step, trace.Length - 1);
+        var size = _size[vm];
+        var cpu = trace.Cpu[i] * size.CpuCores;
+        var memory = trace.Memory is { } m ? m[Math.Min(i, m.Length - 1)] * size.MemoryMiB : _allocation[vm].MemoryMiB;
+        var network = trace.NetworkKBps is { } net ? net[Math.Min(i, net.Length - 1)] * 8 / 1000 : 0;
+        return new ResourceVector(cpu, memory, network);
+    }
+
+    /// <summary>One interval of running: energy, SLA accounting, and what monitoring sees.</summary>
+    private void Observe(int step, double now)
+    {
+        var demand = new ResourceVector[_hosts.Length];
+        var want = new double[_hosts.Length];
+        var vmDemand = new ResourceVector[_vmIds.Length];
+        var vmCount = new int[_hosts.Length];
+        _lastDemand = vmDemand;
+        for (var v = 0; v < _vmIds.Length; v++)
+        {
+            var d = Demand(v, step);
+            vmDemand[v] = d;
+            var h = _hostOf[v];
+            demand[h] += d;
+            want[h] += Math.Min(d.CpuCores, _allocation[v].CpuCores);
+            _requestedGipsSeconds += d.CpuCores * _interval;
+            vmCount[h]++;
+        }
+
+        var active = 0;
+        for (var h = 0; h < _hosts.Length; h++)
+        {
+            var capacity = _hosts[h].Capacity;
+            var isActive = vmCount[h] > 0;
+            if (isActive)
+            {
+                active++;
+                _activeSeconds += _interval;
+                var utilization = Math.Min(1, demand[h].CpuCores / capacity.CpuCores);
+                _energyWattSeconds += _power[h].PowerWatts(utilization) * _interval;
+                if (demand[h].CpuCores > capacity.CpuCores || demand[h].NetworkMbps > capacity.NetworkMbps)
+                {
+                    _violationSeconds += _interval;
+                }
+            }
+            else if (_wasActive[h])
+            {
+                _shutdowns++;
+            }
+
+            _wasActive[h] = isActive;
+            _monitor.RecordHost(_hosts[h].Id, new UsageSample(ResourceVector.Min(demand[h], capacity)));
+        }
+
+        _activeTimes.Add(now);
+        _activeCounts.Add(active);
+
+        for (var v = 0; v < _vmIds.Length; v++)
+        {
+            var h = _hostOf[v];
+            var capacity = _hosts[h].Capacity;
+            var d = vmDemand[v];
+            var allocation = _allocation[v];
+            var cpuShare = want[h] > capacity.CpuCores ? capacity.CpuCores / want[h] : 1;
+            var used = new ResourceVector(Math.Min(d.CpuCores, allocation.CpuCores) * cpuShare, Math.Min(d.MemoryMiB, allocation.MemoryMiB), Math.Min(d.NetworkMbps, allocation.NetworkMbps));
+            var excess = d.MemoryMiB - allocation.MemoryMiB;
+            var swap = excess > 0 ? 0.1 * excess : 0;
+            var guest = new GuestMemoryStats(used.MemoryMiB, d.MemoryMiB, swap, swap * 256);
+            _monitor.RecordVm(_vmIds[v], new UsageSample(used, swap), guest);
+        }
+    }
+
+    private List<VmSnapshot> Snapshots()
+    {
+        var vms = new List<VmSnapshot>(_vmIds.Length);
+        for (var v = 0; v < _vmIds.Length; v++)
+        {
+            // The planner sees a migrating VM where it is going.
+            var host = _pending[v] is { } move ? move.To : _hostOf[v];
+            var allocation = _pending[v] is { } m ? m.Allocation : _allocation[v];
+            vms.Add(new VmSnapshot(_vmIds[v], _hosts[host].Id, allocation, _lastMovedAt[v]));
+        }
+
+        return vms;
+    }
+
+    private void CompleteMigrations(double now)
+    {
+        for (var v = 0; v < _pending.Length; v++)
+        {
+            if (_pending[v] is { } move && move.Finish <= now)
+            {
+                _hostOf[v] = move.To;
+                _allocation[v] = move.Allocation;
+                _pending[v] = null;
+            }
+        }
+    }
+
+    private void Apply(SandpiperAction action, double now, HashSet<int> touched)
+    {
+        switch (action)
+        {
+            case SandpiperAction.Resize resize:
+                var v = resize.Vm.Value;
+                if (_pending[v] is { } move)
+                {
+                    _pending[v] = move with { Allocation = resize.To };
+                }
+                else
+                {
+                    _allocation[v] = resize.To;
+                }
+
+                touched.Add(resize.Host.Value);
+                break;
+            case SandpiperAction.Migrate migrate:
+                StartMigration(migrate.Vm.Value, migrate.To.Value, migrate.Allocation, now);
+                touched.Add(migrate.From.Value);
+                touched.Add(migrate.To.Value);
+                CountHotspot(migrate.From.Value);
+                break;
+            case SandpiperAction.Swap swap:
+                foreach (var part in swap.Migrations)
+                {
+                    StartMigration(part.Vm.Value, part.To.Value, part.Allocation, now);
+                    touched.Add(part.From.Value);
+                    touched.Add(part.To.Value);
+                }
+
+                CountHotspot(swap.Migrations[0].From.Value);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown Sandpiper action {action.GetType().Name}");
+        }
+    }
+
+    private void CountHotspot(int host)
+    {
+        if (!_wasHot[host])
+        {
+            _hotspots++;
+            _wasHot[host] = true;
+        }
+    }
+
+    private void StartMigration(int vm, int to, ResourceVector allocation, double now)
+    {
+        var seconds = _allocation[vm].MemoryMiB / (_hosts[to].Capacity.NetworkMbps / 16);
+        _pending[vm] = (to, now + seconds, allocation);
+
+        // The VM runs 10 % slower while it migrates (CloudSim's model); charged at its current demand.
+        _migrationLossGipsSeconds += MigrationDegradation * _lastDemand[vm].CpuCores * seconds;
+        _lastMovedAt[vm] = TimeSpan.FromSeconds(now);
+        _migrations++;
+    }
+
+    /// <summary>
+    /// Underload consolidation after Sandpiper's own actions: hosts in increasing CPU utilisation try to move every VM
+    /// to other active hosts that stay under the hotspot threshold with it (by current demand and allocation); a host is
+    /// emptied whole or not at all, and hosts just touched are left alone.
+    /// </summary>
+    private void Consolidate(double now, HashSet<int> touched)
+    {
+        var ceiling = _engine.Options.Ceiling;
+        var step = (int)(now / _interval);
+        var load = new ResourceVector[_hosts.Length];
+        var members = new List<int>[_hosts.Length];
+        for (var h = 0; h < _hosts.Length; h++)
+        {
+            members[h] = [];
+        }
+
+        for (var v = 0; v < _vmIds.Length; v++)
+        {
+            var h = _pending[v] is { } move ? move.To : _hostOf[v];
+            members[h].Add(v);
+            load[h] += Footprint(v, step);
+        }
+
+        var order = Enumerable.Range(0, _hosts.Length)
+            .Where(h => members[h].Count > 0 && !touched.Contains(h))
+            .OrderBy(h => load[h].CpuCores / _hosts[h].Capacity.CpuCores).ThenBy(h => h)
+            .ToList();
+        var closed = new HashSet<int>();
+        foreach (var source in order)
+        {
+            if (closed.Contains(source) || members[source].Any(v => _pending[v] is not null || InCoolDown(v, now)))
+            {
+                continue;
+            }
+
+            var moves = new List<(int Vm, int To)>();
+            var added = new Dictionary<int, ResourceVector>();
+            foreach (var v in members[source].OrderByDescending(v => Footprint(v, step).CpuCores).ThenBy(v => v))
+            {
+                var footprint = Footprint(v, step);
+                var target = -1;
+                var best = double.MaxValue;
+                for (var h = 0; h < _hosts.Length; h++)
+                {
+                    if (h == source || members[h].Count == 0 || closed.Contains(h))
+                    {
+                        continue;
+                    }
+
+                    var after = load[h] + added.GetValueOrDefault(h) + footprint;
+                    var fraction = after.FractionOf(_hosts[h].Capacity);
+                    if (fraction.MaxComponent <= ceiling && fraction.CpuCores < best)
+                    {
+                        best = fraction.CpuCores;
+                        target = h;
+                    }
+                }
+
+                if (target < 0)
+                {
+                    moves.Clear();
+                    break;
+                }
+
+                added[target] = added.GetValueOrDefault(target) + footprint;
+                moves.Add((v, target));
+            }
+
+            if (moves.Count == 0)
+            {
+                continue;
+            }
+
+            closed.Add(source);
+            foreach (var (v, to) in moves)
+            {
+                StartMigration(v, to, _allocation[v], now);
+                load[to] += Footprint(v, step);
+                members[to].Add(v);
+                closed.Add(to);
+            }
+
+            members[source].Clear();
+            load[source] = ResourceVector.Zero;
+        }
+    }
+
+    private bool InCoolDown(int vm, double now) =>
+        _lastMovedAt[vm] is { } moved && now - moved.TotalSeconds < _engine.Options.CoolDown.TotalSeconds;
+
+    /// <summary>What a VM takes on a host for consolidation: its CPU and network demand and its memory allocation.</summary>
+    private ResourceVector Footprint(int vm, int step)
+    {
+        var demand = Demand(vm, step);
+        return new ResourceVector(demand.CpuCores, Math.Max(demand.MemoryMiB, _allocation[vm].MemoryMiB), demand.NetworkMbps);
+    }
+}
