@@ -18,7 +18,7 @@ internal static class ResultFormatter
             .Append(inv, $"{setup.HostCount} hosts ({string.Join(" / ", setup.HostTypes.Select(t => t.Name))})")
             .AppendLine()
             .AppendLine();
-        string[] header = ["policy", "energy kWh", "migrations", "SLATAH %", "PDM %", "SLAV %", "ESV", "host shutdowns"];
+        string[] header = ["policy", "energy kWh", "migrations", "SLATAH %", "PDM %", "SLAV %", "ESV", "host shutdowns", "overload host-h"];
         var rows = results.Select(r => new[]
         {
             r.Policy,
@@ -29,6 +29,7 @@ internal static class ResultFormatter
             r.SlavPercent.ToString("F5", inv),
             r.Esv.ToString("F5", inv),
             r.HostShutdowns.ToString(inv),
+            (r.OverloadHostSeconds / 3600).ToString("F1", inv),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         AppendRow(text, header, widths);
@@ -82,6 +83,8 @@ internal static class ResultFormatter
                 json.WriteNumber("slavPercent", r.SlavPercent);
                 json.WriteNumber("esv", r.Esv);
                 json.WriteNumber("hostShutdowns", r.HostShutdowns);
+                json.WriteNumber("overloadHostSeconds", r.OverloadHostSeconds);
+                json.WriteNumber("hotspots", r.Hotspots);
                 json.WriteEndObject();
             }
 

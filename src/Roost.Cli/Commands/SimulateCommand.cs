@@ -16,13 +16,13 @@ internal sealed class SimulateCommand : ICommand
     public string Summary => "Simulate a data center on a VM workload trace under one or more policies";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost simulate [--workload W] [--policy P[,P...]] [--hosts N] [--seed N] [--json] [--report DIR]",
+            "roost simulate [--workload W]... [--policy P[,P...]] [--fleet F] [--hosts N] [--seed N] [--vm-order O] [--json] [--report DIR]",
             """
             Replays VM CPU demand traces through a simulated data center of HP ProLiant ML110 G4/G5 hosts (as in
             CloudSim's power examples and Beloglazov & Buyya 2012) and prints energy, migrations and SLA figures,
             one row per policy. Policies run in parallel; results are deterministic.
             """)
-        .Add("workload", "W", $"The VM demand: {WorkloadSource.Usage}.\nDefault: synthetic (a built-in PlanetLab-like day, seed 1).")
+        .Add("workload", "W", $"The VM demand: {WorkloadSource.Usage}.\nRepeat to run several workloads. Default: synthetic (a built-in PlanetLab-like day, seed 1).", repeatable: true)
         .Add("policy", "P[,P...]", $"Policies: npa, dvfs, <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>, sandpiper,\nsandpiper-graybox, sandpiper+consolidate. Default: {DefaultPolicies}.")
         .Add("vm-order", "name|listing", "Which trace file becomes VM 0, 1, …: file names in byte order (default), or the\nfile system's listing order, as CloudSim's File.listFiles() reads it (not portable).")
         .Add("fleet", "cloudsim|bitbrains", "Hosts: HP ProLiant ML110 G4/G5 with CloudSim's VM types (default), or 32-core\n256 GiB servers running VMs of their trace sizes (default for bitbrains: workloads).")
@@ -35,40 +35,45 @@ internal sealed class SimulateCommand : ICommand
     {
         ArgumentNullException.ThrowIfNull(options);
         options.RejectPositional();
-        var workloadSpec = options.Get("workload") ?? WorkloadSource.Default;
-        var fleet = options.Get("fleet") ?? (workloadSpec.StartsWith("bitbrains:", StringComparison.Ordinal) ? "bitbrains" : "cloudsim");
         var seed = options.GetInt("seed", 1);
-        var setup = fleet switch
-        {
-            "cloudsim" => DataCenterSetup.CloudSimPlanetLab(options.GetInt("hosts", 800, min: 1, max: 1_000_000), seed),
-            "bitbrains" => DataCenterSetup.Bitbrains(options.GetInt("hosts", 24, min: 1, max: 1_000_000), seed),
-            _ => throw new UsageException($"roost simulate: --fleet '{fleet}' is not cloudsim or bitbrains"),
-        };
-        var policies = ParsePolicies(options.Get("policy") ?? DefaultPolicies, setup.SchedulingInterval);
-        var json = options.Has("json");
-        var reportDirectory = options.Get("report");
-
         var order = options.Get("vm-order") switch
         {
             null or "name" => VmOrder.Name,
             "listing" => VmOrder.Listing,
             var other => throw new UsageException($"roost simulate: --vm-order '{other}' is not name or listing"),
         };
-        var workload = WorkloadSource.Load(workloadSpec, order);
-        if (workload.Interval != setup.SchedulingInterval)
+        var json = options.Has("json");
+        var reportDirectory = options.Get("report");
+        var specs = options.GetAll("workload") is { Count: > 0 } given ? given : [WorkloadSource.Default];
+
+        // Every run is validated before any starts, so a typo in the last option costs nothing.
+        var runs = new List<(Workload Workload, DataCenterSetup Setup, SimulatedPolicy Policy)>();
+        var groups = new List<(Workload Workload, DataCenterSetup Setup, int First, int Count)>();
+        foreach (var spec in specs)
         {
-            setup = setup with { SchedulingInterval = workload.Interval };
+            var fleet = options.Get("fleet") ?? (spec.StartsWith("bitbrains:", StringComparison.Ordinal) ? "bitbrains" : "cloudsim");
+            var setup = fleet switch
+            {
+                "cloudsim" => DataCenterSetup.CloudSimPlanetLab(options.GetInt("hosts", 800, min: 1, max: 1_000_000), seed),
+                "bitbrains" => DataCenterSetup.Bitbrains(options.GetInt("hosts", 24, min: 1, max: 1_000_000), seed),
+                _ => throw new UsageException($"roost simulate: --fleet '{fleet}' is not cloudsim or bitbrains"),
+            };
+            var policies = ParsePolicies(options.Get("policy") ?? DefaultPolicies, setup.SchedulingInterval);
+            var workload = WorkloadSource.Load(spec, order);
+            setup = setup with { SchedulingInterval = workload.Interval, Duration = workload.Interval * workload.Steps };
             policies = ParsePolicies(options.Get("policy") ?? DefaultPolicies, setup.SchedulingInterval);
+            groups.Add((workload, setup, runs.Count, policies.Count));
+            runs.AddRange(policies.Select(p => (workload, setup, p)));
         }
 
-        using var progress = new ProgressBar(policies.Count, enabled: !Console.IsErrorRedirected);
-        var results = new SimulationResult[policies.Count];
+        using var progress = new ProgressBar(runs.Count, enabled: !Console.IsErrorRedirected);
+        var results = new SimulationResult[runs.Count];
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, policies.Count),
+            Enumerable.Range(0, runs.Count),
             new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
             (i, _) =>
             {
-                results[i] = DataCenterSimulator.Run(workload, setup, policies[i], progress.For(i));
+                results[i] = DataCenterSimulator.Run(runs[i].Workload, runs[i].Setup, runs[i].Policy, progress.For(i));
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
         progress.Finish();
@@ -88,14 +93,23 @@ internal sealed class SimulateCommand : ICommand
         if (json)
         {
             await Console.Out.WriteAsync(ResultFormatter.Json(results)).ConfigureAwait(false);
+            return 0;
         }
-        else
+
+        for (var g = 0; g < groups.Count; g++)
         {
-            await Console.Out.WriteAsync(ResultFormatter.Table(workload, setup, results)).ConfigureAwait(false);
-            if (reportDirectory is not null)
+            var (workload, setup, first, count) = groups[g];
+            if (g > 0)
             {
-                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Report: {Path.Combine(reportDirectory, SimulationReport.MarkdownFile)}")).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync().ConfigureAwait(false);
             }
+
+            await Console.Out.WriteAsync(ResultFormatter.Table(workload, setup, results.AsSpan(first, count).ToArray())).ConfigureAwait(false);
+        }
+
+        if (reportDirectory is not null)
+        {
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Report: {Path.Combine(reportDirectory, SimulationReport.MarkdownFile)}")).ConfigureAwait(false);
         }
 
         return 0;

@@ -465,6 +465,9 @@ internal sealed partial class PowerDataCenter
             slav * 100,
             energyKwh * slav,
             _hostStates.Shutdowns,
-            new TimeSeries([.. _activeTimes], [.. _activeCounts]));
+            new TimeSeries([.. _activeTimes], [.. _activeCounts]))
+        {
+            OverloadHostSeconds = _hostStates.ViolationSeconds,
+        };
     }
 }

@@ -337,59 +337,90 @@ internal sealed class SandpiperDataCenter
     }
 
     /// <summary>
-    /// Underload consolidation after Sandpiper's own actions: hosts in increasing CPU utilisation try to move every VM
-    /// to other active hosts that stay under the hotspot threshold with it (by current demand and allocation); a host is
-    /// emptied whole or not at all, and hosts just touched are left alone.
+    /// Underload consolidation after Sandpiper's own actions: hosts whose CPU utilisation is under half the hotspot
+    /// threshold, in increasing utilisation, try to move every VM to other active hosts that stay under the threshold
+    /// with it on every resource (CPU and network by current demand, memory by allocation); the least CPU-loaded such
+    /// host takes each VM. A host is emptied whole or not at all, and hosts just touched are left alone.
     /// </summary>
     private void Consolidate(double now, HashSet<int> touched)
     {
         var ceiling = _engine.Options.Ceiling;
         var step = (int)(now / _interval);
-        var load = new ResourceVector[_hosts.Length];
-        var members = new List<int>[_hosts.Length];
-        for (var h = 0; h < _hosts.Length; h++)
+        var hostCount = _hosts.Length;
+        var load = new ResourceVector[hostCount];
+        var members = new List<int>[hostCount];
+        for (var h = 0; h < hostCount; h++)
         {
             members[h] = [];
         }
 
+        var footprint = new ResourceVector[_vmIds.Length];
         for (var v = 0; v < _vmIds.Length; v++)
         {
             var h = _pending[v] is { } move ? move.To : _hostOf[v];
             members[h].Add(v);
-            load[h] += Footprint(v, step);
+            footprint[v] = Footprint(v, step);
+            load[h] += footprint[v];
         }
 
-        var order = Enumerable.Range(0, _hosts.Length)
-            .Where(h => members[h].Count > 0 && !touched.Contains(h))
+        var active = new List<int>();
+        for (var h = 0; h < hostCount; h++)
+        {
+            if (members[h].Count > 0)
+            {
+                active.Add(h);
+            }
+        }
+
+        var order = active
+            .Where(h => !touched.Contains(h) && load[h].CpuCores / _hosts[h].Capacity.CpuCores < ceiling / 2)
             .OrderBy(h => load[h].CpuCores / _hosts[h].Capacity.CpuCores).ThenBy(h => h)
             .ToList();
-        var closed = new HashSet<int>();
+        // Room only shrinks while planning, so a VM larger than the largest room found now can never move: its host is
+        // skipped without a search.
+        var maxMemoryRoom = 0.0;
+        var maxCpuRoom = 0.0;
+        foreach (var h in active)
+        {
+            maxMemoryRoom = Math.Max(maxMemoryRoom, (ceiling * _hosts[h].Capacity.MemoryMiB) - load[h].MemoryMiB);
+            maxCpuRoom = Math.Max(maxCpuRoom, (ceiling * _hosts[h].Capacity.CpuCores) - load[h].CpuCores);
+        }
+
+        var closed = new bool[hostCount];
+        var added = new ResourceVector[hostCount];
+        var addedTo = new List<int>();
         foreach (var source in order)
         {
-            if (closed.Contains(source) || members[source].Any(v => _pending[v] is not null || InCoolDown(v, now)))
+            if (closed[source] || members[source].Any(v => _pending[v] is not null || InCoolDown(v, now)
+                || footprint[v].MemoryMiB > maxMemoryRoom || footprint[v].CpuCores > maxCpuRoom))
             {
                 continue;
             }
 
             var moves = new List<(int Vm, int To)>();
-            var added = new Dictionary<int, ResourceVector>();
-            foreach (var v in members[source].OrderByDescending(v => Footprint(v, step).CpuCores).ThenBy(v => v))
+            foreach (var to in addedTo)
             {
-                var footprint = Footprint(v, step);
+                added[to] = ResourceVector.Zero;
+            }
+
+            addedTo.Clear();
+            foreach (var v in members[source].OrderByDescending(v => footprint[v].CpuCores).ThenBy(v => v))
+            {
                 var target = -1;
                 var best = double.MaxValue;
-                for (var h = 0; h < _hosts.Length; h++)
+                foreach (var h in active)
                 {
-                    if (h == source || members[h].Count == 0 || closed.Contains(h))
+                    if (h == source || closed[h] || members[h].Count == 0)
                     {
                         continue;
                     }
 
-                    var after = load[h] + added.GetValueOrDefault(h) + footprint;
-                    var fraction = after.FractionOf(_hosts[h].Capacity);
-                    if (fraction.MaxComponent <= ceiling && fraction.CpuCores < best)
+                    var capacity = _hosts[h].Capacity;
+                    var after = load[h] + added[h] + footprint[v];
+                    var cpu = after.CpuCores / capacity.CpuCores;
+                    if (cpu < best && cpu <= ceiling && after.MemoryMiB <= ceiling * capacity.MemoryMiB && after.NetworkMbps <= ceiling * capacity.NetworkMbps)
                     {
-                        best = fraction.CpuCores;
+                        best = cpu;
                         target = h;
                     }
                 }
@@ -400,7 +431,8 @@ internal sealed class SandpiperDataCenter
                     break;
                 }
 
-                added[target] = added.GetValueOrDefault(target) + footprint;
+                added[target] += footprint[v];
+                addedTo.Add(target);
                 moves.Add((v, target));
             }
 
@@ -409,13 +441,13 @@ internal sealed class SandpiperDataCenter
                 continue;
             }
 
-            closed.Add(source);
+            closed[source] = true;
             foreach (var (v, to) in moves)
             {
                 StartMigration(v, to, _allocation[v], now);
-                load[to] += Footprint(v, step);
+                load[to] += footprint[v];
                 members[to].Add(v);
-                closed.Add(to);
+                closed[to] = true;
             }
 
             members[source].Clear();
