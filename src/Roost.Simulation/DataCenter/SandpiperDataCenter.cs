@@ -246,7 +246,9 @@ internal sealed class SandpiperDataCenter
             var used = new ResourceVector(Math.Min(d.CpuCores, allocation.CpuCores) * cpuShare, Math.Min(d.MemoryMiB, allocation.MemoryMiB), Math.Min(d.NetworkMbps, allocation.NetworkMbps));
             var excess = d.MemoryMiB - allocation.MemoryMiB;
             var swap = excess > 0 ? 0.1 * excess : 0;
-            var guest = new GuestMemoryStats(used.MemoryMiB, d.MemoryMiB, swap, swap * 256);
+            // Guest statistics exist only where the trace measured memory; otherwise the gray box has only what the
+            // black box has.
+            var guest = _workload.Vms[v].Memory is null ? null : new GuestMemoryStats(used.MemoryMiB, d.MemoryMiB, swap, swap * 256);
             _monitor.RecordVm(_vmIds[v], new UsageSample(used, swap), guest);
         }
     }
