@@ -63,8 +63,12 @@ internal sealed class ReproduceCommand : ICommand
             new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
             (i, _) =>
             {
-                ConsolidationPolicy.TryParse(jobs[i].Policy, setup.SchedulingInterval, out var policy, out var unused);
-                results[i] = DataCenterSimulator.Run(workloads[jobs[i].Day], setup, policy!);
+                if (!ConsolidationPolicy.TryParse(jobs[i].Policy, setup.SchedulingInterval, out var policy, out var error))
+                {
+                    throw new InvalidOperationException(error);
+                }
+
+                results[i] = DataCenterSimulator.Run(workloads[jobs[i].Day], setup, policy);
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
 

@@ -17,6 +17,10 @@ internal sealed partial class PowerDataCenter
     private int _generation;
     private bool _placingInitially;
 
+    private IOverloadDetector Detector => _policy.Detector ?? throw new InvalidOperationException($"{_policy.Name} detects no overloads");
+
+    private IVmSelectionPolicy Selection => _selection ?? throw new InvalidOperationException($"{_policy.Name} selects no VMs");
+
     private void PlaceInitially()
     {
         _placingInitially = true;
@@ -68,7 +72,7 @@ internal sealed partial class PowerDataCenter
         var history = HostHistory(host);
         var length = ConsolidationStatistics.CountNonZeroBeginning(history);
         var load = new HostLoad(history.AsSpan(0, length), _requestedMips[host] / _hostTotalMips[host], MaxMigrationSeconds(host, _hostMaxRam[host]));
-        return _policy.Detector!.IsOverloaded(load);
+        return Detector.IsOverloaded(load);
     }
 
     private double MaxMigrationSeconds(int host, int ram) => ram / (_hostBandwidthMbps[host] / 16.0);
@@ -89,7 +93,7 @@ internal sealed partial class PowerDataCenter
         var length = ConsolidationStatistics.CountNonZeroBeginning(history);
         var requested = (_requestedMips[host] + Requested(vm)) / total;
         var load = new HostLoad(history[..length], requested, MaxMigrationSeconds(host, Math.Max(_hostMaxRam[host], _vmRam[vm])));
-        return _policy.Detector!.IsOverloaded(load);
+        return Detector.IsOverloaded(load);
     }
 
     /// <summary>
@@ -301,7 +305,7 @@ internal sealed partial class PowerDataCenter
                     }
                 }
 
-                var chosen = _selection!.ChooseVm(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
+                var chosen = Selection.ChooseVm(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
                 if (chosen < 0)
                 {
                     break;
