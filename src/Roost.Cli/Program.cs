@@ -10,6 +10,8 @@ internal static class Program
     private static IReadOnlyList<ICommand> Commands { get; } =
     [
         new SimulateCommand(),
+        new AgentCommand(),
+        new ImageCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -35,7 +35,7 @@ public sealed class AgentServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.UseUrls($"http://{listen}");
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

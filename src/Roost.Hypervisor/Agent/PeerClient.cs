@@ -11,7 +11,7 @@ namespace Roost.Hypervisor.Agent;
 /// </summary>
 public sealed class PeerClient(HttpClient http)
 {
-    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public Task<AgentOutcome<IncomingResponse>> PrepareIncomingAsync(Uri peer, string token, CreateVmRequest request, CancellationToken cancellationToken) =>
         SendAsync<IncomingResponse>(peer, token, HttpMethod.Post, "api/incoming", request, cancellationToken);
