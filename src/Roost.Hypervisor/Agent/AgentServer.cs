@@ -18,6 +18,7 @@ namespace Roost.Hypervisor.Agent;
 public sealed class AgentServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private AgentServer(WebApplication app, HostAgent agent)
     {
@@ -79,6 +80,11 @@ public sealed class AgentServer : IAsyncDisposable
     /// <summary>Stops listening, then destroys every VM this agent runs.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync().ConfigureAwait(false);
         await Agent.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
