@@ -19,7 +19,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
+    private readonly ConcurrentDictionary<long, (string Command, TaskCompletionSource<JsonElement> Reply)> _pending = new();
     private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>();
     private readonly CancellationTokenSource _closing = new();
     private readonly string _socketPath;
@@ -40,8 +40,8 @@ public sealed partial class QmpClient : IAsyncDisposable
         _time = time;
     }
 
-    /// <summary>How long a command may take before it fails with <c>Timeout</c>.</summary>
-    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long a command may take before it fails with <c>Timeout</c>. Set it before issuing commands.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Events in arrival order. Completes when the connection closes.</summary>
     public ChannelReader<QmpEvent> Events => _events.Reader;
@@ -96,7 +96,7 @@ public sealed partial class QmpClient : IAsyncDisposable
 
         var id = Interlocked.Increment(ref _nextId);
         var reply = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = reply;
+        _pending[id] = (command, reply);
         var message = new JsonObject { ["execute"] = command, ["id"] = id };
         if (arguments is not null)
         {
@@ -191,7 +191,7 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            reason = $"QMP connection lost ({e.Message})";
+            reason = $"QEMU broke its QMP connection (the process has exited or crashed: {e.Message})";
         }
         catch (JsonException e)
         {
@@ -199,9 +199,9 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
 
         _closedReason ??= reason;
-        foreach (var (_, pending) in _pending)
+        foreach (var (_, (command, reply)) in _pending)
         {
-            pending.TrySetException(new QmpException(_closedReason));
+            reply.TrySetException(new QmpException($"QMP '{command}': {_closedReason}"));
         }
 
         _events.Writer.TryComplete();
@@ -222,20 +222,20 @@ public sealed partial class QmpClient : IAsyncDisposable
         }
 
         if (!root.TryGetProperty("id", out var idElement) || !idElement.TryGetInt64(out var id)
-            || !_pending.TryGetValue(id, out var pending))
+            || !_pending.TryGetValue(id, out var entry))
         {
             return;
         }
 
         if (root.TryGetProperty("return", out var result))
         {
-            pending.TrySetResult(result.Clone());
+            entry.Reply.TrySetResult(result.Clone());
         }
         else if (root.TryGetProperty("error", out var error))
         {
             var errorClass = error.TryGetProperty("class", out var c) ? c.GetString() ?? "GenericError" : "GenericError";
             var desc = error.TryGetProperty("desc", out var text) ? text.GetString() : "unknown error";
-            pending.TrySetException(new QmpException(desc ?? "unknown error", errorClass));
+            entry.Reply.TrySetException(new QmpException(desc ?? "unknown error", errorClass));
         }
     }
 
