@@ -20,6 +20,8 @@ public sealed class QemuFixture : IAsyncLifetime
 
     public Accelerator Accelerator { get; private set; } = Accelerator.Tcg;
 
+    private static string ProbeDirectory => Path.Combine(Path.GetTempPath(), "roost-tests", $"probe-{Environment.ProcessId}");
+
     public async Task InitializeAsync()
     {
         if (QemuEnvironment.SkipReason is not null)
@@ -34,8 +36,7 @@ public sealed class QemuFixture : IAsyncLifetime
             ImageBuildResult.Failed failed => throw new InvalidOperationException($"guest image build failed: {failed.Reason}"),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        var probeDir = Path.Combine(Path.GetTempPath(), "roost-tests", $"probe-{Environment.ProcessId}");
-        Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, probeDir, TimeProvider.System, CancellationToken.None);
+        Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
     }
 
     /// <summary>Starts an agent; it is stopped (and its VMs destroyed) when the fixture is disposed, if not before.</summary>
@@ -71,6 +72,17 @@ public sealed class QemuFixture : IAsyncLifetime
         foreach (var server in servers)
         {
             await server.DisposeAsync();
+            DeleteDirectory(server.Agent.Options.EffectiveRunDirectory);
+        }
+
+        DeleteDirectory(ProbeDirectory);
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
         }
     }
 }

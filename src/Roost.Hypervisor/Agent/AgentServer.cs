@@ -69,6 +69,7 @@ public sealed class AgentServer : IAsyncDisposable
         app.MapAgentEndpoints();
 
         var agent = app.Services.GetRequiredService<HostAgent>();
+        await agent.RecoverAsync(cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new AgentServer(app, agent) { BaseAddress = new Uri(address.TrimEnd('/') + "/") };

@@ -46,6 +46,7 @@ public sealed partial class HostAgent
 
         var started = _time.GetTimestamp();
         var token = destinationToken ?? Options.Token;
+        WriteRecord(vm, incoming: false, migratingTo: destination.ToString());
         try
         {
             var incoming = await _peers.PrepareIncomingAsync(
@@ -65,7 +66,9 @@ public sealed partial class HostAgent
             }
 
             var info = ((AgentOutcome<MigrationInfo>.Ok)outcome).Value;
+            var handoverStarted = _time.GetTimestamp();
             var confirmed = await _peers.CompleteIncomingAsync(destination, token, id, CancellationToken.None).ConfigureAwait(false);
+            var handover = _time.GetElapsedTime(handoverStarted);
             if (confirmed is AgentOutcome<VmInfo>.Failed notRunning)
             {
                 await RecoverSourceAsync(managed, vm, destination, token, abortPeer: true).ConfigureAwait(false);
@@ -85,6 +88,7 @@ public sealed partial class HostAgent
                 (long)_time.GetElapsedTime(started).TotalMilliseconds,
                 (long)(info.TotalTime?.TotalMilliseconds ?? 0),
                 (long)(info.Downtime?.TotalMilliseconds ?? 0),
+                (long)handover.TotalMilliseconds,
                 info.TransferredBytes,
                 info.DirtySyncCount,
                 (long)managed.Spec.MemoryMiB * 1024 * 1024));
@@ -150,7 +154,7 @@ public sealed partial class HostAgent
         try
         {
             vm = await QemuVm.StartAsync(LaunchFor(spec, uri), _time, cancellationToken).ConfigureAwait(false);
-            Attach(spec.Id, vm);
+            Attach(spec.Id, vm, incoming: true);
             _ = ExpireIncomingAsync(spec.Id, vm);
             return new AgentOutcome<IncomingResponse>.Ok(new IncomingResponse(spec.Id, uri));
         }
@@ -182,22 +186,31 @@ public sealed partial class HostAgent
         var started = _time.GetTimestamp();
         try
         {
-            // QEMU starts the guest by itself once the incoming stream is loaded; give it a moment.
-            while (await vm.Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false) is var status && status != "running")
+            // The incoming QEMU (-S) finishes loading the stream and stays paused; the source has seen "completed", so
+            // the stream is whole. Resume the guest here: from now on this is the VM's home.
+            while (await vm.Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false) is var status && status != "paused")
             {
+                if (status == "running")
+                {
+                    break;
+                }
+
                 if (_time.GetElapsedTime(started) > _commandTimeout)
                 {
-                    return AgentProblem.HypervisorFailed($"VM '{id}' on agent '{Name}' is '{status}' after the migration, not running");
+                    return AgentProblem.HypervisorFailed($"VM '{id}' on agent '{Name}' is '{status}' after the migration, not paused and whole");
                 }
 
                 await Task.Delay(_pollInterval, _time, cancellationToken).ConfigureAwait(false);
             }
+
+            await vm.Qmp.ContinueAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (QmpException e)
         {
             return AgentProblem.HypervisorFailed($"VM '{id}' on agent '{Name}': {e.Message}");
         }
 
+        WriteRecord(vm, incoming: false, migratingTo: null);
         return SetState(id, vm, VmState.Running);
     }
 
@@ -312,6 +325,11 @@ public sealed partial class HostAgent
             {
                 managed.State = VmState.Running;
             }
+        }
+
+        if (!vm.HasExited)
+        {
+            WriteRecord(vm, incoming: false, migratingTo: null);
         }
 
         if (vm.HasExited)

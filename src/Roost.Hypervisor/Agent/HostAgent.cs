@@ -27,7 +27,6 @@ public sealed partial class HostAgent : IAsyncDisposable
         _time = time;
         _peers = peers;
         Directory.CreateDirectory(options.EffectiveRunDirectory);
-        SweepLeftovers();
     }
 
     public AgentOptions Options { get; }
@@ -303,7 +302,7 @@ public sealed partial class HostAgent : IAsyncDisposable
     private QemuLaunch LaunchFor(GuestSpec spec, string? incomingUri) =>
         new(Options.QemuBinary, Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri);
 
-    private void Attach(string id, QemuVm vm)
+    private void Attach(string id, QemuVm vm, bool incoming = false)
     {
         lock (_gate)
         {
@@ -313,7 +312,16 @@ public sealed partial class HostAgent : IAsyncDisposable
             }
         }
 
+        WriteRecord(vm, incoming, migratingTo: null);
         _ = WatchExitAsync(id, vm);
+    }
+
+    private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo)
+    {
+        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo);
+        var temporary = vm.Launch.RecordFile + ".tmp";
+        File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(record));
+        File.Move(temporary, vm.Launch.RecordFile, overwrite: true);
     }
 
     /// <summary>When QEMU exits on its own (guest powered off, crash, kill), forget the VM and remove its files.</summary>
@@ -375,46 +383,6 @@ public sealed partial class HostAgent : IAsyncDisposable
 
         problem = AgentProblem.UnknownVm(Name, id);
         return null;
-    }
-
-    /// <summary>
-    /// A previous run of this agent may have died without cleaning up: kill QEMU processes named in its pidfiles
-    /// (only if they still are QEMU with our run directory on their command line) and delete its RAM files.
-    /// </summary>
-    private void SweepLeftovers()
-    {
-        var run = Options.EffectiveRunDirectory;
-        foreach (var pidFile in Directory.GetFiles(run, "*.pid"))
-        {
-            if (int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && File.Exists($"/proc/{pid}/cmdline")
-                && File.ReadAllText($"/proc/{pid}/cmdline").Contains(run, StringComparison.Ordinal))
-            {
-                try
-                {
-                    using var process = System.Diagnostics.Process.GetProcessById(pid);
-                    process.Kill();
-                    process.WaitForExit(TimeSpan.FromSeconds(5));
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                {
-                    // Already gone.
-                }
-            }
-        }
-
-        foreach (var file in Directory.GetFiles(run))
-        {
-            File.Delete(file);
-        }
-
-        if (Directory.Exists(Options.ShmDirectory))
-        {
-            foreach (var file in Directory.GetFiles(Options.ShmDirectory, $"roost.{Name}.*"))
-            {
-                File.Delete(file);
-            }
-        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]

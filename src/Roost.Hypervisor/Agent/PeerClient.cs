@@ -16,6 +16,9 @@ public sealed class PeerClient(HttpClient http)
     public Task<AgentOutcome<IncomingResponse>> PrepareIncomingAsync(Uri peer, string token, CreateVmRequest request, CancellationToken cancellationToken) =>
         SendAsync<IncomingResponse>(peer, token, HttpMethod.Post, "api/incoming", request, cancellationToken);
 
+    public Task<AgentOutcome<VmInfo>> GetVmAsync(Uri peer, string token, string id, CancellationToken cancellationToken) =>
+        SendAsync<VmInfo>(peer, token, HttpMethod.Get, $"api/vms/{id}", null, cancellationToken);
+
     public Task<AgentOutcome<VmInfo>> CompleteIncomingAsync(Uri peer, string token, string id, CancellationToken cancellationToken) =>
         SendAsync<VmInfo>(peer, token, HttpMethod.Post, $"api/incoming/{id}/complete", null, cancellationToken);
 

@@ -5,7 +5,8 @@ namespace Roost.Hypervisor.Qemu;
 /// <summary>
 /// Everything needed to start one QEMU process. <see cref="MemoryPath"/> is the guest RAM file (in /dev/shm, shared
 /// so the host can read pages); <see cref="RunDirectory"/> holds its QMP and reporter sockets, pidfile and console
-/// log. With <see cref="IncomingUri"/> set QEMU waits for a live migration instead of booting.
+/// log. With <see cref="IncomingUri"/> set QEMU waits for a live migration instead of booting, and leaves the
+/// migrated guest paused.
 /// </summary>
 public sealed record QemuLaunch(
     string QemuBinary,
@@ -23,6 +24,9 @@ public sealed record QemuLaunch(
     public string ConsoleLog => Path.Combine(RunDirectory, $"{Spec.Id}.console");
 
     public string PidFile => Path.Combine(RunDirectory, $"{Spec.Id}.pid");
+
+    /// <summary>Where the agent records what it knows of this VM, so a restarted agent can take it over.</summary>
+    public string RecordFile => Path.Combine(RunDirectory, $"{Spec.Id}.vm.json");
 
     /// <summary>
     /// The command line. The device set must be identical on both sides of a migration, so it depends only on the
@@ -56,7 +60,9 @@ public sealed record QemuLaunch(
 
         if (IncomingUri is not null)
         {
-            args.AddRange(["-incoming", IncomingUri]);
+            // -S: the migrated guest stays paused until the destination agent is told the hand-over is agreed,
+            // so a VM never runs in two places at once.
+            args.AddRange(["-S", "-incoming", IncomingUri]);
         }
 
         return args;

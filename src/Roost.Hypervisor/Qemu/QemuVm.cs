@@ -19,13 +19,20 @@ public sealed class QemuVm : IAsyncDisposable
     private QmpClient? _qmp;
     private ReporterChannel? _reporter;
 
-    private QemuVm(QemuLaunch launch, Process process, TimeProvider time)
+    private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _adopted;
+
+    private QemuVm(QemuLaunch launch, Process process, TimeProvider time, bool adopted)
     {
         Launch = launch;
         _process = process;
         _time = time;
+        _adopted = adopted;
         ProcessId = process.Id;
-        Exited = process.WaitForExitAsync();
+        if (!adopted)
+        {
+            _ = process.WaitForExitAsync().ContinueWith(_ => _exit.TrySetResult(), TaskScheduler.Default);
+        }
     }
 
     public QemuLaunch Launch { get; }
@@ -34,8 +41,11 @@ public sealed class QemuVm : IAsyncDisposable
 
     public int ProcessId { get; }
 
-    /// <summary>Completes when the QEMU process exits, for any reason.</summary>
-    public Task Exited { get; }
+    /// <summary>
+    /// Completes when the QEMU process exits, for any reason. For an adopted QEMU (not our child, so it cannot be
+    /// waited for) the end of its QMP connection stands for its exit.
+    /// </summary>
+    public Task Exited => _exit.Task;
 
     public bool HasExited => Exited.IsCompleted;
 
@@ -63,7 +73,7 @@ public sealed class QemuVm : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(time);
         Directory.CreateDirectory(launch.RunDirectory);
-        foreach (var stale in new[] { launch.QmpSocket, launch.ReporterSocket, launch.PidFile, launch.ConsoleLog, launch.MemoryPath })
+        foreach (var stale in new[] { launch.QmpSocket, launch.ReporterSocket, launch.PidFile, launch.ConsoleLog, launch.MemoryPath, launch.RecordFile })
         {
             File.Delete(stale);
         }
@@ -91,7 +101,7 @@ public sealed class QemuVm : IAsyncDisposable
             throw new QemuException($"VM '{launch.Spec.Id}': cannot run '{launch.QemuBinary}': {e.Message}");
         }
 
-        var vm = new QemuVm(launch, process, time);
+        var vm = new QemuVm(launch, process, time, adopted: false);
         process.ErrorDataReceived += (_, e) => vm.OnStderr(e.Data);
         process.BeginErrorReadLine();
         process.OutputDataReceived += (_, _) => { };
@@ -105,6 +115,38 @@ public sealed class QemuVm : IAsyncDisposable
         {
             await vm.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes over a QEMU started by an earlier run of this agent (which died): reconnects to its QMP and reporter
+    /// sockets. Returns null when the process is gone or its sockets do not answer.
+    /// </summary>
+    public static async Task<QemuVm?> AdoptAsync(QemuLaunch launch, int pid, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        Process process;
+        try
+        {
+            process = Process.GetProcessById(pid);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var vm = new QemuVm(launch, process, time, adopted: true);
+        try
+        {
+            vm._qmp = await QmpClient.ConnectAsync(launch.QmpSocket, time, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            _ = vm._qmp.Closed.ContinueWith(_ => vm._exit.TrySetResult(), TaskScheduler.Default);
+            vm._reporter = await ReporterChannel.ConnectAsync(launch.ReporterSocket, time, cancellationToken).ConfigureAwait(false);
+            return vm;
+        }
+        catch (Exception e) when (e is QmpException or IOException or System.Net.Sockets.SocketException)
+        {
+            await vm.DisposeAsync().ConfigureAwait(false);
+            return null;
         }
     }
 
@@ -172,6 +214,11 @@ public sealed class QemuVm : IAsyncDisposable
             }
         }
 
+        if (_adopted && _qmp is null)
+        {
+            _exit.TrySetResult();
+        }
+
         await Exited.ConfigureAwait(false);
         if (_qmp is not null)
         {
@@ -184,7 +231,7 @@ public sealed class QemuVm : IAsyncDisposable
         }
 
         _process.Dispose();
-        foreach (var file in new[] { Launch.QmpSocket, Launch.ReporterSocket, Launch.PidFile, Launch.ConsoleLog, Launch.MemoryPath })
+        foreach (var file in new[] { Launch.QmpSocket, Launch.ReporterSocket, Launch.PidFile, Launch.ConsoleLog, Launch.MemoryPath, Launch.RecordFile })
         {
             File.Delete(file);
         }
@@ -209,13 +256,13 @@ public sealed class QemuVm : IAsyncDisposable
             {
                 try
                 {
-                    _qmp = await QmpClient.ConnectAsync(Launch.QmpSocket, _time, _startTimeout, cancellationToken).ConfigureAwait(false);
+                    _qmp ??= await QmpClient.ConnectAsync(Launch.QmpSocket, _time, _startTimeout, cancellationToken).ConfigureAwait(false);
                     _reporter = await ReporterChannel.ConnectAsync(Launch.ReporterSocket, _time, cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (QmpException) when (!HasExited && _qmp is null)
+                catch (Exception e) when (e is QmpException or System.Net.Sockets.SocketException)
                 {
-                    // The socket file exists but QEMU is not listening yet.
+                    // QEMU is not listening yet, or is dying: the loop's exit check says which.
                 }
             }
 

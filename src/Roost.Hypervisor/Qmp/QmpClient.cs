@@ -43,6 +43,9 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// <summary>How long a command may take before it fails with <c>Timeout</c>. Set it before issuing commands.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Completes when the connection closes (QEMU exited, or this client was disposed).</summary>
+    public Task Closed => _readLoop;
+
     /// <summary>Events in arrival order. Completes when the connection closes.</summary>
     public ChannelReader<QmpEvent> Events => _events.Reader;
 
@@ -77,6 +80,11 @@ public sealed partial class QmpClient : IAsyncDisposable
         {
             await DisposeQuietlyAsync(client, socket).ConfigureAwait(false);
             throw new QmpException($"QMP at {socketPath}: cannot connect ({e.SocketErrorCode})", e);
+        }
+        catch (IOException e)
+        {
+            await DisposeQuietlyAsync(client, socket).ConfigureAwait(false);
+            throw new QmpException($"QMP at {socketPath}: QEMU broke the connection during the greeting ({e.Message})", e);
         }
         catch
         {

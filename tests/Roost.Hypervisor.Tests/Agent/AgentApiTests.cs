@@ -25,6 +25,7 @@ public sealed class AgentApiTests : IAsyncLifetime
         if (_server is not null)
         {
             await _server.DisposeAsync();
+            Directory.Delete(_server.Agent.Options.EffectiveRunDirectory, recursive: true);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class QemuLaunchTests
         var sourceArgs = source.Arguments().Select(a => a.Replace("/run/a", "RUN", StringComparison.Ordinal).Replace("roost.a.", "roost.X.", StringComparison.Ordinal));
         var destinationArgs = destination.Arguments().Select(a => a.Replace("/run/b", "RUN", StringComparison.Ordinal).Replace("roost.b.", "roost.X.", StringComparison.Ordinal));
 
-        Assert.Equal([.. sourceArgs, "-incoming", "tcp:127.0.0.1:4444"], destinationArgs);
+        Assert.Equal([.. sourceArgs, "-S", "-incoming", "tcp:127.0.0.1:4444"], destinationArgs);
     }
 
     [Theory]
