@@ -41,7 +41,7 @@ plain_run() { # size
   qmp "$work/src.qmp" migrate '{"uri": "tcp:127.0.0.1:47001"}' >/dev/null
   until info=$(qmp "$work/src.qmp" query-migrate) && grep -q '"completed"' <<<"$info"; do sleep 0.05; done
   t3=$(now)
-  echo "plain $1 boot_ms=$(ms "$t0" "$t1") total_ms=$(ms "$t2" "$t3") qemu_total_ms=$(field total-time <<<"$info") downtime_ms=$(field downtime <<<"$info") bytes=$(field transferred <<<"$info")"
+  echo "plain $1 boot_ms=$(ms "$t0" "$t1") total_ms=$(ms "$t2" "$t3") qemu_total_ms=$(field total-time <<<"$info") downtime_ms=$(field downtime <<<"$info") handover_ms=0 bytes=$(field transferred <<<"$info")"
   kill $src $dst; wait $src $dst 2>/dev/null || true
   rm -f /dev/shm/roost-exp-* "$work"/src.* "$work"/dst.*
 }
@@ -53,7 +53,7 @@ roost_run() { # size base1 base2
     -d "{\"id\":\"vm\",\"cpus\":1,\"memoryMiB\":$1}" "$2/api/vms")
   sleep 1
   migrate=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"destination\":\"$3/\"}" "$2/api/vms/vm/migrate")
-  echo "roost $1 boot_ms=$(echo "${create##* } * 1000" | bc | cut -d. -f1) total_ms=$(field totalMs <<<"${migrate//:/: }") qemu_total_ms=$(field qemuTotalMs <<<"${migrate//:/: }") downtime_ms=$(field downtimeMs <<<"${migrate//:/: }") bytes=$(field transferredBytes <<<"${migrate//:/: }")"
+  echo "roost $1 boot_ms=$(echo "${create##* } * 1000" | bc | cut -d. -f1) total_ms=$(field totalMs <<<"${migrate//:/: }") qemu_total_ms=$(field qemuTotalMs <<<"${migrate//:/: }") downtime_ms=$(field downtimeMs <<<"${migrate//:/: }") handover_ms=$(field handoverMs <<<"${migrate//:/: }") bytes=$(field transferredBytes <<<"${migrate//:/: }")"
   curl -s -X DELETE -H "Authorization: Bearer $token" "$3/api/vms/vm" >/dev/null
 }
 
@@ -73,7 +73,7 @@ echo "median of $runs (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 for who in plain roost; do
   for size in $sizes; do
     line="$who $size MiB:"
-    for f in boot_ms total_ms qemu_total_ms downtime_ms bytes; do
+    for f in boot_ms total_ms qemu_total_ms downtime_ms handover_ms bytes; do
       line+=" $f=$(grep "^$who $size " "$work/results" | grep -o " $f=[0-9]*" | cut -d= -f2 | median)"
     done
     echo "$line"
