@@ -12,6 +12,8 @@ internal static class Program
         new SimulateCommand(),
         new ReproduceCommand(),
         new ScenarioCommand(),
+        new AgentCommand(),
+        new ImageCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Cli.Commands;
+
+/// <summary><c>roost agent</c>: run the host agent (one per physical host) until Ctrl-C.</summary>
+internal sealed partial class AgentCommand : ICommand
+{
+    public string Name => "agent";
+
+    public string Summary => "Run a host agent: QEMU VMs behind an HTTP/JSON API, with live migration";
+
+    public OptionSet Options { get; } = new OptionSet(
+            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm]",
+            "Runs VMs as QEMU processes and serves the agent API (OpenAPI at /openapi/v1.json). Every request needs\n"
+            + "'Authorization: Bearer <token>'. Stop with Ctrl-C: every VM this agent runs is destroyed.")
+        .Add("name", "NAME", "Agent name (letters, digits, dashes, underscores)")
+        .Add("listen", "HOST:PORT", "Address to serve on, e.g. 127.0.0.1:7001")
+        .Add("capacity", "SPEC", "What VMs may reserve: cpus=N,memory=MiB")
+        .Add("token-file", "F", "File holding the bearer token (default: generate one and write it beside the run directory)")
+        .Add("accel", "MODE", "auto (probe KVM, else TCG), tcg or kvm (default auto)")
+        .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)");
+
+    public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.RejectPositional();
+        var name = Required(options, "name");
+        if (!NamePattern().IsMatch(name))
+        {
+            throw new UsageException($"roost agent: --name '{name}' must be 1 to 32 letters, digits, dashes or underscores");
+        }
+
+        var listen = Required(options, "listen");
+        if (!ListenPattern().IsMatch(listen))
+        {
+            throw new UsageException($"roost agent: --listen '{listen}' is not HOST:PORT");
+        }
+
+        if (!AgentCapacity.TryParse(Required(options, "capacity"), out var capacity, out var capacityError))
+        {
+            throw new UsageException($"roost agent: --{capacityError}");
+        }
+
+        var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
+        var token = ReadOrCreateToken(options.Get("token-file"), runDirectory);
+        var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
+
+        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", cancellationToken).ConfigureAwait(false) switch
+        {
+            ImageBuildResult.Built built => built.Image,
+            ImageBuildResult.Failed failed => throw new UsageException($"roost agent: guest image: {failed.Reason}", 1),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        var accelerator = options.Get("accel") switch
+        {
+            null or "auto" => await AcceleratorProbe.DetectAsync(qemu, image, runDirectory, TimeProvider.System, cancellationToken).ConfigureAwait(false),
+            "tcg" => Accelerator.Tcg,
+            "kvm" => Accelerator.Kvm,
+            var other => throw new UsageException($"roost agent: --accel '{other}' is not auto, tcg or kvm"),
+        };
+
+        var agentOptions = new AgentOptions(name, capacity, token, image, accelerator, qemu, runDirectory)
+        {
+            MigrationHost = listen[..listen.LastIndexOf(':')],
+        };
+        AgentServer server;
+        try
+        {
+            server = await AgentServer.StartAsync(agentOptions, listen, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new UsageException($"roost agent: cannot listen on {listen}: {e.Message}", 1);
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, kernel {image.KernelRelease})");
+            try
+            {
+                // Returns on SIGTERM (the host's console lifetime) or Ctrl-C (the token).
+                await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Console.WriteLine($"agent {name}: stopping, destroying its VMs");
+        }
+
+        return 0;
+    }
+
+    private static string Required(ParsedOptions options, string name) =>
+        options.Get(name) ?? throw new UsageException($"roost agent: --{name} is required (see 'roost agent --help')");
+
+    private static string ReadOrCreateToken(string? tokenFile, string runDirectory)
+    {
+        if (tokenFile is not null)
+        {
+            if (!File.Exists(tokenFile))
+            {
+                throw new UsageException($"roost agent: --token-file '{tokenFile}' does not exist");
+            }
+
+            var token = File.ReadAllText(tokenFile).Trim();
+            return token.Length > 0 ? token : throw new UsageException($"roost agent: --token-file '{tokenFile}' is empty");
+        }
+
+        var generated = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        var path = runDirectory + ".token";
+        Directory.CreateDirectory(Path.GetDirectoryName(path) ?? ".");
+        File.WriteAllText(path, generated + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        Console.WriteLine($"token written to {path}");
+        return generated;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")]
+    private static partial Regex ListenPattern();
+}

@@ -1,0 +1,43 @@
+using Roost.Hypervisor.Images;
+
+namespace Roost.Cli.Commands;
+
+/// <summary><c>roost image build</c>: build (or find in the cache) the guest kernel and initramfs.</summary>
+internal sealed class ImageCommand : ICommand
+{
+    public string Name => "image";
+
+    public string Summary => "Build the guest image (Debian kernel + busybox initramfs with the reporter)";
+
+    public OptionSet Options { get; } = new OptionSet(
+            "roost image build [--profile minimal] [--cache DIR]",
+            "Fetches the host Debian release's kernel and busybox-static with apt-get download and builds a guest image\n"
+            + "under $XDG_CACHE_HOME/roost/images (default ~/.cache/roost/images). Rebuilt only when missing.")
+        .Add("profile", "NAME", "Image profile (default minimal)")
+        .Add("cache", "DIR", "Cache directory (default $XDG_CACHE_HOME/roost/images)");
+
+    public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Positional is not ["build"])
+        {
+            throw new UsageException("roost image: expected the subcommand 'build' (see 'roost image --help')");
+        }
+
+        var builder = new GuestImageBuilder(options.Get("cache") ?? GuestImageBuilder.DefaultCacheRoot());
+        switch (await builder.BuildAsync(options.Get("profile") ?? "minimal", cancellationToken).ConfigureAwait(false))
+        {
+            case ImageBuildResult.Built built:
+                var image = built.Image;
+                Console.WriteLine($"image {image.Profile} ({(built.FromCache ? "cached" : "built")}): kernel {image.KernelRelease} "
+                    + $"({(image.KernelIsVmlinux ? "decompressed vmlinux, PVH boot" : "bzImage")})");
+                Console.WriteLine($"  kernel  {image.KernelPath}");
+                Console.WriteLine($"  initrd  {image.InitrdPath}");
+                return 0;
+            case ImageBuildResult.Failed failed:
+                throw new UsageException($"roost image build: {failed.Reason}", 1);
+            default:
+                throw new InvalidOperationException("unreachable");
+        }
+    }
+}

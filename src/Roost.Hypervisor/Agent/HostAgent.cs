@@ -1,0 +1,390 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Hypervisor.Agent;
+
+/// <summary>
+/// One physical host's agent: admits VMs against the declared capacity, runs them as QEMU processes, and live-migrates
+/// them to peer agents. The VM table is guarded by one lock held only for table reads and writes, never across I/O.
+/// A VM whose QEMU exits on its own is dropped from the table and its files removed.
+/// </summary>
+public sealed partial class HostAgent : IAsyncDisposable
+{
+    private static readonly TimeSpan _commandTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ManagedVm> _vms = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly PeerClient _peers;
+
+    public HostAgent(AgentOptions options, TimeProvider time, PeerClient peers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(peers);
+        Options = options;
+        _time = time;
+        _peers = peers;
+        Directory.CreateDirectory(options.EffectiveRunDirectory);
+    }
+
+    public AgentOptions Options { get; }
+
+    public string Name => Options.Name;
+
+    public AgentInfo Describe()
+    {
+        lock (_gate)
+        {
+            var reserved = new AgentCapacity(_vms.Values.Sum(v => v.Spec.Cpus), _vms.Values.Sum(v => v.Spec.MemoryMiB));
+            return new AgentInfo(Name, Options.Capacity, reserved, Options.Accelerator.ToString().ToUpperInvariant(), Options.Image.KernelRelease, _vms.Count);
+        }
+    }
+
+    /// <summary>Every VM this agent hosts (incoming ones included), ordered by id.</summary>
+    public IReadOnlyList<VmInfo> List()
+    {
+        lock (_gate)
+        {
+            return [.. _vms.Values.OrderBy(v => v.Spec.Id, StringComparer.Ordinal).Select(v => v.ToInfo())];
+        }
+    }
+
+    public AgentOutcome<VmInfo> Get(string id)
+    {
+        lock (_gate)
+        {
+            return _vms.TryGetValue(id, out var vm) ? new AgentOutcome<VmInfo>.Ok(vm.ToInfo()) : AgentProblem.UnknownVm(Name, id);
+        }
+    }
+
+    /// <summary>Admits and boots a VM; returns once the guest's reporter has spoken.</summary>
+    public async Task<AgentOutcome<VmInfo>> CreateAsync(GuestSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (Admit(spec, VmState.Booting) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var launch = LaunchFor(spec, incomingUri: null);
+        QemuVm? vm = null;
+        try
+        {
+            vm = await QemuVm.StartAsync(launch, _time, cancellationToken).ConfigureAwait(false);
+            Attach(spec.Id, vm);
+            await vm.WaitUntilReadyAsync(Options.BootTimeout, cancellationToken).ConfigureAwait(false);
+            return SetState(spec.Id, vm, VmState.Running);
+        }
+        catch (Exception e) when (e is QemuException or Qmp.QmpException or OperationCanceledException or IOException)
+        {
+            Release(spec.Id, vm);
+            if (vm is not null)
+            {
+                await vm.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return e is OperationCanceledException
+                ? AgentProblem.Conflict($"start of VM '{spec.Id}' on agent '{Name}' was cancelled")
+                : AgentProblem.HypervisorFailed($"agent '{Name}': {e.Message}");
+        }
+    }
+
+    public Task<AgentOutcome<VmInfo>> PauseAsync(string id, CancellationToken cancellationToken) =>
+        TransitionAsync(id, VmState.Running, VmState.Paused, (vm, ct) => vm.Qmp.StopAsync(ct), cancellationToken);
+
+    public Task<AgentOutcome<VmInfo>> ResumeAsync(string id, CancellationToken cancellationToken) =>
+        TransitionAsync(id, VmState.Paused, VmState.Running, (vm, ct) => vm.Qmp.ContinueAsync(ct), cancellationToken);
+
+    /// <summary>Powers the guest off (gracefully, then by force) and forgets it.</summary>
+    public Task<AgentOutcome<VmInfo>> StopAsync(string id, CancellationToken cancellationToken) =>
+        RemoveAsync(id, graceful: true, cancellationToken);
+
+    /// <summary>Kills QEMU at once and forgets the VM.</summary>
+    public Task<AgentOutcome<VmInfo>> DestroyAsync(string id, CancellationToken cancellationToken) =>
+        RemoveAsync(id, graceful: false, cancellationToken);
+
+    public AgentOutcome<VmStats> Stats(string id)
+    {
+        if (Find(id, out var problem) is not { Vm: { } vm })
+        {
+            return problem ?? AgentProblem.Conflict($"VM '{id}' on agent '{Name}' has no QEMU yet");
+        }
+
+        var host = vm.ReadProcessStats();
+        return new AgentOutcome<VmStats>.Ok(new VmStats(id, host?.CpuTime.TotalSeconds ?? 0, host?.ResidentBytes ?? 0, vm.Reporter.Latest));
+    }
+
+    /// <summary>Reads guest RAM for fingerprinting: <paramref name="length"/> bytes from guest-physical <paramref name="offset"/>.</summary>
+    public AgentOutcome<byte[]> ReadMemory(string id, long offset, int length)
+    {
+        if (Find(id, out var problem) is not { Vm: { } vm } managed)
+        {
+            return problem ?? AgentProblem.Conflict($"VM '{id}' on agent '{Name}' has no QEMU yet");
+        }
+
+        var size = (long)managed.Spec.MemoryMiB * 1024 * 1024;
+        if (offset < 0 || length <= 0 || offset + length > size)
+        {
+            return AgentProblem.BadRequest($"memory range offset={offset} length={length} is outside VM '{id}' RAM of {size} bytes");
+        }
+
+        var buffer = new byte[length];
+        try
+        {
+            var read = vm.ReadMemory(offset, buffer);
+            return new AgentOutcome<byte[]>.Ok(read == length ? buffer : buffer[..read]);
+        }
+        catch (IOException e)
+        {
+            return AgentProblem.HypervisorFailed($"VM '{id}': cannot read guest RAM file {vm.Launch.MemoryPath}: {e.Message}");
+        }
+    }
+
+    /// <summary>Drives the guest reporter: busy-loop CPUs and/or hold memory.</summary>
+    public async Task<AgentOutcome<VmInfo>> LoadAsync(string id, int? busyCpus, int? holdMiB, CancellationToken cancellationToken)
+    {
+        var commands = new List<string>();
+        if (busyCpus is { } cpus)
+        {
+            commands.Add(string.Create(CultureInfo.InvariantCulture, $"cpu {cpus}"));
+        }
+
+        if (holdMiB is { } mib)
+        {
+            commands.Add(string.Create(CultureInfo.InvariantCulture, $"mem {mib}"));
+        }
+
+        return await GuestCommandsAsync(id, commands, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Has the guest keep <paramref name="text"/> in a page of its RAM.</summary>
+    public Task<AgentOutcome<VmInfo>> MarkAsync(string id, string text, CancellationToken cancellationToken) =>
+        GuestCommandsAsync(id, [$"mark {text}"], cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ManagedVm> all;
+        lock (_gate)
+        {
+            all = [.. _vms.Values];
+            _vms.Clear();
+        }
+
+        foreach (var managed in all)
+        {
+            managed.MigrationCancellation?.Cancel();
+            if (managed.Vm is { } vm)
+            {
+                await vm.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<AgentOutcome<VmInfo>> GuestCommandsAsync(string id, IReadOnlyList<string> commands, CancellationToken cancellationToken)
+    {
+        if (Find(id, out var problem) is not { Vm: { } vm } managed)
+        {
+            return problem ?? AgentProblem.Conflict($"VM '{id}' on agent '{Name}' has no QEMU yet");
+        }
+
+        if (managed.State != VmState.Running)
+        {
+            return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' is {managed.State}, not Running");
+        }
+
+        foreach (var command in commands)
+        {
+            if (!await vm.Reporter.SendAsync(command, _commandTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                return AgentProblem.HypervisorFailed($"VM '{id}': the guest did not acknowledge '{command}' within {_commandTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        return new AgentOutcome<VmInfo>.Ok(managed.ToInfo());
+    }
+
+    private async Task<AgentOutcome<VmInfo>> TransitionAsync(
+        string id, VmState from, VmState to, Func<QemuVm, CancellationToken, Task> action, CancellationToken cancellationToken)
+    {
+        QemuVm vm;
+        lock (_gate)
+        {
+            if (!_vms.TryGetValue(id, out var managed))
+            {
+                return AgentProblem.UnknownVm(Name, id);
+            }
+
+            if (managed.State != from || managed.Vm is null)
+            {
+                return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' is {managed.State}, not {from}");
+            }
+
+            vm = managed.Vm;
+        }
+
+        try
+        {
+            await action(vm, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Qmp.QmpException e)
+        {
+            return AgentProblem.HypervisorFailed($"VM '{id}' on agent '{Name}': {e.Message}");
+        }
+
+        return SetState(id, vm, to);
+    }
+
+    private async Task<AgentOutcome<VmInfo>> RemoveAsync(string id, bool graceful, CancellationToken cancellationToken)
+    {
+        ManagedVm managed;
+        lock (_gate)
+        {
+            if (!_vms.TryGetValue(id, out var found))
+            {
+                return AgentProblem.UnknownVm(Name, id);
+            }
+
+            if (found.State is VmState.MigratingOut or VmState.Booting)
+            {
+                return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' is {found.State}; wait or cancel first");
+            }
+
+            managed = found;
+            _vms.Remove(id);
+        }
+
+        if (managed.Vm is { } vm)
+        {
+            if (graceful && managed.State == VmState.Running)
+            {
+                await vm.StopAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await vm.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return new AgentOutcome<VmInfo>.Ok(managed.ToInfo());
+    }
+
+    /// <summary>Reserves a slot for <paramref name="spec"/>, or says why not.</summary>
+    private AgentProblem? Admit(GuestSpec spec, VmState state)
+    {
+        if (spec.Validate() is { } invalid)
+        {
+            return AgentProblem.BadRequest(invalid);
+        }
+
+        lock (_gate)
+        {
+            if (_vms.ContainsKey(spec.Id))
+            {
+                return AgentProblem.Conflict($"agent '{Name}' already has a VM '{spec.Id}'");
+            }
+
+            var cpus = _vms.Values.Sum(v => v.Spec.Cpus) + spec.Cpus;
+            var memory = _vms.Values.Sum(v => v.Spec.MemoryMiB) + spec.MemoryMiB;
+            if (!Options.Capacity.Fits(cpus, memory))
+            {
+                return AgentProblem.CapacityExceeded(
+                    $"agent '{Name}' cannot admit VM '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB} MiB): "
+                    + $"would reserve cpus={cpus},memory={memory} of capacity {Options.Capacity}");
+            }
+
+            _vms[spec.Id] = new ManagedVm(spec, state);
+            return null;
+        }
+    }
+
+    private QemuLaunch LaunchFor(GuestSpec spec, string? incomingUri) =>
+        new(Options.QemuBinary, Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri);
+
+    private void Attach(string id, QemuVm vm, bool incoming = false)
+    {
+        lock (_gate)
+        {
+            if (_vms.TryGetValue(id, out var managed))
+            {
+                managed.Vm = vm;
+            }
+        }
+
+        WriteRecord(vm, incoming, migratingTo: null);
+        _ = WatchExitAsync(id, vm);
+    }
+
+    private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo)
+    {
+        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo);
+        var temporary = vm.Launch.RecordFile + ".tmp";
+        File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(record));
+        File.Move(temporary, vm.Launch.RecordFile, overwrite: true);
+    }
+
+    /// <summary>When QEMU exits on its own (guest powered off, crash, kill), forget the VM and remove its files.</summary>
+    private async Task WatchExitAsync(string id, QemuVm vm)
+    {
+        await vm.Exited.ConfigureAwait(false);
+        bool owned;
+        lock (_gate)
+        {
+            owned = _vms.TryGetValue(id, out var managed) && ReferenceEquals(managed.Vm, vm)
+                && managed.State is not (VmState.MigratingOut or VmState.Booting);
+            if (owned)
+            {
+                _vms.Remove(id);
+            }
+        }
+
+        if (owned)
+        {
+            await vm.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private AgentOutcome<VmInfo> SetState(string id, QemuVm vm, VmState state)
+    {
+        lock (_gate)
+        {
+            if (!_vms.TryGetValue(id, out var managed) || !ReferenceEquals(managed.Vm, vm))
+            {
+                return AgentProblem.UnknownVm(Name, id);
+            }
+
+            managed.State = state;
+            return new AgentOutcome<VmInfo>.Ok(managed.ToInfo());
+        }
+    }
+
+    private void Release(string id, QemuVm? vm)
+    {
+        lock (_gate)
+        {
+            if (_vms.TryGetValue(id, out var managed) && (managed.Vm is null || ReferenceEquals(managed.Vm, vm)))
+            {
+                _vms.Remove(id);
+            }
+        }
+    }
+
+    private ManagedVm? Find(string id, out AgentProblem? problem)
+    {
+        lock (_gate)
+        {
+            if (_vms.TryGetValue(id, out var managed))
+            {
+                problem = null;
+                return managed;
+            }
+        }
+
+        problem = AgentProblem.UnknownVm(Name, id);
+        return null;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    internal static partial Regex MarkerPattern();
+}

@@ -1,0 +1,4 @@
+namespace Roost.Hypervisor.Agent;
+
+/// <summary>A VM as the agent lists it. <see cref="Pid"/> is the QEMU process id.</summary>
+public sealed record VmInfo(string Id, int Cpus, int MemoryMiB, VmState State, int Pid, string MemoryPath);

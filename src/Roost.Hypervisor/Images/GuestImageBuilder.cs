@@ -1,0 +1,271 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Roost.Hypervisor.Images;
+
+/// <summary>
+/// Builds guest images from Debian packages: the kernel of the host's Debian release (<c>linux-image-amd64</c>'s
+/// dependency) and <c>busybox-static</c>, fetched with <c>apt-get download</c> and unpacked in-process from
+/// <c>dpkg-deb --fsys-tarfile</c>. Images live under <c>$XDG_CACHE_HOME/roost/images</c> (default
+/// <c>~/.cache/roost/images</c>) in a directory named after the profile and a hash of the guest scripts, so an image
+/// is rebuilt only when missing or when the scripts change. Downloaded packages are kept in <c>debs/</c>.
+/// </summary>
+public sealed class GuestImageBuilder
+{
+    /// <summary>The profiles <see cref="BuildAsync"/> knows.</summary>
+    public static IReadOnlyList<string> Profiles { get; } = ["minimal"];
+
+    private const string KernelMetaPackage = "linux-image-amd64";
+    private const string BusyboxPackage = "busybox-static";
+
+    public GuestImageBuilder(string cacheRoot)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cacheRoot);
+        CacheRoot = cacheRoot;
+    }
+
+    public string CacheRoot { get; }
+
+    /// <summary><c>$XDG_CACHE_HOME/roost/images</c>, or <c>~/.cache/roost/images</c>.</summary>
+    public static string DefaultCacheRoot()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var cache = string.IsNullOrEmpty(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
+            : xdg;
+        return Path.Combine(cache, "roost", "images");
+    }
+
+    /// <summary>Returns the cached image for <paramref name="profile"/>, building it first if it is missing.</summary>
+    public async Task<ImageBuildResult> BuildAsync(string profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (!Profiles.Contains(profile))
+        {
+            return new ImageBuildResult.Failed($"image profile '{profile}' is unknown (known: {string.Join(", ", Profiles)})");
+        }
+
+        var scripts = GuestScripts.Load();
+        var directory = Path.Combine(CacheRoot, $"{profile}-{ScriptsHash(scripts)}");
+        if (TryLoad(directory, profile, out var cached))
+        {
+            return new ImageBuildResult.Built(cached, FromCache: true);
+        }
+
+        Directory.CreateDirectory(CacheRoot);
+        var work = Path.Combine(CacheRoot, $".work-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}-{Path.GetRandomFileName()}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var failure = await BuildIntoAsync(work, scripts, cancellationToken).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                return new ImageBuildResult.Failed(failure);
+            }
+
+            try
+            {
+                Directory.Move(work, directory);
+            }
+            catch (IOException) when (Directory.Exists(directory))
+            {
+                // Another builder finished first; its image is as good as ours.
+            }
+
+            return TryLoad(directory, profile, out var built)
+                ? new ImageBuildResult.Built(built, FromCache: false)
+                : new ImageBuildResult.Failed($"{directory}: image incomplete after build");
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private async Task<string?> BuildIntoAsync(string work, GuestScripts scripts, CancellationToken cancellationToken)
+    {
+        var debs = Path.Combine(CacheRoot, "debs");
+        Directory.CreateDirectory(debs);
+
+        var depends = new StringBuilder();
+        var resolve = await ExternalCommand.RunAsync(
+            "apt-cache",
+            ["depends", "--no-recommends", "--no-suggests", KernelMetaPackage],
+            work,
+            ReadOnlyMemory<byte>.Empty,
+            async (stdout, ct) => depends.Append(await new StreamReader(stdout).ReadToEndAsync(ct).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        var kernelPackage = depends.ToString().Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith("Depends: linux-image-", StringComparison.Ordinal))
+            .Select(l => l["Depends: ".Length..])
+            .FirstOrDefault();
+        if (resolve.ExitCode != 0 || kernelPackage is null)
+        {
+            return $"apt-cache depends {KernelMetaPackage}: {(resolve.ExitCode != 0 ? resolve.FirstErrorLine : "names no kernel package")} (is this Debian, and has 'apt-get update' run?)";
+        }
+
+        var kernelDeb = await DownloadAsync(kernelPackage, debs, cancellationToken).ConfigureAwait(false);
+        var busyboxDeb = await DownloadAsync(BusyboxPackage, debs, cancellationToken).ConfigureAwait(false);
+        if ((kernelDeb.Failure ?? busyboxDeb.Failure) is { } downloadFailure)
+        {
+            return downloadFailure;
+        }
+
+        var bzImage = await ExtractAsync(kernelDeb.Path, name => name.StartsWith("./boot/vmlinuz-", StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+        var busybox = await ExtractAsync(busyboxDeb.Path, name => name is "./bin/busybox" or "./usr/bin/busybox", cancellationToken).ConfigureAwait(false);
+        if (bzImage.Contents is null)
+        {
+            return $"{kernelDeb.Path}: {bzImage.Failure ?? "no ./boot/vmlinuz-* inside"}";
+        }
+
+        if (busybox.Contents is null)
+        {
+            return $"{busyboxDeb.Path}: {busybox.Failure ?? "no ./bin/busybox inside"}";
+        }
+
+        var release = bzImage.Name["./boot/vmlinuz-".Length..];
+        var vmlinux = await DecompressAsync(bzImage.Contents, work, cancellationToken).ConfigureAwait(false);
+        var kernelIsVmlinux = vmlinux is not null && BzImage.HasPvhEntry(vmlinux);
+        await File.WriteAllBytesAsync(Path.Combine(work, "kernel"), kernelIsVmlinux && vmlinux is not null ? vmlinux : bzImage.Contents, cancellationToken).ConfigureAwait(false);
+
+        await using (var initrd = File.Create(Path.Combine(work, "initrd.cpio")))
+        {
+            var cpio = new CpioWriter(initrd);
+            foreach (var dir in new[] { "bin", "dev", "proc", "sys", "run", "tmp" })
+            {
+                cpio.AddDirectory(dir);
+            }
+
+            cpio.AddCharacterDevice("dev/console", 5, 1);
+            cpio.AddFile("init", scripts.Init);
+            cpio.AddFile("bin/busybox", busybox.Contents);
+            cpio.AddFile("bin/reporter", scripts.Reporter);
+            cpio.Finish();
+        }
+
+        var manifest = new ImageManifest(release, kernelIsVmlinux);
+        await File.WriteAllTextAsync(Path.Combine(work, "image.json"), JsonSerializer.Serialize(manifest), cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task<(string Path, string? Failure)> DownloadAsync(string package, string debs, CancellationToken cancellationToken)
+    {
+        var existing = Directory.GetFiles(debs, $"{package}_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
+        if (existing is not null)
+        {
+            return (existing, null);
+        }
+
+        var result = await ExternalCommand.RunAsync("apt-get", ["download", "-q", package], debs, cancellationToken).ConfigureAwait(false);
+        var downloaded = Directory.GetFiles(debs, $"{package}_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
+        return downloaded is not null
+            ? (downloaded, null)
+            : ("", $"apt-get download {package}: {result.FirstErrorLine} (has 'apt-get update' run?)");
+    }
+
+    private static async Task<(string Name, byte[]? Contents, string? Failure)> ExtractAsync(string deb, Func<string, bool> wanted, CancellationToken cancellationToken)
+    {
+        string name = "";
+        byte[]? contents = null;
+        var result = await ExternalCommand.RunAsync(
+            "dpkg-deb",
+            ["--fsys-tarfile", deb],
+            Path.GetDirectoryName(deb) ?? ".",
+            ReadOnlyMemory<byte>.Empty,
+            async (stdout, ct) =>
+            {
+                var tar = new TarReader(stdout);
+                while (await tar.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false) is { } entry)
+                {
+                    if (contents is null && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile
+                        && wanted(entry.Name) && entry.DataStream is { } data)
+                    {
+                        var buffer = new MemoryStream();
+                        await data.CopyToAsync(buffer, ct).ConfigureAwait(false);
+                        (name, contents) = (entry.Name, buffer.ToArray());
+                    }
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 || contents is not null
+            ? (name, contents, null)
+            : (name, null, $"dpkg-deb --fsys-tarfile: {result.FirstErrorLine}");
+    }
+
+    /// <summary>The decompressed kernel inside a bzImage, or null when its compression has no decompressor here.</summary>
+    private static async Task<byte[]?> DecompressAsync(byte[] image, string work, CancellationToken cancellationToken)
+    {
+        if (!BzImage.TryFindPayload(image, out var offset, out var length, out var format))
+        {
+            return null;
+        }
+
+        var payload = image.AsMemory(offset, length);
+        if (format == "gzip")
+        {
+            await using var gzip = new GZipStream(new MemoryStream(payload.ToArray()), CompressionMode.Decompress);
+            var output = new MemoryStream();
+            await gzip.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            return output.ToArray();
+        }
+
+        string? tool = format switch
+        {
+            "xz" or "lzma" => "xz",
+            "zstd" => "zstd",
+            "bzip2" => "bzip2",
+            "lz4" => "lz4",
+            _ => null,
+        };
+        if (tool is null)
+        {
+            return null;
+        }
+
+        var decompressed = new MemoryStream();
+        var result = await ExternalCommand.RunAsync(
+            tool,
+            ["-dc"],
+            work,
+            payload,
+            (stdout, ct) => stdout.CopyToAsync(decompressed, ct),
+            cancellationToken).ConfigureAwait(false);
+
+        // The kernel's xz payload carries trailing padding that xz reports as an error after a complete stream.
+        return result.ExitCode == -1 || decompressed.Length == 0 ? null : decompressed.ToArray();
+    }
+
+    private static bool TryLoad(string directory, string profile, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GuestImage? image)
+    {
+        image = null;
+        var kernel = Path.Combine(directory, "kernel");
+        var initrd = Path.Combine(directory, "initrd.cpio");
+        var manifestPath = Path.Combine(directory, "image.json");
+        if (!File.Exists(kernel) || !File.Exists(initrd) || !File.Exists(manifestPath))
+        {
+            return false;
+        }
+
+        var manifest = JsonSerializer.Deserialize<ImageManifest>(File.ReadAllText(manifestPath));
+        if (manifest is null)
+        {
+            return false;
+        }
+
+        image = new GuestImage(profile, kernel, initrd, manifest.KernelRelease, manifest.KernelIsVmlinux);
+        return true;
+    }
+
+    private static string ScriptsHash(GuestScripts scripts)
+    {
+        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter]);
+        return Convert.ToHexStringLower(hash)[..12];
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.RegularExpressions;
+
+namespace Roost.Hypervisor.Qemu;
+
+/// <summary>
+/// What one VM needs: its id (lower-case letters, digits and dashes, at most 32: it names sockets and a /dev/shm
+/// file), virtual CPUs, and RAM in MiB.
+/// </summary>
+public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB)
+{
+    public const int MinMemoryMiB = 64;
+
+    /// <summary>Null when the spec is valid, else one line saying which field is wrong and why.</summary>
+    public string? Validate()
+    {
+        if (Id is null || !IdPattern().IsMatch(Id))
+        {
+            return $"VM id '{Id}' must be 1 to 32 lower-case letters, digits or dashes, starting with a letter or digit";
+        }
+
+        if (Cpus is < 1 or > 64)
+        {
+            return $"cpus {Cpus} for VM '{Id}' must be from 1 to 64";
+        }
+
+        return MemoryMiB is < MinMemoryMiB or > 1_048_576
+            ? $"memoryMiB {MemoryMiB} for VM '{Id}' must be from {MinMemoryMiB} to 1048576"
+            : null;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    private static partial Regex IdPattern();
+}

@@ -1,0 +1,70 @@
+using Roost.Hypervisor.Images;
+
+namespace Roost.Hypervisor.Qemu;
+
+/// <summary>
+/// Everything needed to start one QEMU process. <see cref="MemoryPath"/> is the guest RAM file (in /dev/shm, shared
+/// so the host can read pages); <see cref="RunDirectory"/> holds its QMP and reporter sockets, pidfile and console
+/// log. With <see cref="IncomingUri"/> set QEMU waits for a live migration instead of booting, and leaves the
+/// migrated guest paused.
+/// </summary>
+public sealed record QemuLaunch(
+    string QemuBinary,
+    GuestImage Image,
+    GuestSpec Spec,
+    Accelerator Accelerator,
+    string RunDirectory,
+    string MemoryPath,
+    string? IncomingUri = null)
+{
+    public string QmpSocket => Path.Combine(RunDirectory, $"{Spec.Id}.qmp");
+
+    public string ReporterSocket => Path.Combine(RunDirectory, $"{Spec.Id}.rep");
+
+    public string ConsoleLog => Path.Combine(RunDirectory, $"{Spec.Id}.console");
+
+    public string PidFile => Path.Combine(RunDirectory, $"{Spec.Id}.pid");
+
+    /// <summary>Where the agent records what it knows of this VM, so a restarted agent can take it over.</summary>
+    public string RecordFile => Path.Combine(RunDirectory, $"{Spec.Id}.vm.json");
+
+    /// <summary>
+    /// The command line. The device set must be identical on both sides of a migration, so it depends only on the
+    /// spec and image; only the memory file and sockets (host-local) and <c>-incoming</c> differ.
+    /// </summary>
+    public IReadOnlyList<string> Arguments()
+    {
+        var args = new List<string>
+        {
+            "-name", $"roost-{Spec.Id}",
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-accel", Accelerator == Accelerator.Kvm ? "kvm" : "tcg,tb-size=256",
+            "-machine", "pc,memory-backend=ram",
+            "-object", $"memory-backend-file,id=ram,size={Spec.MemoryMiB}M,mem-path={MemoryPath},share=on",
+            "-m", $"{Spec.MemoryMiB}M",
+            "-smp", Spec.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-kernel", Image.KernelPath,
+            "-initrd", Image.InitrdPath,
+            "-append", "console=ttyS0 quiet panic=-1",
+            "-chardev", $"socket,id=qmp,path={QmpSocket},server=on,wait=off",
+            "-mon", "chardev=qmp,mode=control",
+            "-chardev", $"socket,id=reporter,path={ReporterSocket},server=on,wait=off",
+            "-serial", $"file:{ConsoleLog}",
+            "-serial", "chardev:reporter",
+            "-pidfile", PidFile,
+        };
+        if (Accelerator == Accelerator.Kvm)
+        {
+            args.AddRange(["-cpu", "host"]);
+        }
+
+        if (IncomingUri is not null)
+        {
+            // -S: the migrated guest stays paused until the destination agent is told the hand-over is agreed,
+            // so a VM never runs in two places at once.
+            args.AddRange(["-S", "-incoming", IncomingUri]);
+        }
+
+        return args;
+    }
+}

@@ -1,0 +1,289 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Roost.Hypervisor.Qmp;
+
+namespace Roost.Hypervisor.Qemu;
+
+/// <summary>
+/// One running QEMU process: its QMP connection, its reporter channel and its guest RAM file. Disposing destroys
+/// the process and removes every file it used (RAM file, sockets, pidfile, console log), whatever state it was in.
+/// </summary>
+public sealed class QemuVm : IAsyncDisposable
+{
+    private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Process _process;
+    private readonly TimeProvider _time;
+    private readonly Queue<string> _stderrTail = new();
+    private int _disposed;
+    private QmpClient? _qmp;
+    private ReporterChannel? _reporter;
+
+    private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _adopted;
+
+    private QemuVm(QemuLaunch launch, Process process, TimeProvider time, bool adopted)
+    {
+        Launch = launch;
+        _process = process;
+        _time = time;
+        _adopted = adopted;
+        ProcessId = process.Id;
+        if (!adopted)
+        {
+            _ = process.WaitForExitAsync().ContinueWith(_ => _exit.TrySetResult(), TaskScheduler.Default);
+        }
+    }
+
+    public QemuLaunch Launch { get; }
+
+    public GuestSpec Spec => Launch.Spec;
+
+    public int ProcessId { get; }
+
+    /// <summary>
+    /// Completes when the QEMU process exits, for any reason. For an adopted QEMU (not our child, so it cannot be
+    /// waited for) the end of its QMP connection stands for its exit.
+    /// </summary>
+    public Task Exited => _exit.Task;
+
+    public bool HasExited => Exited.IsCompleted;
+
+    /// <summary>The QMP connection; always set once <see cref="StartAsync"/> has returned.</summary>
+    public QmpClient Qmp => _qmp ?? throw new InvalidOperationException($"VM '{Spec.Id}': QMP is not connected yet");
+
+    /// <summary>The reporter channel; always set once <see cref="StartAsync"/> has returned.</summary>
+    public ReporterChannel Reporter => _reporter ?? throw new InvalidOperationException($"VM '{Spec.Id}': reporter is not connected yet");
+
+    /// <summary>QEMU's last words on stderr, one line, for error messages.</summary>
+    public string LastError
+    {
+        get
+        {
+            lock (_stderrTail)
+            {
+                return _stderrTail.Count == 0 ? "no message" : string.Join(" | ", _stderrTail);
+            }
+        }
+    }
+
+    /// <summary>Starts QEMU and connects to its QMP and reporter sockets. Does not wait for the guest to boot.</summary>
+    public static async Task<QemuVm> StartAsync(QemuLaunch launch, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        ArgumentNullException.ThrowIfNull(time);
+        Directory.CreateDirectory(launch.RunDirectory);
+        foreach (var stale in new[] { launch.QmpSocket, launch.ReporterSocket, launch.PidFile, launch.ConsoleLog, launch.MemoryPath, launch.RecordFile })
+        {
+            File.Delete(stale);
+        }
+
+        var start = new ProcessStartInfo(launch.QemuBinary)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in launch.Arguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            process.Dispose();
+            throw new QemuException($"VM '{launch.Spec.Id}': cannot run '{launch.QemuBinary}': {e.Message}");
+        }
+
+        var vm = new QemuVm(launch, process, time, adopted: false);
+        process.ErrorDataReceived += (_, e) => vm.OnStderr(e.Data);
+        process.BeginErrorReadLine();
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        try
+        {
+            await vm.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return vm;
+        }
+        catch
+        {
+            await vm.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes over a QEMU started by an earlier run of this agent (which died): reconnects to its QMP and reporter
+    /// sockets. Returns null when the process is gone or its sockets do not answer.
+    /// </summary>
+    public static async Task<QemuVm?> AdoptAsync(QemuLaunch launch, int pid, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        Process process;
+        try
+        {
+            process = Process.GetProcessById(pid);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var vm = new QemuVm(launch, process, time, adopted: true);
+        try
+        {
+            vm._qmp = await QmpClient.ConnectAsync(launch.QmpSocket, time, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            _ = vm._qmp.Closed.ContinueWith(_ => vm._exit.TrySetResult(), TaskScheduler.Default);
+            vm._reporter = await ReporterChannel.ConnectAsync(launch.ReporterSocket, time, cancellationToken).ConfigureAwait(false);
+            return vm;
+        }
+        catch (Exception e) when (e is QmpException or IOException or System.Net.Sockets.SocketException)
+        {
+            await vm.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>Waits for the guest's first report: the guest has booted and its reporter runs.</summary>
+    public async Task<GuestReport> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var report = Reporter.WaitForReportAsync(_ => true, timeout, cancellationToken);
+        var first = await Task.WhenAny(report, Exited).ConfigureAwait(false);
+        if (first == Exited)
+        {
+            throw new QemuException($"VM '{Spec.Id}': QEMU exited while the guest booted: {LastError}");
+        }
+
+        try
+        {
+            return await report.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new QemuException($"VM '{Spec.Id}': the guest reporter did not speak within {timeout.TotalSeconds:0.#} s of start");
+        }
+    }
+
+    /// <summary>Host-side statistics of the QEMU process, or null once it has exited.</summary>
+    public ProcessStats? ReadProcessStats() => HasExited ? null : ProcessStats.Read(ProcessId);
+
+    /// <summary>Reads guest-physical RAM (offsets into the RAM backend file) into <paramref name="buffer"/>.</summary>
+    public int ReadMemory(long offset, Span<byte> buffer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        using var file = File.OpenHandle(Launch.MemoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return RandomAccess.Read(file, buffer, offset);
+    }
+
+    /// <summary>Asks the guest to power off, waits up to <paramref name="grace"/>, then destroys QEMU regardless.</summary>
+    public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (!HasExited)
+        {
+            await Reporter.SendAsync("stop", grace, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(Exited, Task.Delay(grace, _time, cancellationToken)).ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Kills QEMU (if running), waits for it, closes the connections and deletes every file it used.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            await Exited.ConfigureAwait(false);
+            return;
+        }
+
+        if (!HasExited)
+        {
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the check and the kill.
+            }
+        }
+
+        if (_adopted && _qmp is null)
+        {
+            _exit.TrySetResult();
+        }
+
+        await Exited.ConfigureAwait(false);
+        if (_qmp is not null)
+        {
+            await _qmp.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_reporter is not null)
+        {
+            await _reporter.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+        foreach (var file in new[] { Launch.QmpSocket, Launch.ReporterSocket, Launch.PidFile, Launch.ConsoleLog, Launch.MemoryPath, Launch.RecordFile })
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            if (HasExited)
+            {
+                throw new QemuException($"VM '{Spec.Id}': QEMU exited at start: {LastError}");
+            }
+
+            if (_time.GetElapsedTime(started) > _startTimeout)
+            {
+                throw new QemuException($"VM '{Spec.Id}': QEMU opened no QMP socket within {_startTimeout.TotalSeconds:0} s");
+            }
+
+            if (File.Exists(Launch.QmpSocket) && File.Exists(Launch.ReporterSocket))
+            {
+                try
+                {
+                    _qmp ??= await QmpClient.ConnectAsync(Launch.QmpSocket, _time, _startTimeout, cancellationToken).ConfigureAwait(false);
+                    _reporter = await ReporterChannel.ConnectAsync(Launch.ReporterSocket, _time, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception e) when (e is QmpException or System.Net.Sockets.SocketException)
+                {
+                    // QEMU is not listening yet, or is dying: the loop's exit check says which.
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void OnStderr(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return;
+        }
+
+        lock (_stderrTail)
+        {
+            _stderrTail.Enqueue(line.Trim());
+            while (_stderrTail.Count > 3)
+            {
+                _stderrTail.Dequeue();
+            }
+        }
+    }
+}

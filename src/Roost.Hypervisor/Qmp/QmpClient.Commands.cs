@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+
+namespace Roost.Hypervisor.Qmp;
+
+/// <summary>Typed wrappers for the QMP commands Roost uses (QEMU QMP reference, "Commands and Events").</summary>
+public sealed partial class QmpClient
+{
+    /// <summary><c>query-status</c>: the run state (<c>running</c>, <c>paused</c>, <c>inmigrate</c>, <c>postmigrate</c>, …).</summary>
+    public async Task<string> QueryStatusAsync(CancellationToken cancellationToken)
+    {
+        var result = await ExecuteAsync("query-status", null, cancellationToken).ConfigureAwait(false);
+        return result.GetProperty("status").GetString() ?? "unknown";
+    }
+
+    /// <summary><c>stop</c>: pause all vCPUs.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => ExecuteAsync("stop", null, cancellationToken);
+
+    /// <summary><c>cont</c>: resume all vCPUs.</summary>
+    public Task ContinueAsync(CancellationToken cancellationToken) => ExecuteAsync("cont", null, cancellationToken);
+
+    /// <summary><c>system_powerdown</c>: ACPI power button.</summary>
+    public Task PowerdownAsync(CancellationToken cancellationToken) => ExecuteAsync("system_powerdown", null, cancellationToken);
+
+    /// <summary><c>quit</c>: QEMU exits at once.</summary>
+    public Task QuitAsync(CancellationToken cancellationToken) => ExecuteAsync("quit", null, cancellationToken);
+
+    /// <summary><c>migrate</c>: start an outgoing live migration to <paramref name="uri"/> (e.g. <c>tcp:127.0.0.1:4444</c>).</summary>
+    public Task MigrateAsync(string uri, CancellationToken cancellationToken) =>
+        ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, cancellationToken);
+
+    /// <summary><c>migrate_cancel</c>: abort the outgoing migration; the source keeps running.</summary>
+    public Task MigrateCancelAsync(CancellationToken cancellationToken) => ExecuteAsync("migrate_cancel", null, cancellationToken);
+
+    /// <summary><c>query-migrate</c>: status and RAM counters of the current or last migration.</summary>
+    public async Task<MigrationInfo> QueryMigrateAsync(CancellationToken cancellationToken) =>
+        MigrationInfo.Parse(await ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// <c>migrate-set-parameters</c>: bandwidth cap in bytes per second (0 = QEMU's default) and the downtime QEMU
+    /// aims for when it decides to stop the source.
+    /// </summary>
+    public Task SetMigrationParametersAsync(long maxBandwidthBytesPerSecond, TimeSpan downtimeLimit, CancellationToken cancellationToken)
+    {
+        var arguments = new JsonObject { ["downtime-limit"] = (long)downtimeLimit.TotalMilliseconds };
+        if (maxBandwidthBytesPerSecond > 0)
+        {
+            arguments["max-bandwidth"] = maxBandwidthBytesPerSecond;
+        }
+
+        return ExecuteAsync("migrate-set-parameters", arguments, cancellationToken);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text;
+using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Hypervisor.Tests.Agent;
+
+/// <summary>Steps the real-VM tests share: boot, wait for the guest's counter, check that nothing is left behind.</summary>
+internal static class AgentTestSteps
+{
+    private static readonly TimeSpan _patience = TimeSpan.FromSeconds(60);
+
+    public static async Task<VmInfo> BootAsync(AgentClient client, string id, int memoryMiB = 128)
+    {
+        using var response = await client.PostAsync("api/vms", new CreateVmRequest(id, 1, memoryMiB));
+        var vm = await AgentClient.ReadAsync<VmInfo>(response);
+        Assert.Equal(VmState.Running, vm.State);
+        return vm;
+    }
+
+    /// <summary>Polls the VM's stats until the guest reporter's counter reaches <paramref name="seq"/>.</summary>
+    public static async Task<GuestReport> WaitForSeqAsync(AgentClient client, string id, long seq)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        GuestReport? last = null;
+        while (TimeProvider.System.GetElapsedTime(started) < _patience)
+        {
+            using var response = await client.GetAsync($"api/vms/{id}/stats");
+            if (response.IsSuccessStatusCode)
+            {
+                last = (await AgentClient.ReadAsync<VmStats>(response)).Guest;
+                if (last is not null && last.Seq >= seq)
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        throw new Xunit.Sdk.XunitException($"VM '{id}': guest counter did not reach {seq} (last {last?.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})");
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, failing with <paramref name="what"/> if it never does.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetElapsedTime(started) > _patience)
+            {
+                throw new Xunit.Sdk.XunitException($"never happened: {what}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    /// <summary>No QEMU process runs from the agent's run directory and no guest RAM file of it is in /dev/shm.</summary>
+    public static async Task AssertNothingLeftAsync(AgentServer agent)
+    {
+        var run = agent.Agent.Options.EffectiveRunDirectory;
+        await EventuallyAsync(() => Task.FromResult(QemuProcessesUsing(run).Count == 0), $"agent '{agent.Agent.Name}' has no QEMU processes left");
+        Assert.Empty(Directory.GetFiles(agent.Agent.Options.ShmDirectory, $"roost.{agent.Agent.Name}.*"));
+    }
+
+    public static async Task<bool> ListsOnlyAsync(AgentClient client, params string[] ids)
+    {
+        var vms = await client.GetJsonAsync<List<VmInfo>>("api/vms");
+        return vms.Select(v => v.Id).SequenceEqual(ids);
+    }
+
+    private static List<int> QemuProcessesUsing(string runDirectory)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var cmdline = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(dir, "cmdline")));
+                if (cmdline.Contains("qemu", StringComparison.Ordinal) && cmdline.Contains(runDirectory, StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process went away while we looked.
+            }
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using Roost.Hypervisor.Agent;
+using Xunit.Abstractions;
+
+namespace Roost.Hypervisor.Tests.Agent;
+
+/// <summary>Live migration between two real agents on 127.0.0.1, and its failures.</summary>
+[Collection(QemuTests.Name)]
+public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper output)
+{
+    [QemuFact]
+    public async Task Migrate_WhileReporterRuns_GuestCarriesOnAtDestinationOnly()
+    {
+        var source = await fixture.StartAgentAsync("src");
+        var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        var bootStarted = TimeProvider.System.GetTimestamp();
+        var vm = await AgentTestSteps.BootAsync(src, "vm-1");
+        output.WriteLine($"boot to first report: {TimeProvider.System.GetElapsedTime(bootStarted).TotalSeconds:0.00} s ({fixture.Accelerator})");
+        var before = await AgentTestSteps.WaitForSeqAsync(src, "vm-1", 2);
+
+        using var response = await src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, null));
+        var report = await AgentClient.ReadAsync<MigrationReport>(response);
+
+        output.WriteLine($"migration: {report}");
+        var after = await AgentTestSteps.WaitForSeqAsync(dst, "vm-1", before.Seq + 1);
+        Assert.True(after.Seq > before.Seq, $"guest counter went from {before.Seq} to {after.Seq}: the guest rebooted");
+        Assert.True(await AgentTestSteps.ListsOnlyAsync(src), "the source still lists the VM");
+        Assert.True(await AgentTestSteps.ListsOnlyAsync(dst, "vm-1"), "the destination does not list the VM");
+        Assert.Equal(VmState.Running, (await dst.GetJsonAsync<VmInfo>("api/vms/vm-1")).State);
+        Assert.False(Directory.Exists($"/proc/{vm.Pid}"), $"source QEMU {vm.Pid} still runs");
+        Assert.False(File.Exists(vm.MemoryPath), $"source RAM file {vm.MemoryPath} is left behind");
+        Assert.InRange(report.TransferredBytes, 1, 2 * report.MemoryBytes);
+        Assert.InRange(report.DowntimeMs, 0, report.QemuTotalMs);
+        Assert.True(report.TotalMs >= report.QemuTotalMs, $"Roost's total {report.TotalMs} ms is below QEMU's {report.QemuTotalMs} ms");
+        await AgentTestSteps.AssertNothingLeftAsync(source);
+    }
+
+    [QemuFact]
+    public async Task DestinationQemuKilledMidway_VmKeepsRunningAtSource_NothingLeaks()
+    {
+        var source = await fixture.StartAgentAsync("src");
+        var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await LoadMemoryAsync(src);
+        var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
+        var incoming = await WaitForIncomingAsync(src, dst);
+
+        using (var qemu = Process.GetProcessById(incoming.Pid))
+        {
+            qemu.Kill();
+        }
+
+        using var response = await migration;
+        var (type, detail) = await AgentClient.ProblemAsync(response, 502);
+        output.WriteLine(detail);
+        Assert.Equal("urn:roost:problem:migration-failed", type);
+        Assert.Contains("the VM runs on", detail, StringComparison.Ordinal);
+        await AssertStillRunsAtSourceAsync(src);
+        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
+        await AgentTestSteps.AssertNothingLeftAsync(destination);
+    }
+
+    [QemuFact]
+    public async Task DestinationAgentStoppedMidway_VmKeepsRunningAtSource_NothingLeaks()
+    {
+        var source = await fixture.StartAgentAsync("src");
+        var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await LoadMemoryAsync(src);
+        var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
+        await WaitForIncomingAsync(src, dst);
+
+        await destination.DisposeAsync();
+
+        using var response = await migration;
+        var (type, detail) = await AgentClient.ProblemAsync(response, 502);
+        output.WriteLine(detail);
+        Assert.StartsWith("urn:roost:problem:", type, StringComparison.Ordinal);
+        await AssertStillRunsAtSourceAsync(src);
+        await AgentTestSteps.AssertNothingLeftAsync(destination);
+    }
+
+    [QemuFact]
+    public async Task Cancel_StopsTheMigration_VmKeepsRunningAtSource()
+    {
+        var source = await fixture.StartAgentAsync("src");
+        var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await LoadMemoryAsync(src);
+        var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
+        await WaitForIncomingAsync(src, dst);
+
+        using (var cancel = await src.DeleteAsync("api/vms/vm-1/migration"))
+        {
+            Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
+        }
+
+        using var response = await migration;
+        var (type, _) = await AgentClient.ProblemAsync(response, 409);
+        Assert.Equal("urn:roost:problem:migration-cancelled", type);
+        await AssertStillRunsAtSourceAsync(src);
+        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
+        await AgentTestSteps.AssertNothingLeftAsync(destination);
+    }
+
+    [QemuFact]
+    public async Task PeerFailures_AreOneLineProblems_VmKeepsRunningAtSource()
+    {
+        var source = await fixture.StartAgentAsync("src");
+        var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
+        using var src = new AgentClient(source.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var hangUp = HangUpOnEveryoneAsync(silent);
+        var closedPort = ClosedPort();
+
+        var cases = new (MigrateRequest Request, string Type, string Expected)[]
+        {
+            (new($"http://127.0.0.1:{closedPort}/", null, null), "urn:roost:problem:peer-unreachable", "is unreachable"),
+            (new($"http://127.0.0.1:{silentPort}/", null, null), "urn:roost:problem:peer-unreachable", "is unreachable"),
+            (new(small.BaseAddress.ToString(), null, null), "urn:roost:problem:peer-refused", "cannot admit VM 'vm-1'"),
+            (new(small.BaseAddress.ToString(), "wrong-token", null), "urn:roost:problem:peer-refused", "401"),
+        };
+        foreach (var (request, expectedType, expected) in cases)
+        {
+            using var response = await src.PostAsync("api/vms/vm-1/migrate", request);
+            var (type, detail) = await AgentClient.ProblemAsync(response, 502);
+            output.WriteLine(detail);
+            Assert.Equal(expectedType, type);
+            Assert.Contains(expected, detail, StringComparison.Ordinal);
+            await AssertStillRunsAtSourceAsync(src);
+        }
+
+        silent.Stop();
+        await hangUp;
+        await AgentTestSteps.AssertNothingLeftAsync(small);
+    }
+
+    /// <summary>Random bytes in the guest so a 2 MiB/s migration lasts long enough to interfere with.</summary>
+    private static async Task LoadMemoryAsync(AgentClient src)
+    {
+        using var load = await src.PostAsync("api/vms/vm-1/load", new LoadRequest(null, 24));
+        Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<VmInfo> WaitForIncomingAsync(AgentClient src, AgentClient dst)
+    {
+        VmInfo? incoming = null;
+        await AgentTestSteps.EventuallyAsync(
+            async () =>
+            {
+                incoming = (await dst.GetJsonAsync<List<VmInfo>>("api/vms")).SingleOrDefault(v => v.State == VmState.Incoming && v.Pid > 0);
+                using var progress = await src.GetAsync("api/vms/vm-1/migration");
+                return incoming is not null && progress.IsSuccessStatusCode
+                    && (await AgentClient.ReadAsync<MigrationProgress>(progress)).TransferredBytes > 0;
+            },
+            "the migration stream starts");
+        return incoming ?? throw new InvalidOperationException("unreachable");
+    }
+
+    private static async Task AssertStillRunsAtSourceAsync(AgentClient src)
+    {
+        var vm = await src.GetJsonAsync<VmInfo>("api/vms/vm-1");
+        Assert.Equal(VmState.Running, vm.State);
+        var now = await AgentTestSteps.WaitForSeqAsync(src, "vm-1", 1);
+        await AgentTestSteps.WaitForSeqAsync(src, "vm-1", now.Seq + 1);
+    }
+
+    private static async Task HangUpOnEveryoneAsync(System.Net.Sockets.TcpListener listener)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                client.Client.Close();
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Stopped.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,57 @@
+using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Hypervisor.Tests.Qemu;
+
+public sealed class QemuLaunchTests
+{
+    private static readonly GuestImage _image = new("minimal", "/img/kernel", "/img/initrd.cpio", "6.1.0-test-amd64", KernelIsVmlinux: true);
+
+    [Fact]
+    public void Arguments_PutGuestRamInASharedFile()
+    {
+        var launch = new QemuLaunch("qemu", _image, new GuestSpec("vm-1", 2, 128), Accelerator.Tcg, "/run/a", "/dev/shm/roost.a.vm-1");
+
+        var args = string.Join(' ', launch.Arguments());
+
+        Assert.Contains("-object memory-backend-file,id=ram,size=128M,mem-path=/dev/shm/roost.a.vm-1,share=on", args, StringComparison.Ordinal);
+        Assert.Contains("-machine pc,memory-backend=ram", args, StringComparison.Ordinal);
+        Assert.Contains("-smp 2", args, StringComparison.Ordinal);
+        Assert.Contains("-accel tcg", args, StringComparison.Ordinal);
+        Assert.DoesNotContain("-incoming", args, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Arguments_SourceAndDestination_DifferOnlyInHostLocalPathsAndIncoming()
+    {
+        var spec = new GuestSpec("vm-1", 1, 256);
+        var source = new QemuLaunch("qemu", _image, spec, Accelerator.Tcg, "/run/a", "/dev/shm/roost.a.vm-1");
+        var destination = new QemuLaunch("qemu", _image, spec, Accelerator.Tcg, "/run/b", "/dev/shm/roost.b.vm-1", "tcp:127.0.0.1:4444");
+
+        var sourceArgs = source.Arguments().Select(a => a.Replace("/run/a", "RUN", StringComparison.Ordinal).Replace("roost.a.", "roost.X.", StringComparison.Ordinal));
+        var destinationArgs = destination.Arguments().Select(a => a.Replace("/run/b", "RUN", StringComparison.Ordinal).Replace("roost.b.", "roost.X.", StringComparison.Ordinal));
+
+        Assert.Equal([.. sourceArgs, "-S", "-incoming", "tcp:127.0.0.1:4444"], destinationArgs);
+    }
+
+    [Theory]
+    [InlineData("vm-1", 1, 128, null)]
+    [InlineData("VM", 1, 128, "VM id 'VM'")]
+    [InlineData("-vm", 1, 128, "VM id '-vm'")]
+    [InlineData("vm", 0, 128, "cpus 0")]
+    [InlineData("vm", 1, 32, "memoryMiB 32")]
+    public void GuestSpecValidate_NamesTheBadField(string id, int cpus, int memory, string? expected)
+    {
+        var error = new GuestSpec(id, cpus, memory).Validate();
+
+        if (expected is null)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.NotNull(error);
+            Assert.StartsWith(expected, error, StringComparison.Ordinal);
+        }
+    }
+}

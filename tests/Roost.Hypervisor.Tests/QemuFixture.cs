@@ -1,0 +1,88 @@
+using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Hypervisor.Tests;
+
+/// <summary>
+/// Builds the guest image once (from the user's image cache, so only the first run downloads), decides KVM or TCG
+/// once, and starts agents on 127.0.0.1 with a fresh port, run directory and name each. Does nothing without QEMU.
+/// </summary>
+public sealed class QemuFixture : IAsyncLifetime
+{
+    public const string Token = "test-token-0123456789";
+
+    private readonly List<AgentServer> _servers = [];
+    private int _agents;
+    private GuestImage? _image;
+
+    public GuestImage Image => _image ?? throw new InvalidOperationException(QemuEnvironment.SkipReason ?? "the image was not built");
+
+    public Accelerator Accelerator { get; private set; } = Accelerator.Tcg;
+
+    private static string ProbeDirectory => Path.Combine(Path.GetTempPath(), "roost-tests", $"probe-{Environment.ProcessId}");
+
+    public async Task InitializeAsync()
+    {
+        if (QemuEnvironment.SkipReason is not null)
+        {
+            return;
+        }
+
+        var result = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", CancellationToken.None);
+        _image = result switch
+        {
+            ImageBuildResult.Built built => built.Image,
+            ImageBuildResult.Failed failed => throw new InvalidOperationException($"guest image build failed: {failed.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
+    }
+
+    /// <summary>Starts an agent; it is stopped (and its VMs destroyed) when the fixture is disposed, if not before.</summary>
+    public async Task<AgentServer> StartAgentAsync(string role, AgentCapacity? capacity = null)
+    {
+        var name = $"t{Environment.ProcessId}-{Interlocked.Increment(ref _agents)}-{role}";
+        var options = new AgentOptions(
+            name,
+            capacity ?? new AgentCapacity(4, 1024),
+            Token,
+            Image,
+            Accelerator,
+            QemuEnvironment.Binary,
+            Path.Combine(Path.GetTempPath(), "roost-tests", name));
+        var server = await AgentServer.StartAsync(options, "127.0.0.1:0", TimeProvider.System, CancellationToken.None);
+        lock (_servers)
+        {
+            _servers.Add(server);
+        }
+
+        return server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        List<AgentServer> servers;
+        lock (_servers)
+        {
+            servers = [.. _servers];
+            _servers.Clear();
+        }
+
+        foreach (var server in servers)
+        {
+            await server.DisposeAsync();
+            DeleteDirectory(server.Agent.Options.EffectiveRunDirectory);
+        }
+
+        DeleteDirectory(ProbeDirectory);
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+}
