@@ -126,12 +126,18 @@ public sealed class BloomFingerprint
     public bool MightContain(ulong hash)
     {
         var (h1, h2) = BloomHashing.Seeds(hash);
-        for (var i = 0; i < Parameters.HashCount; i++)
+        var bitCount = Parameters.BitCount;
+        var hashCount = Parameters.HashCount;
+        var words = _words;
+        unchecked
         {
-            var position = BloomHashing.Position(h1, h2, i, Parameters.BitCount);
-            if ((_words[position >> 6] & (1UL << (int)(position & 63))) == 0)
+            for (var i = 0; i < hashCount; i++)
             {
-                return false;
+                var position = BloomHashing.Position(h1, h2, i, bitCount);
+                if ((words[position >> 6] & (1UL << (int)(position & 63))) == 0)
+                {
+                    return false;
+                }
             }
         }
 
@@ -143,15 +149,29 @@ public sealed class BloomFingerprint
     {
         ArgumentNullException.ThrowIfNull(other);
         RequireCompatible(this, other);
-        var a = _words;
-        var b = other._words;
-        long ones = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            ones += BitOperations.PopCount(a[i] | b[i]);
-        }
+        ReadOnlySpan<ulong> a = _words;
+        var b = other._words.AsSpan(0, a.Length);
 
-        return Parameters.BitCount - ones;
+        // Four independent popcount chains, unchecked: this loop is the whole cost of a Bloom ∩ Bloom estimate.
+        unchecked
+        {
+            long ones0 = 0, ones1 = 0, ones2 = 0, ones3 = 0;
+            var i = 0;
+            for (; i + 4 <= a.Length; i += 4)
+            {
+                ones0 += BitOperations.PopCount(a[i] | b[i]);
+                ones1 += BitOperations.PopCount(a[i + 1] | b[i + 1]);
+                ones2 += BitOperations.PopCount(a[i + 2] | b[i + 2]);
+                ones3 += BitOperations.PopCount(a[i + 3] | b[i + 3]);
+            }
+
+            for (; i < a.Length; i++)
+            {
+                ones0 += BitOperations.PopCount(a[i] | b[i]);
+            }
+
+            return Parameters.BitCount - (ones0 + ones1 + ones2 + ones3);
+        }
     }
 
     internal static void RequireCompatible(BloomFingerprint a, BloomFingerprint b)

@@ -7,6 +7,9 @@ namespace Roost.Core.Sharing;
 /// </summary>
 public static class SharingEstimator
 {
+    // Half of a typical 512 KiB - 1 MiB L2: room for one tile of VM filters and one of host filters.
+    private const long TileCacheBytes = 256 * 1024;
+
     /// <summary>
     /// list ∩ list: |A ∩ B| by merging the two sorted hash lists. Exact on the sample (exact outright without
     /// sampling, up to 64-bit hash collisions, probability ≈ n²/2^65). Cost O(|A| + |B|) sequential reads.
@@ -84,6 +87,51 @@ public static class SharingEstimator
         var shared = CardinalityFromZeroBits(a.ZeroBits, parameters) + CardinalityFromZeroBits(b.ZeroBits, parameters)
             - CardinalityFromZeroBits(zeroUnion, parameters);
         return Math.Max(0, shared) * a.Sampling.Scale;
+    }
+
+    /// <summary>
+    /// Bloom ∩ Bloom for every pair: <c>result[v][h]</c> estimates the pages <c>vms[v]</c> shares with
+    /// <c>hosts[h]</c>, equal bit for bit to <see cref="BloomBloom"/> on that pair.
+    /// </summary>
+    /// <remarks>
+    /// The pairs are visited in tiles of VMs × hosts whose filters fit together in a core's L2 cache, so each filter
+    /// is streamed from memory once per tile rather than once per pair: with 1,000 × 1,000 pairs of 8 KiB filters the
+    /// naive loop reads 8 GB from DRAM and is memory-bound, the tiled one reads about 0.5 GB.
+    /// </remarks>
+    public static double[][] BloomBloomMatrix(IReadOnlyList<BloomFingerprint> vms, IReadOnlyList<BloomFingerprint> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(vms);
+        ArgumentNullException.ThrowIfNull(hosts);
+        var result = new double[vms.Count][];
+        for (var v = 0; v < result.Length; v++)
+        {
+            result[v] = new double[hosts.Count];
+        }
+
+        if (vms.Count == 0 || hosts.Count == 0)
+        {
+            return result;
+        }
+
+        var filterBytes = vms[0].Parameters.SizeBytes;
+        var tile = (int)Math.Clamp(TileCacheBytes / (2 * filterBytes), 1, 256);
+        for (var h0 = 0; h0 < hosts.Count; h0 += tile)
+        {
+            var h1 = Math.Min(hosts.Count, h0 + tile);
+            for (var v0 = 0; v0 < vms.Count; v0 += tile)
+            {
+                var v1 = Math.Min(vms.Count, v0 + tile);
+                for (var v = v0; v < v1; v++)
+                {
+                    for (var h = h0; h < h1; h++)
+                    {
+                        result[v][h] = BloomBloom(vms[v], hosts[h]);
+                    }
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>x̂ = ln(Z/m) / (k·ln(1 - 1/m)), with Z = 0 read as 1/2.</summary>
