@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Roost.Core.Sharing;
 
@@ -149,14 +152,42 @@ public sealed class BloomFingerprint
     {
         ArgumentNullException.ThrowIfNull(other);
         RequireCompatible(this, other);
-        ReadOnlySpan<ulong> a = _words;
-        var b = other._words.AsSpan(0, a.Length);
+        return Parameters.BitCount - OnesOfUnion(_words, other._words);
+    }
 
-        // Four independent popcount chains, unchecked: this loop is the whole cost of a Bloom ∩ Bloom estimate.
+    /// <summary>
+    /// Popcount of a | b. With AVX2, 256 bits at a time by Muła's nibble lookup (vpshufb, then vpsadbw to sum the
+    /// bytes); otherwise four independent scalar popcount chains. This loop is the whole cost of a Bloom ∩ Bloom
+    /// estimate, hence the care.
+    /// </summary>
+    internal static long OnesOfUnion(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        b = b[..a.Length];
+        long ones = 0;
+        var i = 0;
+        if (Avx2.IsSupported && a.Length >= 4)
+        {
+            var va = MemoryMarshal.Cast<ulong, Vector256<byte>>(a);
+            var vb = MemoryMarshal.Cast<ulong, Vector256<byte>>(b)[..va.Length];
+            var lookup = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+            var nibble = Vector256.Create((byte)0x0F);
+            var sum = Vector256<ulong>.Zero;
+            for (var j = 0; j < va.Length; j++)
+            {
+                var v = va[j] | vb[j];
+                var low = v & nibble;
+                var high = Vector256.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble;
+                var counts = Avx2.Shuffle(lookup, low) + Avx2.Shuffle(lookup, high);
+                sum += Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero).AsUInt64();
+            }
+
+            ones = (long)Vector256.Sum(sum);
+            i = va.Length * 4;
+        }
+
         unchecked
         {
             long ones0 = 0, ones1 = 0, ones2 = 0, ones3 = 0;
-            var i = 0;
             for (; i + 4 <= a.Length; i += 4)
             {
                 ones0 += BitOperations.PopCount(a[i] | b[i]);
@@ -170,7 +201,7 @@ public sealed class BloomFingerprint
                 ones0 += BitOperations.PopCount(a[i] | b[i]);
             }
 
-            return Parameters.BitCount - (ones0 + ones1 + ones2 + ones3);
+            return ones + ones0 + ones1 + ones2 + ones3;
         }
     }
 

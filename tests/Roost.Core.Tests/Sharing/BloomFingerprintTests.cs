@@ -82,4 +82,24 @@ public sealed class BloomFingerprintTests
         Assert.Throws<ArgumentException>(() => a.UnionWith(b));
         Assert.Throws<ArgumentException>(() => SharingEstimator.BloomBloom(a, b));
     }
+
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(2, 192)]
+    [InlineData(3, 320)]
+    [InlineData(4, 4160)]
+    [InlineData(5, 65_536)]
+    public void ZeroBitsOfUnionWith_EqualsZeroBitsOfTheOr(int seed, long bits)
+    {
+        var random = new Random(seed);
+        var parameters = new BloomParameters(bits, 2);
+        var a = BloomFingerprint.FromPageHashes(ExactFingerprintTests.RandomPages(random, (int)(bits / 3), int.MaxValue), parameters);
+        var b = BloomFingerprint.FromPageHashes(ExactFingerprintTests.RandomPages(random, (int)(bits / 5), int.MaxValue), parameters);
+
+        var zeroBits = a.ZeroBitsOfUnionWith(b);
+
+        var or = a.Words.ToArray().Zip(b.Words.ToArray(), (x, y) => x | y).Sum(w => 64 - System.Numerics.BitOperations.PopCount(w));
+        Assert.Equal(or, zeroBits);
+        Assert.Equal(a.UnionWith(b).ZeroBits, zeroBits);
+    }
 }
