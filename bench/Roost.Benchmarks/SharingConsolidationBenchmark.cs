@@ -17,7 +17,8 @@ public class SharingConsolidationBenchmark
 
     private List<SharingHost> _hosts = [];
 
-    [Params(SharingEstimateKind.BloomBloom, SharingEstimateKind.ListBloom)]
+    /// <summary>List ∩ Bloom took 69 s here (O(n·k) probes per pair); Bloom ∩ Bloom is the estimator for consolidation at scale.</summary>
+    [Params(SharingEstimateKind.BloomBloom)]
     public SharingEstimateKind Estimate { get; set; }
 
     [GlobalSetup]

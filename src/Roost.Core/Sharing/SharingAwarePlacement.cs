@@ -25,17 +25,25 @@ public sealed class SharingAwarePlacement : ISharingPlacementPolicy
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(hosts);
+        return Place(vm, hosts, (_, host) => Estimate(vm, host));
+    }
+
+    /// <summary>
+    /// <see cref="Place(SharingVm, IReadOnlyList{SharingHost})"/> with the estimate for the host at each index supplied
+    /// by the caller (the consolidation planner caches them); called only for hosts that pass <see cref="MightFit"/>.
+    /// </summary>
+    internal SharingPlacementResult Place(SharingVm vm, IReadOnlyList<SharingHost> hosts, Func<int, SharingHost, double> estimate)
+    {
         SharingPlacementResult.Placed? best = null;
-        var maxCredit = (long)Math.Floor(_options.SharingCredit * vm.MaxSharedPages);
-        foreach (var host in hosts)
+        for (var i = 0; i < hosts.Count; i++)
         {
-            // Cheap rejections first: demands, then memory even if every page of the VM were shared.
-            if (!host.FitsCpuAndNetwork(vm) || vm.MemoryPages - maxCredit > host.FreeMemoryPages)
+            var host = hosts[i];
+            if (!MightFit(vm, host))
             {
                 continue;
             }
 
-            var shared = Math.Clamp(Estimate(vm, host), 0, vm.MaxSharedPages);
+            var shared = Math.Clamp(estimate(i, host), 0, vm.MaxSharedPages);
             var charged = vm.MemoryPages - (long)Math.Floor(_options.SharingCredit * shared);
             if (charged > host.FreeMemoryPages)
             {
@@ -52,6 +60,13 @@ public sealed class SharingAwarePlacement : ISharingPlacementPolicy
             ? new SharingPlacementResult.Rejected($"{vm.Id}: no host has {vm.CpuCores} cores, {vm.NetworkMbps} Mbit/s and enough effective memory for {vm.MemoryPages} pages")
             : best;
     }
+
+    /// <summary>
+    /// Cheap rejections before any estimate: CPU and network demands, then memory even if every page of the VM were
+    /// shared.
+    /// </summary>
+    internal bool MightFit(SharingVm vm, SharingHost host) =>
+        host.FitsCpuAndNetwork(vm) && vm.MemoryPages - (long)Math.Floor(_options.SharingCredit * vm.MaxSharedPages) <= host.FreeMemoryPages;
 
     /// <summary>Estimated pages <paramref name="vm"/> shares with what already runs on <paramref name="host"/>.</summary>
     public double Estimate(SharingVm vm, SharingHost host)

@@ -102,15 +102,37 @@ public sealed class SharingConsolidationPlanner
             positions[targets[t].Id] = t;
         }
 
-        foreach (var vm in source.Vms.OrderByDescending(v => v.MemoryPages).ThenBy(v => v.Id.Value))
+        // Estimates of every VM of the source against every target, computed host by host so that each host filter is
+        // read from memory once per source instead of once per VM; a target that receives a VM is re-estimated.
+        var vms = source.Vms.OrderByDescending(v => v.MemoryPages).ThenBy(v => v.Id.Value).ToArray();
+        var cached = new double[vms.Length][];
+        for (var v = 0; v < vms.Length; v++)
         {
-            if (_placement.Place(vm, targets) is not SharingPlacementResult.Placed placed)
+            cached[v] = new double[targets.Length];
+        }
+
+        for (var t = 0; t < targets.Length; t++)
+        {
+            for (var v = 0; v < vms.Length; v++)
+            {
+                cached[v][t] = _placement.MightFit(vms[v], targets[t]) ? _placement.Estimate(vms[v], targets[t]) : double.NaN;
+            }
+        }
+
+        var changed = new bool[targets.Length];
+        for (var v = 0; v < vms.Length; v++)
+        {
+            var vm = vms[v];
+            var row = cached[v];
+            var result = _placement.Place(vm, targets, (t, host) => changed[t] || double.IsNaN(row[t]) ? _placement.Estimate(vm, host) : row[t]);
+            if (result is not SharingPlacementResult.Placed placed)
             {
                 return false;
             }
 
-            var t = positions[placed.Host];
-            targets[t] = targets[t].WithVm(vm, placed.ChargedMemoryPages);
+            var target = positions[placed.Host];
+            targets[target] = targets[target].WithVm(vm, placed.ChargedMemoryPages);
+            changed[target] = true;
             moves.Add(new SharingMigration(vm.Id, source.Id, placed.Host, placed.EstimatedSharedPages));
         }
 
