@@ -6,7 +6,7 @@ namespace Roost.Benchmarks;
 
 /// <summary>
 /// A consolidation plan for 1,000 hosts (acceptance: ≤ 5 s). Hosts of 16 GiB and 32 cores hold 1-12 VMs of 1 GiB
-/// (4 guest profiles, about 4,600 VMs); fingerprints sampled one page in 64 with 2-bit-per-page Bloom filters.
+/// (4 guest profiles, about 4,600 VMs); fingerprints sampled one page in 64 with 1-bit-per-page Bloom filters (k = 1, 8 KiB per host).
 /// </summary>
 [MemoryDiagnoser]
 public class SharingConsolidationBenchmark
@@ -25,7 +25,7 @@ public class SharingConsolidationBenchmark
     public void Setup()
     {
         var random = new Random(42);
-        var parameters = BloomParameters.ForMemoryMiB(16 * 1024, Sampling, bitsPerPage: 2);
+        var parameters = BloomParameters.ForMemoryMiB(16 * 1024, Sampling, bitsPerPage: 1);
         var sets = new SyntheticPageSets(random, 4, commonPages: 40_960, profilePages: 81_920, Sampling);
         var vmId = 0;
         _hosts = [];

@@ -32,6 +32,7 @@ public sealed class BloomFingerprint
         }
 
         ZeroBits = parameters.BitCount - ones;
+        SampledCardinality = SharingEstimator.CardinalityFromZeroBits(ZeroBits, parameters);
     }
 
     public BloomParameters Parameters { get; }
@@ -57,7 +58,10 @@ public sealed class BloomFingerprint
     /// Distinct non-zero pages in the set, from the zero-bit count (Swamidass and Baldi 2007):
     /// n̂ = ln(Z/m) / (k · ln(1 - 1/m)), scaled back by the sampling. See <see cref="SharingEstimator.BloomBloom"/>.
     /// </summary>
-    public double EstimatedDistinctPages => SharingEstimator.CardinalityFromZeroBits(ZeroBits, Parameters) * Sampling.Scale;
+    public double EstimatedDistinctPages => SampledCardinality * Sampling.Scale;
+
+    /// <summary>Distinct sampled pages estimated from <see cref="ZeroBits"/>, cached for the pairwise estimates.</summary>
+    internal double SampledCardinality { get; }
 
     public static BloomFingerprint Empty(BloomParameters parameters, HashSampling sampling = default) =>
         new(parameters, sampling, new ulong[parameters.WordCount], 0);

@@ -84,8 +84,7 @@ public static class SharingEstimator
         ArgumentNullException.ThrowIfNull(b);
         var zeroUnion = a.ZeroBitsOfUnionWith(b);
         var parameters = a.Parameters;
-        var shared = CardinalityFromZeroBits(a.ZeroBits, parameters) + CardinalityFromZeroBits(b.ZeroBits, parameters)
-            - CardinalityFromZeroBits(zeroUnion, parameters);
+        var shared = a.SampledCardinality + b.SampledCardinality - CardinalityFromZeroBits(zeroUnion, parameters);
         return Math.Max(0, shared) * a.Sampling.Scale;
     }
 
