@@ -19,12 +19,31 @@ public sealed record SharingHost(
     ExactFingerprint Pages,
     BloomFingerprint? Filter)
 {
-    public double UsedCpuCores => Vms.Sum(vm => vm.CpuCores);
+    // Sums over Vms, cached against the list they were computed from (a `with` that replaces Vms recomputes them).
+    // The planners read them for every host on every placement.
+    private VmTotals? _totals;
 
-    public double UsedNetworkMbps => Vms.Sum(vm => vm.NetworkMbps);
+    public double UsedCpuCores => Totals.CpuCores;
+
+    public double UsedNetworkMbps => Totals.NetworkMbps;
 
     /// <summary>Memory given to the VMs, ignoring sharing: what a sharing-oblivious policy accounts.</summary>
-    public long AllocatedMemoryPages => Vms.Sum(vm => vm.MemoryPages);
+    public long AllocatedMemoryPages => Totals.MemoryPages;
+
+    private VmTotals Totals
+    {
+        get
+        {
+            var totals = _totals;
+            if (totals is null || !ReferenceEquals(totals.Vms, Vms))
+            {
+                totals = new VmTotals(Vms, Vms.Sum(vm => vm.CpuCores), Vms.Sum(vm => vm.NetworkMbps), Vms.Sum(vm => vm.MemoryPages));
+                _totals = totals;
+            }
+
+            return totals;
+        }
+    }
 
     public long FreeMemoryPages => MemoryPages - UsedMemoryPages;
 
@@ -71,4 +90,6 @@ public sealed record SharingHost(
         Pages = ExactFingerprint.Empty(Pages.Sampling),
         Filter = Filter is null ? null : BloomFingerprint.Empty(Filter.Parameters, Filter.Sampling),
     };
+
+    private sealed record VmTotals(IReadOnlyList<SharingVm> Vms, double CpuCores, double NetworkMbps, long MemoryPages);
 }
