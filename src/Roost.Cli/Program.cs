@@ -12,6 +12,7 @@ internal static class Program
         new SimulateCommand(),
         new ReproduceCommand(),
         new ScenarioCommand(),
+        new ServeCommand(),
     ];
 
     public static async Task<int> Main(string[] args)
