@@ -14,6 +14,7 @@ internal static class Program
         new ScenarioCommand(),
         new AgentCommand(),
         new ImageCommand(),
+        new ServeCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Roost.Controller.Control;
+using Roost.Controller.Store;
+
+namespace Roost.Controller.Api;
+
+/// <summary>Plans: what Sandpiper, maintenance and operators decided; pending ones wait for approve or reject.</summary>
+public static class PlanEndpoints
+{
+    public static IEndpointRouteBuilder MapPlanEndpoints(this IEndpointRouteBuilder app)
+    {
+        var plans = app.MapGroup("/api/plans").WithTags("Plans");
+        plans.MapGet("/", ListPlans);
+        plans.MapGet("/{id:long}", GetPlan);
+        plans.MapPost("/{id:long}/approve", Approve);
+        plans.MapPost("/{id:long}/reject", Reject);
+        app.MapGet("/api/migrations", ListMigrations).WithTags("Plans");
+        return app;
+    }
+
+    private static async Task<Results<Ok<PlanResponse[]>, ProblemHttpResult>> ListPlans(string? status, int? limit, IControllerStore store, CancellationToken cancellationToken)
+    {
+        PlanStatus? filter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<PlanStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+            {
+                return Problems.BadRequest($"status '{status}' is not one of {string.Join(", ", Enum.GetNames<PlanStatus>().Select(n => n.ToLowerInvariant()))}");
+            }
+
+            filter = parsed;
+        }
+
+        var plans = await store.GetPlansAsync(filter, Math.Clamp(limit ?? 50, 1, 1000), cancellationToken);
+        return TypedResults.Ok(plans.Select(PlanResponse.From).ToArray());
+    }
+
+    private static async Task<Results<Ok<PlanResponse>, ProblemHttpResult>> GetPlan(long id, IControllerStore store, CancellationToken cancellationToken) =>
+        await store.FindPlanAsync(id, cancellationToken) is { } plan ? TypedResults.Ok(PlanResponse.From(plan)) : Problems.NotFound($"plan {id} does not exist");
+
+    private static Task<Results<Ok<PlanResponse>, ProblemHttpResult>> Approve(long id, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken) =>
+        DecideAsync(id, PlanStatus.Approved, store, loop, time, cancellationToken);
+
+    private static Task<Results<Ok<PlanResponse>, ProblemHttpResult>> Reject(long id, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken) =>
+        DecideAsync(id, PlanStatus.Rejected, store, loop, time, cancellationToken);
+
+    private static async Task<Results<Ok<PlanResponse>, ProblemHttpResult>> DecideAsync(
+        long id, PlanStatus decision, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!await store.TransitionPlanAsync(id, PlanStatus.Pending, decision, cancellationToken))
+        {
+            return await store.FindPlanAsync(id, cancellationToken) is { } existing
+                ? Problems.Conflict($"plan {id} is {existing.Status.ToString().ToLowerInvariant()}, not pending")
+                : Problems.NotFound($"plan {id} does not exist");
+        }
+
+        await store.AddEventAsync(time.GetUtcNow(), "plan", $"plan {id} {decision.ToString().ToLowerInvariant()} by operator", cancellationToken);
+        loop.Nudge();
+        var plan = await store.FindPlanAsync(id, cancellationToken);
+        return plan is null ? Problems.NotFound($"plan {id} does not exist") : TypedResults.Ok(PlanResponse.From(plan));
+    }
+
+    private static async Task<Ok<ActionResponse[]>> ListMigrations(int? limit, IControllerStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await store.GetActionsAsync(ActionKind.Migrate, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)).Select(ActionResponse.From).ToArray());
+}

@@ -1,0 +1,11 @@
+using Roost.Controller.Store;
+
+namespace Roost.Controller.Api;
+
+/// <summary>The run-time settings: mode, hotspot threshold (fraction of capacity), concurrent migrations allowed.</summary>
+public sealed record SettingsDto(ControlMode Mode, double Threshold, int MaxConcurrentMigrations)
+{
+    public static SettingsDto From(ControllerSettings s) => new(s.Mode, s.Threshold, s.MaxConcurrentMigrations);
+
+    public ControllerSettings ToSettings() => new(Mode, Threshold, MaxConcurrentMigrations);
+}

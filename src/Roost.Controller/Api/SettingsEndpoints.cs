@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Roost.Controller.Control;
+using Roost.Controller.Security;
+using Roost.Controller.Store;
+
+namespace Roost.Controller.Api;
+
+public static class SettingsEndpoints
+{
+    public static IEndpointRouteBuilder MapSettingsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var settings = app.MapGroup("/api/settings").WithTags("Settings");
+        settings.MapGet("/", GetSettings);
+        settings.MapPut("/", PutSettings);
+        app.MapPost("/api/token/rotate", RotateToken).WithTags("Settings");
+        return app;
+    }
+
+    private static async Task<Ok<SettingsDto>> GetSettings(IControllerStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(SettingsDto.From(await store.GetSettingsAsync(cancellationToken) ?? ControllerSettings.Default));
+
+    private static async Task<Results<Ok<SettingsDto>, ProblemHttpResult>> PutSettings(
+        SettingsDto request, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var settings = request.ToSettings();
+        if (!Enum.IsDefined(settings.Mode))
+        {
+            return Problems.BadRequest("mode must be manual or automatic");
+        }
+
+        if (settings.Validate() is { } problem)
+        {
+            return Problems.BadRequest(problem);
+        }
+
+        await store.SaveSettingsAsync(settings, cancellationToken);
+        await store.AddEventAsync(
+            time.GetUtcNow(),
+            "settings",
+            $"mode {settings.Mode.ToString().ToLowerInvariant()}, threshold {settings.Threshold:0.###}, at most {settings.MaxConcurrentMigrations} concurrent migrations (operator)",
+            cancellationToken);
+        loop.Nudge();
+        return TypedResults.Ok(SettingsDto.From(settings));
+    }
+
+    private static async Task<Ok<TokenResponse>> RotateToken(TokenStore tokens, IControllerStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var token = await tokens.RotateAsync(cancellationToken);
+        await store.AddEventAsync(time.GetUtcNow(), "security", "bearer token rotated", cancellationToken);
+        return TypedResults.Ok(new TokenResponse(token));
+    }
+}

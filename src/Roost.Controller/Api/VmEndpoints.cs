@@ -1,0 +1,112 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Roost.Controller.Control;
+using Roost.Controller.Store;
+using Roost.Core.Model;
+
+namespace Roost.Controller.Api;
+
+/// <summary>
+/// VMs. Creating, migrating and stopping are acknowledged with 202 once the request is in the store; the control loop
+/// carries it out (and would after a restart).
+/// </summary>
+public static class VmEndpoints
+{
+    public static IEndpointRouteBuilder MapVmEndpoints(this IEndpointRouteBuilder app)
+    {
+        var vms = app.MapGroup("/api/vms").WithTags("VMs");
+        vms.MapGet("/", ListVms);
+        vms.MapGet("/{id:int}", GetVm);
+        vms.MapPost("/", CreateVm);
+        vms.MapPost("/{id:int}/migrate", MigrateVm);
+        vms.MapPost("/{id:int}/stop", StopVm);
+        return app;
+    }
+
+    private static async Task<Ok<VmResponse[]>> ListVms(IControllerStore store, LiveState live, CancellationToken cancellationToken)
+    {
+        var running = live.Current.Vms.ToDictionary(v => v.Id);
+        var vms = await store.GetVmsAsync(cancellationToken);
+        return TypedResults.Ok(vms.Select(v => VmResponse.From(v, running.GetValueOrDefault(v.Id))).ToArray());
+    }
+
+    private static async Task<Results<Ok<VmResponse>, ProblemHttpResult>> GetVm(int id, IControllerStore store, LiveState live, CancellationToken cancellationToken) =>
+        await store.FindVmAsync(new VmId(id), cancellationToken) is { } vm
+            ? TypedResults.Ok(VmResponse.From(vm, live.Current.Vms.FirstOrDefault(v => v.Id == vm.Id)))
+            : Problems.NotFound($"vm-{id} does not exist");
+
+    private static async Task<Results<Accepted<VmResponse>, ProblemHttpResult>> CreateVm(
+        CreateVmRequest request, IControllerStore store, ControlLoop loop, CancellationToken cancellationToken)
+    {
+        var problem = request switch
+        {
+            { CpuCores: <= 0 or > 1024 } => $"cpuCores {request.CpuCores} must lie in (0, 1024]",
+            { MemoryMiB: <= 0 or > 16_777_216 } => $"memoryMiB {request.MemoryMiB} must lie in (0, 16777216]",
+            { NetworkMbps: < 0 or > 1_000_000 } => $"networkMbps {request.NetworkMbps} must lie in [0, 1000000]",
+            { Name.Length: > 100 } => "name must be at most 100 characters",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            return Problems.BadRequest(problem);
+        }
+
+        if (request.Host is { } h && !(await store.GetHostsAsync(cancellationToken)).Any(x => x.Id.Value == h))
+        {
+            return Problems.BadRequest($"host-{h} does not exist");
+        }
+
+        var vm = await store.CreateVmAsync(
+            new NewVm(request.Name ?? "vm", new ResourceVector(request.CpuCores, request.MemoryMiB, request.NetworkMbps), request.Host is { } host ? new HostId(host) : null),
+            cancellationToken);
+        loop.Nudge();
+        return TypedResults.Accepted($"/api/vms/{vm.Id.Value}", VmResponse.From(vm, null));
+    }
+
+    private static async Task<Results<Accepted<PlanResponse>, ProblemHttpResult>> MigrateVm(
+        int id, MigrateVmRequest request, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var vm = await store.FindVmAsync(new VmId(id), cancellationToken);
+        if (vm is null)
+        {
+            return Problems.NotFound($"vm-{id} does not exist");
+        }
+
+        if (vm is not { State: VmState.Running, Host: { } from })
+        {
+            return Problems.Conflict($"vm-{id} is {vm.State.ToString().ToLowerInvariant()}, not running");
+        }
+
+        var target = (await store.GetHostsAsync(cancellationToken)).FirstOrDefault(h => h.Id.Value == request.Host);
+        if (target is null || target.Id == from || target.Maintenance)
+        {
+            return Problems.BadRequest($"host-{request.Host} is not another host out of maintenance");
+        }
+
+        var plan = await store.AddPlanAsync(
+            new NewPlan(time.GetUtcNow(), "operator", PlanStatus.Approved, $"move {vm.Id} {from} -> {target.Id}",
+                [new NewAction(ActionKind.Migrate, vm.Id, from, target.Id, vm.Allocation, "operator request")]),
+            cancellationToken);
+        loop.Nudge();
+        return TypedResults.Accepted($"/api/plans/{plan.Id}", PlanResponse.From(plan));
+    }
+
+    private static async Task<Results<Accepted<VmResponse>, ProblemHttpResult>> StopVm(int id, IControllerStore store, ControlLoop loop, CancellationToken cancellationToken)
+    {
+        var vm = await store.FindVmAsync(new VmId(id), cancellationToken);
+        if (vm is null)
+        {
+            return Problems.NotFound($"vm-{id} does not exist");
+        }
+
+        if (!await store.TransitionVmAsync(vm.Id, VmState.Running, VmState.Stopping, cancellationToken) && vm.State != VmState.Stopping)
+        {
+            return Problems.Conflict($"vm-{id} is {vm.State.ToString().ToLowerInvariant()}, not running");
+        }
+
+        loop.Nudge();
+        return TypedResults.Accepted($"/api/vms/{id}", VmResponse.From(vm with { State = VmState.Stopping }, null));
+    }
+}

@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Roost.Controller.Drivers;
+using Roost.Controller.Store;
+using Roost.Core.Balancing;
+using Roost.Core.Model;
+using Roost.Core.Monitoring;
+
+namespace Roost.Controller.Control;
+
+/// <summary>
+/// The controller's one owner of mutable state. Every step: observe the driver, reconcile actions in flight with what
+/// it saw, start and stop VMs the API asked for, execute approved plans within the concurrent-migration limit, and let
+/// Sandpiper (Wood et al., NSDI 2007) plan against hotspots — executed at once in automatic mode, stored as pending in
+/// manual mode. Maintenance hosts are evacuated. Everything decided or done is written to the store before it is acted
+/// on, so a restart resumes from the store: acknowledged requests are rows, an action in flight is reconciled with
+/// the driver's observation instead of being repeated.
+/// </summary>
+/// <remarks>
+/// Not thread-safe by design: <see cref="StepAsync"/> runs on one caller at a time (the background loop, or a test
+/// driving steps with the automatic interval off). API handlers never touch this object's state; they write the store,
+/// call <see cref="Nudge"/> and read <see cref="LiveState"/>.
+/// </remarks>
+public sealed partial class ControlLoop : BackgroundService
+{
+    private const string ClockKey = "driver-clock-ms";
+    private const int HistoryLength = 600;
+
+    private readonly IControllerStore _store;
+    private readonly IHostDriver _driver;
+    private readonly TimeProvider _time;
+    private readonly LiveState _live;
+    private readonly ControlLoopOptions _options;
+    private readonly ILogger<ControlLoop> _logger;
+    private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ClusterMonitor _monitor = new(windowLength: 12);
+    private readonly Queue<TickSummary> _history = new();
+    private readonly HashSet<HostId> _wasHot = [];
+    private readonly HashSet<HostId> _wasUnresolved = [];
+    private SandpiperEngine? _engine;
+    private double _engineThreshold = double.NaN;
+    private DateTimeOffset _lastSampleAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastPruneAt = DateTimeOffset.MinValue;
+    private LoopCounters _counters = new(0, 0, 0, 0, 0);
+    private int _migrationsThisStep;
+    private bool _initialized;
+    private TimeSpan _clock;
+
+    public ControlLoop(IControllerStore store, IHostDriver driver, TimeProvider time, LiveState live, ControlLoopOptions options, ILogger<ControlLoop> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(driver);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        _store = store;
+        _driver = driver;
+        _time = time;
+        _live = live;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Asks for a step soon (an operator changed something); never blocks, coalesces.</summary>
+    public void Nudge() => _nudges.Writer.TryWrite(true);
+
+    /// <summary>
+    /// Migrates the schema, then seeds an empty store from the driver or hands the driver the stored inventory.
+    /// Called once, before the API starts listening.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        if (await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            await _store.SaveSettingsAsync(ControllerSettings.Default, cancellationToken).ConfigureAwait(false);
+        }
+
+        var hosts = await _store.GetHostsAsync(cancellationToken).ConfigureAwait(false);
+        if (hosts.Count == 0)
+        {
+            var inventory = await _driver.DiscoverAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var host in inventory.Hosts)
+            {
+                await _store.UpsertHostAsync(host, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var vm in inventory.Vms)
+            {
+                await _store.UpsertVmAsync(vm, cancellationToken).ConfigureAwait(false);
+            }
+
+            await EventAsync("inventory", $"first start: {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {_driver.Description}", cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var clockText = await _store.GetValueAsync(ClockKey, cancellationToken).ConfigureAwait(false);
+            var clock = clockText is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(long.Parse(clockText, CultureInfo.InvariantCulture));
+            var vms = await _store.GetVmsAsync(cancellationToken).ConfigureAwait(false);
+            await _driver.AdoptAsync(hosts, vms, clock, cancellationToken).ConfigureAwait(false);
+            var inFlight = (await ActivePlansAsync(cancellationToken).ConfigureAwait(false)).Sum(p => p.Actions.Count(a => a.Status == ActionStatus.InFlight));
+            await EventAsync("restart", $"resumed from {_store.Description}: {hosts.Count} hosts, {vms.Count} VMs, {inFlight} action(s) in flight to reconcile", cancellationToken).ConfigureAwait(false);
+        }
+
+        _initialized = true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_options.Interval is not { } interval)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await StepAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A failed step is logged and retried next interval; the service keeps serving.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogStepFailed(_logger, e);
+            }
+
+            using var wait = new CancellationTokenSource(interval, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, stoppingToken);
+            try
+            {
+                await _nudges.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The interval passed without a nudge.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One control step (see the class summary).</summary>
+    public async Task StepAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized)
+        {
+            throw new InvalidOperationException("InitializeAsync must complete before the first step.");
+        }
+
+        _migrationsThisStep = 0;
+        var settings = await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) ?? ControllerSettings.Default;
+        var observation = await _driver.ObserveAsync(cancellationToken).ConfigureAwait(false);
+        _clock = observation.Clock;
+        foreach (var host in observation.Hosts)
+        {
+            _monitor.RecordHost(host.Host, new UsageSample(host.Usage));
+        }
+
+        foreach (var vm in observation.Vms)
+        {
+            _monitor.RecordVm(vm.Vm, vm.Sample);
+        }
+
+        var seen = observation.Vms.ToDictionary(v => v.Vm);
+        var hosts = await _store.GetHostsAsync(cancellationToken).ConfigureAwait(false);
+        await ReconcileAsync(seen, cancellationToken).ConfigureAwait(false);
+        await RunVmRequestsAsync(hosts, seen, cancellationToken).ConfigureAwait(false);
+        await ExecutePlansAsync(settings, hosts, seen, cancellationToken).ConfigureAwait(false);
+        await EvacuateAsync(hosts, seen, cancellationToken).ConfigureAwait(false);
+        var hot = await PlanAsync(settings, hosts, observation, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(observation, cancellationToken).ConfigureAwait(false);
+        Publish(settings, hosts, observation, hot);
+    }
+
+    private async Task<IReadOnlyList<StoredPlan>> ActivePlansAsync(CancellationToken cancellationToken)
+    {
+        var executing = await _store.GetPlansAsync(PlanStatus.Executing, 1000, cancellationToken).ConfigureAwait(false);
+        var approved = await _store.GetPlansAsync(PlanStatus.Approved, 1000, cancellationToken).ConfigureAwait(false);
+        return [.. executing.Concat(approved).OrderBy(p => p.Id)];
+    }
+
+    private SandpiperEngine Engine(double threshold)
+    {
+        if (_engine is null || _engineThreshold != threshold)
+        {
+            var rule = new HotspotRule(threshold: threshold);
+            _engine = SandpiperEngine.BlackBox(SandpiperOptions.Default with { Rule = rule });
+            _engineThreshold = threshold;
+        }
+
+        return _engine;
+    }
+
+    private async Task RecordAsync(ClusterObservation observation, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await _store.SetValueAsync(ClockKey, ((long)observation.Clock.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        if (now - _lastSampleAt >= _options.SampleEvery)
+        {
+            _lastSampleAt = now;
+            await _store.AppendSamplesAsync([.. observation.Hosts.Select(h => new HostSample(h.Host, now, h.Usage))], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (now - _lastPruneAt >= TimeSpan.FromHours(1))
+        {
+            _lastPruneAt = now;
+            await _store.PruneSamplesAsync(now - _options.SampleRetention, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Publish(ControllerSettings settings, IReadOnlyList<StoredHost> hosts, ClusterObservation observation, IReadOnlySet<HostId> hot)
+    {
+        var now = _time.GetUtcNow();
+        var byHost = observation.Hosts.ToDictionary(h => h.Host);
+        var vmCount = observation.Vms.GroupBy(v => v.Host).ToDictionary(g => g.Key, g => g.Count());
+        var live = hosts.Select(h =>
+        {
+            var seen = byHost.GetValueOrDefault(h.Id);
+            return new HostLive(h.Id, h.Name, h.Capacity, seen?.Usage ?? ResourceVector.Zero, seen?.PowerWatts ?? 0, hot.Contains(h.Id), h.Maintenance, vmCount.GetValueOrDefault(h.Id));
+        }).ToArray();
+        var active = live.Where(h => h.VmCount > 0).ToArray();
+        _history.Enqueue(new TickSummary(
+            now,
+            observation.Clock,
+            active.Length == 0 ? 0 : active.Average(h => h.Usage.CpuCores / h.Capacity.CpuCores),
+            hot.Count,
+            active.Length,
+            live.Sum(h => h.PowerWatts),
+            _migrationsThisStep));
+        while (_history.Count > HistoryLength)
+        {
+            _history.Dequeue();
+        }
+
+        _counters = _counters with { Steps = _counters.Steps + 1 };
+        var vms = observation.Vms.Select(v => new VmLive(v.Vm, v.Host, v.Allocation, v.Sample.Usage, v.MigratingTo)).ToArray();
+        _live.Publish(new LiveView(now, observation.Clock, _driver.Description, settings, live, vms, [.. _history], _counters));
+    }
+
+    private async Task EventAsync(string kind, string message, CancellationToken cancellationToken)
+    {
+        LogEvent(_logger, kind, message);
+        await _store.AddEventAsync(_time.GetUtcNow(), kind, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "control step failed; retrying next interval")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind}: {Message}")]
+    private static partial void LogEvent(ILogger logger, string kind, string message);
+}

@@ -1,0 +1,6 @@
+using Roost.Core.Model;
+
+namespace Roost.Controller.Control;
+
+/// <summary>A host at the last step: capacity and usage (cores, MiB, Mbit/s), power in watts, Sandpiper's verdict.</summary>
+public sealed record HostLive(HostId Id, string Name, ResourceVector Capacity, ResourceVector Usage, double PowerWatts, bool Hot, bool Maintenance, int VmCount);

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Roost.Controller.Api;
+using Roost.Controller.Control;
+using Roost.Controller.Dashboard;
+using Roost.Controller.Drivers;
+using Roost.Controller.Security;
+using Roost.Controller.Store;
+
+namespace Roost.Controller;
+
+/// <summary>
+/// The composition root, the only place that wires services: store, driver, control loop, token, API and dashboard.
+/// <see cref="StartAsync"/> returns once the store is migrated, the inventory loaded and Kestrel listening.
+/// </summary>
+public static class ControllerApp
+{
+    /// <summary>Throws <see cref="ArgumentException"/> with one line for a bad option.</summary>
+    public static async Task<RunningController> StartAsync(ControllerOptions options, CancellationToken cancellationToken, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IPEndPoint.TryParse(options.Listen, out var endpoint) || !options.Listen.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"--listen '{options.Listen}' is not ADDRESS:PORT (e.g. {ControllerOptions.DefaultListen})", nameof(options));
+        }
+
+        if (options.Fleet.Validate() is { } fleetProblem)
+        {
+            throw new ArgumentException($"simulated fleet: {fleetProblem}", nameof(options));
+        }
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var clock = time ?? TimeProvider.System;
+        var store = StoreFactory.Open(options.Database, options.DataDirectory);
+        var tokens = await TokenStore.OpenAsync(options.DataDirectory, cancellationToken).ConfigureAwait(false);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", options.FrameworkLogLevel);
+        builder.Logging.AddFilter("System", options.FrameworkLogLevel);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(endpoint);
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton<IHostDriver>(sp => new SimulatedHostDriver(options.Fleet, clock));
+        builder.Services.AddSingleton(new LiveState());
+        builder.Services.AddSingleton(options.Loop);
+        builder.Services.AddSingleton<ControlLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseBearerTokenForMutations(tokens);
+        app.MapOpenApi();
+        app.MapHostEndpoints();
+        app.MapVmEndpoints();
+        app.MapPlanEndpoints();
+        app.MapEventEndpoints();
+        app.MapSettingsEndpoints();
+        app.MapOverviewEndpoints();
+        app.MapMetricsEndpoints();
+        app.MapDashboardEndpoints();
+
+        var loop = app.Services.GetRequiredService<ControlLoop>();
+        try
+        {
+            await loop.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? $"http://{options.Listen}";
+        return new RunningController(app, new Uri(address), tokens, store, loop);
+    }
+}

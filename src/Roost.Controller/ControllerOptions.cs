@@ -1,0 +1,28 @@
+using Roost.Controller.Control;
+using Roost.Controller.Drivers;
+
+namespace Roost.Controller;
+
+/// <summary>
+/// How <c>roost serve</c> runs: the data directory (token, SQLite file), the store (<c>--db</c>, null: SQLite in the
+/// data directory), the address to listen on (loopback by default; port 0 picks a free one), the simulated fleet and
+/// the control loop's timing.
+/// </summary>
+public sealed record ControllerOptions(string DataDirectory)
+{
+    public const string DefaultListen = "127.0.0.1:7070";
+
+    public string? Database { get; init; }
+
+    public string Listen { get; init; } = DefaultListen;
+
+    public SimulatedFleet Fleet { get; init; } = new();
+
+    public ControlLoopOptions Loop { get; init; } = ControlLoopOptions.Default;
+
+    /// <summary>Larger request bodies get 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Framework log messages at or above this level are printed (the loop's events are Information).</summary>
+    public Microsoft.Extensions.Logging.LogLevel FrameworkLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+}

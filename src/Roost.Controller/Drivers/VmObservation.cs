@@ -1,0 +1,10 @@
+using Roost.Core.Model;
+using Roost.Core.Monitoring;
+
+namespace Roost.Controller.Drivers;
+
+/// <summary>
+/// A running VM: where it is, what it holds, what it used (with swap traffic) and, while a live migration is under way,
+/// where it is going.
+/// </summary>
+public sealed record VmObservation(VmId Vm, HostId Host, ResourceVector Allocation, UsageSample Sample, HostId? MigratingTo);

@@ -1,0 +1,57 @@
+namespace Roost.Controller.Store;
+
+/// <summary>
+/// The versioned schema, shared by SQLite and PostgreSQL. Each version is applied once, in order, in a transaction that
+/// also records it in <c>schema_version</c>; a released version is never edited, only followed by a new one.
+/// <c>{id}</c> stands for the dialect's auto-increment primary key. Times are Unix milliseconds (wall clock), driver
+/// clock values milliseconds since the driver's epoch, resources in cores, MiB and Mbit/s.
+/// </summary>
+internal static class SqlSchema
+{
+    public static IReadOnlyList<(int Version, string[] Statements)> Migrations { get; } =
+    [
+        (1,
+        [
+            """
+            CREATE TABLE hosts (
+                id BIGINT PRIMARY KEY, name TEXT NOT NULL,
+                cpu_cores DOUBLE PRECISION NOT NULL, memory_mib DOUBLE PRECISION NOT NULL, network_mbps DOUBLE PRECISION NOT NULL,
+                maintenance BIGINT NOT NULL DEFAULT 0)
+            """,
+            """
+            CREATE TABLE vms (
+                id BIGINT PRIMARY KEY, name TEXT NOT NULL, host_id BIGINT NULL, requested_host_id BIGINT NULL,
+                cpu_cores DOUBLE PRECISION NOT NULL, memory_mib DOUBLE PRECISION NOT NULL, network_mbps DOUBLE PRECISION NOT NULL,
+                state TEXT NOT NULL, last_moved_at_ms BIGINT NULL)
+            """,
+            """
+            CREATE TABLE samples (
+                host_id BIGINT NOT NULL, at_ms BIGINT NOT NULL,
+                cpu_cores DOUBLE PRECISION NOT NULL, memory_mib DOUBLE PRECISION NOT NULL, network_mbps DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (host_id, at_ms))
+            """,
+            """
+            CREATE TABLE plans (
+                id {id}, created_at_ms BIGINT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL, summary TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE actions (
+                id {id}, plan_id BIGINT NOT NULL REFERENCES plans (id), seq BIGINT NOT NULL, kind TEXT NOT NULL,
+                vm_id BIGINT NOT NULL, from_host BIGINT NOT NULL, to_host BIGINT NOT NULL,
+                cpu_cores DOUBLE PRECISION NOT NULL, memory_mib DOUBLE PRECISION NOT NULL, network_mbps DOUBLE PRECISION NOT NULL,
+                reason TEXT NOT NULL, status TEXT NOT NULL, started_at_ms BIGINT NULL, finished_at_ms BIGINT NULL, outcome TEXT NULL)
+            """,
+            "CREATE TABLE events (id {id}, at_ms BIGINT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL)",
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
+        (2,
+        [
+            "CREATE INDEX samples_at ON samples (at_ms)",
+            "CREATE INDEX actions_plan ON actions (plan_id, seq)",
+            "CREATE INDEX plans_status ON plans (status)",
+            "CREATE INDEX vms_next_id ON vms (id)",
+        ]),
+    ];
+
+    public static int Latest => Migrations[^1].Version;
+}

@@ -1,0 +1,16 @@
+using Roost.Core.Model;
+
+namespace Roost.Controller.Store;
+
+/// <summary>
+/// A VM in the inventory. <see cref="Host"/> is where it runs (null until placed). <see cref="RequestedHost"/> is the
+/// placement asked for at creation, if any. <see cref="LastMovedAt"/> is on the driver's clock.
+/// </summary>
+public sealed record StoredVm(
+    VmId Id,
+    string Name,
+    HostId? Host,
+    ResourceVector Allocation,
+    VmState State,
+    TimeSpan? LastMovedAt = null,
+    HostId? RequestedHost = null);

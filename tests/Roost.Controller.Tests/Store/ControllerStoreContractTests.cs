@@ -1,0 +1,195 @@
+using Roost.Controller.Store;
+using Roost.Core.Model;
+
+namespace Roost.Controller.Tests.Store;
+
+/// <summary>What every <see cref="IControllerStore"/> must do; each implementation's tests inherit this class.</summary>
+public abstract class ControllerStoreContractTests
+{
+    private static readonly DateTimeOffset _t0 = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    /// <summary>A fresh, empty, migrated store; null when the backing server is unavailable (the reason is in <see cref="SkipReason"/>).</summary>
+    protected abstract Task<IControllerStore?> CreateStoreAsync();
+
+    protected virtual string SkipReason => "";
+
+    /// <summary>Reopens the same database as <paramref name="store"/> after disposing it.</summary>
+    protected abstract Task<IControllerStore> ReopenAsync(IControllerStore store);
+
+    protected Action<string> Log { get; init; } = _ => { };
+
+    [Fact]
+    public async Task Migrate_Twice_KeepsLatestVersionAndData()
+    {
+        await using var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        await store.UpsertHostAsync(new StoredHost(new HostId(1), "h1", new ResourceVector(8, 32768, 1000)), default);
+
+        var version = await store.MigrateAsync(default);
+
+        Assert.Equal(2, version);
+        Assert.Single(await store.GetHostsAsync(default));
+    }
+
+    [Fact]
+    public async Task Inventory_RoundTripsHostsAndVms()
+    {
+        await using var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        await store.UpsertHostAsync(new StoredHost(new HostId(2), "b", new ResourceVector(8, 32768, 1000)), default);
+        await store.UpsertHostAsync(new StoredHost(new HostId(1), "a", new ResourceVector(4, 16384, 1000), Maintenance: true), default);
+        await store.UpsertVmAsync(new StoredVm(new VmId(5), "web", new HostId(1), new ResourceVector(2, 4096, 100), VmState.Running, TimeSpan.FromSeconds(90)), default);
+        Assert.True(await store.SetMaintenanceAsync(new HostId(2), true, default));
+        Assert.False(await store.SetMaintenanceAsync(new HostId(9), true, default));
+
+        var hosts = await store.GetHostsAsync(default);
+        var vm = await store.FindVmAsync(new VmId(5), default);
+
+        Assert.Equal(["a", "b"], hosts.Select(h => h.Name));
+        Assert.All(hosts, h => Assert.True(h.Maintenance));
+        Assert.Equal(new ResourceVector(4, 16384, 1000), hosts[0].Capacity);
+        Assert.NotNull(vm);
+        Assert.Equal((new HostId(1), VmState.Running, TimeSpan.FromSeconds(90)), (vm.Host, vm.State, vm.LastMovedAt));
+        Assert.Null(await store.FindVmAsync(new VmId(6), default));
+    }
+
+    [Fact]
+    public async Task CreateVm_GivesFreshIdsAboveExistingOnes()
+    {
+        await using var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        await store.UpsertVmAsync(new StoredVm(new VmId(7), "old", new HostId(1), new ResourceVector(1, 1024, 10), VmState.Running), default);
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            store.CreateVmAsync(new NewVm($"new-{i}", new ResourceVector(1, 512, 10), new HostId(3)), default)));
+
+        Assert.Equal(6, created.Select(v => v.Id).Distinct().Count());
+        Assert.All(created, v => Assert.True(v.Id.Value > 7));
+        var stored = await store.FindVmAsync(created[0].Id, default);
+        Assert.NotNull(stored);
+        Assert.Equal((VmState.Pending, (HostId?)null, (HostId?)new HostId(3)), (stored.State, stored.Host, stored.RequestedHost));
+    }
+
+    [Fact]
+    public async Task TransitionVm_OnlyFromExpectedState()
+    {
+        await using var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        var vm = await store.CreateVmAsync(new NewVm("x", new ResourceVector(1, 512, 10), null), default);
+
+        Assert.False(await store.TransitionVmAsync(vm.Id, VmState.Running, VmState.Stopping, default));
+        Assert.True(await store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Running, default));
+        await store.SetVmPlacementAsync(vm.Id, new HostId(4), new ResourceVector(2, 512, 10), TimeSpan.FromMinutes(3), default);
+
+        var stored = await store.FindVmAsync(vm.Id, default);
+        Assert.NotNull(stored);
+        Assert.Equal((VmState.Running, (HostId?)new HostId(4), 2.0), (stored.State, stored.Host, stored.Allocation.CpuCores));
+    }
+
+    [Fact]
+    public async Task Plans_StoreActionsInOrderAndTransitionByCompareAndSet()
+    {
+        await using var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        var plan = await store.AddPlanAsync(
+            new NewPlan(_t0, "sandpiper", PlanStatus.Pending, "relieve host-1",
+            [
+                new NewAction(ActionKind.Migrate, new VmId(1), new HostId(1), new HostId(2), new ResourceVector(1, 1024, 10), "hot"),
+                new NewAction(ActionKind.Resize, new VmId(2), new HostId(1), new HostId(1), new ResourceVector(2, 1024, 10), "pinned"),
+            ]),
+            default);
+        await store.AddPlanAsync(new NewPlan(_t0.AddSeconds(1), "operator", PlanStatus.Approved, "move", []), default);
+
+        Assert.True(await store.TransitionPlanAsync(plan.Id, PlanStatus.Pending, PlanStatus.Approved, default));
+        Assert.False(await store.TransitionPlanAsync(plan.Id, PlanStatus.Pending, PlanStatus.Rejected, default));
+        var done = plan.Actions[0] with { Status = ActionStatus.Succeeded, StartedAt = _t0, FinishedAt = _t0.AddSeconds(5), Outcome = "arrived" };
+        await store.UpdateActionAsync(done, default);
+
+        var loaded = await store.FindPlanAsync(plan.Id, default);
+        Assert.NotNull(loaded);
+        Assert.Equal(PlanStatus.Approved, loaded.Status);
+        Assert.Equal([ActionKind.Migrate, ActionKind.Resize], loaded.Actions.Select(a => a.Kind));
+        Assert.Equal((ActionStatus.Succeeded, "arrived", (DateTimeOffset?)_t0.AddSeconds(5)), (loaded.Actions[0].Status, loaded.Actions[0].Outcome, loaded.Actions[0].FinishedAt));
+        Assert.Equal(2, (await store.GetPlansAsync(PlanStatus.Approved, 10, default)).Count);
+        Assert.Empty(await store.GetPlansAsync(PlanStatus.Pending, 10, default));
+        var migrations = await store.GetActionsAsync(ActionKind.Migrate, 10, default);
+        Assert.Equal(new VmId(1), Assert.Single(migrations).Vm);
+    }
+
+    [Fact]
+    public async Task SamplesEventsAndSettings_RoundTrip()
+    {
+        await using var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        await store.AppendSamplesAsync(
+        [
+            new HostSample(new HostId(1), _t0, new ResourceVector(1, 2, 3)),
+            new HostSample(new HostId(2), _t0, new ResourceVector(4, 5, 6)),
+            new HostSample(new HostId(1), _t0.AddMinutes(1), new ResourceVector(7, 8, 9)),
+        ],
+            default);
+        var first = await store.AddEventAsync(_t0, "hotspot", "host-1 hot", default);
+        await store.AddEventAsync(_t0, "plan", "plan 1", default);
+        Assert.Null(await store.GetSettingsAsync(default));
+        await store.SaveSettingsAsync(new ControllerSettings(ControlMode.Manual, 0.8, 2), default);
+
+        var pruned = await store.PruneSamplesAsync(_t0.AddSeconds(30), default);
+
+        Assert.Equal(2, pruned);
+        Assert.Equal(new ResourceVector(7, 8, 9), Assert.Single(await store.GetSamplesAsync(null, _t0, default)).Usage);
+        Assert.Equal(["plan 1"], (await store.GetEventsAsync(first.Id, 10, default)).Select(e => e.Message));
+        Assert.Equal("plan 1", (await store.GetRecentEventsAsync(1, default))[0].Message);
+        Assert.Equal(new ControllerSettings(ControlMode.Manual, 0.8, 2), await store.GetSettingsAsync(default));
+    }
+
+    [Fact]
+    public async Task Reopen_KeepsEverythingWritten()
+    {
+        var store = await CreateStoreAsync();
+        if (store is null)
+        {
+            Log(SkipReason);
+            return;
+        }
+
+        await store.UpsertHostAsync(new StoredHost(new HostId(1), "h", new ResourceVector(8, 1024, 1000)), default);
+        var plan = await store.AddPlanAsync(new NewPlan(_t0, "operator", PlanStatus.Approved, "p", [new NewAction(ActionKind.Migrate, new VmId(1), new HostId(1), new HostId(2), default, "r")]), default);
+        await store.SetValueAsync("driver-clock-ms", "1234", default);
+
+        await using var reopened = await ReopenAsync(store);
+
+        Assert.Single(await reopened.GetHostsAsync(default));
+        Assert.Equal(PlanStatus.Approved, (await reopened.FindPlanAsync(plan.Id, default))?.Status);
+        Assert.Equal("1234", await reopened.GetValueAsync("driver-clock-ms", default));
+    }
+}
