@@ -39,6 +39,7 @@ internal sealed partial class PowerDataCenter
         }
 
         _placingInitially = false;
+        _searchLive = false;
 
         // From the first tick on, VMs request no RAM or bandwidth (CloudSim's null utilisation models), so the
         // bookings made at creation are released at the first reallocation.
@@ -115,9 +116,15 @@ internal sealed partial class PowerDataCenter
                 _pristineRep[type] = h < _hostCount ? h : -1;
                 if (h >= 0 && h < _hostCount)
                 {
-                    Consider(h);
+                    Consider(h, vm, requested, ref best, ref minPowerDiff);
                 }
             }
+        }
+
+        if (_searchTrees is not null && _searchLive)
+        {
+            SearchCandidates(vm, requested, excluded, ref best, ref minPowerDiff);
+            return best;
         }
 
         foreach (var h in _candidates)
@@ -127,32 +134,33 @@ internal sealed partial class PowerDataCenter
                 continue;
             }
 
-            Consider(h);
+            Consider(h, vm, requested, ref best, ref minPowerDiff);
         }
 
         return best;
+    }
 
-        void Consider(int h)
+    /// <summary>One host of PABFD's scan: suitable, within capacity, least power increase (lowest number on ties), not overloaded.</summary>
+    private void Consider(int h, int vm, double requested, ref int best, ref double minPowerDiff)
+    {
+        if (_hostPeMips[h] < requested || _availableMips[h] < requested || !IsSuitable(h, vm))
         {
-            if (_hostPeMips[h] < requested || _availableMips[h] < requested || !IsSuitable(h, vm))
-            {
-                return;
-            }
+            return;
+        }
 
-            var allocated = _allocatedForPlacement[h];
-            var after = (allocated + requested) / _hostTotalMips[h];
-            if (after > 1)
-            {
-                return;
-            }
+        var allocated = _allocatedForPlacement[h];
+        var after = (allocated + requested) / _hostTotalMips[h];
+        if (after > 1)
+        {
+            return;
+        }
 
-            var powerDiff = Watts(h, after) - _stalePower[h];
-            if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
-                && (allocated == 0 || !IsOverloadedWith(h, vm)))
-            {
-                minPowerDiff = powerDiff;
-                best = h;
-            }
+        var powerDiff = Watts(h, after) - _stalePower[h];
+        if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
+            && (allocated == 0 || !IsOverloadedWith(h, vm)))
+        {
+            minPowerDiff = powerDiff;
+            best = h;
         }
     }
 
@@ -183,6 +191,8 @@ internal sealed partial class PowerDataCenter
 
             _stalePower[h] = _hostPower[h].PowerWatts(Math.Min(1, HostUtilizationAtLastUpdate(h)));
         }
+
+        BuildSearchTrees();
     }
 
     /// <summary>A host that just received a VM joins the candidates.</summary>
@@ -196,6 +206,7 @@ internal sealed partial class PowerDataCenter
         _isCandidate[host] = true;
         var at = _candidates.BinarySearch(host);
         _candidates.Insert(at < 0 ? ~at : at, host);
+        OnSearchHostChanged(host);
     }
 
     /// <summary>A host that lost its last VM and was idle becomes a pristine representative candidate again.</summary>
@@ -240,6 +251,7 @@ internal sealed partial class PowerDataCenter
         foreach (var h in overloaded)
         {
             _excludedA[h] = _generation;
+            ExcludeFromSearch(h);
         }
 
         foreach (var vm in SortByCpuDescending(toMigrate))
@@ -255,6 +267,7 @@ internal sealed partial class PowerDataCenter
         ConsolidateUnderloadedHosts(overloaded, plan);
 
         // restoreAllocation
+        _searchLive = false;
         foreach (var (h, saved) in _touched)
         {
             var list = _hostVms[h];
@@ -336,6 +349,7 @@ internal sealed partial class PowerDataCenter
     {
         // excludedA: hosts not to pick as underloaded; excludedB: hosts not to place VMs on.
         NewExclusion();
+        ResetSearchExclusions();
         var excludedCount = 0;
         void ExcludeA(int h)
         {
@@ -350,6 +364,7 @@ internal sealed partial class PowerDataCenter
         {
             ExcludeA(h);
             _excludedB![h] = _generation;
+            ExcludeFromSearch(h);
         }
 
         for (var h = 0; h < _hostCount; h++)
@@ -358,6 +373,7 @@ internal sealed partial class PowerDataCenter
             {
                 ExcludeA(h);
                 _excludedB![h] = _generation;
+                ExcludeFromSearch(h);
             }
         }
 
@@ -394,6 +410,7 @@ internal sealed partial class PowerDataCenter
 
             ExcludeA(host);
             _excludedB![host] = _generation;
+            ExcludeFromSearch(host);
             var vms = _hostVms[host].Where(v => !_vmInMigration[v]).ToList();
             if (vms.Count == 0)
             {

@@ -1,0 +1,142 @@
+using Roost.Core.Balancing.Consolidation;
+
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>
+/// A cheap certainty that a host would be overloaded with a VM, so the host search can skip whole subtrees of hosts
+/// that IsOverloadedWith would reject anyway. Each host gets a key, each query a limit; a host whose key reaches the
+/// limit is surely overloaded with the VM. Only the detectors where this is exact are screened:
+/// THR compares (requested + r) / T with its threshold, which the key reproduces operation for operation;
+/// LR (non-robust) is an ordinary least-squares fit, linear in the history, so its forecast of host + VM is the sum of
+/// the host's and the VM's forecasts up to rounding, which <see cref="ScreenSlack"/> absorbs.
+/// </summary>
+/// <remarks>
+/// A host with no allocation is never screened (PABFD accepts it without asking the detector), nor, under LR, a host
+/// whose own history is shorter than the regression window (the fallback detector may decide for it).
+/// </remarks>
+internal sealed partial class PowerDataCenter
+{
+    private const int RegressionWindow = 10;
+
+    // The regression forecast is a sum of ten products of numbers below a few units: its rounding is below 1e-13.
+    private const double ScreenSlack = 1e-9;
+
+    private readonly double[] _regressionCoefficients = new double[RegressionWindow];
+    private bool _screenByThreshold;
+    private bool _screenByRegression;
+    private double _screenThreshold;
+    private double _screenSafety;
+    private double _screenLimit;
+
+    private void InitializeOverloadScreen()
+    {
+        switch (_policy.Detector)
+        {
+            case StaticThresholdDetector threshold:
+                _screenByThreshold = true;
+                _screenThreshold = threshold.Threshold;
+                break;
+            case LocalRegressionDetector { Robust: false } regression when SingleMigrationHorizon(regression.SchedulingInterval.TotalSeconds) is { } horizon:
+                _screenByRegression = true;
+                _screenSafety = regression.Safety;
+
+                // Coefficient of history[j] (most recent first) in the forecast at x = window + horizon, by linearity
+                // of the fit: the forecast of the j-th unit vector.
+                Span<double> unit = stackalloc double[RegressionWindow];
+                for (var j = 0; j < RegressionWindow; j++)
+                {
+                    unit.Clear();
+                    unit[RegressionWindow - j - 1] = 1;
+                    var (intercept, slope) = ConsolidationStatistics.LoessParameterEstimates(unit);
+                    _regressionCoefficients[j] = intercept + (slope * (RegressionWindow + horizon));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The number of intervals LR looks ahead, if it is the same for every host and VM (it depends on the largest VM
+    /// RAM on the host and the host's bandwidth); otherwise null and LR is not screened.
+    /// </summary>
+    private double? SingleMigrationHorizon(double intervalSeconds)
+    {
+        double? horizon = null;
+        for (var type = 0; type < _hostTypeStride && type < _hostCount; type++)
+        {
+            for (var v = 0; v < _vmCount; v++)
+            {
+                var intervals = Math.Ceiling(MaxMigrationSeconds(type, _vmRam[v]) / intervalSeconds);
+                if (horizon is { } known && known != intervals)
+                {
+                    return null;
+                }
+
+                horizon = intervals;
+            }
+        }
+
+        return horizon;
+    }
+
+    /// <summary>The host's screen key: −∞ when it must never be screened out.</summary>
+    private double ScreenKey(int host)
+    {
+        if (_allocatedForPlacement[host] == 0)
+        {
+            return double.NegativeInfinity;
+        }
+
+        if (_screenByThreshold)
+        {
+            return _requestedMips[host];
+        }
+
+        if (_screenByRegression)
+        {
+            var history = HostHistory(host);
+            if (ConsolidationStatistics.CountNonZeroBeginning(history) < RegressionWindow)
+            {
+                return double.NegativeInfinity;
+            }
+
+            double forecast = 0;
+            for (var j = 0; j < RegressionWindow; j++)
+            {
+                forecast += _regressionCoefficients[j] * history[j];
+            }
+
+            return forecast;
+        }
+
+        return double.NegativeInfinity;
+    }
+
+    /// <summary>Sets the limit for placing <paramref name="vm"/> on hosts of the tree's type (LR only).</summary>
+    private void PrepareScreen(HostSearchTree tree, int vm)
+    {
+        if (!_screenByRegression)
+        {
+            return;
+        }
+
+        var vmHistory = _vmHistory[vm];
+        var mips = _vmMips[vm];
+        var count = Math.Min(_vmHistoryCount[vm], RegressionWindow);
+        double forecast = 0;
+        for (var j = 0; j < count; j++)
+        {
+            forecast += _regressionCoefficients[j] * (vmHistory[j] * mips / tree.TotalMips);
+        }
+
+        // Host forecast + VM forecast ≥ (1 + slack) / safety means safety · forecast ≥ 1 with room to spare.
+        _screenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
+    }
+
+    /// <summary>Whether every host under the node is surely overloaded with the VM.</summary>
+    private bool ScreensOut(HostSearchTree tree, int node, double requested) => ScreensOutKey(tree.MinScreenKey[node], tree, requested);
+
+    /// <summary>Whether a host (or every host of a node) with this least key is surely overloaded with the VM.</summary>
+    private bool ScreensOutKey(double key, HostSearchTree tree, double requested) => _screenByThreshold ? (key + requested) / tree.TotalMips > _screenThreshold
+            : _screenByRegression && key >= _screenLimit;
+}
