@@ -21,7 +21,13 @@ internal sealed partial class PowerDataCenter
     // The regression forecast is a sum of ten products of numbers below a few units: its rounding is below 1e-13.
     private const double ScreenSlack = 1e-9;
 
+    // Values below this count as zero when certifying a full regression window, so that a product with a VM's MIPS
+    // share can never underflow to zero behind the certificate's back.
+    private const double CertainlyPositive = 1e-300;
+
     private readonly double[] _regressionCoefficients = new double[RegressionWindow];
+    private double[] _vmForecast = [];
+    private bool[] _vmFullWindow = [];
     private bool _screenByThreshold;
     private bool _screenByRegression;
     private double _screenThreshold;
@@ -39,6 +45,8 @@ internal sealed partial class PowerDataCenter
             case LocalRegressionDetector { Robust: false } regression when SingleMigrationHorizon(regression.SchedulingInterval.TotalSeconds) is { } horizon:
                 _screenByRegression = true;
                 _screenSafety = regression.Safety;
+                _vmForecast = new double[_vmCount];
+                _vmFullWindow = new bool[_vmCount];
 
                 // Coefficient of history[j] (most recent first) in the forecast at x = window + horizon, by linearity
                 // of the fit: the forecast of the j-th unit vector.
@@ -94,22 +102,45 @@ internal sealed partial class PowerDataCenter
 
         if (_screenByRegression)
         {
-            var history = HostHistory(host);
-            if (ConsolidationStatistics.CountNonZeroBeginning(history) < RegressionWindow)
-            {
-                return double.NegativeInfinity;
-            }
-
+            // The host's history is the MIPS-weighted sum of its VMs' (all non-negative), so one VM with a full window
+            // of positive values gives the host one, and the host's forecast is the weighted sum of the VMs'.
             double forecast = 0;
-            for (var j = 0; j < RegressionWindow; j++)
+            var full = false;
+            foreach (var v in _hostVms[host])
             {
-                forecast += _regressionCoefficients[j] * history[j];
+                forecast += _vmForecast[v] * _vmMips[v];
+                full |= _vmFullWindow[v];
             }
 
-            return forecast;
+            return full ? forecast / _hostTotalMips[host] : double.NegativeInfinity;
         }
 
         return double.NegativeInfinity;
+    }
+
+    /// <summary>Refreshes a VM's unweighted LR forecast and window certificate after its history grew.</summary>
+    private void UpdateVmForecast(int vm)
+    {
+        if (!_screenByRegression)
+        {
+            return;
+        }
+
+        var history = _vmHistory[vm];
+        var count = Math.Min(_vmHistoryCount[vm], RegressionWindow);
+        double forecast = 0;
+        var positive = 0;
+        for (var j = 0; j < count; j++)
+        {
+            forecast += _regressionCoefficients[j] * history[j];
+            if (positive == j && history[j] >= CertainlyPositive)
+            {
+                positive++;
+            }
+        }
+
+        _vmForecast[vm] = forecast;
+        _vmFullWindow[vm] = positive == RegressionWindow;
     }
 
     /// <summary>Sets the limit for placing <paramref name="vm"/> on hosts of the tree's type (LR only).</summary>
@@ -120,14 +151,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        var vmHistory = _vmHistory[vm];
-        var mips = _vmMips[vm];
-        var count = Math.Min(_vmHistoryCount[vm], RegressionWindow);
-        double forecast = 0;
-        for (var j = 0; j < count; j++)
-        {
-            forecast += _regressionCoefficients[j] * (vmHistory[j] * mips / tree.TotalMips);
-        }
+        var forecast = _vmForecast[vm] * _vmMips[vm] / tree.TotalMips;
 
         // Host forecast + VM forecast ≥ (1 + slack) / safety means safety · forecast ≥ 1 with room to spare.
         _screenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;

@@ -381,6 +381,7 @@ internal sealed partial class PowerDataCenter
         Array.Copy(history, 0, history, 1, keep);
         history[0] = utilization;
         _vmHistoryCount[vm] = Math.Min(count + 1, HistoryLength);
+        UpdateVmForecast(vm);
     }
 
     /// <summary>VMs whose demand is exactly zero are finished and leave the data center (HostDynamicWorkload.getCompletedVms).</summary>
