@@ -377,8 +377,9 @@ internal sealed partial class PowerDataCenter
     /// <summary>CloudSim's PowerModelSpecPower interpolation; the one formula every power reading here uses.</summary>
     private static double TableWatts(double[] table, double utilization)
     {
-        var lower = (int)Math.Floor(utilization * 10);
-        var upper = (int)Math.Ceiling(utilization * 10);
+        // Utilisation lies in [0, 1] here, so the conversions cannot overflow; unchecked spares the range test.
+        var lower = unchecked((int)Math.Floor(utilization * 10));
+        var upper = unchecked((int)Math.Ceiling(utilization * 10));
         var delta = (table[upper] - table[lower]) / 10;
         return table[lower] + (delta * (utilization - (lower / 10.0)) * 100);
     }

@@ -72,6 +72,7 @@ internal sealed partial class PowerDataCenter
     // Metrics.
     private readonly StateAccumulator _hostStates;
     private readonly VmStateAccumulator _vmStates;
+    private readonly HashSet<int> _changedHosts = [];
     private readonly List<double> _activeTimes = [];
     private readonly List<double> _activeCounts = [];
     private double _energyWattSeconds;
@@ -304,14 +305,51 @@ internal sealed partial class PowerDataCenter
                 UpdateAll(time);
             }
 
+            _changedHosts.Clear();
             while (i < ordered.Count && ordered[i].Time == time)
             {
+                var source = _vmHost[ordered[i].Vm];
+                if (source >= 0)
+                {
+                    _changedHosts.Add(source);
+                }
+
+                _changedHosts.Add(ordered[i].Target);
                 FinishMigration(ordered[i].Vm, ordered[i].Target);
                 i++;
             }
 
-            UpdateAll(time);
+            UpdateChangedHosts(time);
         }
+    }
+
+    /// <summary>
+    /// The second UpdateAll at a migration-completion time, restricted to what can differ from the first one at the
+    /// same time: requests are unchanged, no time passes (no energy, every state entry is replaced by an equal one), so
+    /// only the sources and targets of the finished migrations are re-processed; every other host just takes its
+    /// current utilisation as its previous one, as re-processing it would.
+    /// </summary>
+    private void UpdateChangedHosts(double time)
+    {
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (_changedHosts.Contains(h))
+            {
+                UpdateHost(h, time);
+            }
+            else
+            {
+                _previousUtilizationMips[h] = _utilizationMips[h];
+            }
+        }
+
+        // Only VMs that just stopped migrating can newly count as completed; every other VM was checked at this time.
+        foreach (var h in _changedHosts.Order())
+        {
+            RemoveCompletedVms(h);
+        }
+
+        _lastProcessTime = time;
     }
 
     /// <summary>PowerDatacenter.updateCloudetProcessingWithoutSchedulingFutureEventsForce.</summary>
@@ -389,22 +427,27 @@ internal sealed partial class PowerDataCenter
     {
         for (var h = 0; h < _hostCount; h++)
         {
-            var vms = _hostVms[h];
-            for (var i = vms.Count - 1; i >= 0; i--)
-            {
-                var v = vms[i];
-                if (!_vmInMigration[v] && _vmRequested[v] == 0 && !_vmInstantiating[v] && !_vmRemoved[v])
-                {
-                    _vmRemoved[v] = true;
-                    var owner = _vmHost[v];
-                    if (owner >= 0)
-                    {
-                        _hostVms[owner].Remove(v);
-                        Recompute(owner);
-                    }
+            RemoveCompletedVms(h);
+        }
+    }
 
-                    _vmHost[v] = -1;
+    private void RemoveCompletedVms(int h)
+    {
+        var vms = _hostVms[h];
+        for (var i = vms.Count - 1; i >= 0; i--)
+        {
+            var v = vms[i];
+            if (!_vmInMigration[v] && _vmRequested[v] == 0 && !_vmInstantiating[v] && !_vmRemoved[v])
+            {
+                _vmRemoved[v] = true;
+                var owner = _vmHost[v];
+                if (owner >= 0)
+                {
+                    _hostVms[owner].Remove(v);
+                    Recompute(owner);
                 }
+
+                _vmHost[v] = -1;
             }
         }
     }
