@@ -203,9 +203,15 @@ internal sealed partial class PowerDataCenter
             span *= 2;
         }
 
-        if (span <= ScanSpan || IsFlat(tree, node, requested))
+        if (span <= ScanSpan)
         {
             ScanLeaves(tree, first - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
+            return;
+        }
+
+        if (IsFlat(tree, node, requested))
+        {
+            VisitFlat(tree, node, span, vm, requested, excluded, ref best, ref minPowerDiff);
             return;
         }
 
@@ -227,6 +233,30 @@ internal sealed partial class PowerDataCenter
         if (rightBound <= minPowerDiff)
         {
             Visit(tree, right, vm, requested, excluded, ref best, ref minPowerDiff);
+        }
+    }
+
+    /// <summary>
+    /// A node where bounds cannot separate the leaves: descend on the cheap capacity and screen tests alone and scan
+    /// the small runs of leaves that remain.
+    /// </summary>
+    private void VisitFlat(HostSearchTree tree, int node, int span, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
+    {
+        if (span <= ScanSpan)
+        {
+            ScanLeaves(tree, (node * span) - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
+            return;
+        }
+
+        var left = 2 * node;
+        if (CouldChooseAny(tree, left, vm, requested))
+        {
+            VisitFlat(tree, left, span / 2, vm, requested, excluded, ref best, ref minPowerDiff);
+        }
+
+        if (CouldChooseAny(tree, left + 1, vm, requested))
+        {
+            VisitFlat(tree, left + 1, span / 2, vm, requested, excluded, ref best, ref minPowerDiff);
         }
     }
 
