@@ -10,7 +10,10 @@ namespace Roost.Simulation.DataCenter;
 internal sealed partial class PowerDataCenter
 {
     private readonly List<int> _candidates = [];
-    private readonly Dictionary<int, int[]> _touched = [];
+    // Hosts whose lists planning changed, in first-touch order, each with its list as it was (reused across ticks).
+    private readonly List<int> _touchedHosts = [];
+    private bool[] _isTouched = [];
+    private List<int>?[] _savedVms = [];
     private readonly Dictionary<int, int> _movedVms = [];
     private int[]? _excludedA;
     private int[]? _excludedB;
@@ -233,7 +236,7 @@ internal sealed partial class PowerDataCenter
 
         // The planning below works on the live lists; each host's list is saved when first touched and restored at
         // the end (saveAllocation / restoreAllocation).
-        _touched.Clear();
+        _touchedHosts.Clear();
         _movedVms.Clear();
 
         var overloaded = new List<int>();
@@ -268,8 +271,10 @@ internal sealed partial class PowerDataCenter
 
         // restoreAllocation
         _searchLive = false;
-        foreach (var (h, saved) in _touched)
+        foreach (var h in _touchedHosts)
         {
+            _isTouched[h] = false;
+            var saved = _savedVms[h] ?? throw new InvalidOperationException($"host {h} was touched without saving its list");
             var list = _hostVms[h];
             list.Clear();
             list.AddRange(_hostMigratingIn[h]);

@@ -177,9 +177,24 @@ internal sealed partial class PowerDataCenter
     /// <summary>Saves a host's VM list the first time planning changes it.</summary>
     private void Touch(int host)
     {
-        if (!_placingInitially && !_touched.ContainsKey(host))
+        if (_placingInitially)
         {
-            _touched.Add(host, [.. _hostVms[host]]);
+            return;
+        }
+
+        if (_isTouched.Length == 0)
+        {
+            _isTouched = new bool[_hostCount];
+            _savedVms = new List<int>?[_hostCount];
+        }
+
+        if (!_isTouched[host])
+        {
+            _isTouched[host] = true;
+            _touchedHosts.Add(host);
+            var saved = _savedVms[host] ??= new List<int>(4);
+            saved.Clear();
+            saved.AddRange(_hostVms[host]);
         }
     }
 
