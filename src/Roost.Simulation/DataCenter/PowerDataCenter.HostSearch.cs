@@ -87,7 +87,7 @@ internal sealed partial class PowerDataCenter
     /// <summary>Lays one type's hosts out in increasing allocation (so node ranges are tight) and fills the tree.</summary>
     private void BuildSearchTree(int type)
     {
-        var tree = _searchTrees![type];
+        var tree = SearchTree(type);
         var count = 0;
         for (var h = type; h < _hostCount; h += _hostTypeStride)
         {
@@ -107,6 +107,9 @@ internal sealed partial class PowerDataCenter
 
         tree.Build();
     }
+
+    private HostSearchTree SearchTree(int type) =>
+        _searchTrees?[type] ?? throw new InvalidOperationException("the search trees are used before they were built");
 
     private void WriteSearchLeaf(HostSearchTree tree, int host)
     {
@@ -131,7 +134,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        var tree = _searchTrees![_hostTypeIndex[host]];
+        var tree = SearchTree(_hostTypeIndex[host]);
         WriteSearchLeaf(tree, host);
         tree.Propagate(_searchPosition[host]);
     }
@@ -169,9 +172,9 @@ internal sealed partial class PowerDataCenter
     /// <summary>Offers every candidate host of every type to <see cref="Consider"/>, skipping subtrees that cannot win.</summary>
     private void SearchCandidates(int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
-        for (var type = 0; type < _searchTrees!.Length; type++)
+        for (var type = 0; type < _hostTypeStride; type++)
         {
-            var tree = _searchTrees[type];
+            var tree = SearchTree(type);
 
             // Every leaf fails the core-size test of IsSuitable at once.
             if (tree.PeMips < requested || tree.IsEmpty(1))
