@@ -10,7 +10,10 @@ namespace Roost.Simulation.DataCenter;
 internal sealed partial class PowerDataCenter
 {
     private readonly List<int> _candidates = [];
-    private readonly Dictionary<int, int[]> _touched = [];
+    // Hosts whose lists planning changed, in first-touch order, each with its list as it was (reused across ticks).
+    private readonly List<int> _touchedHosts = [];
+    private bool[] _isTouched = [];
+    private List<int>?[] _savedVms = [];
     private readonly Dictionary<int, int> _movedVms = [];
     private int[]? _excludedA;
     private int[]? _excludedB;
@@ -43,6 +46,7 @@ internal sealed partial class PowerDataCenter
         }
 
         _placingInitially = false;
+        _searchLive = false;
 
         // From the first tick on, VMs request no RAM or bandwidth (CloudSim's null utilisation models), so the
         // bookings made at creation are released at the first reallocation.
@@ -119,9 +123,15 @@ internal sealed partial class PowerDataCenter
                 _pristineRep[type] = h < _hostCount ? h : -1;
                 if (h >= 0 && h < _hostCount)
                 {
-                    Consider(h);
+                    Consider(h, vm, requested, ref best, ref minPowerDiff);
                 }
             }
+        }
+
+        if (_searchTrees is not null && _searchLive)
+        {
+            SearchCandidates(vm, requested, excluded, ref best, ref minPowerDiff);
+            return best;
         }
 
         foreach (var h in _candidates)
@@ -131,32 +141,33 @@ internal sealed partial class PowerDataCenter
                 continue;
             }
 
-            Consider(h);
+            Consider(h, vm, requested, ref best, ref minPowerDiff);
         }
 
         return best;
+    }
 
-        void Consider(int h)
+    /// <summary>One host of PABFD's scan: suitable, within capacity, least power increase (lowest number on ties), not overloaded.</summary>
+    private void Consider(int h, int vm, double requested, ref int best, ref double minPowerDiff)
+    {
+        if (_availableMips[h] < requested || !IsSuitable(h, vm))
         {
-            if (_availableMips[h] < requested || !IsSuitable(h, vm))
-            {
-                return;
-            }
+            return;
+        }
 
-            var allocated = _allocatedForPlacement[h];
-            var after = (allocated + requested) / _hostTotalMips[h];
-            if (after > 1)
-            {
-                return;
-            }
+        var allocated = _allocatedForPlacement[h];
+        var after = (allocated + requested) / _hostTotalMips[h];
+        if (after > 1)
+        {
+            return;
+        }
 
-            var powerDiff = Watts(h, after) - _stalePower[h];
-            if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
-                && (allocated == 0 || !IsOverloadedWith(h, vm)))
-            {
-                minPowerDiff = powerDiff;
-                best = h;
-            }
+        var powerDiff = Watts(h, after) - _stalePower[h];
+        if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
+            && (allocated == 0 || !IsOverloadedWith(h, vm)))
+        {
+            minPowerDiff = powerDiff;
+            best = h;
         }
     }
 
@@ -187,6 +198,8 @@ internal sealed partial class PowerDataCenter
 
             _stalePower[h] = _hostPower[h].PowerWatts(Math.Min(1, HostUtilizationAtLastUpdate(h)));
         }
+
+        BuildSearchTrees();
     }
 
     /// <summary>A host that just received a VM joins the candidates.</summary>
@@ -200,6 +213,7 @@ internal sealed partial class PowerDataCenter
         _isCandidate[host] = true;
         var at = _candidates.BinarySearch(host);
         _candidates.Insert(at < 0 ? ~at : at, host);
+        OnSearchHostChanged(host);
     }
 
     /// <summary>A host that lost its last VM and was idle becomes a pristine representative candidate again.</summary>
@@ -226,7 +240,7 @@ internal sealed partial class PowerDataCenter
 
         // The planning below works on the live lists; each host's list is saved when first touched and restored at
         // the end (saveAllocation / restoreAllocation).
-        _touched.Clear();
+        _touchedHosts.Clear();
         _movedVms.Clear();
 
         var overloaded = new List<int>();
@@ -244,6 +258,7 @@ internal sealed partial class PowerDataCenter
         foreach (var h in overloaded)
         {
             _excludedA[h] = _generation;
+            ExcludeFromSearch(h);
         }
 
         foreach (var vm in SortByCpuDescending(toMigrate))
@@ -259,8 +274,11 @@ internal sealed partial class PowerDataCenter
         ConsolidateUnderloadedHosts(overloaded, plan);
 
         // restoreAllocation
-        foreach (var (h, saved) in _touched)
+        _searchLive = false;
+        foreach (var h in _touchedHosts)
         {
+            _isTouched[h] = false;
+            var saved = _savedVms[h] ?? throw new InvalidOperationException($"host {h} was touched without saving its list");
             var list = _hostVms[h];
             list.Clear();
             list.AddRange(_hostMigratingIn[h]);
@@ -340,6 +358,7 @@ internal sealed partial class PowerDataCenter
     {
         // excludedA: hosts not to pick as underloaded; excludedB: hosts not to place VMs on.
         NewExclusion();
+        ResetSearchExclusions();
         var excludedCount = 0;
         void ExcludeA(int h)
         {
@@ -354,6 +373,7 @@ internal sealed partial class PowerDataCenter
         {
             ExcludeA(h);
             _excludedB![h] = _generation;
+            ExcludeFromSearch(h);
         }
 
         for (var h = 0; h < _hostCount; h++)
@@ -362,6 +382,7 @@ internal sealed partial class PowerDataCenter
             {
                 ExcludeA(h);
                 _excludedB![h] = _generation;
+                ExcludeFromSearch(h);
             }
         }
 
@@ -398,6 +419,7 @@ internal sealed partial class PowerDataCenter
 
             ExcludeA(host);
             _excludedB![host] = _generation;
+            ExcludeFromSearch(host);
             var vms = _hostVms[host].Where(v => !_vmInMigration[v]).ToList();
             if (vms.Count == 0)
             {

@@ -106,6 +106,7 @@ internal sealed partial class PowerDataCenter
         _requestedMips[host] = requested;
         _hostMaxRam[host] = maxRam;
         _historyDirty[host] = true;
+        OnSearchHostChanged(host);
     }
 
     /// <summary>The host's utilisation history (PowerHostUtilizationHistory): its VMs' histories weighted by MIPS.</summary>
@@ -176,9 +177,24 @@ internal sealed partial class PowerDataCenter
     /// <summary>Saves a host's VM list the first time planning changes it.</summary>
     private void Touch(int host)
     {
-        if (!_placingInitially)
+        if (_placingInitially)
         {
-            _touched.TryAdd(host, [.. _hostVms[host]]);
+            return;
+        }
+
+        if (_isTouched.Length == 0)
+        {
+            _isTouched = new bool[_hostCount];
+            _savedVms = new List<int>?[_hostCount];
+        }
+
+        if (!_isTouched[host])
+        {
+            _isTouched[host] = true;
+            _touchedHosts.Add(host);
+            var saved = _savedVms[host] ??= new List<int>(4);
+            saved.Clear();
+            saved.AddRange(_hostVms[host]);
         }
     }
 
@@ -191,10 +207,7 @@ internal sealed partial class PowerDataCenter
             return _hostPower[host].PowerWatts(utilization);
         }
 
-        var lower = (int)Math.Floor(utilization * 10);
-        var upper = (int)Math.Ceiling(utilization * 10);
-        var delta = (table[upper] - table[lower]) / 10;
-        return table[lower] + (delta * (utilization - (lower / 10.0)) * 100);
+        return TableWatts(table, utilization);
     }
 
     /// <summary>A VM's request with each virtual core capped at one physical core's MIPS.</summary>

@@ -1,0 +1,166 @@
+using Roost.Core.Balancing.Consolidation;
+
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>
+/// A cheap certainty that a host would be overloaded with a VM, so the host search can skip whole subtrees of hosts
+/// that IsOverloadedWith would reject anyway. Each host gets a key, each query a limit; a host whose key reaches the
+/// limit is surely overloaded with the VM. Only the detectors where this is exact are screened:
+/// THR compares (requested + r) / T with its threshold, which the key reproduces operation for operation;
+/// LR (non-robust) is an ordinary least-squares fit, linear in the history, so its forecast of host + VM is the sum of
+/// the host's and the VM's forecasts up to rounding, which <see cref="ScreenSlack"/> absorbs.
+/// </summary>
+/// <remarks>
+/// A host with no allocation is never screened (PABFD accepts it without asking the detector), nor, under LR, a host
+/// whose own history is shorter than the regression window (the fallback detector may decide for it).
+/// </remarks>
+internal sealed partial class PowerDataCenter
+{
+    private const int RegressionWindow = 10;
+
+    // The regression forecast is a sum of ten products of numbers below a few units: its rounding is below 1e-13.
+    private const double ScreenSlack = 1e-9;
+
+    // Values below this count as zero when certifying a full regression window, so that a product with a VM's MIPS
+    // share can never underflow to zero behind the certificate's back.
+    private const double CertainlyPositive = 1e-300;
+
+    private readonly double[] _regressionCoefficients = new double[RegressionWindow];
+    private double[] _vmForecast = [];
+    private bool[] _vmFullWindow = [];
+    private bool _screenByThreshold;
+    private bool _screenByRegression;
+    private double _screenThreshold;
+    private double _screenSafety;
+    private double _screenLimit;
+
+    private void InitializeOverloadScreen()
+    {
+        switch (_policy.Detector)
+        {
+            case StaticThresholdDetector threshold:
+                _screenByThreshold = true;
+                _screenThreshold = threshold.Threshold;
+                break;
+            case LocalRegressionDetector { Robust: false } regression when SingleMigrationHorizon(regression.SchedulingInterval.TotalSeconds) is { } horizon:
+                _screenByRegression = true;
+                _screenSafety = regression.Safety;
+                _vmForecast = new double[_vmCount];
+                _vmFullWindow = new bool[_vmCount];
+
+                // Coefficient of history[j] (most recent first) in the forecast at x = window + horizon, by linearity
+                // of the fit: the forecast of the j-th unit vector.
+                Span<double> unit = stackalloc double[RegressionWindow];
+                for (var j = 0; j < RegressionWindow; j++)
+                {
+                    unit.Clear();
+                    unit[RegressionWindow - j - 1] = 1;
+                    var (intercept, slope) = ConsolidationStatistics.LoessParameterEstimates(unit);
+                    _regressionCoefficients[j] = intercept + (slope * (RegressionWindow + horizon));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The number of intervals LR looks ahead, if it is the same for every host and VM (it depends on the largest VM
+    /// RAM on the host and the host's bandwidth); otherwise null and LR is not screened.
+    /// </summary>
+    private double? SingleMigrationHorizon(double intervalSeconds)
+    {
+        double? horizon = null;
+        for (var type = 0; type < _hostTypeStride && type < _hostCount; type++)
+        {
+            for (var v = 0; v < _vmCount; v++)
+            {
+                var intervals = Math.Ceiling(MaxMigrationSeconds(type, _vmRam[v]) / intervalSeconds);
+                if (horizon is { } known && known != intervals)
+                {
+                    return null;
+                }
+
+                horizon = intervals;
+            }
+        }
+
+        return horizon;
+    }
+
+    /// <summary>The host's screen key: −∞ when it must never be screened out.</summary>
+    private double ScreenKey(int host)
+    {
+        if (_allocatedForPlacement[host] == 0)
+        {
+            return double.NegativeInfinity;
+        }
+
+        if (_screenByThreshold)
+        {
+            return _requestedMips[host];
+        }
+
+        if (_screenByRegression)
+        {
+            // The host's history is the MIPS-weighted sum of its VMs' (all non-negative), so one VM with a full window
+            // of positive values gives the host one, and the host's forecast is the weighted sum of the VMs'.
+            double forecast = 0;
+            var full = false;
+            foreach (var v in _hostVms[host])
+            {
+                forecast += _vmForecast[v] * _vmMips[v];
+                full |= _vmFullWindow[v];
+            }
+
+            return full ? forecast / _hostTotalMips[host] : double.NegativeInfinity;
+        }
+
+        return double.NegativeInfinity;
+    }
+
+    /// <summary>Refreshes a VM's unweighted LR forecast and window certificate after its history grew.</summary>
+    private void UpdateVmForecast(int vm)
+    {
+        if (!_screenByRegression)
+        {
+            return;
+        }
+
+        var history = _vmHistory[vm];
+        var count = Math.Min(_vmHistoryCount[vm], RegressionWindow);
+        double forecast = 0;
+        var positive = 0;
+        for (var j = 0; j < count; j++)
+        {
+            forecast += _regressionCoefficients[j] * history[j];
+            if (positive == j && history[j] >= CertainlyPositive)
+            {
+                positive++;
+            }
+        }
+
+        _vmForecast[vm] = forecast;
+        _vmFullWindow[vm] = positive == RegressionWindow;
+    }
+
+    /// <summary>Sets the limit for placing <paramref name="vm"/> on hosts of the tree's type (LR only).</summary>
+    private void PrepareScreen(HostSearchTree tree, int vm)
+    {
+        if (!_screenByRegression)
+        {
+            return;
+        }
+
+        var forecast = _vmForecast[vm] * _vmMips[vm] / tree.TotalMips;
+
+        // Host forecast + VM forecast ≥ (1 + slack) / safety means safety · forecast ≥ 1 with room to spare.
+        _screenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
+    }
+
+    /// <summary>Whether every host under the node is surely overloaded with the VM.</summary>
+    private bool ScreensOut(HostSearchTree tree, int node, double requested) => ScreensOutKey(tree.MinScreenKey[node], tree, requested);
+
+    /// <summary>Whether a host (or every host of a node) with this least key is surely overloaded with the VM.</summary>
+    private bool ScreensOutKey(double key, HostSearchTree tree, double requested) => _screenByThreshold ? (key + requested) / tree.TotalMips > _screenThreshold
+            : _screenByRegression && key >= _screenLimit;
+}
