@@ -85,6 +85,7 @@ public static class ControllerApp
         app.MapSettingsEndpoints();
         app.MapOverviewEndpoints();
         app.MapMetricsEndpoints();
+        app.MapHealthEndpoints();
         app.MapDashboardEndpoints();
 
         var loop = app.Services.GetRequiredService<ControlLoop>();
