@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,6 +37,7 @@ public static class ControllerApp
             throw new ArgumentException($"simulated fleet: {fleetProblem}", nameof(options));
         }
 
+        var certificate = LoadCertificate(options);
         Directory.CreateDirectory(options.DataDirectory);
         var clock = time ?? TimeProvider.System;
         var store = StoreFactory.Open(options.Database, options.DataDirectory);
@@ -46,14 +49,22 @@ public static class ControllerApp
         builder.Logging.AddFilter("System", options.FrameworkLogLevel);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(endpoint);
+            k.Listen(endpoint, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false;
         });
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton<IHostDriver>(sp => new SimulatedHostDriver(options.Fleet, clock));
+        builder.Services.AddSingleton<IHostDriver>(sp => options.Agents is { } agents
+            ? new AgentHostDriver(agents, clock)
+            : new SimulatedHostDriver(options.Fleet, clock));
         builder.Services.AddSingleton(new LiveState());
         builder.Services.AddSingleton(options.Loop);
         builder.Services.AddSingleton<ControlLoop>();
@@ -74,6 +85,7 @@ public static class ControllerApp
         app.MapSettingsEndpoints();
         app.MapOverviewEndpoints();
         app.MapMetricsEndpoints();
+        app.MapHealthEndpoints();
         app.MapDashboardEndpoints();
 
         var loop = app.Services.GetRequiredService<ControlLoop>();
@@ -91,5 +103,37 @@ public static class ControllerApp
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? $"http://{options.Listen}";
         return new RunningController(app, new Uri(address), tokens, store, loop);
+    }
+
+    /// <summary>The PEM certificate and key for TLS, or null for plain HTTP; one line naming the file when unusable.</summary>
+    private static X509Certificate2? LoadCertificate(ControllerOptions options)
+    {
+        switch (options.TlsCertificateFile, options.TlsKeyFile)
+        {
+            case (null, null):
+                return null;
+            case (null, _) or (_, null):
+                throw new ArgumentException("--tls-cert and --tls-key go together", nameof(options));
+            case ({ } cert, { } key):
+                foreach (var file in new[] { cert, key })
+                {
+                    if (!File.Exists(file))
+                    {
+                        throw new ArgumentException($"{file}: no such file", nameof(options));
+                    }
+                }
+
+                try
+                {
+                    using var pem = X509Certificate2.CreateFromPemFile(cert, key);
+
+                    // Re-imported so the private key is usable by SslStream on every platform.
+                    return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                }
+                catch (CryptographicException e)
+                {
+                    throw new ArgumentException($"{cert} / {key}: not a PEM certificate and matching key ({e.Message.TrimEnd('.')})", nameof(options));
+                }
+        }
     }
 }

@@ -5,8 +5,8 @@ namespace Roost.Controller;
 
 /// <summary>
 /// How <c>roost serve</c> runs: the data directory (token, SQLite file), the store (<c>--db</c>, null: SQLite in the
-/// data directory), the address to listen on (loopback by default; port 0 picks a free one), the simulated fleet and
-/// the control loop's timing.
+/// data directory), the address to listen on (loopback by default; port 0 picks a free one), optional TLS, the simulated
+/// fleet or the agents of real hosts, and the control loop's timing.
 /// </summary>
 public sealed record ControllerOptions(string DataDirectory)
 {
@@ -17,6 +17,14 @@ public sealed record ControllerOptions(string DataDirectory)
     public string Listen { get; init; } = DefaultListen;
 
     public SimulatedFleet Fleet { get; init; } = new();
+
+    /// <summary>Real hosts to manage through their agents; null: the simulated <see cref="Fleet"/>.</summary>
+    public AgentFleet? Agents { get; init; }
+
+    /// <summary>Serve HTTPS with this PEM certificate and key instead of plain HTTP (both or neither).</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    public string? TlsKeyFile { get; init; }
 
     public ControlLoopOptions Loop { get; init; } = ControlLoopOptions.Default;
 

@@ -1,4 +1,5 @@
 using Roost.Controller;
+using Roost.Controller.Control;
 using Roost.Controller.Drivers;
 
 namespace Roost.Cli.Commands;
@@ -11,16 +12,23 @@ internal sealed class ServeCommand : ICommand
     public string Summary => "Run the controller: API, dashboard and Sandpiper control loop over a simulated data center";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost serve [--data DIR] [--db sqlite:PATH|postgres:CONNSTRING] [--listen ADDRESS:PORT] [--speed N] [--hosts N] [--vms N] [--seed N]",
+            "roost serve [--data DIR] [--db sqlite:PATH|postgres:CONNSTRING] [--listen ADDRESS:PORT] [--agents URL,... --agent-token-file F] [--tls-cert F --tls-key F] [--speed N] [--hosts N] [--vms N] [--seed N]",
             """
             Starts the controller: a minimal API (OpenAPI at /openapi/v1.json), a dashboard at /, Prometheus metrics at
-            /metrics, and a control loop that watches a simulated data center running in accelerated real time and
-            relieves its hotspots with Sandpiper. State lives in the store, so a restart resumes where it stopped.
+            /metrics, and a control loop that watches a simulated data center running in accelerated real time (or,
+            with --agents, real hosts running 'roost agent') and relieves its hotspots with Sandpiper. State lives in
+            the store, so a restart resumes where it stopped.
             Mutating requests need the bearer token in DIR/token (created on first start, mode 0600).
             """)
         .Add("data", "DIR", "Data directory (token, SQLite store). Default: ./roost-data.")
         .Add("db", "SPEC", "Store: sqlite:PATH or postgres:CONNSTRING. Default: sqlite:DIR/roost.db.")
         .Add("listen", "ADDRESS:PORT", $"Where to listen. Default: {ControllerOptions.DefaultListen} (loopback only).")
+        .Add("agents", "URL,...", "Manage real hosts through these 'roost agent' URLs (same order on every start) instead of a simulation.")
+        .Add("agent-token-file", "F", "File holding the agents' bearer token (needed with --agents).")
+        .Add("migration-bandwidth", "MiB/s", "With --agents: cap each live migration's bandwidth. Default: QEMU's.")
+        .Add("tls-cert", "F", "Serve HTTPS with this PEM certificate (with --tls-key).")
+        .Add("tls-key", "F", "PEM private key of --tls-cert.")
+        .Add("interval", "SECONDS", "Control loop interval in wall-clock seconds. Default: 1.")
         .Add("speed", "N", "Simulated seconds per wall-clock second. Default: 60.")
         .Add("hosts", "N", "Hosts of the simulated data center (first start only). Default: 40.")
         .Add("vms", "N", "VMs of the simulated data center (first start only). Default: 120.")
@@ -35,11 +43,16 @@ internal sealed class ServeCommand : ICommand
             options.GetInt("vms", 120, min: 0, max: 100_000),
             options.GetDouble("speed", 60, min: 1, max: 10_000),
             options.GetInt("seed", 1));
+        var interval = TimeSpan.FromSeconds(options.GetDouble("interval", 1, min: 0.05, max: 3600));
         var controllerOptions = new ControllerOptions(Path.GetFullPath(options.Get("data") ?? "roost-data"))
         {
             Database = options.Get("db"),
             Listen = options.Get("listen") ?? ControllerOptions.DefaultListen,
             Fleet = fleet,
+            Agents = Agents(options),
+            TlsCertificateFile = options.Get("tls-cert"),
+            TlsKeyFile = options.Get("tls-key"),
+            Loop = ControlLoopOptions.Default with { Interval = interval },
         };
 
         RunningController controller;
@@ -70,5 +83,32 @@ internal sealed class ServeCommand : ICommand
         }
 
         return 0;
+    }
+
+    private static AgentFleet? Agents(ParsedOptions options)
+    {
+        if (options.Get("agents") is not { } list)
+        {
+            return options.Get("agent-token-file") is null ? null : throw new UsageException("roost serve: --agent-token-file needs --agents");
+        }
+
+        if (options.Get("agent-token-file") is not { } tokenFile)
+        {
+            throw new UsageException("roost serve: --agents needs --agent-token-file F, the file holding the agents' bearer token");
+        }
+
+        string token;
+        try
+        {
+            token = File.ReadAllText(tokenFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"roost serve: --agent-token-file {tokenFile}: {e.Message}");
+        }
+
+        return AgentFleet.TryParse(list, token, out var fleet, out var error)
+            ? fleet with { MigrationMiBps = options.GetInt("migration-bandwidth", 0, min: 0, max: 100_000) }
+            : throw new UsageException($"roost serve: {error}");
     }
 }

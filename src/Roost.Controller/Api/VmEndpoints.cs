@@ -38,7 +38,7 @@ public static class VmEndpoints
             : Problems.NotFound($"vm-{id} does not exist");
 
     private static async Task<Results<Accepted<VmResponse>, ProblemHttpResult>> CreateVm(
-        CreateVmRequest request, IControllerStore store, ControlLoop loop, CancellationToken cancellationToken)
+        CreateVmRequest request, IControllerStore store, ControlLoop loop, LiveState live, CancellationToken cancellationToken)
     {
         var problem = request switch
         {
@@ -58,6 +58,11 @@ public static class VmEndpoints
             return Problems.BadRequest($"host-{h} does not exist");
         }
 
+        if (request.Host is { } wanted && live.Current.Hosts.FirstOrDefault(x => x.Id.Value == wanted)?.Problem is { } down)
+        {
+            return Problems.Unavailable($"host-{wanted} cannot take a VM now: {down}");
+        }
+
         var vm = await store.CreateVmAsync(
             new NewVm(request.Name ?? "vm", new ResourceVector(request.CpuCores, request.MemoryMiB, request.NetworkMbps), request.Host is { } host ? new HostId(host) : null),
             cancellationToken);
@@ -66,7 +71,7 @@ public static class VmEndpoints
     }
 
     private static async Task<Results<Accepted<PlanResponse>, ProblemHttpResult>> MigrateVm(
-        int id, MigrateVmRequest request, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
+        int id, MigrateVmRequest request, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
     {
         var vm = await store.FindVmAsync(new VmId(id), cancellationToken);
         if (vm is null)
@@ -83,6 +88,11 @@ public static class VmEndpoints
         if (target is null || target.Id == from || target.Maintenance)
         {
             return Problems.BadRequest($"host-{request.Host} is not another host out of maintenance");
+        }
+
+        if (live.Current.Hosts.FirstOrDefault(h => h.Id == target.Id)?.Problem is { } down)
+        {
+            return Problems.Unavailable($"{target.Id} ({target.Name}) cannot take a VM now: {down}");
         }
 
         var plan = await store.AddPlanAsync(

@@ -146,12 +146,19 @@ public sealed partial class ControlLoop
                 case SandpiperAction.Swap s:
                     actions.AddRange(s.Migrations.Select(m => new NewAction(ActionKind.Migrate, m.Vm, m.From, m.To, m.Allocation, "swap: " + s.Reason)));
                     break;
+                case SandpiperAction.Resize when !_driver.CanResize:
+                    break;
                 case SandpiperAction.Resize r:
                     actions.Add(new NewAction(ActionKind.Resize, r.Vm, r.Host, r.Host, r.To, r.Reason));
                     break;
                 default:
                     throw new InvalidOperationException($"unknown Sandpiper action {action.GetType().Name}");
             }
+        }
+
+        if (actions.Count == 0)
+        {
+            return hot;
         }
 
         var migrations = actions.Count(a => a.Kind == ActionKind.Migrate);

@@ -39,6 +39,7 @@ public sealed partial class ControlLoop : BackgroundService
     private readonly Queue<TickSummary> _history = new();
     private readonly HashSet<HostId> _wasHot = [];
     private readonly HashSet<HostId> _wasUnresolved = [];
+    private readonly Dictionary<HostId, string> _hostProblems = [];
     private SandpiperEngine? _engine;
     private double _engineThreshold = double.NaN;
     private DateTimeOffset _lastSampleAt = DateTimeOffset.MinValue;
@@ -171,6 +172,7 @@ public sealed partial class ControlLoop : BackgroundService
             _monitor.RecordVm(vm.Vm, vm.Sample);
         }
 
+        await ReportHostProblemsAsync(observation, cancellationToken).ConfigureAwait(false);
         var seen = observation.Vms.ToDictionary(v => v.Vm);
         var hosts = await _store.GetHostsAsync(cancellationToken).ConfigureAwait(false);
         await ReconcileAsync(seen, cancellationToken).ConfigureAwait(false);
@@ -180,6 +182,25 @@ public sealed partial class ControlLoop : BackgroundService
         var hot = await PlanAsync(settings, hosts, observation, cancellationToken).ConfigureAwait(false);
         await RecordAsync(observation, cancellationToken).ConfigureAwait(false);
         Publish(settings, hosts, observation, hot);
+    }
+
+    /// <summary>One event when a host stops answering and one when it is back, not one per step.</summary>
+    private async Task ReportHostProblemsAsync(ClusterObservation observation, CancellationToken cancellationToken)
+    {
+        foreach (var host in observation.Hosts)
+        {
+            var had = _hostProblems.TryGetValue(host.Host, out var before);
+            if (host.Problem is { } problem && (!had || before != problem))
+            {
+                _hostProblems[host.Host] = problem;
+                await EventAsync("host", $"{host.Host} cannot be observed: {problem}", cancellationToken).ConfigureAwait(false);
+            }
+            else if (host.Problem is null && had)
+            {
+                _hostProblems.Remove(host.Host);
+                await EventAsync("host", $"{host.Host} answers again", cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<IReadOnlyList<StoredPlan>> ActivePlansAsync(CancellationToken cancellationToken)
@@ -226,7 +247,7 @@ public sealed partial class ControlLoop : BackgroundService
         var live = hosts.Select(h =>
         {
             var seen = byHost.GetValueOrDefault(h.Id);
-            return new HostLive(h.Id, h.Name, h.Capacity, seen?.Usage ?? ResourceVector.Zero, seen?.PowerWatts ?? 0, hot.Contains(h.Id), h.Maintenance, vmCount.GetValueOrDefault(h.Id));
+            return new HostLive(h.Id, h.Name, h.Capacity, seen?.Usage ?? ResourceVector.Zero, seen?.PowerWatts ?? 0, hot.Contains(h.Id), h.Maintenance, vmCount.GetValueOrDefault(h.Id), seen?.Problem);
         }).ToArray();
         var active = live.Where(h => h.VmCount > 0).ToArray();
         _history.Enqueue(new TickSummary(

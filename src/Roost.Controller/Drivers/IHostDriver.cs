@@ -15,6 +15,9 @@ public interface IHostDriver
     /// <summary>Short name for logs and the dashboard: <c>simulated (40 hosts, ×60)</c>, <c>agents (3)</c>.</summary>
     string Description { get; }
 
+    /// <summary>Whether <see cref="ResizeAsync"/> can work; when false the loop leaves Sandpiper's resizes out of its plans.</summary>
+    bool CanResize { get; }
+
     /// <summary>What exists on first start, to seed an empty store.</summary>
     Task<DriverInventory> DiscoverAsync(CancellationToken cancellationToken);
 

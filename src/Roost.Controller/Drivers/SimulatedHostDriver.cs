@@ -45,6 +45,8 @@ internal sealed class SimulatedHostDriver : IHostDriver
 
     public string Description => string.Create(CultureInfo.InvariantCulture, $"simulated ({_hosts.Count} hosts, time x{_fleet.Speed:0.##})");
 
+    public bool CanResize => true;
+
     public TimeSpan Clock => _clockBase + (_time.GetElapsedTime(_wallBase) * _fleet.Speed);
 
     public Task<DriverInventory> DiscoverAsync(CancellationToken cancellationToken)

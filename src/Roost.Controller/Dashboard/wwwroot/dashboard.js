@@ -42,7 +42,7 @@ function renderHosts(hosts, vms) {
       `<span class="vm${v.migratingTo !== null && v.migratingTo !== undefined ? " moving" : ""}" title="vm-${v.id} ${esc(v.name)}: ${v.usage ? v.usage.cpuCores.toFixed(2) : "?"} of ${v.allocation.cpuCores} cores${v.migratingTo != null ? " → host-" + v.migratingTo : ""}"></span>`).join("");
     const bar = (label, f) => `<div class="bar">${label}<span class="cell" style="background:${heat(f)}" title="${(100 * f).toFixed(0)} %"></span>${(100 * f).toFixed(0).padStart(3)}%</div>`;
     return `<div class="host${h.hot ? " hot" : ""}${h.maintenance ? " maint" : ""}" data-host="${h.id}">
-      <div class="name"><span>${esc(h.name)}</span><span class="muted">${h.powerWatts.toFixed(0)} W</span></div>
+      <div class="name"><span>${esc(h.name)}</span>${h.problem ? `<span class="problem" title="${esc(h.problem)}">unreachable</span>` : ""}<span class="muted">${h.powerWatts.toFixed(0)} W</span></div>
       ${bar("cpu", cpu)}${bar("mem", mem)}${bar("net", net)}<div class="vms">${list}</div></div>`;
   }).join("");
 }

@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Controller.Tests.Agents;
+
+/// <summary>
+/// Real host agents on 127.0.0.1 (in-process <see cref="AgentServer"/>s running QEMU guests), each with a fresh
+/// port, name and run directory; the guest image comes from the user's cache, so only the first run builds it.
+/// Disposing stops the agents and destroys their VMs.
+/// </summary>
+internal sealed class AgentTestbed : IAsyncDisposable
+{
+    public const string Token = "controller-test-agent-token";
+
+    private static readonly SemaphoreSlim _imageGate = new(1, 1);
+    private static (GuestImage Image, Accelerator Accelerator)? _image;
+    private static int _agents;
+
+    private readonly List<AgentServer> _servers = [];
+
+    private AgentTestbed(TempDirectory directory, GuestImage image, Accelerator accelerator)
+    {
+        Directory = directory;
+        Image = image;
+        Accelerator = accelerator;
+        Http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        TokenFile = Path.Combine(directory.Path, "agent-token");
+        File.WriteAllText(TokenFile, Token);
+    }
+
+    public TempDirectory Directory { get; }
+
+    public GuestImage Image { get; }
+
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Sends the agents' bearer token.</summary>
+    public HttpClient Http { get; }
+
+    public string TokenFile { get; }
+
+    public IReadOnlyList<AgentServer> Agents => _servers;
+
+    public static async Task<AgentTestbed> StartAsync()
+    {
+        var (image, accelerator) = await ImageAsync();
+        return new AgentTestbed(new TempDirectory(), image, accelerator);
+    }
+
+    public async Task<AgentServer> StartAgentAsync(string role, int cpus, int memoryMiB)
+    {
+        var name = $"c{Environment.ProcessId}-{Interlocked.Increment(ref _agents)}-{role}";
+        var options = new AgentOptions(name, new AgentCapacity(cpus, memoryMiB), Token, Image, Accelerator, QemuEnvironment.Binary, Path.Combine(Directory.Path, name));
+        var server = await AgentServer.StartAsync(options, "127.0.0.1:0", TimeProvider.System, CancellationToken.None);
+        _servers.Add(server);
+        return server;
+    }
+
+    /// <summary>Boots a VM on an agent through its API and waits for the guest's first report.</summary>
+    public async Task BootAsync(AgentServer agent, string id, int cpus, int memoryMiB)
+    {
+        using var response = await Http.PostAsJsonAsync(new Uri(agent.BaseAddress, "api/vms"), new { id, cpus, memoryMiB });
+        Assert.True(response.IsSuccessStatusCode, $"booting {id} on {agent.BaseAddress}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Makes the guest busy-loop <paramref name="cpus"/> of its CPUs (the reporter's <c>cpu N</c> command).</summary>
+    public async Task LoadAsync(AgentServer agent, string id, int cpus)
+    {
+        using var response = await Http.PostAsJsonAsync(new Uri(agent.BaseAddress, $"api/vms/{id}/load"), new { busyCpus = cpus });
+        Assert.True(response.IsSuccessStatusCode, $"loading {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>The agent's VMs as (id, state).</summary>
+    public async Task<IReadOnlyList<(string Id, string State)>> ListAsync(AgentServer agent)
+    {
+        var vms = await Http.GetFromJsonAsync<JsonElement>(new Uri(agent.BaseAddress, "api/vms"));
+        return [.. vms.EnumerateArray().Select(v => (v.GetProperty("id").GetString() ?? "", v.GetProperty("state").GetString() ?? ""))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+
+        Directory.Dispose();
+    }
+
+    private static async Task<(GuestImage, Accelerator)> ImageAsync()
+    {
+        await _imageGate.WaitAsync();
+        try
+        {
+            if (_image is null)
+            {
+                var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", CancellationToken.None) switch
+                {
+                    ImageBuildResult.Built built => built.Image,
+                    ImageBuildResult.Failed failed => throw new InvalidOperationException($"guest image build failed: {failed.Reason}"),
+                    _ => throw new InvalidOperationException("unreachable"),
+                };
+                var probe = System.IO.Directory.CreateTempSubdirectory("roost-probe-");
+                try
+                {
+                    _image = (image, await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, image, probe.FullName, TimeProvider.System, CancellationToken.None));
+                }
+                finally
+                {
+                    probe.Delete(recursive: true);
+                }
+            }
+
+            return _image.Value;
+        }
+        finally
+        {
+            _imageGate.Release();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Sockets;
+using Roost.Controller.Drivers;
+
+namespace Roost.Controller.Tests.Drivers;
+
+public sealed class AgentFleetTests
+{
+    [Theory]
+    [InlineData("http://127.0.0.1:7001,http://127.0.0.1:7002/", "http://127.0.0.1:7001/ http://127.0.0.1:7002/")]
+    [InlineData(" https://h1.example:8443/agent ", "https://h1.example:8443/agent/")]
+    public void TryParse_Urls_AreNormalizedWithATrailingSlash(string list, string expected)
+    {
+        Assert.True(AgentFleet.TryParse(list, "token\n", out var fleet, out var error), error);
+
+        Assert.Equal(expected, string.Join(' ', fleet.Agents));
+        Assert.Equal("token", fleet.Token);
+    }
+
+    [Theory]
+    [InlineData("ftp://x/", "token", "'ftp://x/' is not an agent URL")]
+    [InlineData("127.0.0.1:7001", "token", "is not an agent URL")]
+    [InlineData("http://a/,http://a", "token", "http://a/ is given twice")]
+    [InlineData(" , ", "token", "at least one agent URL")]
+    [InlineData("http://a/", " \n", "--agent-token-file: the file is empty")]
+    public void TryParse_BadInput_SaysWhatIsWrong(string list, string token, string expected)
+    {
+        Assert.False(AgentFleet.TryParse(list, token, out _, out var error));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAnUnreachableAgent_FailsWithOneLineNamingIt()
+    {
+        var port = FreePort();
+        using var data = new TempDirectory();
+        var options = new ControllerOptions(data.Path)
+        {
+            Listen = "127.0.0.1:0",
+            Agents = new AgentFleet([new Uri($"http://127.0.0.1:{port}/")], "token"),
+        };
+
+        var e = await Assert.ThrowsAsync<IOException>(() => ControllerApp.StartAsync(options, CancellationToken.None));
+
+        Assert.Contains($"agent http://127.0.0.1:{port}/: GET /api/agent: unreachable", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
