@@ -66,8 +66,7 @@ public sealed class BlackBoxProvisioner : IVmProvisioner
         window.CopyTo(values);
         var forecast = Ar1Model.Fit(values).Forecast;
         var pinned = allocated > 0 && CountAtLeast(values, _options.SaturationFraction * allocated) >= _rule.K;
-        values.Sort();
-        var need = Math.Max(0, Math.Max(UsageProfile.Percentile(values, _options.Percentile), forecast));
+        var need = Math.Max(0, Math.Max(UsageProfile.PercentileInPlace(values, _options.Percentile), forecast));
         return pinned ? Math.Max(need, allocated * (1 + _options.SaturationGrowthFraction)) : need;
     }
 

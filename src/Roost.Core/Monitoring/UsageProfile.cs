@@ -58,4 +58,86 @@ public sealed class UsageProfile
         var upper = Math.Min(lower + 1, sorted.Length - 1);
         return sorted[lower] + ((rank - lower) * (sorted[upper] - sorted[lower]));
     }
+
+    /// <summary>
+    /// The same percentile as <see cref="Percentile(ReadOnlySpan{double}, double)"/>, from values in any order: the two
+    /// order statistics it needs are found by selection (expected O(n)) instead of a sort. Reorders
+    /// <paramref name="values"/>.
+    /// </summary>
+    public static double PercentileInPlace(Span<double> values, double percent)
+    {
+        if (percent is < 0 or > 100 || double.IsNaN(percent))
+        {
+            throw new ArgumentOutOfRangeException(nameof(percent), percent, "A percentile must lie in [0, 100].");
+        }
+
+        if (values.Length == 0)
+        {
+            return 0;
+        }
+
+        var rank = (values.Length - 1) * percent / 100.0;
+        var lower = (int)Math.Floor(rank);
+        var low = Select(values, lower);
+        if (lower + 1 >= values.Length || rank == lower)
+        {
+            return low;
+        }
+
+        // After selection everything right of 'lower' is at least values[lower]; the next order statistic is their minimum.
+        var high = values[lower + 1];
+        for (var i = lower + 2; i < values.Length; i++)
+        {
+            high = Math.Min(high, values[i]);
+        }
+
+        return low + ((rank - lower) * (high - low));
+    }
+
+    /// <summary>Hoare's selection: puts the k-th smallest value at index k, smaller ones left of it, larger right.</summary>
+    private static double Select(Span<double> values, int k)
+    {
+        var left = 0;
+        var right = values.Length - 1;
+        while (left < right)
+        {
+            var pivot = values[left + ((right - left) / 2)];
+            var i = left;
+            var j = right;
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return values[k];
+    }
 }
