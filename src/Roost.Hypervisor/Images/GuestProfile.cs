@@ -31,7 +31,7 @@ public sealed record GuestProfile(string Name, string Summary, string KernelMeta
             """),
         new(
             "database",
-            "minimal + SQLite 3 with a 4 MiB database built at boot",
+            "minimal + SQLite 3 with a 40,000-row database built at boot",
             StandardKernel,
             ["sqlite3", "libsqlite3-0", "libreadline8", "libtinfo6", "libc6", "zlib1g"],
             """
