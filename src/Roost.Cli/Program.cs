@@ -14,6 +14,7 @@ internal static class Program
         new ScenarioCommand(),
         new AgentCommand(),
         new ImageCommand(),
+        new FingerprintCommand(),
         new ServeCommand(),
     ];
 

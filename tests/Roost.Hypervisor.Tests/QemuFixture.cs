@@ -29,28 +29,34 @@ public sealed class QemuFixture : IAsyncLifetime
             return;
         }
 
-        var result = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", CancellationToken.None);
-        _image = result switch
+        _image = await ImageAsync("minimal");
+        Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
+    }
+
+    /// <summary>The image of <paramref name="profile"/>, from the user's image cache (built on first use).</summary>
+    public static async Task<GuestImage> ImageAsync(string profile) =>
+        await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(profile, CancellationToken.None) switch
         {
             ImageBuildResult.Built built => built.Image,
             ImageBuildResult.Failed failed => throw new InvalidOperationException($"guest image build failed: {failed.Reason}"),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
-    }
 
     /// <summary>Starts an agent; it is stopped (and its VMs destroyed) when the fixture is disposed, if not before.</summary>
-    public async Task<AgentServer> StartAgentAsync(string role, AgentCapacity? capacity = null)
+    public async Task<AgentServer> StartAgentAsync(string role, AgentCapacity? capacity = null, GuestImage? image = null, TimeSpan? bootTimeout = null)
     {
         var name = $"t{Environment.ProcessId}-{Interlocked.Increment(ref _agents)}-{role}";
         var options = new AgentOptions(
             name,
             capacity ?? new AgentCapacity(4, 1024),
             Token,
-            Image,
+            image ?? Image,
             Accelerator,
             QemuEnvironment.Binary,
-            Path.Combine(Path.GetTempPath(), "roost-tests", name));
+            Path.Combine(Path.GetTempPath(), "roost-tests", name))
+        {
+            BootTimeout = bootTimeout ?? TimeSpan.FromSeconds(30),
+        };
         var server = await AgentServer.StartAsync(options, "127.0.0.1:0", TimeProvider.System, CancellationToken.None);
         lock (_servers)
         {

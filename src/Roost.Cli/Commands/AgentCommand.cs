@@ -14,7 +14,7 @@ internal sealed partial class AgentCommand : ICommand
     public string Summary => "Run a host agent: QEMU VMs behind an HTTP/JSON API, with live migration";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm]",
+            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME]",
             "Runs VMs as QEMU processes and serves the agent API (OpenAPI at /openapi/v1.json). Every request needs\n"
             + "'Authorization: Bearer <token>'. Stop with Ctrl-C: every VM this agent runs is destroyed.")
         .Add("name", "NAME", "Agent name (letters, digits, dashes, underscores)")
@@ -22,7 +22,8 @@ internal sealed partial class AgentCommand : ICommand
         .Add("capacity", "SPEC", "What VMs may reserve: cpus=N,memory=MiB")
         .Add("token-file", "F", "File holding the bearer token (default: generate one and write it beside the run directory)")
         .Add("accel", "MODE", "auto (probe KVM, else TCG), tcg or kvm (default auto)")
-        .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)");
+        .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)")
+        .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
@@ -49,7 +50,7 @@ internal sealed partial class AgentCommand : ICommand
         var token = ReadOrCreateToken(options.Get("token-file"), runDirectory);
         var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
 
-        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", cancellationToken).ConfigureAwait(false) switch
+        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(options.Get("profile") ?? "minimal", cancellationToken).ConfigureAwait(false) switch
         {
             ImageBuildResult.Built built => built.Image,
             ImageBuildResult.Failed failed => throw new UsageException($"roost agent: guest image: {failed.Reason}", 1),
@@ -79,7 +80,7 @@ internal sealed partial class AgentCommand : ICommand
 
         await using (server.ConfigureAwait(false))
         {
-            Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, kernel {image.KernelRelease})");
+            Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease})");
             try
             {
                 // Returns on SIGTERM (the host's console lifetime) or Ctrl-C (the token).

@@ -7,13 +7,15 @@ internal sealed class ImageCommand : ICommand
 {
     public string Name => "image";
 
-    public string Summary => "Build the guest image (Debian kernel + busybox initramfs with the reporter)";
+    public string Summary => "Build a guest image (Debian kernel + busybox initramfs with the reporter, plus the profile's packages)";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost image build [--profile minimal] [--cache DIR]",
-            "Fetches the host Debian release's kernel and busybox-static with apt-get download and builds a guest image\n"
-            + "under $XDG_CACHE_HOME/roost/images (default ~/.cache/roost/images). Rebuilt only when missing.")
-        .Add("profile", "NAME", "Image profile (default minimal)")
+            "roost image build [--profile NAME] [--cache DIR]",
+            "Fetches the host Debian release's kernel, busybox-static and the profile's packages with apt-get download and\n"
+            + "builds a guest image under $XDG_CACHE_HOME/roost/images (default ~/.cache/roost/images). Rebuilt only when\n"
+            + "missing. Profiles:\n"
+            + string.Join("\n", GuestProfile.All.Select(p => $"  {p.Name,-9} {p.Summary}")))
+        .Add("profile", "NAME", $"Image profile: {string.Join(", ", GuestImageBuilder.Profiles)} (default minimal)")
         .Add("cache", "DIR", "Cache directory (default $XDG_CACHE_HOME/roost/images)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Roost.Simulation.DataCenter;
 using Roost.Simulation.Metrics;
 using Roost.Simulation.Reporting;
+using Roost.Simulation.Sharing;
 using Roost.Simulation.Workloads;
 
 namespace Roost.Cli.Commands;
@@ -23,11 +24,14 @@ internal sealed class SimulateCommand : ICommand
             one row per policy. Policies run in parallel; results are deterministic.
             """)
         .Add("workload", "W", $"The VM demand: {WorkloadSource.Usage}.\nRepeat to run several workloads. Default: synthetic (a built-in PlanetLab-like day, seed 1).", repeatable: true)
-        .Add("policy", "P[,P...]", $"Policies: npa, dvfs, <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>, sandpiper,\nsandpiper-graybox, sandpiper+consolidate. Default: {DefaultPolicies}.")
+        .Add("policy", "P[,P...]", $"Policies: npa, dvfs, <thr|iqr|mad|lr|lrr>-<mmt|mu|rs|mc>-<parameter>, sandpiper,\nsandpiper-graybox, sandpiper+consolidate;\nor Memory Buddies' sharing model: {string.Join(", ", SharingPolicies.Names)}.\nDefault: {DefaultPolicies}.")
         .Add("vm-order", "name|listing", "Which trace file becomes VM 0, 1, …: file names in byte order (default), or the\nfile system's listing order, as CloudSim's File.listFiles() reads it (not portable).")
         .Add("fleet", "cloudsim|bitbrains", "Hosts: HP ProLiant ML110 G4/G5 with CloudSim's VM types (default), or 32-core\n256 GiB servers running VMs of their trace sizes (default for bitbrains: workloads).")
-        .Add("hosts", "N", "Number of hosts. Default: 800 (cloudsim fleet), 24 (bitbrains fleet).")
+        .Add("hosts", "N", "Number of hosts. Default: 800 (cloudsim fleet), 24 (bitbrains fleet), 200 (sharing).")
         .Add("seed", "N", "Seed for random VM selection (rs). Default: 1.")
+        .Add("host-memory", "MiB", "Sharing policies: memory per host (default 16384).")
+        .Add("vm-memory", "MiB[,MiB...]", "Sharing policies: VM sizes, drawn uniformly (default 256,512,1024).")
+        .Add("fingerprints", "DIR", "Sharing policies: measured guest fingerprints PROFILE-N.rsfp (default: built in).")
         .Add("json", null, "Print the results as JSON on stdout (and nothing else there).")
         .Add("report", "DIR", "Also write DIR/report.md with PNG plots (active hosts, energy, SLAV).");
 
@@ -35,6 +39,11 @@ internal sealed class SimulateCommand : ICommand
     {
         ArgumentNullException.ThrowIfNull(options);
         options.RejectPositional();
+        if (SharingSimulationRun.Handles(options.Get("policy") ?? DefaultPolicies))
+        {
+            return await SharingSimulationRun.RunAsync(options, options.Get("policy") ?? DefaultPolicies, cancellationToken).ConfigureAwait(false);
+        }
+
         var seed = options.GetInt("seed", 1);
         var order = options.Get("vm-order") switch
         {

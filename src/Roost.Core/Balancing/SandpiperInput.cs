@@ -10,4 +10,8 @@ public sealed record SandpiperInput(
     TimeSpan Now,
     IReadOnlyList<HostSnapshot> Hosts,
     IReadOnlyList<VmAssessment> Vms,
-    IReadOnlySet<HostId> HotHosts);
+    IReadOnlySet<HostId> HotHosts)
+{
+    /// <summary>Memory sharing (Memory Buddies); null plans without it.</summary>
+    public SandpiperSharing? Sharing { get; init; }
+}

@@ -19,6 +19,10 @@ namespace Roost.Core.Balancing;
 /// overcommitting it.</item>
 /// <item>VMs still needing more on hosts that now fit are resized.</item>
 /// </list>
+/// With <see cref="SandpiperInput.Sharing"/> (Memory Buddies, §5.3), memory is accounted with sharing in effect: a host's
+/// memory load is its VMs' footprints less what it saves by sharing, a migration's destination must hold the VM's
+/// footprint less the sharing credited there, and among the destinations that hold it the one where the VM shares the
+/// most is chosen (ties: the least loaded). Swaps ignore sharing.
 /// A VM moves at most once per plan and never within its cool-down. Hosts and VMs are processed in id order and every
 /// ordering breaks ties by id, so equal inputs give equal plans.
 /// </summary>
@@ -77,10 +81,12 @@ public sealed class SandpiperPlanner
         private readonly bool[] _movable;
         private readonly bool[] _handled;
         private readonly List<SandpiperAction> _actions = [];
+        private readonly SandpiperSharing? _sharing;
 
         public Planning(SandpiperPlanner planner, SandpiperInput input)
         {
             _options = planner._options;
+            _sharing = input.Sharing;
             _now = input.Now;
             _hosts = [.. input.Hosts];
             Array.Sort(_hosts, static (a, b) => a.Id.Value.CompareTo(b.Id.Value));
@@ -128,6 +134,15 @@ public sealed class SandpiperPlanner
                 _movable[i] = vm.LastMovedAt is not { } last || _now - last >= _options.CoolDown;
                 _load[h] += _footprint[i];
                 _members[h].Add(i);
+            }
+
+            if (_sharing is not null)
+            {
+                for (var h = 0; h < _hosts.Length; h++)
+                {
+                    var saved = Math.Clamp(_sharing.HostSharedMiB.GetValueOrDefault(_hosts[h].Id), 0, _load[h].MemoryMiB);
+                    _load[h] = _load[h] with { MemoryMiB = _load[h].MemoryMiB - saved };
+                }
             }
 
             var starved = new bool[_hosts.Length];
@@ -245,26 +260,37 @@ public sealed class SandpiperPlanner
             {
                 var best = -1;
                 var bestVolume = double.PositiveInfinity;
+                var bestShared = 0.0;
                 for (var t = 0; t < _hosts.Length; t++)
                 {
-                    if (t == h || _hot[t] || !Fits(_load[t] + _footprint[i], t))
+                    if (t == h || _hot[t])
+                    {
+                        continue;
+                    }
+
+                    var shared = SharedOn(i, t);
+                    if (!Fits(_load[t] + Arriving(i, shared), t))
                     {
                         continue;
                     }
 
                     var volume = _volume[t];
-                    if (volume < bestVolume)
+                    if (shared > bestShared || (shared == bestShared && volume < bestVolume))
                     {
                         best = t;
                         bestVolume = volume;
+                        bestShared = shared;
                     }
                 }
 
                 if (best >= 0)
                 {
-                    var reason = Invariant(
-                        $"{_hosts[h].Id} hot (volume {hostVolume:0.###}); {_vms[i].Vm.Id} has the highest VSR ({vsr:0.######}/MiB) of the VMs that fit elsewhere; {_hosts[best].Id} is the least loaded host that holds its needs (volume {bestVolume:0.###})");
-                    _actions.Add(Move(i, best, reason));
+                    var reason = bestShared > 0
+                        ? Invariant(
+                            $"{_hosts[h].Id} hot (volume {hostVolume:0.###}); {_vms[i].Vm.Id} has the highest VSR ({vsr:0.######}/MiB) of the VMs that fit elsewhere; {_hosts[best].Id} is where it shares the most memory ({bestShared:0.#} MiB credited) among the hosts that hold its needs (volume {bestVolume:0.###})")
+                        : Invariant(
+                            $"{_hosts[h].Id} hot (volume {hostVolume:0.###}); {_vms[i].Vm.Id} has the highest VSR ({vsr:0.######}/MiB) of the VMs that fit elsewhere; {_hosts[best].Id} is the least loaded host that holds its needs (volume {bestVolume:0.###})");
+                    _actions.Add(Move(i, best, reason, bestShared));
                     return true;
                 }
             }
@@ -363,12 +389,23 @@ public sealed class SandpiperPlanner
                 : null;
         }
 
-        private SandpiperAction.Migrate Move(int i, int to, string reason)
+        /// <summary>Credited MiB VM <paramref name="i"/> would share on host <paramref name="t"/> (0 without sharing).</summary>
+        private double SharedOn(int i, int t) =>
+            _sharing is null ? 0 : Math.Min(_sharing.CreditedSharedMiB(_vms[i].Vm.Id, _hosts[t].Id), _footprint[i].MemoryMiB);
+
+        /// <summary>What VM <paramref name="i"/> adds to a host where it shares <paramref name="sharedMiB"/>.</summary>
+        private ResourceVector Arriving(int i, double sharedMiB) =>
+            _footprint[i] with { MemoryMiB = _footprint[i].MemoryMiB - sharedMiB };
+
+        private SandpiperAction.Migrate Move(int i, int to, string reason, double sharedAtDestinationMiB = 0)
         {
             var from = _hostOf[i];
             var vm = _vms[i];
-            _load[from] -= _footprint[i];
-            _load[to] += _footprint[i];
+            var sharedAtSource = _sharing is null ? 0 : Math.Clamp(_sharing.VmSharedMiB.GetValueOrDefault(vm.Vm.Id), 0, _footprint[i].MemoryMiB);
+            var leaving = _footprint[i] with { MemoryMiB = _footprint[i].MemoryMiB - sharedAtSource };
+            var load = _load[from] - leaving;
+            _load[from] = load with { MemoryMiB = Math.Max(0, load.MemoryMiB) };
+            _load[to] += Arriving(i, sharedAtDestinationMiB);
             _volume[from] = Volume.Of(_load[from], _capacity[from]);
             _volume[to] = Volume.Of(_load[to], _capacity[to]);
             _members[from].Remove(i);

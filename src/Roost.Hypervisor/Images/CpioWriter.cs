@@ -13,6 +13,7 @@ internal sealed class CpioWriter
     private const int DirectoryMode = 0x4000;
     private const int RegularFileMode = 0x8000;
     private const int CharacterDeviceMode = 0x2000;
+    private const int SymbolicLinkMode = 0xA000;
 
     private readonly Stream _output;
     private int _inode = 1;
@@ -28,6 +29,10 @@ internal sealed class CpioWriter
 
     public void AddFile(string path, ReadOnlySpan<byte> contents, int permissions = 0x1ED) =>
         WriteEntry(path, RegularFileMode | permissions, contents, 0, 0);
+
+    /// <summary>A symbolic link: its contents are the target path.</summary>
+    public void AddSymbolicLink(string path, string target) =>
+        WriteEntry(path, SymbolicLinkMode | 0x1FF, Encoding.UTF8.GetBytes(target), 0, 0);
 
     public void AddCharacterDevice(string path, int major, int minor, int permissions = 0x180) =>
         WriteEntry(path, CharacterDeviceMode | permissions, ReadOnlySpan<byte>.Empty, major, minor);

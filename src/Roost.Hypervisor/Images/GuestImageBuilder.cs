@@ -7,19 +7,22 @@ using System.Text.Json;
 namespace Roost.Hypervisor.Images;
 
 /// <summary>
-/// Builds guest images from Debian packages: the kernel of the host's Debian release (<c>linux-image-amd64</c>'s
-/// dependency) and <c>busybox-static</c>, fetched with <c>apt-get download</c> and unpacked in-process from
-/// <c>dpkg-deb --fsys-tarfile</c>. Images live under <c>$XDG_CACHE_HOME/roost/images</c> (default
-/// <c>~/.cache/roost/images</c>) in a directory named after the profile and a hash of the guest scripts, so an image
-/// is rebuilt only when missing or when the scripts change. Downloaded packages are kept in <c>debs/</c>.
+/// Builds guest images from Debian packages: the kernel of the host's Debian release (the dependency of the profile's
+/// kernel meta-package), <c>busybox-static</c> and the profile's packages (<see cref="GuestProfile"/>), fetched with
+/// <c>apt-get download</c> and unpacked in-process from <c>dpkg-deb --fsys-tarfile</c>. Images live under
+/// <c>$XDG_CACHE_HOME/roost/images</c> (default <c>~/.cache/roost/images</c>) in a directory named after the profile
+/// and a hash of the guest scripts and the profile's definition, so an image is rebuilt only when missing or when
+/// either changes. Downloaded packages are kept in <c>debs/</c>.
 /// </summary>
 public sealed class GuestImageBuilder
 {
-    /// <summary>The profiles <see cref="BuildAsync"/> knows.</summary>
-    public static IReadOnlyList<string> Profiles { get; } = ["minimal"];
+    /// <summary>The profile names <see cref="BuildAsync"/> knows.</summary>
+    public static IReadOnlyList<string> Profiles { get; } = [.. GuestProfile.All.Select(p => p.Name)];
 
-    private const string KernelMetaPackage = "linux-image-amd64";
     private const string BusyboxPackage = "busybox-static";
+
+    // Unpacked packages leave out what no guest program reads: documentation, manuals, locales, iconv modules.
+    private static readonly string[] _skippedPrefixes = ["usr/share/", "usr/lib/x86_64-linux-gnu/gconv/", "etc/"];
 
     public GuestImageBuilder(string cacheRoot)
     {
@@ -43,13 +46,13 @@ public sealed class GuestImageBuilder
     public async Task<ImageBuildResult> BuildAsync(string profile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (!Profiles.Contains(profile))
+        if (GuestProfile.Find(profile) is not { } definition)
         {
             return new ImageBuildResult.Failed($"image profile '{profile}' is unknown (known: {string.Join(", ", Profiles)})");
         }
 
         var scripts = GuestScripts.Load();
-        var directory = Path.Combine(CacheRoot, $"{profile}-{ScriptsHash(scripts)}");
+        var directory = Path.Combine(CacheRoot, $"{profile}-{ImageHash(scripts, definition)}");
         if (TryLoad(directory, profile, out var cached))
         {
             return new ImageBuildResult.Built(cached, FromCache: true);
@@ -60,7 +63,7 @@ public sealed class GuestImageBuilder
         Directory.CreateDirectory(work);
         try
         {
-            var failure = await BuildIntoAsync(work, scripts, cancellationToken).ConfigureAwait(false);
+            var failure = await BuildIntoAsync(work, scripts, definition, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
                 return new ImageBuildResult.Failed(failure);
@@ -88,7 +91,7 @@ public sealed class GuestImageBuilder
         }
     }
 
-    private async Task<string?> BuildIntoAsync(string work, GuestScripts scripts, CancellationToken cancellationToken)
+    private async Task<string?> BuildIntoAsync(string work, GuestScripts scripts, GuestProfile profile, CancellationToken cancellationToken)
     {
         var debs = Path.Combine(CacheRoot, "debs");
         Directory.CreateDirectory(debs);
@@ -96,7 +99,7 @@ public sealed class GuestImageBuilder
         var depends = new StringBuilder();
         var resolve = await ExternalCommand.RunAsync(
             "apt-cache",
-            ["depends", "--no-recommends", "--no-suggests", KernelMetaPackage],
+            ["depends", "--no-recommends", "--no-suggests", profile.KernelMetaPackage],
             work,
             ReadOnlyMemory<byte>.Empty,
             async (stdout, ct) => depends.Append(await new StreamReader(stdout).ReadToEndAsync(ct).ConfigureAwait(false)),
@@ -108,7 +111,7 @@ public sealed class GuestImageBuilder
             .FirstOrDefault();
         if (resolve.ExitCode != 0 || kernelPackage is null)
         {
-            return $"apt-cache depends {KernelMetaPackage}: {(resolve.ExitCode != 0 ? resolve.FirstErrorLine : "names no kernel package")} (is this Debian, and has 'apt-get update' run?)";
+            return $"apt-cache depends {profile.KernelMetaPackage}: {(resolve.ExitCode != 0 ? resolve.FirstErrorLine : "names no kernel package")} (is this Debian, and has 'apt-get update' run?)";
         }
 
         var kernelDeb = await DownloadAsync(kernelPackage, debs, cancellationToken).ConfigureAwait(false);
@@ -130,6 +133,24 @@ public sealed class GuestImageBuilder
             return $"{busyboxDeb.Path}: {busybox.Failure ?? "no ./bin/busybox inside"}";
         }
 
+        var packages = new List<(string Deb, List<PackageEntry> Entries)>();
+        foreach (var package in profile.Packages)
+        {
+            var deb = await DownloadAsync(package, debs, cancellationToken).ConfigureAwait(false);
+            if (deb.Failure is not null)
+            {
+                return deb.Failure;
+            }
+
+            var entries = await UnpackAsync(deb.Path, cancellationToken).ConfigureAwait(false);
+            if (entries.Failure is not null)
+            {
+                return $"{deb.Path}: {entries.Failure}";
+            }
+
+            packages.Add((deb.Path, entries.Entries));
+        }
+
         var release = bzImage.Name["./boot/vmlinuz-".Length..];
         var vmlinux = await DecompressAsync(bzImage.Contents, work, cancellationToken).ConfigureAwait(false);
         var kernelIsVmlinux = vmlinux is not null && BzImage.HasPvhEntry(vmlinux);
@@ -138,21 +159,124 @@ public sealed class GuestImageBuilder
         await using (var initrd = File.Create(Path.Combine(work, "initrd.cpio")))
         {
             var cpio = new CpioWriter(initrd);
+            var written = new HashSet<string>(StringComparer.Ordinal);
             foreach (var dir in new[] { "bin", "dev", "proc", "sys", "run", "tmp" })
             {
                 cpio.AddDirectory(dir);
+                written.Add(dir);
             }
 
             cpio.AddCharacterDevice("dev/console", 5, 1);
             cpio.AddFile("init", scripts.Init);
             cpio.AddFile("bin/busybox", busybox.Contents);
             cpio.AddFile("bin/reporter", scripts.Reporter);
+            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter"]);
+            foreach (var entry in packages.SelectMany(p => p.Entries))
+            {
+                AddEntry(cpio, written, entry);
+            }
+
+            if (profile.Warm.Length > 0)
+            {
+                AddParents(cpio, written, "etc/roost/warm");
+                cpio.AddFile("etc/roost/warm", Encoding.UTF8.GetBytes("#!/bin/sh\n" + profile.Warm.ReplaceLineEndings("\n") + "\n"));
+            }
+
             cpio.Finish();
         }
 
         var manifest = new ImageManifest(release, kernelIsVmlinux);
         await File.WriteAllTextAsync(Path.Combine(work, "image.json"), JsonSerializer.Serialize(manifest), cancellationToken).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>A file, directory or symbolic link of a Debian package, by its path relative to the root.</summary>
+    private sealed record PackageEntry(string Path, TarEntryType Type, int Permissions, byte[] Contents, string LinkTarget);
+
+    private static void AddEntry(CpioWriter cpio, HashSet<string> written, PackageEntry entry)
+    {
+        AddParents(cpio, written, entry.Path);
+        if (!written.Add(entry.Path))
+        {
+            return; // A directory several packages ship, or a file already given by an earlier package.
+        }
+
+        switch (entry.Type)
+        {
+            case TarEntryType.Directory:
+                cpio.AddDirectory(entry.Path, entry.Permissions);
+                break;
+            case TarEntryType.SymbolicLink:
+                cpio.AddSymbolicLink(entry.Path, entry.LinkTarget);
+                break;
+            default:
+                cpio.AddFile(entry.Path, entry.Contents, entry.Permissions);
+                break;
+        }
+    }
+
+    private static void AddParents(CpioWriter cpio, HashSet<string> written, string path)
+    {
+        var slash = path.LastIndexOf('/');
+        if (slash <= 0)
+        {
+            return;
+        }
+
+        var parent = path[..slash];
+        if (!written.Contains(parent))
+        {
+            AddParents(cpio, written, parent);
+            cpio.AddDirectory(parent);
+            written.Add(parent);
+        }
+    }
+
+    /// <summary>Every directory, regular file and symbolic link of a package, less the skipped prefixes.</summary>
+    private static async Task<(List<PackageEntry> Entries, string? Failure)> UnpackAsync(string deb, CancellationToken cancellationToken)
+    {
+        var entries = new List<PackageEntry>();
+        var result = await ExternalCommand.RunAsync(
+            "dpkg-deb",
+            ["--fsys-tarfile", deb],
+            Path.GetDirectoryName(deb) ?? ".",
+            ReadOnlyMemory<byte>.Empty,
+            async (stdout, ct) =>
+            {
+                var tar = new TarReader(stdout);
+                while (await tar.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false) is { } entry)
+                {
+                    var path = entry.Name.TrimStart('.').Trim('/');
+                    if (path.Length == 0 || _skippedPrefixes.Any(p => (path + "/").StartsWith(p, StringComparison.Ordinal)))
+                    {
+                        continue;
+                    }
+
+                    var permissions = (int)entry.Mode & 0xFFF;
+                    switch (entry.EntryType)
+                    {
+                        case TarEntryType.Directory:
+                            entries.Add(new PackageEntry(path, TarEntryType.Directory, permissions, [], ""));
+                            break;
+                        case TarEntryType.SymbolicLink:
+                            entries.Add(new PackageEntry(path, TarEntryType.SymbolicLink, permissions, [], entry.LinkName));
+                            break;
+                        case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
+                            var buffer = new MemoryStream();
+                            if (entry.DataStream is { } data)
+                            {
+                                await data.CopyToAsync(buffer, ct).ConfigureAwait(false);
+                            }
+
+                            entries.Add(new PackageEntry(path, TarEntryType.RegularFile, permissions, buffer.ToArray(), ""));
+                            break;
+                        default:
+                            break; // Hard links and devices: none in the packages the profiles use.
+                    }
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 ? (entries, null) : ([], $"dpkg-deb --fsys-tarfile: {result.FirstErrorLine}");
     }
 
     private static async Task<(string Path, string? Failure)> DownloadAsync(string package, string debs, CancellationToken cancellationToken)
@@ -263,9 +387,10 @@ public sealed class GuestImageBuilder
         return true;
     }
 
-    private static string ScriptsHash(GuestScripts scripts)
+    private static string ImageHash(GuestScripts scripts, GuestProfile profile)
     {
-        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter]);
+        var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
+        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. definition]);
         return Convert.ToHexStringLower(hash)[..12];
     }
 }

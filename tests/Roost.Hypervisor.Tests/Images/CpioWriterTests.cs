@@ -27,6 +27,19 @@ public sealed class CpioWriterTests
     }
 
     [Fact]
+    public void SymbolicLink_IsModeA1FF_WithTheTargetAsContents()
+    {
+        using var output = new MemoryStream();
+        var cpio = new CpioWriter(output);
+
+        cpio.AddSymbolicLink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+        cpio.Finish();
+
+        var link = Parse(output.ToArray())[0];
+        Assert.Equal(("lib64/ld-linux-x86-64.so.2", 0xA1FF, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), (link.Name, link.Mode, link.Contents));
+    }
+
+    [Fact]
     public void SameInput_SameBytes()
     {
         static byte[] Build()
