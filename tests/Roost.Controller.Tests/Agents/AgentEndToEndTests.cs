@@ -44,9 +44,19 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
             Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         }
 
-        var hosts = await api.GetFromJsonAsync<JsonElement>("/api/hosts");
-        Assert.Equal(new[] { small.Agent.Name, big.Agent.Name }, hosts.EnumerateArray().Select(h => h.GetProperty("name").GetString() ?? "").ToArray());
-        Assert.Equal(3, (await api.GetFromJsonAsync<JsonElement>("/api/vms")).GetArrayLength());
+        // The first observation of the agents lands after start; on a loaded machine that can take a few seconds.
+        var names = await Poll.UntilAsync(
+            async () =>
+            {
+                var hosts = await api.GetFromJsonAsync<JsonElement>("/api/hosts");
+                var vms = await api.GetFromJsonAsync<JsonElement>("/api/vms");
+                return hosts.GetArrayLength() == 2 && vms.GetArrayLength() == 3
+                    ? hosts.EnumerateArray().Select(h => h.GetProperty("name").GetString() ?? "").ToArray()
+                    : null;
+            },
+            TimeSpan.FromSeconds(60),
+            async () => $"hosts: {await api.GetStringAsync("/api/hosts")}; vms: {await api.GetStringAsync("/api/vms")}");
+        Assert.Equal(new[] { small.Agent.Name, big.Agent.Name }, names);
 
         await testbed.LoadAsync(small, "vm-0", 1);
 
