@@ -44,6 +44,8 @@ internal sealed class SandpiperDataCenter
     private readonly bool[] _wasHot;
 
     private ResourceVector[] _lastDemand = [];
+    private readonly List<VmSnapshot> _snapshots = [];
+    private readonly VmSnapshot?[] _snapshotCache;
     private double _energyWattSeconds;
     private double _activeSeconds;
     private double _violationSeconds;
@@ -82,6 +84,7 @@ internal sealed class SandpiperDataCenter
         _hostOf = new int[n];
         _lastMovedAt = new TimeSpan?[n];
         _pending = new (int, double, ResourceVector)?[n];
+        _snapshotCache = new VmSnapshot?[n];
         _wasActive = new bool[setup.HostCount];
         _wasHot = new bool[setup.HostCount];
         for (var v = 0; v < n; v++)
@@ -255,16 +258,24 @@ internal sealed class SandpiperDataCenter
 
     private List<VmSnapshot> Snapshots()
     {
-        var vms = new List<VmSnapshot>(_vmIds.Length);
+        _snapshots.Clear();
         for (var v = 0; v < _vmIds.Length; v++)
         {
-            // The planner sees a migrating VM where it is going.
+            // The planner sees a migrating VM where it is going. Snapshots are immutable, so one is reused until the
+            // VM's host, allocation or last move changes.
             var host = _pending[v] is { } move ? move.To : _hostOf[v];
             var allocation = _pending[v] is { } m ? m.Allocation : _allocation[v];
-            vms.Add(new VmSnapshot(_vmIds[v], _hosts[host].Id, allocation, _lastMovedAt[v]));
+            var cached = _snapshotCache[v];
+            if (cached is null || cached.Host.Value != host || cached.Allocation != allocation || cached.LastMovedAt != _lastMovedAt[v])
+            {
+                cached = new VmSnapshot(_vmIds[v], _hosts[host].Id, allocation, _lastMovedAt[v]);
+                _snapshotCache[v] = cached;
+            }
+
+            _snapshots.Add(cached);
         }
 
-        return vms;
+        return _snapshots;
     }
 
     private void CompleteMigrations(double now)
