@@ -78,6 +78,12 @@ public sealed class UsageProfile
 
         var rank = (values.Length - 1) * percent / 100.0;
         var lower = (int)Math.Floor(rank);
+        var fromTop = values.Length - lower;
+        if (fromTop <= 4)
+        {
+            return PercentileNearTop(values, rank, lower, fromTop);
+        }
+
         var low = Select(values, lower);
         if (lower + 1 >= values.Length || rank == lower)
         {
@@ -91,6 +97,39 @@ public sealed class UsageProfile
             high = Math.Min(high, values[i]);
         }
 
+        return low + ((rank - lower) * (high - low));
+    }
+
+    /// <summary>High percentiles of short windows (p95 of 12 samples): keep the few largest values in one pass.</summary>
+    private static double PercentileNearTop(ReadOnlySpan<double> values, double rank, int lower, int fromTop)
+    {
+        // top[0] ≥ top[1] ≥ … : the fromTop largest values; top[fromTop − 1] is sorted[lower], top[fromTop − 2] is sorted[lower + 1].
+        Span<double> top = stackalloc double[fromTop];
+        top.Fill(double.NegativeInfinity);
+        foreach (var x in values)
+        {
+            if (x <= top[fromTop - 1])
+            {
+                continue;
+            }
+
+            var i = fromTop - 1;
+            while (i > 0 && top[i - 1] < x)
+            {
+                top[i] = top[i - 1];
+                i--;
+            }
+
+            top[i] = x;
+        }
+
+        var low = top[fromTop - 1];
+        if (fromTop == 1 || rank == lower)
+        {
+            return low;
+        }
+
+        var high = top[fromTop - 2];
         return low + ((rank - lower) * (high - low));
     }
 

@@ -44,6 +44,14 @@ internal sealed class SandpiperDataCenter
     private readonly bool[] _wasHot;
 
     private ResourceVector[] _lastDemand = [];
+    private ResourceVector[] _hostDemand = [];
+    private double[] _hostWant = [];
+    private int[] _hostVmCount = [];
+    private ResourceVector[] _consolidationLoad = [];
+    private ResourceVector[] _consolidationFootprint = [];
+    private ResourceVector[] _consolidationAdded = [];
+    private bool[] _consolidationClosed = [];
+    private List<int>[] _consolidationMembers = [];
     private readonly List<VmSnapshot> _snapshots = [];
     private readonly VmSnapshot?[] _snapshotCache;
     private double _energyWattSeconds;
@@ -195,11 +203,11 @@ internal sealed class SandpiperDataCenter
     /// <summary>One interval of running: energy, SLA accounting, and what monitoring sees.</summary>
     private void Observe(int step, double now)
     {
-        var demand = new ResourceVector[_hosts.Length];
-        var want = new double[_hosts.Length];
-        var vmDemand = new ResourceVector[_vmIds.Length];
-        var vmCount = new int[_hosts.Length];
-        _lastDemand = vmDemand;
+        // Buffers are reused step to step: a day is 288 steps over a thousand hosts and VMs.
+        var demand = Cleared(ref _hostDemand, _hosts.Length);
+        var want = Cleared(ref _hostWant, _hosts.Length);
+        var vmDemand = Cleared(ref _lastDemand, _vmIds.Length);
+        var vmCount = Cleared(ref _hostVmCount, _hosts.Length);
         for (var v = 0; v < _vmIds.Length; v++)
         {
             var d = Demand(v, step);
@@ -360,14 +368,23 @@ internal sealed class SandpiperDataCenter
         var ceiling = _engine.Options.Ceiling;
         var step = (int)(now / _interval);
         var hostCount = _hosts.Length;
-        var load = new ResourceVector[hostCount];
-        var members = new List<int>[hostCount];
-        for (var h = 0; h < hostCount; h++)
+        var load = Cleared(ref _consolidationLoad, hostCount);
+        if (_consolidationMembers.Length != hostCount)
         {
-            members[h] = [];
+            _consolidationMembers = new List<int>[hostCount];
+            for (var h = 0; h < hostCount; h++)
+            {
+                _consolidationMembers[h] = [];
+            }
         }
 
-        var footprint = new ResourceVector[_vmIds.Length];
+        var members = _consolidationMembers;
+        foreach (var list in members)
+        {
+            list.Clear();
+        }
+
+        var footprint = Cleared(ref _consolidationFootprint, _vmIds.Length);
         for (var v = 0; v < _vmIds.Length; v++)
         {
             var h = _pending[v] is { } move ? move.To : _hostOf[v];
@@ -399,8 +416,8 @@ internal sealed class SandpiperDataCenter
             maxCpuRoom = Math.Max(maxCpuRoom, (ceiling * _hosts[h].Capacity.CpuCores) - load[h].CpuCores);
         }
 
-        var closed = new bool[hostCount];
-        var added = new ResourceVector[hostCount];
+        var closed = Cleared(ref _consolidationClosed, hostCount);
+        var added = Cleared(ref _consolidationAdded, hostCount);
         var addedTo = new List<int>();
         foreach (var source in order)
         {
@@ -476,5 +493,20 @@ internal sealed class SandpiperDataCenter
     {
         var demand = Demand(vm, step);
         return new ResourceVector(demand.CpuCores, Math.Max(demand.MemoryMiB, _allocation[vm].MemoryMiB), demand.NetworkMbps);
+    }
+
+    /// <summary>A zeroed buffer of <paramref name="length"/>, reusing <paramref name="buffer"/> when it fits.</summary>
+    private static T[] Cleared<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length != length)
+        {
+            buffer = new T[length];
+        }
+        else
+        {
+            Array.Clear(buffer);
+        }
+
+        return buffer;
     }
 }
