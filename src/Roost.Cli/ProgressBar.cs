@@ -6,7 +6,7 @@ namespace Roost.Cli;
 /// One line on stderr showing how far a set of parallel runs has got. Drawn only when stderr is a terminal, at most
 /// ten times a second; thread-safe (runs report from worker threads).
 /// </summary>
-internal sealed class ProgressBar : IDisposable
+internal sealed class ProgressBar
 {
     private const int Width = 30;
     private readonly double[] _done;
@@ -31,10 +31,6 @@ internal sealed class ProgressBar : IDisposable
                 Console.Error.Write("\r" + new string(' ', Width + 40) + "\r");
             }
         }
-    }
-
-    public void Dispose()
-    {
     }
 
     private void Report(int run, double fraction)

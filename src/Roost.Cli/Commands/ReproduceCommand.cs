@@ -44,12 +44,7 @@ internal sealed class ReproduceCommand : ICommand
 
         var traces = options.Get("traces") ?? DefaultTraces()
             ?? throw new UsageException("roost reproduce cloudsim: ../shared/traces/planetlab not found next to the repository; pass --traces DIR", exitCode: 2);
-        var order = options.Get("vm-order") switch
-        {
-            null or "name" => VmOrder.Name,
-            "listing" => VmOrder.Listing,
-            var other => throw new UsageException($"roost reproduce: --vm-order '{other}' is not name or listing"),
-        };
+        var order = SimulateCommand.ParseVmOrder(options);
 
         var setup = DataCenterSetup.CloudSimPlanetLab();
         var jobs = CloudSimReference.Figures.Select(f => f).ToList();

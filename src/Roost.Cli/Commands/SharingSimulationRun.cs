@@ -68,7 +68,7 @@ internal static class SharingSimulationRun
             profiles = MeasuredProfiles.BuiltIn();
         }
 
-        using var progress = new ProgressBar(policies.Count, enabled: !Console.IsErrorRedirected);
+        var progress = new ProgressBar(policies.Count, enabled: !Console.IsErrorRedirected);
         var results = new SharingSimulationResult[policies.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, policies.Count),

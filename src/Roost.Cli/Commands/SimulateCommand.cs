@@ -45,12 +45,12 @@ internal sealed class SimulateCommand : ICommand
         }
 
         var seed = options.GetInt("seed", 1);
-        var order = options.Get("vm-order") switch
-        {
-            null or "name" => VmOrder.Name,
-            "listing" => VmOrder.Listing,
-            var other => throw new UsageException($"roost simulate: --vm-order '{other}' is not name or listing"),
-        };
+        var order = ParseVmOrder(options);
+        var policyText = options.Get("policy") ?? DefaultPolicies;
+
+        // Policy names are checked before any trace is read, so a typo costs nothing; the objects are built per
+        // workload below, at its sampling interval.
+        ParsePolicies(policyText, TimeSpan.FromSeconds(300));
         var json = options.Has("json");
         var reportDirectory = options.Get("report");
         var specs = options.GetAll("workload") is { Count: > 0 } given ? given : [WorkloadSource.Default];
@@ -67,15 +67,14 @@ internal sealed class SimulateCommand : ICommand
                 "bitbrains" => DataCenterSetup.Bitbrains(options.GetInt("hosts", 24, min: 1, max: 1_000_000), seed),
                 _ => throw new UsageException($"roost simulate: --fleet '{fleet}' is not cloudsim or bitbrains"),
             };
-            var policies = ParsePolicies(options.Get("policy") ?? DefaultPolicies, setup.SchedulingInterval);
             var workload = WorkloadSource.Load(spec, order);
             setup = setup with { SchedulingInterval = workload.Interval, Duration = workload.Interval * workload.Steps };
-            policies = ParsePolicies(options.Get("policy") ?? DefaultPolicies, setup.SchedulingInterval);
+            var policies = ParsePolicies(policyText, setup.SchedulingInterval);
             groups.Add((workload, setup, runs.Count, policies.Count));
             runs.AddRange(policies.Select(p => (workload, setup, p)));
         }
 
-        using var progress = new ProgressBar(runs.Count, enabled: !Console.IsErrorRedirected);
+        var progress = new ProgressBar(runs.Count, enabled: !Console.IsErrorRedirected);
         var results = new SimulationResult[runs.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, runs.Count),
@@ -122,6 +121,18 @@ internal sealed class SimulateCommand : ICommand
         }
 
         return 0;
+    }
+
+    /// <summary><c>--vm-order name|listing</c>, shared by the verbs that read trace folders.</summary>
+    public static VmOrder ParseVmOrder(ParsedOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Get("vm-order") switch
+        {
+            null or "name" => VmOrder.Name,
+            "listing" => VmOrder.Listing,
+            var other => throw new UsageException($"roost {options.Verb}: --vm-order '{other}' is not name or listing"),
+        };
     }
 
     private static List<SimulatedPolicy> ParsePolicies(string text, TimeSpan interval)

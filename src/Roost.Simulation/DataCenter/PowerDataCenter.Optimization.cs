@@ -38,7 +38,6 @@ internal sealed partial class PowerDataCenter
             {
                 _vmInstantiating[v] = false;
                 _vmRemoved[v] = true;
-                FailedPlacements++;
                 continue;
             }
 
@@ -231,7 +230,7 @@ internal sealed partial class PowerDataCenter
         }
     }
 
-    private List<(int Vm, int Target)> OptimizeAllocation(double time)
+    private List<(int Vm, int Target)> OptimizeAllocation()
     {
         _excludedA ??= new int[_hostCount];
         _excludedB ??= new int[_hostCount];
@@ -299,7 +298,6 @@ internal sealed partial class PowerDataCenter
             _vmHost[v] = h;
         }
 
-        _ = time;
         return plan;
     }
 

@@ -168,8 +168,6 @@ internal sealed partial class PowerDataCenter
         _vmStates = new VmStateAccumulator(_vmCount);
     }
 
-    public int FailedPlacements { get; private set; }
-
     /// <summary>Runs the whole simulation and returns its metrics.</summary>
     public SimulationResult Run(string workloadName, IProgress<double>? progress)
     {
@@ -252,7 +250,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        var plan = OptimizeAllocation(time);
+        var plan = OptimizeAllocation();
         foreach (var (vm, target) in plan)
         {
             StartMigration(vm, target, time);

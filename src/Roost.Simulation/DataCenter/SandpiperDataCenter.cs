@@ -104,8 +104,6 @@ internal sealed class SandpiperDataCenter
         }
     }
 
-    public int UnplacedVms { get; private set; }
-
     public SimulationResult Run(IProgress<double>? progress)
     {
         PlaceInitially();
@@ -184,7 +182,6 @@ internal sealed class SandpiperDataCenter
 
                 used[best] += _allocation[v];
                 _hostOf[v] = best;
-                UnplacedVms++;
             }
         }
     }

@@ -1,33 +1,14 @@
 namespace Roost.Core.Balancing.Consolidation;
 
-/// <summary>
-/// MAD: upper threshold 1 − s·MAD(history); with fewer than 12 history values, the fallback decides.
-/// </summary>
-public sealed class MedianAbsoluteDeviationDetector : IOverloadDetector
+/// <summary>MAD: upper threshold 1 − s·MAD(history), the unscaled median absolute deviation.</summary>
+public sealed class MedianAbsoluteDeviationDetector : DispersionThresholdDetector
 {
-    private const int MinimumHistory = 12;
-    private readonly IOverloadDetector _fallback;
-
     public MedianAbsoluteDeviationDetector(double safety, IOverloadDetector fallback)
+        : base(safety, fallback)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(safety);
-        ArgumentNullException.ThrowIfNull(fallback);
-        Safety = safety;
-        _fallback = fallback;
     }
 
-    public string Name => "mad";
+    public override string Name => "mad";
 
-    public double Safety { get; }
-
-    public bool IsOverloaded(HostLoad load)
-    {
-        if (ConsolidationStatistics.CountNonZeroBeginning(load.History) < MinimumHistory)
-        {
-            return _fallback.IsOverloaded(load);
-        }
-
-        var upper = 1 - (Safety * ConsolidationStatistics.MedianAbsoluteDeviation(load.History));
-        return load.RequestedUtilization > upper;
-    }
+    protected override double Dispersion(ReadOnlySpan<double> history) => ConsolidationStatistics.MedianAbsoluteDeviation(history);
 }
