@@ -44,6 +44,8 @@ internal sealed class HostSearchTree
         LeafStalePower = new double[size];
         LeafAvailable = new double[size];
         LeafScreenKey = new double[size];
+        LeafHostNumber = new double[size];
+        Array.Fill(LeafHostNumber, double.MaxValue);
         Array.Fill(LeafAvailable, double.NegativeInfinity);
         Array.Fill(_hostAt, -1);
         for (var node = 1; node < 2 * size; node++)
@@ -87,6 +89,9 @@ internal sealed class HostSearchTree
     /// <summary>Per leaf position: the host's overload-screen key.</summary>
     public double[] LeafScreenKey { get; }
 
+    /// <summary>Per leaf position: the host number as a double (exact), for vectorised tie tests; MaxValue for padding.</summary>
+    public double[] LeafHostNumber { get; }
+
     /// <summary>Per leaf position: the host, or −1 for padding.</summary>
     public ReadOnlySpan<int> LeafHost => _hostAt;
 
@@ -100,6 +105,7 @@ internal sealed class HostSearchTree
     public void Place(int position, int host)
     {
         _hostAt[position] = host;
+        LeafHostNumber[position] = host;
         UpdatesSinceBuild = 0;
     }
 

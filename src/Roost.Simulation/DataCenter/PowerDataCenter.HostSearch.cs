@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Roost.Simulation.DataCenter;
 
 /// <summary>
@@ -18,7 +22,7 @@ internal sealed partial class PowerDataCenter
     private const double BoundSlackWatts = 1e-9;
 
     // A node this small, or over which G_r is flat to within FlatWatts, is scanned leaf by leaf.
-    private const int ScanSpan = 16;
+    private const int ScanSpan = 64;
     private const double FlatWatts = 1e-6;
 
     private readonly List<int> _searchExcludedHosts = [];
@@ -26,6 +30,7 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _breakpointGains = new double[24];
     private HostSearchTree[]? _searchTrees;
     private bool _searchUnavailable;
+    private readonly bool _vectorLeafScan;
     private int[] _searchPosition = [];
     private bool[] _searchExcluded = [];
     private double[] _searchKeys = [];
@@ -214,7 +219,7 @@ internal sealed partial class PowerDataCenter
 
         if (IsFlat(tree, node, requested))
         {
-            VisitFlat(tree, node, span, vm, requested, excluded, ref best, ref minPowerDiff);
+            ScanLeaves(tree, first - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
             return;
         }
 
@@ -236,30 +241,6 @@ internal sealed partial class PowerDataCenter
         if (rightBound <= minPowerDiff)
         {
             Visit(tree, right, vm, requested, excluded, ref best, ref minPowerDiff);
-        }
-    }
-
-    /// <summary>
-    /// A node where bounds cannot separate the leaves: descend on the cheap capacity and screen tests alone and scan
-    /// the small runs of leaves that remain.
-    /// </summary>
-    private void VisitFlat(HostSearchTree tree, int node, int span, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
-    {
-        if (span <= ScanSpan)
-        {
-            ScanLeaves(tree, (node * span) - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
-            return;
-        }
-
-        var left = 2 * node;
-        if (CouldChooseAny(tree, left, vm, requested))
-        {
-            VisitFlat(tree, left, span / 2, vm, requested, excluded, ref best, ref minPowerDiff);
-        }
-
-        if (CouldChooseAny(tree, left + 1, vm, requested))
-        {
-            VisitFlat(tree, left + 1, span / 2, vm, requested, excluded, ref best, ref minPowerDiff);
         }
     }
 
@@ -294,40 +275,120 @@ internal sealed partial class PowerDataCenter
     /// </summary>
     private void ScanLeaves(HostSearchTree tree, int start, int count, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
+        var i = 0;
+        if (_vectorLeafScan && count >= 8)
+        {
+            i = ScanLeavesAvx512(tree, start, count, vm, requested, excluded, ref best, ref minPowerDiff);
+        }
+
         var allocated = tree.LeafAllocated.AsSpan(start, count);
         var stale = tree.LeafStalePower.AsSpan(start, count);
         var available = tree.LeafAvailable.AsSpan(start, count);
-        var keys = tree.LeafScreenKey.AsSpan(start, count);
-        var hosts = tree.LeafHost.Slice(start, count);
-        var table = tree.WattsAtTenths;
-        var total = tree.TotalMips;
-        for (var i = 0; i < allocated.Length; i++)
+        for (; i < allocated.Length; i++)
         {
             if (available[i] < requested)
             {
                 continue;
             }
 
-            var after = (allocated[i] + requested) / total;
+            var after = (allocated[i] + requested) / tree.TotalMips;
             if (after > 1)
             {
                 continue;
             }
 
-            var powerDiff = TableWatts(table, after) - stale[i];
-            if (powerDiff > minPowerDiff)
-            {
-                continue;
-            }
-
-            var h = hosts[i];
-            if ((powerDiff == minPowerDiff && h > best) || (excluded is not null && excluded[h] == _generation) || ScreensOutKey(keys[i], tree, requested))
-            {
-                continue;
-            }
-
-            Consider(h, vm, requested, ref best, ref minPowerDiff);
+            OfferLeaf(tree, start + i, TableWatts(tree.WattsAtTenths, after) - stale[i], vm, requested, excluded, ref best, ref minPowerDiff);
         }
+    }
+
+    /// <summary>
+    /// Eight leaves at a time: each lane computes the power difference exactly as <see cref="TableWatts"/> does (the
+    /// same IEEE operations in the same order) and applies the scan's cheap tests (capacity, would it beat or tie the
+    /// best so far with a lower host number, overload screen); only lanes that pass all of them reach
+    /// <see cref="OfferLeaf"/>, in order, which repeats the tests against the best as it is then. Returns the number
+    /// of leaves handled (a multiple of eight).
+    /// </summary>
+    private int ScanLeavesAvx512(HostSearchTree tree, int start, int count, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
+    {
+        var allocated = tree.LeafAllocated.AsSpan(start, count);
+        var stale = tree.LeafStalePower.AsSpan(start, count);
+        var available = tree.LeafAvailable.AsSpan(start, count);
+        var keys = tree.LeafScreenKey.AsSpan(start, count);
+        var hosts = tree.LeafHostNumber.AsSpan(start, count);
+        var table = tree.WattsAtTenths;
+        var tableLow = Vector512.Create(table.AsSpan(0, 8));
+        var tableHigh = Vector512.Create(table[8], table[9], table[10], 0, 0, 0, 0, 0);
+        var request = Vector512.Create(requested);
+        var totals = Vector512.Create(tree.TotalMips);
+        var one = Vector512.Create(1.0);
+        var ten = Vector512.Create(10.0);
+        var hundred = Vector512.Create(100.0);
+
+        // The screen as a per-lane test on the key: THR screens (key + r) / T > threshold, LR key >= limit.
+        var screenByThreshold = _screenByThreshold;
+        var screenByRegression = _screenByRegression;
+        var threshold = Vector512.Create(_screenThreshold);
+        var limit = Vector512.Create(_screenLimit);
+        Span<double> differences = stackalloc double[8];
+        var i = 0;
+        for (; i + 8 <= allocated.Length; i += 8)
+        {
+            var after = (Vector512.Create(allocated.Slice(i, 8)) + request) / totals;
+            var scaled = after * ten;
+            var lower = Vector512.Floor(scaled);
+            var upper = Vector512.Ceiling(scaled);
+            var low = Avx512F.PermuteVar8x64x2(tableLow, Avx512DQ.ConvertToVector512Int64(lower), tableHigh);
+            var high = Avx512F.PermuteVar8x64x2(tableLow, Avx512DQ.ConvertToVector512Int64(upper), tableHigh);
+            var delta = (high - low) / ten;
+            var difference = low + (delta * (after - (lower / ten)) * hundred) - Vector512.Create(stale.Slice(i, 8));
+            var min = Vector512.Create(minPowerDiff);
+            var improves = Vector512.LessThan(difference, min)
+                | (Vector512.Equals(difference, min) & Vector512.LessThan(Vector512.Create(hosts.Slice(i, 8)), Vector512.Create((double)best)));
+            var passes = Vector512.GreaterThanOrEqual(Vector512.Create(available.Slice(i, 8)), request)
+                & Vector512.LessThanOrEqual(after, one)
+                & improves;
+            if (screenByThreshold)
+            {
+                passes &= ~Vector512.GreaterThan((Vector512.Create(keys.Slice(i, 8)) + request) / totals, threshold);
+            }
+            else if (screenByRegression)
+            {
+                passes &= Vector512.LessThan(Vector512.Create(keys.Slice(i, 8)), limit);
+            }
+
+            var lanes = passes.ExtractMostSignificantBits();
+            if (lanes == 0)
+            {
+                continue;
+            }
+
+            difference.CopyTo(differences);
+            while (lanes != 0)
+            {
+                var lane = BitOperations.TrailingZeroCount(lanes);
+                lanes &= lanes - 1;
+                OfferLeaf(tree, start + i + lane, differences[lane], vm, requested, excluded, ref best, ref minPowerDiff);
+            }
+        }
+
+        return i;
+    }
+
+    /// <summary>A leaf within capacity whose exact power difference is known: the rest of the scan's tests, then Consider.</summary>
+    private void OfferLeaf(HostSearchTree tree, int position, double powerDiff, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
+    {
+        if (powerDiff > minPowerDiff)
+        {
+            return;
+        }
+
+        var h = tree.LeafHost[position];
+        if ((powerDiff == minPowerDiff && h > best) || (excluded is not null && excluded[h] == _generation) || ScreensOutKey(tree.LeafScreenKey[position], tree, requested))
+        {
+            return;
+        }
+
+        Consider(h, vm, requested, ref best, ref minPowerDiff);
     }
 
     /// <summary>False only when no leaf under the node can pass IsSuitable and the capacity test of the scan.</summary>

@@ -9,7 +9,12 @@ namespace Roost.Simulation.DataCenter;
 /// </summary>
 internal sealed partial class PowerDataCenter
 {
+    // Non-pristine hosts by number, for the plain scan; while the search trees are in use it is rebuilt only on demand.
     private readonly List<int> _candidates = [];
+    private readonly List<int> _evacuees = [];
+    private readonly List<int> _sorted = [];
+    private (double Mips, int Order, int Vm)[] _sortKeys = [];
+    private bool _candidatesStale;
     // Hosts whose lists planning changed, in first-touch order, each with its list as it was (reused across ticks).
     private readonly List<int> _touchedHosts = [];
     private bool[] _isTouched = [];
@@ -133,6 +138,11 @@ internal sealed partial class PowerDataCenter
             return best;
         }
 
+        if (_candidatesStale)
+        {
+            RebuildCandidates();
+        }
+
         foreach (var h in _candidates)
         {
             if (excluded is not null && excluded[h] == _generation)
@@ -178,6 +188,7 @@ internal sealed partial class PowerDataCenter
     private void IndexHosts()
     {
         _candidates.Clear();
+        _candidatesStale = false;
         Array.Fill(_pristineRep, -1);
         for (var h = 0; h < _hostCount; h++)
         {
@@ -210,9 +221,32 @@ internal sealed partial class PowerDataCenter
         }
 
         _isCandidate[host] = true;
-        var at = _candidates.BinarySearch(host);
-        _candidates.Insert(at < 0 ? ~at : at, host);
+        if (_searchLive)
+        {
+            // The trees find candidates without the list; inserting into it would cost O(hosts) per VM placed.
+            _candidatesStale = true;
+        }
+        else
+        {
+            var at = _candidates.BinarySearch(host);
+            _candidates.Insert(at < 0 ? ~at : at, host);
+        }
+
         OnSearchHostChanged(host);
+    }
+
+    private void RebuildCandidates()
+    {
+        _candidates.Clear();
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (_isCandidate[h])
+            {
+                _candidates.Add(h);
+            }
+        }
+
+        _candidatesStale = false;
     }
 
     /// <summary>A host that lost its last VM and was idle becomes a pristine representative candidate again.</summary>
@@ -340,16 +374,35 @@ internal sealed partial class PowerDataCenter
         return result;
     }
 
-    /// <summary>PowerVmList.sortByCpuUtilization: decreasing current MIPS, stable.</summary>
+    /// <summary>
+    /// PowerVmList.sortByCpuUtilization: decreasing current MIPS, stable. Returns a list reused by the next call.
+    /// </summary>
     private List<int> SortByCpuDescending(List<int> vms)
     {
-        var keyed = vms.Select((v, i) => (Vm: v, Mips: _vmRequested[v], Order: i)).ToList();
-        keyed.Sort((a, b) =>
+        if (_sortKeys.Length < vms.Count)
+        {
+            _sortKeys = new (double, int, int)[Math.Max(vms.Count, 2 * _sortKeys.Length)];
+        }
+
+        var keys = _sortKeys.AsSpan(0, vms.Count);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (_vmRequested[vms[i]], i, vms[i]);
+        }
+
+        // The position breaks ties, so an unstable sort orders exactly as a stable one.
+        keys.Sort(static (a, b) =>
         {
             var byMips = b.Mips.CompareTo(a.Mips);
             return byMips != 0 ? byMips : a.Order.CompareTo(b.Order);
         });
-        return keyed.ConvertAll(k => k.Vm);
+        _sorted.Clear();
+        foreach (var key in keys)
+        {
+            _sorted.Add(key.Vm);
+        }
+
+        return _sorted;
     }
 
     private void ConsolidateUnderloadedHosts(List<int> overloaded, List<(int Vm, int Target)> plan)
@@ -418,14 +471,22 @@ internal sealed partial class PowerDataCenter
             ExcludeA(host);
             _excludedB![host] = _generation;
             ExcludeFromSearch(host);
-            var vms = _hostVms[host].Where(v => !_vmInMigration[v]).ToList();
-            if (vms.Count == 0)
+            _evacuees.Clear();
+            foreach (var v in _hostVms[host])
+            {
+                if (!_vmInMigration[v])
+                {
+                    _evacuees.Add(v);
+                }
+            }
+
+            if (_evacuees.Count == 0)
             {
                 continue;
             }
 
             placed.Clear();
-            foreach (var vm in SortByCpuDescending(vms))
+            foreach (var vm in SortByCpuDescending(_evacuees))
             {
                 var target = FindHostForVm(vm, _excludedB, includePristine: false);
                 if (target < 0)

@@ -15,11 +15,11 @@ public sealed class PowerDataCenterHostSearchTests
         return policy;
     }
 
-    private static SimulationResult Run(string policy, int seed, bool plainHostScan)
+    private static SimulationResult Run(string policy, int seed, bool plainHostScan, bool scalarLeafScan = false)
     {
         var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
-        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan).Run(workload.Name, progress: null);
+        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan, scalarLeafScan).Run(workload.Name, progress: null);
     }
 
     [Theory]
@@ -40,5 +40,21 @@ public sealed class PowerDataCenterHostSearchTests
             (scanned.EnergyKwh, scanned.Migrations, scanned.SlatahPercent, scanned.PdmPercent, scanned.HostShutdowns),
             (indexed.EnergyKwh, indexed.Migrations, indexed.SlatahPercent, indexed.PdmPercent, indexed.HostShutdowns));
         Assert.Equal(scanned.ActiveHosts.Values, indexed.ActiveHosts.Values);
+    }
+
+    [Theory]
+    [InlineData("lr-mmt-1.2", 1)]
+    [InlineData("thr-mmt-0.8", 4)]
+    [InlineData("iqr-mu-1.5", 6)]
+    public void VectorLeafScan_GivesTheResultsOfTheScalarLeafScan_BitForBit(string policy, int seed)
+    {
+        var vector = Run(policy, seed, plainHostScan: false);
+        var scalar = Run(policy, seed, plainHostScan: false, scalarLeafScan: true);
+
+        Assert.True(scalar.Migrations > 0, $"{policy} seed {seed}: no migrations, so the host search was not exercised");
+        Assert.Equal(
+            (scalar.EnergyKwh, scalar.Migrations, scalar.SlatahPercent, scalar.PdmPercent, scalar.HostShutdowns),
+            (vector.EnergyKwh, vector.Migrations, vector.SlatahPercent, vector.PdmPercent, vector.HostShutdowns));
+        Assert.Equal(scalar.ActiveHosts.Values, vector.ActiveHosts.Values);
     }
 }
