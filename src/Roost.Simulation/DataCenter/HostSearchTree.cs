@@ -20,7 +20,7 @@ internal sealed class HostSearchTree
 {
     private readonly int[] _hostAt;
 
-    public HostSearchTree(int capacity, double[] wattsAtTenths, double totalMips, double peMips)
+    public HostSearchTree(int capacity, SpecPowerTable power, double totalMips, double peMips)
     {
         var size = 1;
         while (size < Math.Max(1, capacity))
@@ -29,7 +29,7 @@ internal sealed class HostSearchTree
         }
 
         LeafCount = size;
-        WattsAtTenths = wattsAtTenths;
+        Power = power;
         TotalMips = totalMips;
         PeMips = peMips;
         _hostAt = new int[size];
@@ -57,7 +57,7 @@ internal sealed class HostSearchTree
     /// <summary>Leaves in the tree (a power of two); leaf <c>i</c> is node <c>LeafCount + i</c>.</summary>
     public int LeafCount { get; }
 
-    public double[] WattsAtTenths { get; }
+    public SpecPowerTable Power { get; }
 
     public double TotalMips { get; }
 

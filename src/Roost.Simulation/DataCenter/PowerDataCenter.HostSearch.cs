@@ -122,7 +122,7 @@ internal sealed partial class PowerDataCenter
         if (_isCandidate[host] && !_searchExcluded[host])
         {
             var allocated = _allocatedForPlacement[host];
-            var offset = ClampedWatts(tree.WattsAtTenths, allocated / tree.TotalMips) - _stalePower[host];
+            var offset = tree.Power.ClampedWatts(allocated / tree.TotalMips) - _stalePower[host];
             tree.SetLeaf(position, allocated, _stalePower[host], offset, _availableMips[host], _ramFree[host], _bandwidthFree[host], ScreenKey(host));
         }
         else
@@ -297,12 +297,12 @@ internal sealed partial class PowerDataCenter
                 continue;
             }
 
-            OfferLeaf(tree, start + i, TableWatts(tree.WattsAtTenths, after) - stale[i], vm, requested, excluded, ref best, ref minPowerDiff);
+            OfferLeaf(tree, start + i, tree.Power.Watts(after) - stale[i], vm, requested, excluded, ref best, ref minPowerDiff);
         }
     }
 
     /// <summary>
-    /// Eight leaves at a time: each lane computes the power difference exactly as <see cref="TableWatts"/> does (the
+    /// Eight leaves at a time: each lane computes the power difference exactly as <see cref="SpecPowerTable.Watts"/> does (the
     /// same IEEE operations in the same order) and applies the scan's cheap tests (capacity, would it beat or tie the
     /// best so far with a lower host number, overload screen); only lanes that pass all of them reach
     /// <see cref="OfferLeaf"/>, in order, which repeats the tests against the best as it is then. Returns the number
@@ -315,13 +315,20 @@ internal sealed partial class PowerDataCenter
         var available = tree.LeafAvailable.AsSpan(start, count);
         var keys = tree.LeafScreenKey.AsSpan(start, count);
         var hosts = tree.LeafHostNumber.AsSpan(start, count);
-        var table = tree.WattsAtTenths;
+        var table = tree.Power.WattsAtTenths;
         var tableLow = Vector512.Create(table.AsSpan(0, 8));
         var tableHigh = Vector512.Create(table[8], table[9], table[10], 0, 0, 0, 0, 0);
+        var slopes = tree.Power.Slopes;
+        var slopesLow = Vector512.Create(slopes.AsSpan(0, 8));
+        var slopesHigh = Vector512.Create(slopes[8], slopes[9], slopes[10], 0, 0, 0, 0, 0);
+        var tenths = tree.Power.Tenths;
+        var tenthsLow = Vector512.Create(tenths.AsSpan(0, 8));
+        var tenthsHigh = Vector512.Create(tenths[8], tenths[9], tenths[10], 0, 0, 0, 0, 0);
         var request = Vector512.Create(requested);
         var totals = Vector512.Create(tree.TotalMips);
         var one = Vector512.Create(1.0);
         var ten = Vector512.Create(10.0);
+        var zero = Vector512<double>.Zero;
         var hundred = Vector512.Create(100.0);
 
         // The screen as a per-lane test on the key: THR screens (key + r) / T > threshold, LR key >= limit.
@@ -336,11 +343,12 @@ internal sealed partial class PowerDataCenter
             var after = (Vector512.Create(allocated.Slice(i, 8)) + request) / totals;
             var scaled = after * ten;
             var lower = Vector512.Floor(scaled);
-            var upper = Vector512.Ceiling(scaled);
-            var low = Avx512F.PermuteVar8x64x2(tableLow, Avx512DQ.ConvertToVector512Int64(lower), tableHigh);
-            var high = Avx512F.PermuteVar8x64x2(tableLow, Avx512DQ.ConvertToVector512Int64(upper), tableHigh);
-            var delta = (high - low) / ten;
-            var difference = low + (delta * (after - (lower / ten)) * hundred) - Vector512.Create(stale.Slice(i, 8));
+            var index = Avx512DQ.ConvertToVector512Int64(lower);
+            var low = Avx512F.PermuteVar8x64x2(tableLow, index, tableHigh);
+            var slope = Vector512.ConditionalSelect(
+                Vector512.Equals(lower, Vector512.Ceiling(scaled)), zero, Avx512F.PermuteVar8x64x2(slopesLow, index, slopesHigh));
+            var point = Avx512F.PermuteVar8x64x2(tenthsLow, index, tenthsHigh);
+            var difference = low + (slope * (after - point) * hundred) - Vector512.Create(stale.Slice(i, 8));
             var min = Vector512.Create(minPowerDiff);
             var improves = Vector512.LessThan(difference, min)
                 | (Vector512.Equals(difference, min) & Vector512.LessThan(Vector512.Create(hosts.Slice(i, 8)), Vector512.Create((double)best)));
@@ -462,19 +470,5 @@ internal sealed partial class PowerDataCenter
     }
 
     private static double Gain(HostSearchTree tree, double allocated, double requested) =>
-        ClampedWatts(tree.WattsAtTenths, (allocated + requested) / tree.TotalMips) - ClampedWatts(tree.WattsAtTenths, allocated / tree.TotalMips);
-
-    /// <summary>The SPECpower interpolation of <see cref="Watts"/>, with utilisation clamped to [0, 1].</summary>
-    private static double ClampedWatts(double[] table, double utilization) =>
-        utilization <= 0 ? table[0] : utilization >= 1 ? table[10] : TableWatts(table, utilization);
-
-    /// <summary>CloudSim's PowerModelSpecPower interpolation; the one formula every power reading here uses.</summary>
-    private static double TableWatts(double[] table, double utilization)
-    {
-        // Utilisation lies in [0, 1] here, so the conversions cannot overflow; unchecked spares the range test.
-        var lower = unchecked((int)Math.Floor(utilization * 10));
-        var upper = unchecked((int)Math.Ceiling(utilization * 10));
-        var delta = (table[upper] - table[lower]) / 10;
-        return table[lower] + (delta * (utilization - (lower / 10.0)) * 100);
-    }
+        tree.Power.ClampedWatts((allocated + requested) / tree.TotalMips) - tree.Power.ClampedWatts(allocated / tree.TotalMips);
 }

@@ -207,7 +207,7 @@ internal sealed partial class PowerDataCenter
             return _hostPower[host].PowerWatts(utilization);
         }
 
-        return TableWatts(table, utilization);
+        return table.Watts(utilization);
     }
 
     /// <summary>A VM's request with each virtual core capped at one physical core's MIPS.</summary>

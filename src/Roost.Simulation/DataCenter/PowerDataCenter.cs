@@ -35,7 +35,7 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _hostBandwidthMbps;
     private readonly int[] _hostTypeIndex;
     private readonly IPowerModel[] _hostPower;
-    private readonly double[]?[] _hostWattTable;
+    private readonly SpecPowerTable?[] _hostWattTable;
     private readonly List<int>[] _hostVms;
     private readonly List<int>[] _hostMigratingIn;
     private readonly double[] _utilizationMips;
@@ -104,7 +104,7 @@ internal sealed partial class PowerDataCenter
         _hostBandwidthMbps = new double[_hostCount];
         _hostTypeIndex = new int[_hostCount];
         _hostPower = new IPowerModel[_hostCount];
-        _hostWattTable = new double[]?[_hostCount];
+        _hostWattTable = new SpecPowerTable?[_hostCount];
         _hostVms = new List<int>[_hostCount];
         _hostMigratingIn = new List<int>[_hostCount];
         _utilizationMips = new double[_hostCount];
@@ -122,6 +122,7 @@ internal sealed partial class PowerDataCenter
         _hostHistory = new double[_hostCount][];
         _historyDirty = new bool[_hostCount];
         _hostMaxRam = new int[_hostCount];
+        var tables = new SpecPowerTable?[setup.HostTypes.Count];
         for (var h = 0; h < _hostCount; h++)
         {
             var typeIndex = h % setup.HostTypes.Count;
@@ -131,7 +132,7 @@ internal sealed partial class PowerDataCenter
             _hostPeMips[h] = type.MipsPerCore;
             _hostBandwidthMbps[h] = type.BandwidthMbps;
             _hostPower[h] = type.Power;
-            _hostWattTable[h] = type.Power is SpecPowerModel spec ? [.. spec.WattsAtTenths] : null;
+            _hostWattTable[h] = type.Power is SpecPowerModel spec ? tables[typeIndex] ??= new SpecPowerTable(spec.WattsAtTenths) : null;
             _hostVms[h] = new List<int>(4);
             _hostMigratingIn[h] = new List<int>(1);
             _ramFree[h] = type.RamMiB;
