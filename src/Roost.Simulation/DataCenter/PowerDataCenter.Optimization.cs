@@ -24,6 +24,7 @@ internal sealed partial class PowerDataCenter
     private int[]? _excludedB;
     private int _generation;
     private bool _placingInitially;
+    private bool[] _isOverloaded = [];
 
     private IOverloadDetector Detector => _policy.Detector ?? throw new InvalidOperationException($"{_policy.Name} detects no overloads");
 
@@ -79,8 +80,45 @@ internal sealed partial class PowerDataCenter
     {
         var history = HostHistory(host);
         var length = ConsolidationStatistics.CountNonZeroBeginning(history);
-        var load = new HostLoad(history.AsSpan(0, length), _requestedMips[host] / _hostTotalMips[host], MaxMigrationSeconds(host, _hostMaxRam[host]));
+        var load = new HostLoad(history[..length], _requestedMips[host] / _hostTotalMips[host], MaxMigrationSeconds(host, _hostMaxRam[host]));
         return Detector.IsOverloaded(load);
+    }
+
+    /// <summary>Every overloaded host, by number; large fleets ask the detector on every core (it only reads).</summary>
+    private List<int> OverloadedHosts()
+    {
+        var overloaded = new List<int>();
+        if (_hostCount < ParallelHostThreshold)
+        {
+            for (var h = 0; h < _hostCount; h++)
+            {
+                if (IsOverloaded(h))
+                {
+                    overloaded.Add(h);
+                }
+            }
+
+            return overloaded;
+        }
+
+        var parts = Environment.ProcessorCount;
+        var chunk = (_hostCount + parts - 1) / parts;
+        Parallel.For(0, parts, part =>
+        {
+            for (var h = part * chunk; h < Math.Min(_hostCount, (part + 1) * chunk); h++)
+            {
+                _isOverloaded[h] = IsOverloaded(h);
+            }
+        });
+        for (var h = 0; h < _hostCount; h++)
+        {
+            if (_isOverloaded[h])
+            {
+                overloaded.Add(h);
+            }
+        }
+
+        return overloaded;
     }
 
     private double MaxMigrationSeconds(int host, int ram) => ram / (_hostBandwidthMbps[host] / 16.0);
@@ -90,7 +128,7 @@ internal sealed partial class PowerDataCenter
     {
         Span<double> history = stackalloc double[HistoryLength];
         HostHistory(host).CopyTo(history);
-        var vmHistory = _vmHistory[vm];
+        var vmHistory = VmHistory(vm);
         var mips = _vmMips[vm];
         var total = _hostTotalMips[host];
         for (var j = 0; j < _vmHistoryCount[vm]; j++)
@@ -268,6 +306,10 @@ internal sealed partial class PowerDataCenter
     {
         _excludedA ??= new int[_hostCount];
         _excludedB ??= new int[_hostCount];
+        if (_isOverloaded.Length != _hostCount)
+        {
+            _isOverloaded = new bool[_hostCount];
+        }
 
         IndexHosts();
 
@@ -276,14 +318,7 @@ internal sealed partial class PowerDataCenter
         _touchedHosts.Clear();
         _movedVms.Clear();
 
-        var overloaded = new List<int>();
-        for (var h = 0; h < _hostCount; h++)
-        {
-            if (IsOverloaded(h))
-            {
-                overloaded.Add(h);
-            }
-        }
+        var overloaded = OverloadedHosts();
 
         var toMigrate = VmsToMigrateFromOverloadedHosts(overloaded);
         var plan = new List<(int Vm, int Target)>();
@@ -351,7 +386,7 @@ internal sealed partial class PowerDataCenter
                 {
                     if (!_vmInMigration[v])
                     {
-                        candidates.Add(new SelectableVm(v, _vmRam[v], _vmRequested[v] / _vmMips[v], _vmHistory[v].AsMemory(0, _vmHistoryCount[v])));
+                        candidates.Add(new SelectableVm(v, _vmRam[v], _vmRequested[v] / _vmMips[v], _vmHistory.AsMemory(v * HistoryStride, _vmHistoryCount[v])));
                     }
                 }
 

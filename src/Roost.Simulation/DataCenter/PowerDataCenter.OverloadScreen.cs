@@ -126,7 +126,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        var history = _vmHistory[vm];
+        var history = VmHistory(vm);
         var count = Math.Min(_vmHistoryCount[vm], RegressionWindow);
         double forecast = 0;
         var positive = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Roost.Simulation.DataCenter;
 
 /// <summary>The per-host CPU scheduler (VmSchedulerTimeSharedOverSubscription) and host-level processing.</summary>
@@ -109,20 +111,57 @@ internal sealed partial class PowerDataCenter
         OnSearchHostChanged(host);
     }
 
+    /// <summary>A VM's utilisation history, most recent first (entries beyond its count are zero).</summary>
+    private ReadOnlySpan<double> VmHistory(int vm) => _vmHistory.AsSpan(vm * HistoryStride, HistoryLength);
+
     /// <summary>The host's utilisation history (PowerHostUtilizationHistory): its VMs' histories weighted by MIPS.</summary>
-    private double[] HostHistory(int host)
+    private ReadOnlySpan<double> HostHistory(int host)
     {
-        var history = _hostHistory[host];
-        if (!_historyDirty[host])
+        var history = _hostHistory.AsSpan(host * HistoryStride, HistoryStride);
+        if (_historyDirty[host])
         {
-            return history;
+            SumHostHistory(host, history);
+            _historyDirty[host] = false;
         }
 
-        Array.Clear(history);
+        return history[..HistoryLength];
+    }
+
+    /// <summary>
+    /// Σ over the host's VMs, in list order, of history[j] · MIPS / host MIPS. The vector form adds the same products
+    /// in the same order; its extra lanes (beyond a VM's count) add +0, which changes no sum of non-negative terms.
+    /// </summary>
+    private void SumHostHistory(int host, Span<double> history)
+    {
+        history.Clear();
         var total = _hostTotalMips[host];
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var totals = Vector512.Create(total);
+            var sum0 = Vector512<double>.Zero;
+            var sum1 = Vector512<double>.Zero;
+            var sum2 = Vector512<double>.Zero;
+            var sum3 = Vector512<double>.Zero;
+            foreach (var vm in _hostVms[host])
+            {
+                var vmHistory = _vmHistory.AsSpan(vm * HistoryStride, HistoryStride);
+                var mips = Vector512.Create(_vmMips[vm]);
+                sum0 += Vector512.Create(vmHistory[..8]) * mips / totals;
+                sum1 += Vector512.Create(vmHistory.Slice(8, 8)) * mips / totals;
+                sum2 += Vector512.Create(vmHistory.Slice(16, 8)) * mips / totals;
+                sum3 += Vector512.Create(vmHistory.Slice(24, 8)) * mips / totals;
+            }
+
+            sum0.CopyTo(history);
+            sum1.CopyTo(history[8..]);
+            sum2.CopyTo(history[16..]);
+            sum3.CopyTo(history[24..]);
+            return;
+        }
+
         foreach (var vm in _hostVms[host])
         {
-            var vmHistory = _vmHistory[vm];
+            var vmHistory = VmHistory(vm);
             var count = _vmHistoryCount[vm];
             var mips = _vmMips[vm];
             for (var j = 0; j < count; j++)
@@ -130,9 +169,6 @@ internal sealed partial class PowerDataCenter
                 history[j] += vmHistory[j] * mips / total;
             }
         }
-
-        _historyDirty[host] = false;
-        return history;
     }
 
     /// <summary>HostDynamicWorkload.updateVmsProcessing: re-allocate, compute utilisation, record host and VM states.</summary>

@@ -20,8 +20,13 @@ namespace Roost.Simulation.DataCenter;
 internal sealed partial class PowerDataCenter
 {
     private const int HistoryLength = 30;
+
+    // Each history occupies a stride of 32 doubles in one flat array (four 512-bit vectors); entries at and beyond a
+    // history's count are always zero.
+    private const int HistoryStride = 32;
     private const double FirstTickOffset = 0.1;
     private const int ParallelVmThreshold = 8192;
+    private const int ParallelHostThreshold = 4096;
 
     private readonly ConsolidationPolicy _policy;
     private readonly IVmSelectionPolicy? _selection;
@@ -52,7 +57,7 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _availableMips;
     private readonly double[] _allocatedForPlacement;
     private readonly double[] _requestedMips;
-    private readonly double[][] _hostHistory;
+    private readonly double[] _hostHistory;
     private readonly bool[] _historyDirty;
     private readonly int[] _hostMaxRam;
 
@@ -68,7 +73,7 @@ internal sealed partial class PowerDataCenter
     private readonly bool[] _vmRemoved;
     private readonly bool[] _vmInstantiating;
     private readonly double[] _vmRequested;
-    private readonly double[][] _vmHistory;
+    private readonly double[] _vmHistory;
     private readonly int[] _vmHistoryCount;
     private readonly double[] _vmHistoryTime;
 
@@ -79,6 +84,7 @@ internal sealed partial class PowerDataCenter
     private (double Time, int Order)[] _completionKeys = [];
     private readonly List<double> _activeTimes = [];
     private readonly List<double> _activeCounts = [];
+    private readonly double[] _hostEnergy;
     private double _energyWattSeconds;
     private double _lastProcessTime;
     private int _migrations;
@@ -119,7 +125,7 @@ internal sealed partial class PowerDataCenter
         _availableMips = new double[_hostCount];
         _allocatedForPlacement = new double[_hostCount];
         _requestedMips = new double[_hostCount];
-        _hostHistory = new double[_hostCount][];
+        _hostHistory = new double[_hostCount * HistoryStride];
         _historyDirty = new bool[_hostCount];
         _hostMaxRam = new int[_hostCount];
         var tables = new SpecPowerTable?[setup.HostTypes.Count];
@@ -139,7 +145,6 @@ internal sealed partial class PowerDataCenter
             _hostRam[h] = type.RamMiB;
             _bandwidthFree[h] = type.BandwidthMbps;
             _availableMips[h] = type.TotalMips;
-            _hostHistory[h] = new double[HistoryLength];
             _hostMaxRam[h] = int.MinValue;
         }
 
@@ -153,7 +158,7 @@ internal sealed partial class PowerDataCenter
         _vmRemoved = new bool[_vmCount];
         _vmInstantiating = new bool[_vmCount];
         _vmRequested = new double[_vmCount];
-        _vmHistory = new double[_vmCount][];
+        _vmHistory = new double[_vmCount * HistoryStride];
         _vmHistoryCount = new int[_vmCount];
         _vmHistoryTime = new double[_vmCount];
         _vmCores = new int[_vmCount];
@@ -165,11 +170,11 @@ internal sealed partial class PowerDataCenter
             _vmRam[v] = ram;
             _vmBandwidthMbps[v] = bandwidth;
             _vmHost[v] = -1;
-            _vmHistory[v] = new double[HistoryLength];
             _vmTrace[v] = ExtendTrace(workload.Vms[v].Cpu);
         }
 
         _hostStates = new StateAccumulator(_hostCount);
+        _hostEnergy = new double[_hostCount];
         _vmStates = new VmStateAccumulator(_vmCount);
     }
 
@@ -393,22 +398,76 @@ internal sealed partial class PowerDataCenter
     {
         var timeDiff = time - _lastProcessTime;
         UpdateRequests(time);
-        for (var h = 0; h < _hostCount; h++)
+        if (_hostCount >= ParallelHostThreshold)
         {
-            UpdateHost(h, time);
+            UpdateHostsInParallel(time, timeDiff);
         }
-
-        if (timeDiff > 0)
+        else
         {
             for (var h = 0; h < _hostCount; h++)
             {
-                _energyWattSeconds += EnergyLinearInterpolation(h, Clamp(_previousUtilizationMips[h] / _hostTotalMips[h]), Clamp(_utilizationMips[h] / _hostTotalMips[h]), timeDiff);
+                UpdateHost(h, time);
+            }
+
+            if (timeDiff > 0)
+            {
+                for (var h = 0; h < _hostCount; h++)
+                {
+                    _energyWattSeconds += HostEnergy(h, timeDiff);
+                }
             }
         }
 
         RemoveCompletedVms();
         _lastProcessTime = time;
     }
+
+    /// <summary>
+    /// The host loop of <see cref="UpdateAll"/> on every core: each host writes only its own entries and its VMs'
+    /// (a VM is recorded by one host: a VM migrating in is recorded by its source), and the totals those records feed
+    /// are added afterwards in the serial order, so every figure is the same bit for bit.
+    /// </summary>
+    private void UpdateHostsInParallel(double time, double timeDiff)
+    {
+        _hostStates.Deferring = true;
+        _vmStates.Deferring = true;
+        var parts = Environment.ProcessorCount;
+        var chunk = (_hostCount + parts - 1) / parts;
+        Parallel.For(0, parts, part =>
+        {
+            for (var h = part * chunk; h < Math.Min(_hostCount, (part + 1) * chunk); h++)
+            {
+                UpdateHost(h, time);
+                _hostEnergy[h] = timeDiff > 0 ? HostEnergy(h, timeDiff) : 0;
+            }
+        });
+        _hostStates.Deferring = false;
+        _vmStates.Deferring = false;
+        for (var h = 0; h < _hostCount; h++)
+        {
+            var vms = _hostVms[h];
+            for (var i = 0; i < vms.Count; i++)
+            {
+                if (!IsMigratingIn(h, vms[i]))
+                {
+                    _vmStates.Commit(vms[i]);
+                }
+            }
+
+            _hostStates.Commit(h);
+        }
+
+        if (timeDiff > 0)
+        {
+            for (var h = 0; h < _hostCount; h++)
+            {
+                _energyWattSeconds += _hostEnergy[h];
+            }
+        }
+    }
+
+    private double HostEnergy(int h, double timeDiff) =>
+        EnergyLinearInterpolation(h, Clamp(_previousUtilizationMips[h] / _hostTotalMips[h]), Clamp(_utilizationMips[h] / _hostTotalMips[h]), timeDiff);
 
     private static double Clamp(double utilization) => utilization > 1 ? 1 : utilization;
 
@@ -465,11 +524,11 @@ internal sealed partial class PowerDataCenter
 
     private void PushHistory(int vm, double utilization)
     {
-        var history = _vmHistory[vm];
         var count = _vmHistoryCount[vm];
         var keep = Math.Min(count, HistoryLength - 1);
-        Array.Copy(history, 0, history, 1, keep);
-        history[0] = utilization;
+        var at = vm * HistoryStride;
+        Array.Copy(_vmHistory, at, _vmHistory, at + 1, keep);
+        _vmHistory[at] = utilization;
         _vmHistoryCount[vm] = Math.Min(count + 1, HistoryLength);
         UpdateVmForecast(vm);
     }

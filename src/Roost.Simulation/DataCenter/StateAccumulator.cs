@@ -11,6 +11,7 @@ internal sealed class StateAccumulator
     private readonly double[] _requested;
     private readonly bool[] _active;
     private readonly bool[] _previousActive;
+    private readonly (bool Has, double Active, double Violation, bool Shutdown)[] _pending;
 
     public StateAccumulator(int count)
     {
@@ -19,6 +20,7 @@ internal sealed class StateAccumulator
         _requested = new double[count];
         _active = new bool[count];
         _previousActive = new bool[count];
+        _pending = new (bool, double, double, bool)[count];
         Array.Fill(_time, double.NaN);
 
         // Helper.getTimesBeforeHostShutdown starts from "active", so a host idle from its first entry counts once.
@@ -33,6 +35,23 @@ internal sealed class StateAccumulator
 
     /// <summary>Whether the entity's last entry exists and says idle with nothing allocated or requested.</summary>
     public bool IsIdle(int index) => !double.IsNaN(_time[index]) && !_active[index] && _allocated[index] == 0 && _requested[index] == 0 && !_previousActive[index];
+
+    /// <summary>
+    /// While set, <see cref="Record"/> keeps each entity's contribution to the totals aside instead of adding it, so
+    /// that entities can be recorded from several threads; <see cref="Commit"/> then adds them in a fixed order.
+    /// </summary>
+    public bool Deferring { get; set; }
+
+    /// <summary>Adds the contribution a deferred <see cref="Record"/> kept aside for this entity, if any.</summary>
+    public void Commit(int index)
+    {
+        var (has, active, violation, shutdown) = _pending[index];
+        if (has)
+        {
+            _pending[index] = default;
+            Add(active, violation, shutdown);
+        }
+    }
 
     public void Record(int index, double time, double allocated, double requested, bool active)
     {
@@ -50,16 +69,37 @@ internal sealed class StateAccumulator
 
     private void Finalize(int index, double seconds)
     {
-        if (_active[index])
+        var active = _active[index] ? seconds : double.NaN;
+        var violation = _active[index] && _allocated[index] < _requested[index] ? seconds : double.NaN;
+        var shutdown = _previousActive[index] && !_active[index];
+        _previousActive[index] = _active[index];
+        if (Deferring)
         {
-            ActiveSeconds += seconds;
-            if (_allocated[index] < _requested[index])
-            {
-                ViolationSeconds += seconds;
-            }
+            _pending[index] = (true, active, violation, shutdown);
+        }
+        else
+        {
+            Add(active, violation, shutdown);
+        }
+    }
+
+    // The sums in the order of the serial code (NaN: nothing to add).
+    private void Add(double activeSeconds, double violationSeconds, bool shutdown)
+    {
+        if (!double.IsNaN(activeSeconds))
+        {
+            ActiveSeconds += activeSeconds;
         }
 
-        CountTransition(index);
+        if (!double.IsNaN(violationSeconds))
+        {
+            ViolationSeconds += violationSeconds;
+        }
+
+        if (shutdown)
+        {
+            Shutdowns++;
+        }
     }
 
     private void CountTransition(int index)
