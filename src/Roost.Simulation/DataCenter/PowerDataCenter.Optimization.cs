@@ -88,7 +88,7 @@ internal sealed partial class PowerDataCenter
     private List<int> OverloadedHosts()
     {
         var overloaded = new List<int>();
-        if (_hostCount < ParallelHostThreshold)
+        if (_hostCount < _parallelHostThreshold)
         {
             for (var h = 0; h < _hostCount; h++)
             {

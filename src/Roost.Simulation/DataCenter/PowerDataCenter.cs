@@ -26,7 +26,7 @@ internal sealed partial class PowerDataCenter
     private const int HistoryStride = 32;
     private const double FirstTickOffset = 0.1;
     private const int ParallelVmThreshold = 8192;
-    private const int ParallelHostThreshold = 4096;
+    private const int DefaultParallelHostThreshold = 4096;
 
     private readonly ConsolidationPolicy _policy;
     private readonly IVmSelectionPolicy? _selection;
@@ -85,20 +85,23 @@ internal sealed partial class PowerDataCenter
     private readonly List<double> _activeTimes = [];
     private readonly List<double> _activeCounts = [];
     private readonly double[] _hostEnergy;
+    private readonly int _parallelHostThreshold;
     private double _energyWattSeconds;
     private double _lastProcessTime;
     private int _migrations;
 
     // plainHostScan: search hosts by scanning every candidate instead of through the search trees (same results,
-    // slower at scale); scalarLeafScan: scan tree leaves one by one even where AVX-512 is available. Both are for
-    // tests that check the ways agree.
-    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy, bool plainHostScan = false, bool scalarLeafScan = false)
+    // slower at scale); scalarLeafScan: scan tree leaves one by one even where AVX-512 is available;
+    // parallelHostThreshold: the fleet size from which host updates and overload detection use every core. All are
+    // for tests that check the ways agree.
+    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = DefaultParallelHostThreshold)
     {
         ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(policy);
         _policy = policy;
         _searchUnavailable = plainHostScan;
+        _parallelHostThreshold = parallelHostThreshold;
         _vectorLeafScan = !scalarLeafScan && Avx512F.IsSupported && Avx512DQ.IsSupported;
         _interval = setup.SchedulingInterval.TotalSeconds;
         _limit = setup.Duration.TotalSeconds;
@@ -398,7 +401,7 @@ internal sealed partial class PowerDataCenter
     {
         var timeDiff = time - _lastProcessTime;
         UpdateRequests(time);
-        if (_hostCount >= ParallelHostThreshold)
+        if (_hostCount >= _parallelHostThreshold)
         {
             UpdateHostsInParallel(time, timeDiff);
         }

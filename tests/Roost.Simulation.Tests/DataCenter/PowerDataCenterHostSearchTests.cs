@@ -44,6 +44,24 @@ public sealed class PowerDataCenterHostSearchTests
 
     [Theory]
     [InlineData("lr-mmt-1.2", 1)]
+    [InlineData("mad-mc-2.5", 2)]
+    [InlineData("thr-mu-0.8", 3)]
+    public void HostUpdatesOnEveryCore_GiveTheSerialResults_BitForBit(string policy, int seed)
+    {
+        var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
+        var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
+        var parallel = new PowerDataCenter(workload, setup, Policy(policy), parallelHostThreshold: 1).Run(workload.Name, progress: null);
+        var serial = new PowerDataCenter(workload, setup, Policy(policy), parallelHostThreshold: int.MaxValue).Run(workload.Name, progress: null);
+
+        Assert.True(serial.Migrations > 0, $"{policy} seed {seed}: no migrations");
+        Assert.Equal(
+            (serial.EnergyKwh, serial.Migrations, serial.SlatahPercent, serial.PdmPercent, serial.HostShutdowns, serial.OverloadHostSeconds),
+            (parallel.EnergyKwh, parallel.Migrations, parallel.SlatahPercent, parallel.PdmPercent, parallel.HostShutdowns, parallel.OverloadHostSeconds));
+        Assert.Equal(serial.ActiveHosts.Values, parallel.ActiveHosts.Values);
+    }
+
+    [Theory]
+    [InlineData("lr-mmt-1.2", 1)]
     [InlineData("thr-mmt-0.8", 4)]
     [InlineData("iqr-mu-1.5", 6)]
     public void VectorLeafScan_GivesTheResultsOfTheScalarLeafScan_BitForBit(string policy, int seed)
