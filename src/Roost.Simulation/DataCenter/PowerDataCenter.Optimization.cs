@@ -211,7 +211,7 @@ internal sealed partial class PowerDataCenter
 
         var powerDiff = Watts(h, after) - _stalePower[h];
         if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
-            && (allocated == 0 || !IsOverloadedWith(h, vm)))
+            && (allocated == 0 || !WouldBeOverloadedWith(h, vm)))
         {
             minPowerDiff = powerDiff;
             best = h;

@@ -157,6 +157,30 @@ internal sealed partial class PowerDataCenter
         _screenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
     }
 
+    /// <summary>
+    /// <see cref="IsOverloadedWith"/>, answered without building the host's history where the screen decides exactly:
+    /// THR's test is the key's; under LR a host whose forecast with the VM stays below the threshold by the slack is
+    /// surely not overloaded (its full window makes LR use the regression, never the fallback).
+    /// </summary>
+    private bool WouldBeOverloadedWith(int host, int vm)
+    {
+        if (_screenByThreshold)
+        {
+            return (_requestedMips[host] + Requested(vm)) / _hostTotalMips[host] > _screenThreshold;
+        }
+
+        if (_screenByRegression)
+        {
+            var key = ScreenKey(host);
+            if (!double.IsNegativeInfinity(key) && key + (_vmForecast[vm] * _vmMips[vm] / _hostTotalMips[host]) < (1 - ScreenSlack) / _screenSafety)
+            {
+                return false;
+            }
+        }
+
+        return IsOverloadedWith(host, vm);
+    }
+
     /// <summary>Whether every host under the node is surely overloaded with the VM.</summary>
     private bool ScreensOut(HostSearchTree tree, int node, double requested) => ScreensOutKey(tree.MinScreenKey[node], tree, requested);
 

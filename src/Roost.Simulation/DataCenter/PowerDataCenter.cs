@@ -80,7 +80,8 @@ internal sealed partial class PowerDataCenter
     // Metrics.
     private readonly StateAccumulator _hostStates;
     private readonly VmStateAccumulator _vmStates;
-    private readonly HashSet<int> _changedHosts = [];
+    private readonly List<int> _changedHosts = [];
+    private readonly bool[] _isChanged;
     private (double Time, int Order)[] _completionKeys = [];
     private readonly List<double> _activeTimes = [];
     private readonly List<double> _activeCounts = [];
@@ -178,6 +179,7 @@ internal sealed partial class PowerDataCenter
 
         _hostStates = new StateAccumulator(_hostCount);
         _hostEnergy = new double[_hostCount];
+        _isChanged = new bool[_hostCount];
         _vmStates = new VmStateAccumulator(_vmCount);
     }
 
@@ -346,17 +348,16 @@ internal sealed partial class PowerDataCenter
                 UpdateAll(time);
             }
 
-            _changedHosts.Clear();
             while (i < ordered.Length && ordered[i].Time == time)
             {
                 var (_, vm, target) = pending[ordered[i].Order];
                 var source = _vmHost[vm];
                 if (source >= 0)
                 {
-                    _changedHosts.Add(source);
+                    MarkChanged(source);
                 }
 
-                _changedHosts.Add(target);
+                MarkChanged(target);
                 FinishMigration(vm, target);
                 i++;
             }
@@ -375,25 +376,31 @@ internal sealed partial class PowerDataCenter
     /// </summary>
     private void UpdateChangedHosts(double time)
     {
-        for (var h = 0; h < _hostCount; h++)
+        Array.Copy(_utilizationMips, _previousUtilizationMips, _hostCount);
+        _changedHosts.Sort();
+        foreach (var h in _changedHosts)
         {
-            if (_changedHosts.Contains(h))
-            {
-                UpdateHost(h, time);
-            }
-            else
-            {
-                _previousUtilizationMips[h] = _utilizationMips[h];
-            }
+            UpdateHost(h, time);
         }
 
         // Only VMs that just stopped migrating can newly count as completed; every other VM was checked at this time.
-        foreach (var h in _changedHosts.Order())
+        foreach (var h in _changedHosts)
         {
             RemoveCompletedVms(h);
+            _isChanged[h] = false;
         }
 
+        _changedHosts.Clear();
         _lastProcessTime = time;
+    }
+
+    private void MarkChanged(int host)
+    {
+        if (!_isChanged[host])
+        {
+            _isChanged[host] = true;
+            _changedHosts.Add(host);
+        }
     }
 
     /// <summary>PowerDatacenter.updateCloudetProcessingWithoutSchedulingFutureEventsForce.</summary>
