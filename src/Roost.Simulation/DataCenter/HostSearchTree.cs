@@ -95,6 +95,21 @@ internal sealed class HostSearchTree
     /// <summary>Per leaf position: the host, or −1 for padding.</summary>
     public ReadOnlySpan<int> LeafHost => _hostAt;
 
+    /// <summary>Per query: where G_r has breakpoints (sorted), and G_r there; filled by the host search.</summary>
+    public double[] Breakpoints { get; } = new double[24];
+
+    /// <summary>Per query: G_r at each of <see cref="Breakpoints"/>.</summary>
+    public double[] BreakpointGains { get; } = new double[24];
+
+    /// <summary>Per query: how many of <see cref="Breakpoints"/> are in use.</summary>
+    public int BreakpointCount { get; set; }
+
+    /// <summary>Per query: whether any host of the tree could take the VM (core size, any active leaf).</summary>
+    public bool Viable { get; set; }
+
+    /// <summary>Per query: the overload-screen limit for the VM being placed (LR only).</summary>
+    public double ScreenLimit { get; set; }
+
     /// <summary>Leaf updates since the last <see cref="Place"/>; a caller rebuilds when ranges may have loosened.</summary>
     public int UpdatesSinceBuild { get; private set; }
 

@@ -26,17 +26,20 @@ internal sealed partial class PowerDataCenter
     private const double FlatWatts = 1e-6;
 
     private readonly List<int> _searchExcludedHosts = [];
-    private readonly double[] _breakpoints = new double[24];
-    private readonly double[] _breakpointGains = new double[24];
     private HostSearchTree[]? _searchTrees;
     private bool _searchUnavailable;
     private readonly bool _vectorLeafScan;
+    private PairedWorker? _searchWorker;
+    private int _secondVm;
+    private double _secondRequested;
+    private int[]? _secondExcluded;
+    private int _secondBest;
+    private double _secondMinPowerDiff;
     private int[] _searchPosition = [];
     private bool[] _searchExcluded = [];
     private double[] _searchKeys = [];
     private int[] _searchHosts = [];
     private bool _searchLive;
-    private int _breakpointCount;
 
     /// <summary>Rebuilds every tree from the current host state; called once the stale powers are known.</summary>
     private void BuildSearchTrees()
@@ -177,12 +180,14 @@ internal sealed partial class PowerDataCenter
     /// <summary>Offers every candidate host of every type to <see cref="Consider"/>, skipping subtrees that cannot win.</summary>
     private void SearchCandidates(int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
+        var viable = 0;
         for (var type = 0; type < _hostTypeStride; type++)
         {
             var tree = SearchTree(type);
 
             // Every leaf fails the core-size test of IsSuitable at once.
-            if (tree.PeMips < requested / _vmCores[vm] || tree.IsEmpty(1))
+            tree.Viable = tree.PeMips >= requested / _vmCores[vm] && !tree.IsEmpty(1);
+            if (!tree.Viable)
             {
                 continue;
             }
@@ -194,12 +199,70 @@ internal sealed partial class PowerDataCenter
 
             PrepareBreakpoints(tree, requested);
             PrepareScreen(tree, vm);
-            if (CouldChooseAny(tree, 1, vm, requested) && LowerBound(tree, 1, requested) <= minPowerDiff)
+            viable++;
+        }
+
+        if (_searchWorker is not null && viable == 2 && _hostTypeStride == 2)
+        {
+            SearchBothTypesAtOnce(vm, requested, excluded, ref best, ref minPowerDiff);
+            return;
+        }
+
+        for (var type = 0; type < _hostTypeStride; type++)
+        {
+            var tree = SearchTree(type);
+            if (tree.Viable)
             {
-                Visit(tree, 1, vm, requested, excluded, ref best, ref minPowerDiff);
+                SearchTreeOf(tree, vm, requested, excluded, ref best, ref minPowerDiff);
             }
         }
     }
+
+    private void SearchTreeOf(HostSearchTree tree, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
+    {
+        if (CouldChooseAny(tree, 1, vm, requested) && LowerBound(tree, 1, requested) <= minPowerDiff)
+        {
+            Visit(tree, 1, vm, requested, excluded, ref best, ref minPowerDiff);
+        }
+    }
+
+    /// <summary>
+    /// The two host types searched on two threads, each from the best found before (the pristine hosts), and the two
+    /// results merged by the scan's rule (least increase, then lowest host number). A host's acceptance does not depend
+    /// on the best so far, only the pruning does, so this is the sequential answer. The trees, their per-query scratch
+    /// and every host-indexed cache a search writes (a host's history) belong to one type, so the threads share no
+    /// written state.
+    /// </summary>
+    private void SearchBothTypesAtOnce(int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
+    {
+        var worker = _searchWorker ?? throw new InvalidOperationException("no search worker");
+        _secondVm = vm;
+        _secondRequested = requested;
+        _secondExcluded = excluded;
+        _secondBest = best;
+        _secondMinPowerDiff = minPowerDiff;
+        worker.Post();
+        SearchTreeOf(SearchTree(0), vm, requested, excluded, ref best, ref minPowerDiff);
+        if (worker.TryTakeBack())
+        {
+            SearchSecondType();
+        }
+        else
+        {
+            worker.WaitDone();
+        }
+
+        var other = _secondBest;
+        if (other >= 0 && (_secondMinPowerDiff < minPowerDiff || (_secondMinPowerDiff == minPowerDiff && (best < 0 || other < best))))
+        {
+            best = other;
+            minPowerDiff = _secondMinPowerDiff;
+        }
+    }
+
+    /// <summary>The posted half of <see cref="SearchBothTypesAtOnce"/>: the second type, from the inputs left in fields.</summary>
+    private void SearchSecondType() =>
+        SearchTreeOf(SearchTree(1), _secondVm, _secondRequested, _secondExcluded, ref _secondBest, ref _secondMinPowerDiff);
 
     private void Visit(HostSearchTree tree, int node, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
@@ -248,13 +311,13 @@ internal sealed partial class PowerDataCenter
     /// Whether G_r is constant over the node's allocation range. Then every leaf's increase is the same up to rounding
     /// and its offset, bounds cannot tell them apart, and a straight scan of the leaves is cheapest.
     /// </summary>
-    private bool IsFlat(HostSearchTree tree, int node, double requested)
+    private static bool IsFlat(HostSearchTree tree, int node, double requested)
     {
         var low = tree.MinAllocated[node];
         var high = Math.Max(low, Math.Min(tree.MaxAllocated[node], tree.TotalMips - requested));
-        for (var i = 0; i < _breakpointCount; i++)
+        for (var i = 0; i < tree.BreakpointCount; i++)
         {
-            var at = _breakpoints[i];
+            var at = tree.Breakpoints[i];
             if (at >= high)
             {
                 break;
@@ -335,7 +398,7 @@ internal sealed partial class PowerDataCenter
         var screenByThreshold = _screenByThreshold;
         var screenByRegression = _screenByRegression;
         var threshold = Vector512.Create(_screenThreshold);
-        var limit = Vector512.Create(_screenLimit);
+        var limit = Vector512.Create(tree.ScreenLimit);
         Span<double> differences = stackalloc double[8];
         var i = 0;
         for (; i + 8 <= allocated.Length; i += 8)
@@ -420,10 +483,10 @@ internal sealed partial class PowerDataCenter
     /// The breakpoints of G_r(a) = P((a + r) / T) − P(a / T) in a: where a or a + r crosses a tenth of capacity.
     /// Between consecutive breakpoints G_r is linear, so its minimum over an interval is at an end or a breakpoint.
     /// </summary>
-    private void PrepareBreakpoints(HostSearchTree tree, double requested)
+    private static void PrepareBreakpoints(HostSearchTree tree, double requested)
     {
         var total = tree.TotalMips;
-        _breakpointCount = 0;
+        tree.BreakpointCount = 0;
         for (var k = 1; k <= 10; k++)
         {
             AddBreakpoint(tree, (k * total / 10) - requested, requested);
@@ -433,36 +496,36 @@ internal sealed partial class PowerDataCenter
             }
         }
 
-        Array.Sort(_breakpoints, _breakpointGains, 0, _breakpointCount);
+        Array.Sort(tree.Breakpoints, tree.BreakpointGains, 0, tree.BreakpointCount);
     }
 
-    private void AddBreakpoint(HostSearchTree tree, double allocated, double requested)
+    private static void AddBreakpoint(HostSearchTree tree, double allocated, double requested)
     {
         if (allocated > 0 && allocated + requested < tree.TotalMips)
         {
-            _breakpoints[_breakpointCount] = allocated;
-            _breakpointGains[_breakpointCount] = Gain(tree, allocated, requested);
-            _breakpointCount++;
+            tree.Breakpoints[tree.BreakpointCount] = allocated;
+            tree.BreakpointGains[tree.BreakpointCount] = Gain(tree, allocated, requested);
+            tree.BreakpointCount++;
         }
     }
 
     /// <summary>A value no leaf under the node can undercut: least G_r over its allocation range plus its least offset.</summary>
-    private double LowerBound(HostSearchTree tree, int node, double requested)
+    private static double LowerBound(HostSearchTree tree, int node, double requested)
     {
         var low = tree.MinAllocated[node];
         var high = Math.Max(low, Math.Min(tree.MaxAllocated[node], tree.TotalMips - requested));
         var least = Math.Min(Gain(tree, low, requested), Gain(tree, high, requested));
-        for (var i = 0; i < _breakpointCount; i++)
+        for (var i = 0; i < tree.BreakpointCount; i++)
         {
-            var at = _breakpoints[i];
+            var at = tree.Breakpoints[i];
             if (at >= high)
             {
                 break;
             }
 
-            if (at > low && _breakpointGains[i] < least)
+            if (at > low && tree.BreakpointGains[i] < least)
             {
-                least = _breakpointGains[i];
+                least = tree.BreakpointGains[i];
             }
         }
 

@@ -32,7 +32,6 @@ internal sealed partial class PowerDataCenter
     private bool _screenByRegression;
     private double _screenThreshold;
     private double _screenSafety;
-    private double _screenLimit;
 
     private void InitializeOverloadScreen()
     {
@@ -154,7 +153,7 @@ internal sealed partial class PowerDataCenter
         var forecast = _vmForecast[vm] * _vmMips[vm] / tree.TotalMips;
 
         // Host forecast + VM forecast ≥ (1 + slack) / safety means safety · forecast ≥ 1 with room to spare.
-        _screenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
+        tree.ScreenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
     }
 
     /// <summary>
@@ -186,5 +185,5 @@ internal sealed partial class PowerDataCenter
 
     /// <summary>Whether a host (or every host of a node) with this least key is surely overloaded with the VM.</summary>
     private bool ScreensOutKey(double key, HostSearchTree tree, double requested) => _screenByThreshold ? (key + requested) / tree.TotalMips > _screenThreshold
-            : _screenByRegression && key >= _screenLimit;
+            : _screenByRegression && key >= tree.ScreenLimit;
 }
