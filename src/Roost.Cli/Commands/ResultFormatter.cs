@@ -39,6 +39,11 @@ internal static class ResultFormatter
             AppendRow(text, row, widths);
         }
 
+        foreach (var r in results.Where(r => r.UnplacedVms > 0))
+        {
+            text.AppendLine(inv, $"note: {r.Policy}: {r.UnplacedVms} of {r.Vms} VMs fit no host at t = 0 and were not simulated");
+        }
+
         return text.ToString();
     }
 
@@ -85,6 +90,7 @@ internal static class ResultFormatter
                 json.WriteNumber("hostShutdowns", r.HostShutdowns);
                 json.WriteNumber("overloadHostSeconds", r.OverloadHostSeconds);
                 json.WriteNumber("hotspots", r.Hotspots);
+                json.WriteNumber("unplacedVms", r.UnplacedVms);
                 json.WriteEndObject();
             }
 

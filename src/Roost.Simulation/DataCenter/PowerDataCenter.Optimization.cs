@@ -24,6 +24,7 @@ internal sealed partial class PowerDataCenter
     private int[]? _excludedB;
     private int _generation;
     private bool _placingInitially;
+    private int _unplacedVms;
     private bool[] _isOverloaded = [];
 
     private IOverloadDetector Detector => _policy.Detector ?? throw new InvalidOperationException($"{_policy.Name} detects no overloads");
@@ -44,6 +45,7 @@ internal sealed partial class PowerDataCenter
             {
                 _vmInstantiating[v] = false;
                 _vmRemoved[v] = true;
+                _unplacedVms++;
                 continue;
             }
 
@@ -588,6 +590,7 @@ internal sealed partial class PowerDataCenter
             new TimeSeries([.. _activeTimes], [.. _activeCounts]))
         {
             OverloadHostSeconds = _hostStates.ViolationSeconds,
+            UnplacedVms = _unplacedVms,
         };
     }
 }

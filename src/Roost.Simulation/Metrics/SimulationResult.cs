@@ -24,6 +24,12 @@ public sealed record SimulationResult(
 
     /// <summary>Hotspots a Sandpiper policy detected and acted on (hosts turning hot); 0 for the baselines.</summary>
     public int Hotspots { get; init; }
+
+    /// <summary>
+    /// VMs that fit no host when they were created at t = 0 and so were never simulated (CloudSim's broker drops a VM
+    /// whose creation fails the same way); they count in <see cref="Vms"/>.
+    /// </summary>
+    public int UnplacedVms { get; init; }
 }
 
 /// <summary>A sampled series: value <c>Values[i]</c> holds at <c>TimesSeconds[i]</c>.</summary>

@@ -83,13 +83,26 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(2, results.GetArrayLength());
         Assert.Equal("dvfs", results[0].GetProperty("policy").GetString());
         Assert.Equal("lr-mmt-1.2", results[1].GetProperty("policy").GetString());
-        foreach (var field in new[] { "workload", "hosts", "vms", "simulatedSeconds", "energyKwh", "migrations", "slatahPercent", "pdmPercent", "slavPercent", "esv", "hostShutdowns" })
+        foreach (var field in new[] { "workload", "hosts", "vms", "simulatedSeconds", "energyKwh", "migrations", "slatahPercent", "pdmPercent", "slavPercent", "esv", "hostShutdowns", "unplacedVms" })
         {
             Assert.True(results[1].TryGetProperty(field, out _), $"missing {field}");
         }
 
         Assert.Equal(60, results[1].GetProperty("vms").GetInt32());
+        Assert.Equal(0, results[1].GetProperty("unplacedVms").GetInt32());
         Assert.True(results[1].GetProperty("energyKwh").GetDouble() < results[0].GetProperty("energyKwh").GetDouble());
+    }
+
+    [Fact]
+    public void TooFewHosts_SaysHowManyVmsWereLeftOut()
+    {
+        var table = RoostProcess.Run("simulate", "--workload", SmallWorkload, "--hosts", "4", "--policy", "lr-mmt-1.2");
+        var json = RoostProcess.Run("simulate", "--workload", SmallWorkload, "--hosts", "4", "--policy", "lr-mmt-1.2", "--json");
+
+        Assert.Equal(0, table.ExitCode);
+        Assert.Matches(@"note: lr-mmt-1\.2: [1-9][0-9]* of 60 VMs fit no host at t = 0 and were not simulated", table.Stdout);
+        using var document = JsonDocument.Parse(json.Stdout);
+        Assert.InRange(document.RootElement.GetProperty("results")[0].GetProperty("unplacedVms").GetInt32(), 1, 59);
     }
 
     [Fact]

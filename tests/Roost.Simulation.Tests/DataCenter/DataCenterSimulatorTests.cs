@@ -22,6 +22,30 @@ public sealed class DataCenterSimulatorTests
         return policy;
     }
 
+    [Theory]
+    [InlineData("lr-mmt-1.2")]
+    [InlineData("dvfs")]
+    [InlineData("npa")]
+    public void Run_MoreVmsThanFit_CountsTheOnesLeftOut(string policy)
+    {
+        // Each host has 4096 MiB and each VM books 613 MiB while it is created: RAM runs out first (CPU would take 7
+        // and 10, bandwidth 10), so 6 VMs fit per host, 12 in all, and 8 of 20 do not.
+        var workload = Constant(Enumerable.Range(0, 20).Select(_ => new[] { 0.01, 0.01, 0.01 }).ToArray());
+
+        var result = DataCenterSimulator.Run(workload, TwoHosts(TimeSpan.FromSeconds(900)), Policy(policy));
+
+        Assert.Equal(20, result.Vms);
+        Assert.Equal(8, result.UnplacedVms);
+    }
+
+    [Fact]
+    public void Run_EveryVmFits_LeavesNoneOut()
+    {
+        var result = DataCenterSimulator.Run(Constant([0.5, 0.5], [0.2, 0.2]), TwoHosts(TimeSpan.FromSeconds(600)), Policy("lr-mmt-1.2"));
+
+        Assert.Equal(0, result.UnplacedVms);
+    }
+
     [Fact]
     public void Run_Npa_ChargesEveryHostFullPowerUntilTheLastTick()
     {
