@@ -31,6 +31,7 @@ internal sealed class HostSearchTree
         LeafCount = size;
         Power = power;
         TotalMips = totalMips;
+        InverseTotalMips = 1 / totalMips;
         PeMips = peMips;
         _hostAt = new int[size];
         MinAllocated = new double[2 * size];
@@ -62,6 +63,9 @@ internal sealed class HostSearchTree
     public double TotalMips { get; }
 
     public double PeMips { get; }
+
+    /// <summary>1 / <see cref="TotalMips"/>, for bounds that need not be exact.</summary>
+    public double InverseTotalMips { get; }
 
     public double[] MinAllocated { get; }
 

@@ -220,9 +220,9 @@ internal sealed partial class PowerDataCenter
 
     private void SearchTreeOf(HostSearchTree tree, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
-        if (CouldChooseAny(tree, 1, vm, requested) && LowerBound(tree, 1, requested) <= minPowerDiff)
+        if (CouldChooseAny(tree, 1, vm, requested) && LowerBound(tree, 1, requested, out var flat) <= minPowerDiff)
         {
-            Visit(tree, 1, vm, requested, excluded, ref best, ref minPowerDiff);
+            Visit(tree, 1, flat, vm, requested, excluded, ref best, ref minPowerDiff);
         }
     }
 
@@ -264,7 +264,12 @@ internal sealed partial class PowerDataCenter
     private void SearchSecondType() =>
         SearchTreeOf(SearchTree(1), _secondVm, _secondRequested, _secondExcluded, ref _secondBest, ref _secondMinPowerDiff);
 
-    private void Visit(HostSearchTree tree, int node, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
+    /// <summary>
+    /// Searches under a node whose bound did not exclude it; <paramref name="flat"/> says whether G_r is constant over
+    /// its allocation range (then every leaf's increase is the same up to rounding and its offset, bounds cannot tell
+    /// them apart, and a straight scan of the leaves is cheapest).
+    /// </summary>
+    private void Visit(HostSearchTree tree, int node, bool flat, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
         var first = node;
         var span = 1;
@@ -274,13 +279,7 @@ internal sealed partial class PowerDataCenter
             span *= 2;
         }
 
-        if (span <= ScanSpan)
-        {
-            ScanLeaves(tree, first - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
-            return;
-        }
-
-        if (IsFlat(tree, node, requested))
+        if (span <= ScanSpan || flat)
         {
             ScanLeaves(tree, first - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
             return;
@@ -288,48 +287,26 @@ internal sealed partial class PowerDataCenter
 
         var left = 2 * node;
         var right = left + 1;
-        var leftBound = CouldChooseAny(tree, left, vm, requested) ? LowerBound(tree, left, requested) : double.PositiveInfinity;
-        var rightBound = CouldChooseAny(tree, right, vm, requested) ? LowerBound(tree, right, requested) : double.PositiveInfinity;
+        var leftFlat = false;
+        var rightFlat = false;
+        var leftBound = CouldChooseAny(tree, left, vm, requested) ? LowerBound(tree, left, requested, out leftFlat) : double.PositiveInfinity;
+        var rightBound = CouldChooseAny(tree, right, vm, requested) ? LowerBound(tree, right, requested, out rightFlat) : double.PositiveInfinity;
         if (rightBound < leftBound)
         {
             (left, right) = (right, left);
             (leftBound, rightBound) = (rightBound, leftBound);
+            (leftFlat, rightFlat) = (rightFlat, leftFlat);
         }
 
         if (leftBound <= minPowerDiff)
         {
-            Visit(tree, left, vm, requested, excluded, ref best, ref minPowerDiff);
+            Visit(tree, left, leftFlat, vm, requested, excluded, ref best, ref minPowerDiff);
         }
 
         if (rightBound <= minPowerDiff)
         {
-            Visit(tree, right, vm, requested, excluded, ref best, ref minPowerDiff);
+            Visit(tree, right, rightFlat, vm, requested, excluded, ref best, ref minPowerDiff);
         }
-    }
-
-    /// <summary>
-    /// Whether G_r is constant over the node's allocation range. Then every leaf's increase is the same up to rounding
-    /// and its offset, bounds cannot tell them apart, and a straight scan of the leaves is cheapest.
-    /// </summary>
-    private static bool IsFlat(HostSearchTree tree, int node, double requested)
-    {
-        var low = tree.MinAllocated[node];
-        var high = Math.Max(low, Math.Min(tree.MaxAllocated[node], tree.TotalMips - requested));
-        for (var i = 0; i < tree.BreakpointCount; i++)
-        {
-            var at = tree.Breakpoints[i];
-            if (at >= high)
-            {
-                break;
-            }
-
-            if (at > low)
-            {
-                return false;
-            }
-        }
-
-        return Math.Abs(Gain(tree, high, requested) - Gain(tree, low, requested)) <= FlatWatts;
     }
 
     /// <summary>
@@ -509,12 +486,18 @@ internal sealed partial class PowerDataCenter
         }
     }
 
-    /// <summary>A value no leaf under the node can undercut: least G_r over its allocation range plus its least offset.</summary>
-    private static double LowerBound(HostSearchTree tree, int node, double requested)
+    /// <summary>
+    /// A value no leaf under the node can undercut: least G_r over its allocation range plus its least offset; and
+    /// whether G_r is flat there (no breakpoint inside and equal ends to within <see cref="FlatWatts"/>).
+    /// </summary>
+    private static double LowerBound(HostSearchTree tree, int node, double requested, out bool flat)
     {
         var low = tree.MinAllocated[node];
         var high = Math.Max(low, Math.Min(tree.MaxAllocated[node], tree.TotalMips - requested));
-        var least = Math.Min(Gain(tree, low, requested), Gain(tree, high, requested));
+        var lowGain = Gain(tree, low, requested);
+        var highGain = Gain(tree, high, requested);
+        var least = Math.Min(lowGain, highGain);
+        flat = Math.Abs(highGain - lowGain) <= FlatWatts;
         for (var i = 0; i < tree.BreakpointCount; i++)
         {
             var at = tree.Breakpoints[i];
@@ -523,15 +506,23 @@ internal sealed partial class PowerDataCenter
                 break;
             }
 
-            if (at > low && tree.BreakpointGains[i] < least)
+            if (at > low)
             {
-                least = tree.BreakpointGains[i];
+                flat = false;
+                if (tree.BreakpointGains[i] < least)
+                {
+                    least = tree.BreakpointGains[i];
+                }
             }
         }
 
         return least + tree.MinOffset[node] - BoundSlackWatts;
     }
 
+    /// <summary>
+    /// G_r(a) for the bounds: utilisation by multiplying with 1 / T rather than dividing, which moves the result by
+    /// far less than <see cref="BoundSlackWatts"/>; the exact comparison never uses it.
+    /// </summary>
     private static double Gain(HostSearchTree tree, double allocated, double requested) =>
-        tree.Power.ClampedWatts((allocated + requested) / tree.TotalMips) - tree.Power.ClampedWatts(allocated / tree.TotalMips);
+        tree.Power.ClampedWatts((allocated + requested) * tree.InverseTotalMips) - tree.Power.ClampedWatts(allocated * tree.InverseTotalMips);
 }
