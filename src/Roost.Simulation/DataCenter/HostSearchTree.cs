@@ -108,9 +108,6 @@ internal sealed class HostSearchTree
     /// <summary>Per query: how many of <see cref="Breakpoints"/> are in use.</summary>
     public int BreakpointCount { get; set; }
 
-    /// <summary>Per query: whether any host of the tree could take the VM (core size, any active leaf).</summary>
-    public bool Viable { get; set; }
-
     /// <summary>Per query: the overload-screen limit for the VM being placed (LR only).</summary>
     public double ScreenLimit { get; set; }
 

@@ -29,12 +29,6 @@ internal sealed partial class PowerDataCenter
     private HostSearchTree[]? _searchTrees;
     private bool _searchUnavailable;
     private readonly bool _vectorLeafScan;
-    private PairedWorker? _searchWorker;
-    private int _secondVm;
-    private double _secondRequested;
-    private int[]? _secondExcluded;
-    private int _secondBest;
-    private double _secondMinPowerDiff;
     private int[] _searchPosition = [];
     private bool[] _searchExcluded = [];
     private double[] _searchKeys = [];
@@ -180,14 +174,12 @@ internal sealed partial class PowerDataCenter
     /// <summary>Offers every candidate host of every type to <see cref="Consider"/>, skipping subtrees that cannot win.</summary>
     private void SearchCandidates(int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
-        var viable = 0;
         for (var type = 0; type < _hostTypeStride; type++)
         {
             var tree = SearchTree(type);
 
             // Every leaf fails the core-size test of IsSuitable at once.
-            tree.Viable = tree.PeMips >= requested / _vmCores[vm] && !tree.IsEmpty(1);
-            if (!tree.Viable)
+            if (tree.PeMips < requested / _vmCores[vm] || tree.IsEmpty(1))
             {
                 continue;
             }
@@ -199,22 +191,7 @@ internal sealed partial class PowerDataCenter
 
             PrepareBreakpoints(tree, requested);
             PrepareScreen(tree, vm);
-            viable++;
-        }
-
-        if (_searchWorker is not null && viable == 2 && _hostTypeStride == 2)
-        {
-            SearchBothTypesAtOnce(vm, requested, excluded, ref best, ref minPowerDiff);
-            return;
-        }
-
-        for (var type = 0; type < _hostTypeStride; type++)
-        {
-            var tree = SearchTree(type);
-            if (tree.Viable)
-            {
-                SearchTreeOf(tree, vm, requested, excluded, ref best, ref minPowerDiff);
-            }
+            SearchTreeOf(tree, vm, requested, excluded, ref best, ref minPowerDiff);
         }
     }
 
@@ -225,44 +202,6 @@ internal sealed partial class PowerDataCenter
             Visit(tree, 1, flat, vm, requested, excluded, ref best, ref minPowerDiff);
         }
     }
-
-    /// <summary>
-    /// The two host types searched on two threads, each from the best found before (the pristine hosts), and the two
-    /// results merged by the scan's rule (least increase, then lowest host number). A host's acceptance does not depend
-    /// on the best so far, only the pruning does, so this is the sequential answer. The trees, their per-query scratch
-    /// and every host-indexed cache a search writes (a host's history) belong to one type, so the threads share no
-    /// written state.
-    /// </summary>
-    private void SearchBothTypesAtOnce(int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
-    {
-        var worker = _searchWorker ?? throw new InvalidOperationException("no search worker");
-        _secondVm = vm;
-        _secondRequested = requested;
-        _secondExcluded = excluded;
-        _secondBest = best;
-        _secondMinPowerDiff = minPowerDiff;
-        worker.Post();
-        SearchTreeOf(SearchTree(0), vm, requested, excluded, ref best, ref minPowerDiff);
-        if (worker.TryTakeBack())
-        {
-            SearchSecondType();
-        }
-        else
-        {
-            worker.WaitDone();
-        }
-
-        var other = _secondBest;
-        if (other >= 0 && (_secondMinPowerDiff < minPowerDiff || (_secondMinPowerDiff == minPowerDiff && (best < 0 || other < best))))
-        {
-            best = other;
-            minPowerDiff = _secondMinPowerDiff;
-        }
-    }
-
-    /// <summary>The posted half of <see cref="SearchBothTypesAtOnce"/>: the second type, from the inputs left in fields.</summary>
-    private void SearchSecondType() =>
-        SearchTreeOf(SearchTree(1), _secondVm, _secondRequested, _secondExcluded, ref _secondBest, ref _secondMinPowerDiff);
 
     /// <summary>
     /// Searches under a node whose bound did not exclude it; <paramref name="flat"/> says whether G_r is constant over

@@ -17,7 +17,6 @@ namespace Roost.Simulation.DataCenter;
 /// datacenter ticks every interval after that); migrations started at a step complete RAM / (BW / 2) later, and each
 /// completion time is a processing point of its own (energy is integrated piecewise-linearly between points).
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The search worker lives only within Run, which disposes it.")]
 internal sealed partial class PowerDataCenter
 {
     private const int HistoryLength = 30;
@@ -186,26 +185,6 @@ internal sealed partial class PowerDataCenter
 
     /// <summary>Runs the whole simulation and returns its metrics.</summary>
     public SimulationResult Run(string workloadName, IProgress<double>? progress)
-    {
-        // Large fleets of two host types search both types at once (PowerDataCenter.HostSearch).
-        if (_hostCount >= _parallelHostThreshold && _hostTypeStride == 2 && Environment.ProcessorCount > 1
-            && _policy.Kind == PolicyKind.DynamicConsolidation)
-        {
-            _searchWorker = new PairedWorker("roost-host-search", SearchSecondType);
-        }
-
-        try
-        {
-            return RunSteps(workloadName, progress);
-        }
-        finally
-        {
-            _searchWorker?.Dispose();
-            _searchWorker = null;
-        }
-    }
-
-    private SimulationResult RunSteps(string workloadName, IProgress<double>? progress)
     {
         PlaceInitially();
 
