@@ -295,19 +295,25 @@ internal sealed partial class PowerDataCenter
         MarkPossiblyPristine(host);
     }
 
-    /// <summary>Host.addMigratingInVm, then both hosts re-process at the current time.</summary>
-    private void StartMigration(int vm, int target, double time)
+    /// <summary>
+    /// Host.addMigratingInVm; both hosts are marked to re-process at the current time. CloudSim re-processes them at
+    /// once, migration by migration; processing each once after the last migration has started ends in the same state,
+    /// since a host's processing depends only on its own list and its VMs' flags, every entry recorded at the same time
+    /// replaces the one before, and the utilisation it leaves as "previous" is overwritten before any energy is
+    /// integrated from it.
+    /// </summary>
+    private void StartMigration(int vm, int target)
     {
         _vmInMigration[vm] = true;
         if (!_hostMigratingIn[target].Contains(vm))
         {
             _hostMigratingIn[target].Add(vm);
             _hostVms[target].Add(vm);
-            UpdateHost(target, time);
+            MarkChanged(target);
             var source = _vmHost[vm];
             if (source >= 0)
             {
-                UpdateHost(source, time);
+                MarkChanged(source);
             }
         }
     }

@@ -283,11 +283,13 @@ internal sealed partial class PowerDataCenter
         var plan = OptimizeAllocation();
         foreach (var (vm, target) in plan)
         {
-            StartMigration(vm, target, time);
+            StartMigration(vm, target);
             _migrations++;
             var seconds = _vmRam[vm] / (_hostBandwidthMbps[target] / 16.0);
             pending.Add((time + seconds, vm, target));
         }
+
+        UpdateChangedHosts(time, keepPrevious: true);
     }
 
     private void ProcessNonPowerAware(double time)
@@ -374,24 +376,50 @@ internal sealed partial class PowerDataCenter
     /// only the sources and targets of the finished migrations are re-processed; every other host just takes its
     /// current utilisation as its previous one, as re-processing it would.
     /// </summary>
-    private void UpdateChangedHosts(double time)
+    private void UpdateChangedHosts(double time) => UpdateChangedHosts(time, keepPrevious: false);
+
+    /// <summary>
+    /// Re-processes the hosts marked changed at <paramref name="time"/>, in host order. With
+    /// <paramref name="keepPrevious"/>, the hosts that were not changed keep their previous utilisation (no processing
+    /// point is being completed; used after migrations start).
+    /// </summary>
+    private void UpdateChangedHosts(double time, bool keepPrevious)
     {
-        Array.Copy(_utilizationMips, _previousUtilizationMips, _hostCount);
-        _changedHosts.Sort();
-        foreach (var h in _changedHosts)
+        if (!keepPrevious)
         {
-            UpdateHost(h, time);
+            Array.Copy(_utilizationMips, _previousUtilizationMips, _hostCount);
         }
 
-        // Only VMs that just stopped migrating can newly count as completed; every other VM was checked at this time.
+        _changedHosts.Sort();
+        if (_changedHosts.Count >= _parallelHostThreshold / 4)
+        {
+            UpdateHostsInParallel(_changedHosts, time);
+        }
+        else
+        {
+            foreach (var h in _changedHosts)
+            {
+                UpdateHost(h, time);
+            }
+        }
+
+        if (!keepPrevious)
+        {
+            // Only VMs that just stopped migrating can newly count as completed; every other VM was checked at this time.
+            foreach (var h in _changedHosts)
+            {
+                RemoveCompletedVms(h);
+            }
+
+            _lastProcessTime = time;
+        }
+
         foreach (var h in _changedHosts)
         {
-            RemoveCompletedVms(h);
             _isChanged[h] = false;
         }
 
         _changedHosts.Clear();
-        _lastProcessTime = time;
     }
 
     private void MarkChanged(int host)
@@ -455,16 +483,7 @@ internal sealed partial class PowerDataCenter
         _vmStates.Deferring = false;
         for (var h = 0; h < _hostCount; h++)
         {
-            var vms = _hostVms[h];
-            for (var i = 0; i < vms.Count; i++)
-            {
-                if (!IsMigratingIn(h, vms[i]))
-                {
-                    _vmStates.Commit(vms[i]);
-                }
-            }
-
-            _hostStates.Commit(h);
+            CommitRecords(h);
         }
 
         if (timeDiff > 0)
@@ -474,6 +493,43 @@ internal sealed partial class PowerDataCenter
                 _energyWattSeconds += _hostEnergy[h];
             }
         }
+    }
+
+    /// <summary>The same for a list of hosts in increasing order (no energy: no time passes).</summary>
+    private void UpdateHostsInParallel(List<int> hosts, double time)
+    {
+        _hostStates.Deferring = true;
+        _vmStates.Deferring = true;
+        var parts = Environment.ProcessorCount;
+        var chunk = (hosts.Count + parts - 1) / parts;
+        Parallel.For(0, parts, part =>
+        {
+            for (var i = part * chunk; i < Math.Min(hosts.Count, (part + 1) * chunk); i++)
+            {
+                UpdateHost(hosts[i], time);
+            }
+        });
+        _hostStates.Deferring = false;
+        _vmStates.Deferring = false;
+        foreach (var h in hosts)
+        {
+            CommitRecords(h);
+        }
+    }
+
+    /// <summary>Adds what a deferred UpdateHost of this host recorded, in the order the serial loop adds it.</summary>
+    private void CommitRecords(int h)
+    {
+        var vms = _hostVms[h];
+        for (var i = 0; i < vms.Count; i++)
+        {
+            if (!IsMigratingIn(h, vms[i]))
+            {
+                _vmStates.Commit(vms[i]);
+            }
+        }
+
+        _hostStates.Commit(h);
     }
 
     private double HostEnergy(int h, double timeDiff) =>
