@@ -170,7 +170,7 @@ internal sealed partial class PowerDataCenter
 
         if (_screenByRegression)
         {
-            var key = ScreenKey(host);
+            var key = CurrentScreenKey(host);
             if (!double.IsNegativeInfinity(key) && key + (_vmForecast[vm] * _vmMips[vm] / _hostTotalMips[host]) < (1 - ScreenSlack) / _screenSafety)
             {
                 return false;
@@ -178,6 +178,17 @@ internal sealed partial class PowerDataCenter
         }
 
         return IsOverloadedWith(host, vm);
+    }
+
+    /// <summary>The host's screen key: as its search leaf holds it while the trees mirror the hosts, else computed.</summary>
+    private double CurrentScreenKey(int host)
+    {
+        if (_searchLive && _searchTrees is not null && _isCandidate[host] && !_searchExcluded[host])
+        {
+            return SearchTree(_hostTypeIndex[host]).LeafScreenKey[_searchPosition[host]];
+        }
+
+        return ScreenKey(host);
     }
 
     /// <summary>Whether every host under the node is surely overloaded with the VM.</summary>
