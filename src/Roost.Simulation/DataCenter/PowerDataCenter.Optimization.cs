@@ -343,6 +343,17 @@ internal sealed partial class PowerDataCenter
 
         ConsolidateUnderloadedHosts(overloaded, plan);
 
+        // The hosts the planned migrations leave and join are processed once the migrations have started (ProcessTick),
+        // which refreshes everything Recompute would; only the other touched hosts are recomputed below.
+        foreach (var (vm, target) in plan)
+        {
+            MarkChanged(target);
+            if (_movedVms.TryGetValue(vm, out var source) && source >= 0)
+            {
+                MarkChanged(source);
+            }
+        }
+
         // restoreAllocation
         _searchLive = false;
         foreach (var h in _touchedHosts)
@@ -361,7 +372,10 @@ internal sealed partial class PowerDataCenter
                 }
             }
 
-            Recompute(h);
+            if (!_isChanged[h])
+            {
+                Recompute(h);
+            }
         }
 
         foreach (var (v, h) in _movedVms)
