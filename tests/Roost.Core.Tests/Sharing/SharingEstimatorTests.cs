@@ -24,6 +24,46 @@ public sealed class SharingEstimatorTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 3)]
+    [InlineData(3, 6)]
+    public void ListListMatrix_EqualsListListOnEveryPair(int seed, int samplingShift)
+    {
+        var (vms, hosts) = SharedPageMatrixTests.Scenario(seed, new HashSampling(samplingShift));
+
+        var matrix = SharingEstimator.ListListMatrix(vms, hosts);
+
+        Assert.Equal(vms.Length, matrix.Length);
+        for (var v = 0; v < vms.Length; v++)
+        {
+            Assert.Equal(hosts.Length, matrix[v].Length);
+            for (var h = 0; h < hosts.Length; h++)
+            {
+                Assert.True(SharingEstimator.ListList(vms[v], hosts[h]) == matrix[v][h], $"seed {seed}: vm {v}, host {h}: {matrix[v][h]} instead of {SharingEstimator.ListList(vms[v], hosts[h])}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ListListMatrix_OfResidents_EqualsListListOnTheUnions()
+    {
+        var sampling = new HashSampling(2);
+        var sets = new SyntheticPageSets(new Random(9), 2, 4000, 4000, sampling);
+        var pool = Enumerable.Range(0, 12).Select(i => sets.NextVm(i % 2, 0.7, 2000)).ToArray();
+        IReadOnlyList<ExactFingerprint>[] residents = [[pool[0], pool[5]], [pool[6], pool[7], pool[8]], [], [pool[11], pool[0]]];
+
+        var matrix = SharingEstimator.ListListMatrix(pool[..6], residents);
+
+        for (var v = 0; v < 6; v++)
+        {
+            for (var h = 0; h < residents.Length; h++)
+            {
+                Assert.Equal(SharingEstimator.ListList(pool[v], ExactFingerprint.Union(residents[h], sampling)), matrix[v][h]);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
