@@ -7,7 +7,7 @@ internal static partial class SharedPageMatrix
 {
     /// <summary>
     /// One bucket's distinct VM hashes, numbered 0..<see cref="Pages"/>-1 in the order they were added: open addressing
-    /// with linear probing, at most a quarter full, so almost every hash sits in its home slot and a lookup is one
+    /// with linear probing, at most half full, so most hashes sit in their home slot and a lookup is one
     /// 16-byte load and a rarely taken branch. A slot is in use only if it carries the current <see cref="Stamp"/>, so
     /// emptying the table for the next bucket writes nothing. The scanner's loops inline the lookups
     /// (<see cref="HomeSlot"/>, then <see cref="SlotBeyond"/> when the home slot holds another hash).
@@ -38,7 +38,7 @@ internal static partial class SharedPageMatrix
         public void Reset(int entries)
         {
             var bits = 4;
-            while ((1L << bits) < 4L * entries)
+            while ((1L << bits) < 2L * entries)
             {
                 bits++;
             }

@@ -27,8 +27,8 @@ namespace Roost.Core.Sharing;
 /// </remarks>
 internal static partial class SharedPageMatrix
 {
-    // A bucket's table holds about this many VM entries (16-byte slots, at most a quarter full: ≤ 512 KiB, in L2).
-    private const int VmEntriesPerBucket = 8192;
+    // A bucket's table holds about this many VM entries (16-byte slots, at most half full: ≤ 1 MiB, about an L2).
+    private const int VmEntriesPerBucket = 32768;
 
     // A page is popular when dv·dh ≥ V·H / DenseDivisor: adding it as a bit column costs V·H/64 word ANDs at 4-8
     // words per instruction group, about as much as V·H/256 single increments (measured on the scale benchmark).
