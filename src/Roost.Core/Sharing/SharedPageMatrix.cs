@@ -30,8 +30,9 @@ internal static partial class SharedPageMatrix
     // A bucket's table holds about this many VM entries (16-byte slots, at most half full: ≤ 1 MiB, about an L2).
     private const int VmEntriesPerBucket = 32768;
 
-    // A page is popular when dv·dh ≥ V·H / DenseDivisor: adding it as a bit column costs V·H/64 word ANDs at 4-8
-    // words per instruction group, about as much as V·H/256 single increments (measured on the scale benchmark).
+    // A page is popular when dv·dh ≥ V·H / DenseDivisor: as a bit column it costs V·H/64 word ANDs done 4-8 words at a
+    // time, about as much as V·H/256 single increments would. Either way the page is counted the same; the threshold
+    // only moves work between the two paths.
     private const long DenseDivisor = 256;
 
     /// <summary>
