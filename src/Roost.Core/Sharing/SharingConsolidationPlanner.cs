@@ -11,11 +11,16 @@ namespace Roost.Core.Sharing;
 /// <remarks>
 /// Greedy and deterministic: sources in ascending memory utilisation (ties by id), their VMs largest first (ties by
 /// id). A host that receives a VM is no longer a source, and an evacuated host receives none; hosts already empty are
-/// not targets (they stay off). Cost: O(sources × VMs per source × hosts) estimates.
+/// not targets (they stay off). Cost: O(sources × VMs per source × hosts) estimates. With exact lists
+/// (<see cref="SharingEstimateKind.ListList"/>) every VM is first estimated against every host in one
+/// <see cref="SharingEstimator.ListListMatrix(IReadOnlyList{ExactFingerprint}, IReadOnlyList{ExactFingerprint})"/>,
+/// which gives the same numbers as the pairwise merges far faster; a host that has received a VM since is estimated
+/// afresh.
 /// </remarks>
 public sealed class SharingConsolidationPlanner
 {
     private readonly SharingAwarePlacement _placement;
+    private readonly SharingEstimateKind _estimate;
     private readonly double _lightLoadFraction;
 
     /// <param name="options">Estimator and sharing credit for choosing destinations.</param>
@@ -28,6 +33,7 @@ public sealed class SharingConsolidationPlanner
         }
 
         _placement = new SharingAwarePlacement(options);
+        _estimate = options.Estimate;
         _lightLoadFraction = lightLoadFraction;
     }
 
@@ -51,6 +57,7 @@ public sealed class SharingConsolidationPlanner
             .OrderBy(i => MemoryUtilisation(state[i]))
             .ThenBy(i => state[i].Id.Value)
             .ToArray();
+        var initial = InitialEstimates(state, sources);
 
         foreach (var source in sources)
         {
@@ -62,7 +69,12 @@ public sealed class SharingConsolidationPlanner
             var targets = Enumerable.Range(0, state.Length)
                 .Where(i => i != source && !evacuated[i] && state[i].Vms.Count > 0)
                 .ToArray();
-            if (TryEvacuate(state[source], targets.Select(i => state[i]).ToArray(), out var moved, out var moves))
+
+            // An estimate from the start of the plan holds while the target still has the VMs it had then.
+            double? Known(SharingVm vm, int t) =>
+                initial is not null && !received[targets[t]] && initial.TryGetValue(vm.Id, out var row) ? row[targets[t]] : null;
+
+            if (TryEvacuate(state[source], targets.Select(i => state[i]).ToArray(), Known, out var moved, out var moves))
             {
                 for (var t = 0; t < targets.Length; t++)
                 {
@@ -91,8 +103,38 @@ public sealed class SharingConsolidationPlanner
 
     private static double MemoryUtilisation(SharingHost host) => (double)host.UsedMemoryPages / host.MemoryPages;
 
+    /// <summary>
+    /// With exact lists, the shared pages of every VM of the <paramref name="sources"/> with every host, in one matrix
+    /// (rows by VM id, columns in the order of <paramref name="hosts"/>); equal to
+    /// <see cref="SharingAwarePlacement.Estimate"/> while the host is unchanged. Null for the other estimators, or if
+    /// VM ids repeat.
+    /// </summary>
+    private Dictionary<VmId, double[]>? InitialEstimates(SharingHost[] hosts, int[] sources)
+    {
+        var vms = sources.SelectMany(i => hosts[i].Vms).ToArray();
+        if (_estimate != SharingEstimateKind.ListList || vms.Length == 0 || vms.DistinctBy(vm => vm.Id).Count() != vms.Length)
+        {
+            return null;
+        }
+
+        var matrix = SharingEstimator.ListListMatrix([.. vms.Select(vm => vm.Pages)], [.. hosts.Select(h => h.Pages)]);
+        var rows = new Dictionary<VmId, double[]>(vms.Length);
+        for (var v = 0; v < vms.Length; v++)
+        {
+            // An empty host estimates 0 whatever its list says (SharingAwarePlacement.Estimate).
+            for (var h = 0; h < hosts.Length; h++)
+            {
+                matrix[v][h] = hosts[h].Vms.Count == 0 ? 0 : matrix[v][h];
+            }
+
+            rows.Add(vms[v].Id, matrix[v]);
+        }
+
+        return rows;
+    }
+
     /// <summary>Places every VM of <paramref name="source"/> on <paramref name="targets"/> (updated in place) or fails.</summary>
-    private bool TryEvacuate(SharingHost source, SharingHost[] targets, out SharingHost[] moved, out List<SharingMigration> moves)
+    private bool TryEvacuate(SharingHost source, SharingHost[] targets, Func<SharingVm, int, double?> known, out SharingHost[] moved, out List<SharingMigration> moves)
     {
         moved = targets;
         moves = [];
@@ -115,7 +157,8 @@ public sealed class SharingConsolidationPlanner
         {
             for (var v = 0; v < vms.Length; v++)
             {
-                cached[v][t] = _placement.MightFit(vms[v], targets[t]) ? _placement.Estimate(vms[v], targets[t]) : double.NaN;
+                cached[v][t] = !_placement.MightFit(vms[v], targets[t]) ? double.NaN
+                    : known(vms[v], t) ?? _placement.Estimate(vms[v], targets[t]);
             }
         }
 

@@ -7,8 +7,8 @@ namespace Roost.Core.Sharing;
 /// </summary>
 public static class SharingEstimator
 {
-    // Half of a typical 512 KiB - 1 MiB L2: room for one tile of VM filters and one of host filters.
-    private const long TileCacheBytes = 256 * 1024;
+    // Half of a typical 512 KiB - 1 MiB L2: room for one tile of VM filters (or bit rows) and one of host ones.
+    internal const long TileCacheBytes = 256 * 1024;
 
     /// <summary>
     /// list ∩ list: |A ∩ B| by merging the two sorted hash lists. Exact on the sample (exact outright without
@@ -20,6 +20,45 @@ public static class SharingEstimator
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         return (double)a.IntersectionCount(b) * a.Sampling.Scale;
+    }
+
+    /// <summary>
+    /// list ∩ list for every pair: <c>result[v][h]</c> is the pages <c>vms[v]</c> shares with <c>hosts[h]</c>, equal to
+    /// <see cref="ListList"/> on that pair (the same integer count of shared sampled hashes, scaled by the sampling).
+    /// </summary>
+    /// <remarks>
+    /// <para>Exact on the sample, so the only error is the sampling's: relative sd ≈ sqrt(2^s / shared pages) at one
+    /// page in 2^s (docs/experiments/memory-buddies.md gives measured figures).</para>
+    /// <para>Counted by page rather than by pair: each sampled page held by dv of the VMs and dh of the hosts adds one to
+    /// its dv × dh pairs. Pages held by many VMs and hosts (kernels, common libraries) become bit columns counted for
+    /// all pairs by a cache-tiled AND + popcount; the rest (a VM's own pages on the hosts that hold it) are added pair by
+    /// pair. Pages in no host or in no VM cost one table probe and add nothing. Cost: one probe per listed hash plus
+    /// Σ dv·dh over the rare pages plus V·H/64 word operations per 64 popular pages; the lists are read sequentially,
+    /// in hash buckets sized for the L2 cache, and the buckets are shared between the processor's cores.</para>
+    /// </remarks>
+    public static double[][] ListListMatrix(IReadOnlyList<ExactFingerprint> vms, IReadOnlyList<ExactFingerprint> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(vms);
+        ArgumentNullException.ThrowIfNull(hosts);
+        return Scaled(SharedPageMatrix.Count(vms, hosts), vms, hosts.Count);
+    }
+
+    /// <summary>
+    /// <see cref="ListListMatrix(IReadOnlyList{ExactFingerprint}, IReadOnlyList{ExactFingerprint})"/> with each host given
+    /// by the lists of the VMs resident on it, the host's pages being their union (as <see cref="SharingHost.Pages"/>
+    /// is): <c>result[v][h]</c> equals <see cref="ListList"/> of <c>vms[v]</c> and the union of
+    /// <c>hostResidents[h]</c>, without building the unions.
+    /// </summary>
+    /// <remarks>
+    /// Faster than passing the unions when VMs share pages: the host side costs the distinct resident lists (a list
+    /// object on several hosts is read once; a resident that is also one of <paramref name="vms"/> is not looked up),
+    /// rather than the unions, which repeat every page for every host holding it.
+    /// </remarks>
+    public static double[][] ListListMatrix(IReadOnlyList<ExactFingerprint> vms, IReadOnlyList<IReadOnlyList<ExactFingerprint>> hostResidents)
+    {
+        ArgumentNullException.ThrowIfNull(vms);
+        ArgumentNullException.ThrowIfNull(hostResidents);
+        return Scaled(SharedPageMatrix.CountByResidents(vms, hostResidents), vms, hostResidents.Count);
     }
 
     /// <summary>
@@ -128,6 +167,25 @@ public static class SharingEstimator
                     }
                 }
             }
+        }
+
+        return result;
+    }
+
+    /// <summary>Host-major counts of sampled pages as a VM-major matrix of pages, scaled back by the sampling.</summary>
+    private static double[][] Scaled(int[] counts, IReadOnlyList<ExactFingerprint> vms, int hostCount)
+    {
+        var result = new double[vms.Count][];
+        var scale = vms.Count > 0 ? vms[0].Sampling.Scale : 1;
+        for (var v = 0; v < result.Length; v++)
+        {
+            var row = new double[hostCount];
+            for (var h = 0; h < row.Length; h++)
+            {
+                row[h] = (double)counts[(h * result.Length) + v] * scale;
+            }
+
+            result[v] = row;
         }
 
         return result;

@@ -54,6 +54,33 @@ public sealed class SharingConsolidationPlannerTests
         Assert.Equal(first.EvacuatedHosts, second.EvacuatedHosts);
     }
 
+    /// <summary>
+    /// With exact lists the planner takes its first estimates from one all-pairs matrix: replaying the plan, each move's
+    /// estimate must equal list ∩ list against the target as it was at that moment, including targets that had already
+    /// received VMs (whose matrix entries are stale and must not be used).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Plan_ExactLists_EstimatesEqualListListAtEachMove(int seed)
+    {
+        var hosts = SpreadOut(seed);
+
+        var plan = new SharingConsolidationPlanner(SharingPlacementOptions.Exact).Plan(hosts);
+
+        Assert.Contains(plan.Migrations, m => plan.Migrations.Count(other => other.To == m.To) > 1);
+        var state = hosts.ToDictionary(h => h.Id);
+        var vms = hosts.SelectMany(h => h.Vms).ToDictionary(vm => vm.Id);
+        foreach (var move in plan.Migrations)
+        {
+            var vm = vms[move.Vm];
+            var expected = Math.Clamp(SharingEstimator.ListList(vm.Pages, state[move.To].Pages), 0, vm.MaxSharedPages);
+            Assert.True(expected == move.EstimatedSharedPages, $"seed {seed}: {move.Vm} to {move.To}: estimated {move.EstimatedSharedPages}, list ∩ list {expected}");
+            state[move.To] = state[move.To].WithVm(vm, 0);
+        }
+    }
+
     [Fact]
     public void Plan_MovesAVmToTheHostItSharesMostWith()
     {
