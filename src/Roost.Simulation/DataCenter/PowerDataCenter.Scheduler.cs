@@ -319,13 +319,16 @@ internal sealed partial class PowerDataCenter
     }
 
     /// <summary>Datacenter.processVmMigrate: leave the source, stop migrating in, and be created on the target.</summary>
+    /// <remarks>
+    /// CloudSim refreshes both hosts here; the caller has marked them changed and processes them right after every
+    /// migration finishing at this time, which refreshes the same derived state (<see cref="UpdateChangedHosts(double, bool)"/>).
+    /// </remarks>
     private void FinishMigration(int vm, int target)
     {
         var source = _vmHost[vm];
         if (source >= 0)
         {
             _hostVms[source].Remove(vm);
-            Recompute(source);
         }
 
         _hostMigratingIn[target].Remove(vm);
@@ -333,7 +336,6 @@ internal sealed partial class PowerDataCenter
         _vmInMigration[vm] = false;
         _hostVms[target].Add(vm);
         _vmHost[vm] = target;
-        Recompute(target);
     }
 
     private double HostUtilizationAtLastUpdate(int host)

@@ -405,6 +405,16 @@ internal sealed partial class PowerDataCenter
 
         if (!keepPrevious)
         {
+            // A host left empty may have taken UpdateHost's idle shortcut, which keeps its derived state: refresh it
+            // (FinishMigration leaves that to this method).
+            foreach (var h in _changedHosts)
+            {
+                if (_hostVms[h].Count == 0)
+                {
+                    Recompute(h);
+                }
+            }
+
             // Only VMs that just stopped migrating can newly count as completed; every other VM was checked at this time.
             foreach (var h in _changedHosts)
             {
