@@ -15,11 +15,21 @@ public sealed class PowerDataCenterHostSearchTests
         return policy;
     }
 
-    private static SimulationResult Run(string policy, int seed, bool plainHostScan, bool scalarLeafScan = false)
+    private static SimulationResult Run(string policy, int seed, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = int.MaxValue)
     {
         var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
-        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan, scalarLeafScan).Run(workload.Name, progress: null);
+        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan, scalarLeafScan, parallelHostThreshold).Run(workload.Name, progress: null);
+    }
+
+    /// <summary>Two ways of running the same simulation agree on every figure, bit for bit, and the search was used.</summary>
+    private static void AssertSameResults(SimulationResult expected, SimulationResult actual, string context)
+    {
+        Assert.True(expected.Migrations > 0, $"{context}: no migrations, so the host search was not exercised");
+        Assert.Equal(
+            (expected.EnergyKwh, expected.Migrations, expected.SlatahPercent, expected.PdmPercent, expected.HostShutdowns, expected.OverloadHostSeconds),
+            (actual.EnergyKwh, actual.Migrations, actual.SlatahPercent, actual.PdmPercent, actual.HostShutdowns, actual.OverloadHostSeconds));
+        Assert.Equal(expected.ActiveHosts.Values, actual.ActiveHosts.Values);
     }
 
     [Theory]
@@ -32,14 +42,10 @@ public sealed class PowerDataCenterHostSearchTests
     [InlineData("mad-mmt-2.5", 7)]
     public void SearchTrees_GiveTheResultsOfThePlainScan_BitForBit(string policy, int seed)
     {
-        var indexed = Run(policy, seed, plainHostScan: false);
+        var indexed = Run(policy, seed);
         var scanned = Run(policy, seed, plainHostScan: true);
 
-        Assert.True(scanned.Migrations > 0, $"{policy} seed {seed}: no migrations, so the host search was not exercised");
-        Assert.Equal(
-            (scanned.EnergyKwh, scanned.Migrations, scanned.SlatahPercent, scanned.PdmPercent, scanned.HostShutdowns),
-            (indexed.EnergyKwh, indexed.Migrations, indexed.SlatahPercent, indexed.PdmPercent, indexed.HostShutdowns));
-        Assert.Equal(scanned.ActiveHosts.Values, indexed.ActiveHosts.Values);
+        AssertSameResults(scanned, indexed, $"{policy} seed {seed}");
     }
 
     [Theory]
@@ -48,16 +54,10 @@ public sealed class PowerDataCenterHostSearchTests
     [InlineData("thr-mu-0.8", 3)]
     public void HostUpdatesOnEveryCore_GiveTheSerialResults_BitForBit(string policy, int seed)
     {
-        var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
-        var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
-        var parallel = new PowerDataCenter(workload, setup, Policy(policy), parallelHostThreshold: 1).Run(workload.Name, progress: null);
-        var serial = new PowerDataCenter(workload, setup, Policy(policy), parallelHostThreshold: int.MaxValue).Run(workload.Name, progress: null);
+        var parallel = Run(policy, seed, parallelHostThreshold: 1);
+        var serial = Run(policy, seed);
 
-        Assert.True(serial.Migrations > 0, $"{policy} seed {seed}: no migrations");
-        Assert.Equal(
-            (serial.EnergyKwh, serial.Migrations, serial.SlatahPercent, serial.PdmPercent, serial.HostShutdowns, serial.OverloadHostSeconds),
-            (parallel.EnergyKwh, parallel.Migrations, parallel.SlatahPercent, parallel.PdmPercent, parallel.HostShutdowns, parallel.OverloadHostSeconds));
-        Assert.Equal(serial.ActiveHosts.Values, parallel.ActiveHosts.Values);
+        AssertSameResults(serial, parallel, $"{policy} seed {seed}");
     }
 
     [Theory]
@@ -66,13 +66,9 @@ public sealed class PowerDataCenterHostSearchTests
     [InlineData("iqr-mu-1.5", 6)]
     public void VectorLeafScan_GivesTheResultsOfTheScalarLeafScan_BitForBit(string policy, int seed)
     {
-        var vector = Run(policy, seed, plainHostScan: false);
-        var scalar = Run(policy, seed, plainHostScan: false, scalarLeafScan: true);
+        var vector = Run(policy, seed);
+        var scalar = Run(policy, seed, scalarLeafScan: true);
 
-        Assert.True(scalar.Migrations > 0, $"{policy} seed {seed}: no migrations, so the host search was not exercised");
-        Assert.Equal(
-            (scalar.EnergyKwh, scalar.Migrations, scalar.SlatahPercent, scalar.PdmPercent, scalar.HostShutdowns),
-            (vector.EnergyKwh, vector.Migrations, vector.SlatahPercent, vector.PdmPercent, vector.HostShutdowns));
-        Assert.Equal(scalar.ActiveHosts.Values, vector.ActiveHosts.Values);
+        AssertSameResults(scalar, vector, $"{policy} seed {seed}");
     }
 }
