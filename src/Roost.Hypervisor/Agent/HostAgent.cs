@@ -11,7 +11,8 @@ namespace Roost.Hypervisor.Agent;
 /// </summary>
 public sealed partial class HostAgent : IAsyncDisposable
 {
-    private static readonly TimeSpan _commandTimeout = TimeSpan.FromSeconds(10);
+    // A guest under TCG on a loaded host (CI runs test projects side by side) can take over 10 s to act on a command.
+    private static readonly TimeSpan _commandTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ManagedVm> _vms = new(StringComparer.Ordinal);
