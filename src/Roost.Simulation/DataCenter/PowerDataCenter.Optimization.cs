@@ -103,11 +103,9 @@ internal sealed partial class PowerDataCenter
             return overloaded;
         }
 
-        var parts = Environment.ProcessorCount;
-        var chunk = (_hostCount + parts - 1) / parts;
-        Parallel.For(0, parts, part =>
+        InParts(_hostCount, (from, to) =>
         {
-            for (var h = part * chunk; h < Math.Min(_hostCount, (part + 1) * chunk); h++)
+            for (var h = from; h < to; h++)
             {
                 _isOverloaded[h] = IsOverloaded(h);
             }

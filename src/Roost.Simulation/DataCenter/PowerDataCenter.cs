@@ -479,11 +479,9 @@ internal sealed partial class PowerDataCenter
     {
         _hostStates.Deferring = true;
         _vmStates.Deferring = true;
-        var parts = Environment.ProcessorCount;
-        var chunk = (_hostCount + parts - 1) / parts;
-        Parallel.For(0, parts, part =>
+        InParts(_hostCount, (from, to) =>
         {
-            for (var h = part * chunk; h < Math.Min(_hostCount, (part + 1) * chunk); h++)
+            for (var h = from; h < to; h++)
             {
                 UpdateHost(h, time);
                 _hostEnergy[h] = timeDiff > 0 ? HostEnergy(h, timeDiff) : 0;
@@ -510,11 +508,9 @@ internal sealed partial class PowerDataCenter
     {
         _hostStates.Deferring = true;
         _vmStates.Deferring = true;
-        var parts = Environment.ProcessorCount;
-        var chunk = (hosts.Count + parts - 1) / parts;
-        Parallel.For(0, parts, part =>
+        InParts(hosts.Count, (from, to) =>
         {
-            for (var i = part * chunk; i < Math.Min(hosts.Count, (part + 1) * chunk); i++)
+            for (var i = from; i < to; i++)
             {
                 UpdateHost(hosts[i], time);
             }
@@ -540,6 +536,14 @@ internal sealed partial class PowerDataCenter
         }
 
         _hostStates.Commit(h);
+    }
+
+    /// <summary>Splits [0, count) into one contiguous range per core and runs <paramref name="body"/> on each at once.</summary>
+    private static void InParts(int count, Action<int, int> body)
+    {
+        var parts = Environment.ProcessorCount;
+        var chunk = (count + parts - 1) / parts;
+        Parallel.For(0, parts, part => body(Math.Min(count, part * chunk), Math.Min(count, (part + 1) * chunk)));
     }
 
     private double HostEnergy(int h, double timeDiff) =>
@@ -572,9 +576,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        var chunk = (_vmCount + Environment.ProcessorCount - 1) / Environment.ProcessorCount;
-        Parallel.For(0, Environment.ProcessorCount, part =>
-            UpdateRequests(time, isHistoryTick, part * chunk, Math.Min(_vmCount, (part + 1) * chunk)));
+        InParts(_vmCount, (from, to) => UpdateRequests(time, isHistoryTick, from, to));
     }
 
     private void UpdateRequests(double time, bool isHistoryTick, int from, int to)

@@ -71,8 +71,7 @@ internal sealed class StateAccumulator
     {
         var active = _active[index] ? seconds : double.NaN;
         var violation = _active[index] && _allocated[index] < _requested[index] ? seconds : double.NaN;
-        var shutdown = _previousActive[index] && !_active[index];
-        _previousActive[index] = _active[index];
+        var shutdown = Transition(index);
         if (Deferring)
         {
             _pending[index] = (true, active, violation, shutdown);
@@ -102,14 +101,12 @@ internal sealed class StateAccumulator
         }
     }
 
-    private void CountTransition(int index)
+    /// <summary>Moves the entity's last state into "previous"; true when that step switched it off.</summary>
+    private bool Transition(int index)
     {
-        if (_previousActive[index] && !_active[index])
-        {
-            Shutdowns++;
-        }
-
+        var shutdown = _previousActive[index] && !_active[index];
         _previousActive[index] = _active[index];
+        return shutdown;
     }
 
     /// <summary>Accounts the last entry of every history for the shutdown count; call once, at the end.</summary>
@@ -119,7 +116,10 @@ internal sealed class StateAccumulator
         {
             if (!double.IsNaN(_time[i]))
             {
-                CountTransition(i);
+                if (Transition(i))
+                {
+                    Shutdowns++;
+                }
             }
         }
     }
