@@ -103,7 +103,7 @@ internal sealed partial class PowerDataCenter
             return overloaded;
         }
 
-        InParts(_hostCount, (from, to) =>
+        InParts(_hostCount, (from, to, _) =>
         {
             for (var h = from; h < to; h++)
             {

@@ -171,8 +171,11 @@ internal sealed partial class PowerDataCenter
         }
     }
 
-    /// <summary>HostDynamicWorkload.updateVmsProcessing: re-allocate, compute utilisation, record host and VM states.</summary>
-    private void UpdateHost(int host, double time)
+    /// <summary>
+    /// HostDynamicWorkload.updateVmsProcessing: re-allocate, compute utilisation, record host and VM states (with logs,
+    /// their contributions to the SLA totals are logged instead of added: see <see cref="ContributionLog"/>).
+    /// </summary>
+    private void UpdateHost(int host, double time, ContributionLog? hostLog = null, ContributionLog? vmLog = null)
     {
         var vms = _hostVms[host];
         if (vms.Count == 0 && _utilizationMips[host] == 0 && _hostStates.IsIdle(host))
@@ -194,7 +197,7 @@ internal sealed partial class PowerDataCenter
             var vmRequested = Requested(v);
             if (!IsMigratingIn(host, v))
             {
-                _vmStates.Record(v, time, vmAllocated, vmRequested, _vmInMigration[v]);
+                _vmStates.Record(v, time, vmAllocated, vmRequested, _vmInMigration[v], vmLog);
                 if (_vmInMigration[v])
                 {
                     vmAllocated /= MigratingOutShare;
@@ -206,7 +209,7 @@ internal sealed partial class PowerDataCenter
         }
 
         _utilizationMips[host] = utilization;
-        _hostStates.Record(host, time, utilization, requested, utilization > 0);
+        _hostStates.Record(host, time, utilization, requested, utilization > 0, hostLog);
         StoreDerived(host, allocated, available);
     }
 

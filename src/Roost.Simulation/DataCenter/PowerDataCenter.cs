@@ -63,7 +63,10 @@ internal sealed partial class PowerDataCenter
 
     // VMs.
     private readonly int _vmCount;
-    private readonly double[][] _vmTrace;
+    // CPU traces sample by sample: sample t of VM v at [t * _vmCount + v], so that reading every VM at one time
+    // streams through memory; _vmTraceLength[v] is VM v's length (its trace plus the repeated last sample).
+    private readonly double[] _vmTraceBySample;
+    private readonly int[] _vmTraceLength;
     private readonly double[] _vmMips;
     private readonly int[] _vmCores;
     private readonly int[] _vmRam;
@@ -86,6 +89,9 @@ internal sealed partial class PowerDataCenter
     private readonly List<double> _activeTimes = [];
     private readonly List<double> _activeCounts = [];
     private readonly double[] _hostEnergy;
+    private readonly bool[] _hasCompletedVm;
+    private readonly (ContributionLog Hosts, ContributionLog Vms)[] _partLogs;
+    private bool _completedVmsFlagged;
     private readonly int _parallelHostThreshold;
     private double _energyWattSeconds;
     private double _lastProcessTime;
@@ -153,7 +159,7 @@ internal sealed partial class PowerDataCenter
         }
 
         _vmCount = workload.Vms.Count;
-        _vmTrace = new double[_vmCount][];
+        _vmTraceLength = new int[_vmCount];
         _vmMips = new double[_vmCount];
         _vmRam = new int[_vmCount];
         _vmBandwidthMbps = new double[_vmCount];
@@ -174,11 +180,19 @@ internal sealed partial class PowerDataCenter
             _vmRam[v] = ram;
             _vmBandwidthMbps[v] = bandwidth;
             _vmHost[v] = -1;
-            _vmTrace[v] = ExtendTrace(workload.Vms[v].Cpu);
+            _vmTraceLength[v] = workload.Vms[v].Cpu.Length + 1;
         }
+
+        _vmTraceBySample = TracesBySample(workload);
 
         _hostStates = new StateAccumulator(_hostCount);
         _hostEnergy = new double[_hostCount];
+        _hasCompletedVm = new bool[_hostCount];
+        _partLogs = new (ContributionLog, ContributionLog)[Environment.ProcessorCount];
+        for (var part = 0; part < _partLogs.Length; part++)
+        {
+            _partLogs[part] = (new ContributionLog(), new ContributionLog());
+        }
         _isChanged = new bool[_hostCount];
         _vmStates = new VmStateAccumulator(_vmCount);
     }
@@ -205,14 +219,29 @@ internal sealed partial class PowerDataCenter
         return BuildResult(workloadName);
     }
 
-    private static double[] ExtendTrace(double[] cpu)
+    /// <summary>
+    /// Every VM's trace, extended as CloudSim keeps it (289 points for a 288-sample day: the last one repeated, so
+    /// interpolation never runs off), laid out sample by sample; entries past a VM's length are never read.
+    /// </summary>
+    private double[] TracesBySample(Workload workload)
     {
-        // CloudSim keeps 289 points for a 288-sample day: the last one repeated, so interpolation never runs off.
-        var data = new double[cpu.Length + 1];
-        Array.Copy(cpu, data, cpu.Length);
-        data[^1] = cpu.Length > 0 ? cpu[^1] : 0;
-        return data;
+        var samples = _vmCount == 0 ? 0 : _vmTraceLength.Max();
+        var bySample = new double[(long)samples * _vmCount];
+        for (var v = 0; v < _vmCount; v++)
+        {
+            var cpu = workload.Vms[v].Cpu;
+            for (var t = 0; t < cpu.Length; t++)
+            {
+                bySample[(t * _vmCount) + v] = cpu[t];
+            }
+
+            bySample[(cpu.Length * _vmCount) + v] = cpu.Length > 0 ? cpu[^1] : 0;
+        }
+
+        return bySample;
     }
+
+    private double TraceSample(int vm, int t) => _vmTraceBySample[(t * _vmCount) + vm];
 
     /// <summary>
     /// The parts of UtilizationModelPlanetLabInMemory.getUtilization that depend on the time alone, computed once per
@@ -235,19 +264,19 @@ internal sealed partial class PowerDataCenter
     /// <summary>UtilizationModelPlanetLabInMemory.getUtilization: linear between samples.</summary>
     private double Utilization(int vm, in TracePoint point)
     {
-        var data = _vmTrace[vm];
+        var length = _vmTraceLength[vm];
         if (point.OnSample)
         {
-            return data[Math.Min(point.Index, data.Length - 1)];
+            return TraceSample(vm, Math.Min(point.Index, length - 1));
         }
 
-        if (point.T2 >= data.Length)
+        if (point.T2 >= length)
         {
-            return data[^1];
+            return TraceSample(vm, length - 1);
         }
 
-        var u1 = data[point.T1];
-        var u2 = data[point.T2];
+        var u1 = TraceSample(vm, point.T1);
+        var u2 = TraceSample(vm, point.T2);
         var delta = (u2 - u1) / point.Span;
         return u1 + (delta * point.Offset);
     }
@@ -472,28 +501,24 @@ internal sealed partial class PowerDataCenter
 
     /// <summary>
     /// The host loop of <see cref="UpdateAll"/> on every core: each host writes only its own entries and its VMs'
-    /// (a VM is recorded by one host: a VM migrating in is recorded by its source), and the totals those records feed
-    /// are added afterwards in the serial order, so every figure is the same bit for bit.
+    /// (a VM is recorded by one host: a VM migrating in is recorded by its source), and what those records add to the
+    /// SLA totals is logged per core and added afterwards in the serial order, so every figure is the same bit for
+    /// bit. Each core also notes its hosts that hold a finished VM, for <see cref="RemoveCompletedVms()"/>.
     /// </summary>
     private void UpdateHostsInParallel(double time, double timeDiff)
     {
-        _hostStates.Deferring = true;
-        _vmStates.Deferring = true;
-        InParts(_hostCount, (from, to) =>
+        InParts(_hostCount, (from, to, part) =>
         {
+            var (hostLog, vmLog) = PartLogs(part);
             for (var h = from; h < to; h++)
             {
-                UpdateHost(h, time);
+                UpdateHost(h, time, hostLog, vmLog);
                 _hostEnergy[h] = timeDiff > 0 ? HostEnergy(h, timeDiff) : 0;
+                _hasCompletedVm[h] = HasCompletedVm(h);
             }
         });
-        _hostStates.Deferring = false;
-        _vmStates.Deferring = false;
-        for (var h = 0; h < _hostCount; h++)
-        {
-            CommitRecords(h);
-        }
-
+        ReplayPartLogs();
+        _completedVmsFlagged = true;
         if (timeDiff > 0)
         {
             for (var h = 0; h < _hostCount; h++)
@@ -506,44 +531,46 @@ internal sealed partial class PowerDataCenter
     /// <summary>The same for a list of hosts in increasing order (no energy: no time passes).</summary>
     private void UpdateHostsInParallel(List<int> hosts, double time)
     {
-        _hostStates.Deferring = true;
-        _vmStates.Deferring = true;
-        InParts(hosts.Count, (from, to) =>
+        InParts(hosts.Count, (from, to, part) =>
         {
+            var (hostLog, vmLog) = PartLogs(part);
             for (var i = from; i < to; i++)
             {
-                UpdateHost(hosts[i], time);
+                UpdateHost(hosts[i], time, hostLog, vmLog);
             }
         });
-        _hostStates.Deferring = false;
-        _vmStates.Deferring = false;
-        foreach (var h in hosts)
-        {
-            CommitRecords(h);
-        }
+        ReplayPartLogs();
     }
 
-    /// <summary>Adds what a deferred UpdateHost of this host recorded, in the order the serial loop adds it.</summary>
-    private void CommitRecords(int h)
+    private (ContributionLog Hosts, ContributionLog Vms) PartLogs(int part)
     {
-        var vms = _hostVms[h];
-        for (var i = 0; i < vms.Count; i++)
-        {
-            if (!IsMigratingIn(h, vms[i]))
-            {
-                _vmStates.Commit(vms[i]);
-            }
-        }
-
-        _hostStates.Commit(h);
+        var logs = _partLogs[part];
+        logs.Hosts.Clear();
+        logs.Vms.Clear();
+        return logs;
     }
 
-    /// <summary>Splits [0, count) into one contiguous range per core and runs <paramref name="body"/> on each at once.</summary>
-    private static void InParts(int count, Action<int, int> body)
+    /// <summary>Adds every core's logged contributions, core by core: the order of the serial host loop.</summary>
+    private void ReplayPartLogs()
+    {
+        foreach (var (hosts, vms) in _partLogs)
+        {
+            _hostStates.Replay(hosts);
+            _vmStates.Replay(vms);
+            hosts.Clear();
+            vms.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Splits [0, count) into one contiguous range per core, in order, and runs <paramref name="body"/>(from, to,
+    /// part) on each at once.
+    /// </summary>
+    private static void InParts(int count, Action<int, int, int> body)
     {
         var parts = Environment.ProcessorCount;
         var chunk = (count + parts - 1) / parts;
-        Parallel.For(0, parts, part => body(Math.Min(count, part * chunk), Math.Min(count, (part + 1) * chunk)));
+        Parallel.For(0, parts, part => body(Math.Min(count, part * chunk), Math.Min(count, (part + 1) * chunk), part));
     }
 
     private double HostEnergy(int h, double timeDiff) =>
@@ -576,7 +603,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        InParts(_vmCount, (from, to) => UpdateRequests(time, isHistoryTick, from, to));
+        InParts(_vmCount, (from, to, _) => UpdateRequests(time, isHistoryTick, from, to));
     }
 
     private void UpdateRequests(double time, bool isHistoryTick, int from, int to)
@@ -614,11 +641,35 @@ internal sealed partial class PowerDataCenter
     /// <summary>VMs whose demand is exactly zero are finished and leave the data center (HostDynamicWorkload.getCompletedVms).</summary>
     private void RemoveCompletedVms()
     {
+        var flagged = _completedVmsFlagged;
+        _completedVmsFlagged = false;
         for (var h = 0; h < _hostCount; h++)
         {
-            RemoveCompletedVms(h);
+            if (!flagged || _hasCompletedVm[h])
+            {
+                RemoveCompletedVms(h);
+            }
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="RemoveCompletedVms(int)"/> would remove anything from the host. Removing a VM changes only
+    /// that VM and its host, so hosts flagged in one pass, visited in order, remove exactly what the full loop would.
+    /// </summary>
+    private bool HasCompletedVm(int h)
+    {
+        foreach (var v in _hostVms[h])
+        {
+            if (IsCompleted(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsCompleted(int v) => !_vmInMigration[v] && _vmRequested[v] == 0 && !_vmInstantiating[v] && !_vmRemoved[v];
 
     private void RemoveCompletedVms(int h)
     {
@@ -626,7 +677,7 @@ internal sealed partial class PowerDataCenter
         for (var i = vms.Count - 1; i >= 0; i--)
         {
             var v = vms[i];
-            if (!_vmInMigration[v] && _vmRequested[v] == 0 && !_vmInstantiating[v] && !_vmRemoved[v])
+            if (IsCompleted(v))
             {
                 _vmRemoved[v] = true;
                 var owner = _vmHost[v];

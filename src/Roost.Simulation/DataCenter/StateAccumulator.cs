@@ -11,7 +11,6 @@ internal sealed class StateAccumulator
     private readonly double[] _requested;
     private readonly bool[] _active;
     private readonly bool[] _previousActive;
-    private readonly (bool Has, double Active, double Violation, bool Shutdown)[] _pending;
 
     public StateAccumulator(int count)
     {
@@ -20,7 +19,6 @@ internal sealed class StateAccumulator
         _requested = new double[count];
         _active = new bool[count];
         _previousActive = new bool[count];
-        _pending = new (bool, double, double, bool)[count];
         Array.Fill(_time, double.NaN);
 
         // Helper.getTimesBeforeHostShutdown starts from "active", so a host idle from its first entry counts once.
@@ -36,29 +34,29 @@ internal sealed class StateAccumulator
     /// <summary>Whether the entity's last entry exists and says idle with nothing allocated or requested.</summary>
     public bool IsIdle(int index) => !double.IsNaN(_time[index]) && !_active[index] && _allocated[index] == 0 && _requested[index] == 0 && !_previousActive[index];
 
-    /// <summary>
-    /// While set, <see cref="Record"/> keeps each entity's contribution to the totals aside instead of adding it, so
-    /// that entities can be recorded from several threads; <see cref="Commit"/> then adds them in a fixed order.
-    /// </summary>
-    public bool Deferring { get; set; }
-
-    /// <summary>Adds the contribution a deferred <see cref="Record"/> kept aside for this entity, if any.</summary>
-    public void Commit(int index)
+    /// <summary>Adds what was logged, in the order it was recorded.</summary>
+    public void Replay(ContributionLog log)
     {
-        var (has, active, violation, shutdown) = _pending[index];
-        if (has)
+        var active = log.First;
+        var violation = log.Second;
+        for (var i = 0; i < active.Length; i++)
         {
-            _pending[index] = default;
-            Add(active, violation, shutdown);
+            Add(active[i], violation[i], shutdown: false);
         }
+
+        Shutdowns += log.Events;
     }
 
-    public void Record(int index, double time, double allocated, double requested, bool active)
+    /// <summary>
+    /// Records an entity's state at <paramref name="time"/>. What the entry it replaces adds to the totals is added
+    /// now, or, with a <paramref name="log"/> (entities recorded on several cores), kept there for <see cref="Replay"/>.
+    /// </summary>
+    public void Record(int index, double time, double allocated, double requested, bool active, ContributionLog? log = null)
     {
         var last = _time[index];
         if (!double.IsNaN(last) && last != time)
         {
-            Finalize(index, time - last);
+            Finalize(index, time - last, log);
         }
 
         _time[index] = time;
@@ -67,18 +65,25 @@ internal sealed class StateAccumulator
         _active[index] = active;
     }
 
-    private void Finalize(int index, double seconds)
+    private void Finalize(int index, double seconds, ContributionLog? log)
     {
         var active = _active[index] ? seconds : double.NaN;
         var violation = _active[index] && _allocated[index] < _requested[index] ? seconds : double.NaN;
         var shutdown = Transition(index);
-        if (Deferring)
-        {
-            _pending[index] = (true, active, violation, shutdown);
-        }
-        else
+        if (log is null)
         {
             Add(active, violation, shutdown);
+            return;
+        }
+
+        if (!double.IsNaN(active))
+        {
+            log.Add(active, violation);
+        }
+
+        if (shutdown)
+        {
+            log.Events++;
         }
     }
 

@@ -1,83 +1,69 @@
 namespace Roost.Simulation.DataCenter;
 
 /// <summary>
-/// Folds VMs' state histories into the totals behind PDM (Helper.getSlaMetrics): MIPS-seconds requested, allocated,
-/// and under-allocated while migrating. Same-time entries replace the previous one, as in CloudSim.
+/// Folds VMs' state histories into the totals behind PDM (Helper.getSlaMetrics): MIPS-seconds requested and
+/// under-allocated while migrating. Same-time entries replace the previous one, as in CloudSim.
 /// </summary>
 internal sealed class VmStateAccumulator
 {
-    private readonly double[] _time;
-    private readonly double[] _allocated;
-    private readonly double[] _requested;
-    private readonly bool[] _inMigration;
-    private readonly (bool Has, double Allocated, double Requested, double Under)[] _pending;
+    // Each VM's last entry in one record, so that recording a VM touches one cache line.
+    private readonly Entry[] _last;
 
     public VmStateAccumulator(int count)
     {
-        _time = new double[count];
-        _allocated = new double[count];
-        _requested = new double[count];
-        _inMigration = new bool[count];
-        _pending = new (bool, double, double, double)[count];
-        Array.Fill(_time, double.NaN);
+        _last = new Entry[count];
+        _last.AsSpan().Fill(new Entry(double.NaN, 0, 0, false));
     }
 
     public double RequestedMipsSeconds { get; private set; }
 
-    public double AllocatedMipsSeconds { get; private set; }
-
     public double UnderAllocatedInMigrationMipsSeconds { get; private set; }
 
     /// <summary>
-    /// While set, <see cref="Record"/> keeps each VM's contribution to the totals aside instead of adding it, so that
-    /// VMs can be recorded from several threads; <see cref="Commit"/> then adds them in a fixed order.
+    /// Records a VM's state at <paramref name="time"/>. What the entry it replaces adds to the totals is added now, or,
+    /// with a <paramref name="log"/> (VMs recorded on several cores), kept there for <see cref="Replay"/>.
     /// </summary>
-    public bool Deferring { get; set; }
-
-    public void Record(int vm, double time, double allocated, double requested, bool inMigration)
+    public void Record(int vm, double time, double allocated, double requested, bool inMigration, ContributionLog? log = null)
     {
-        var last = _time[vm];
-        if (!double.IsNaN(last) && last != time)
+        ref var last = ref _last[vm];
+        if (!double.IsNaN(last.Time) && last.Time != time)
         {
-            var seconds = time - last;
-            var allocatedSeconds = _allocated[vm] * seconds;
-            var requestedSeconds = _requested[vm] * seconds;
-            var underSeconds = _allocated[vm] < _requested[vm] && _inMigration[vm] ? (_requested[vm] - _allocated[vm]) * seconds : double.NaN;
-            if (Deferring)
+            var seconds = time - last.Time;
+            var requestedSeconds = last.Requested * seconds;
+            var underSeconds = last.Allocated < last.Requested && last.InMigration ? (last.Requested - last.Allocated) * seconds : double.NaN;
+            if (log is null)
             {
-                _pending[vm] = (true, allocatedSeconds, requestedSeconds, underSeconds);
+                Add(requestedSeconds, underSeconds);
             }
             else
             {
-                Add(allocatedSeconds, requestedSeconds, underSeconds);
+                log.Add(requestedSeconds, underSeconds);
             }
         }
 
-        _time[vm] = time;
-        _allocated[vm] = allocated;
-        _requested[vm] = requested;
-        _inMigration[vm] = inMigration;
+        last = new Entry(time, allocated, requested, inMigration);
     }
 
-    /// <summary>Adds the contribution a deferred <see cref="Record"/> kept aside for this VM, if any.</summary>
-    public void Commit(int vm)
+    /// <summary>Adds what was logged, in the order it was recorded.</summary>
+    public void Replay(ContributionLog log)
     {
-        var (has, allocatedSeconds, requestedSeconds, underSeconds) = _pending[vm];
-        if (has)
+        var requested = log.First;
+        var under = log.Second;
+        for (var i = 0; i < requested.Length; i++)
         {
-            _pending[vm] = default;
-            Add(allocatedSeconds, requestedSeconds, underSeconds);
+            Add(requested[i], under[i]);
         }
     }
 
-    // The sums in the order of the serial code: allocated, requested, then under-allocation (NaN: none).
-    private void Add(double allocatedSeconds, double requestedSeconds, double underSeconds)
+    // The sums in the order of the serial code: requested, then under-allocation (NaN: none).
+    private void Add(double requestedSeconds, double underSeconds)
     {
-        AllocatedMipsSeconds += allocatedSeconds;
         RequestedMipsSeconds += requestedSeconds;
         if (!double.IsNaN(underSeconds))
         {
             UnderAllocatedInMigrationMipsSeconds += underSeconds;
         }
     }
+
+    private readonly record struct Entry(double Time, double Allocated, double Requested, bool InMigration);
 }
