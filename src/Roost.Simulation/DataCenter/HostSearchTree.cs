@@ -34,20 +34,19 @@ internal sealed class HostSearchTree
         InverseTotalMips = 1 / totalMips;
         PeMips = peMips;
         _hostAt = new int[size];
-        MinAllocated = new double[2 * size];
-        MaxAllocated = new double[2 * size];
-        MinOffset = new double[2 * size];
-        MaxAvailable = new double[2 * size];
+        Nodes = new Node[2 * size];
         MaxRamFree = new int[2 * size];
         MaxBandwidthFree = new double[2 * size];
-        MinScreenKey = new double[2 * size];
         LeafAllocated = new double[size];
         LeafStalePower = new double[size];
         LeafAvailable = new double[size];
         LeafScreenKey = new double[size];
-        LeafHostNumber = new double[size];
-        Array.Fill(LeafHostNumber, double.MaxValue);
+        LeafHostNumber = new float[size];
+        LeafAvailableAtLeast = new float[size];
+        LeafScreenKeyAtMost = new float[size];
+        Array.Fill(LeafHostNumber, float.MaxValue);
         Array.Fill(LeafAvailable, double.NegativeInfinity);
+        Array.Fill(LeafAvailableAtLeast, float.NegativeInfinity);
         Array.Fill(_hostAt, -1);
         for (var node = 1; node < 2 * size; node++)
         {
@@ -67,19 +66,17 @@ internal sealed class HostSearchTree
     /// <summary>1 / <see cref="TotalMips"/>, for bounds that need not be exact.</summary>
     public double InverseTotalMips { get; }
 
-    public double[] MinAllocated { get; }
+    /// <summary>
+    /// Per node, what every search reads, in one record (a visit and its sibling's touch two adjacent records
+    /// instead of a line in each of five arrays).
+    /// </summary>
+    public Node[] Nodes { get; }
 
-    public double[] MaxAllocated { get; }
-
-    public double[] MinOffset { get; }
-
-    public double[] MaxAvailable { get; }
-
+    /// <summary>Per node: the most free RAM (MiB), read only while VMs are being created.</summary>
     public int[] MaxRamFree { get; }
 
+    /// <summary>Per node: the most free bandwidth (Mbit/s), read only while VMs are being created.</summary>
     public double[] MaxBandwidthFree { get; }
-
-    public double[] MinScreenKey { get; }
 
     /// <summary>Per leaf position: the host's placement allocation (MIPS), as read by the exact comparison.</summary>
     public double[] LeafAllocated { get; }
@@ -93,8 +90,20 @@ internal sealed class HostSearchTree
     /// <summary>Per leaf position: the host's overload-screen key.</summary>
     public double[] LeafScreenKey { get; }
 
-    /// <summary>Per leaf position: the host number as a double (exact), for vectorised tie tests; MaxValue for padding.</summary>
-    public double[] LeafHostNumber { get; }
+    /// <summary>
+    /// Per leaf position: the host number as a float (exact below 2^24 hosts), for vectorised tie tests; MaxValue
+    /// for padding.
+    /// </summary>
+    public float[] LeafHostNumber { get; }
+
+    /// <summary>
+    /// Per leaf position: <see cref="LeafAvailable"/> rounded up to a float, so that a vector scan can test capacity
+    /// reading half the bytes; a leaf that passes is tested again exactly.
+    /// </summary>
+    public float[] LeafAvailableAtLeast { get; }
+
+    /// <summary>Per leaf position: <see cref="LeafScreenKey"/> rounded down to a float (screens out no more than the key).</summary>
+    public float[] LeafScreenKeyAtMost { get; }
 
     /// <summary>Per leaf position: the host, or −1 for padding.</summary>
     public ReadOnlySpan<int> LeafHost => _hostAt;
@@ -107,6 +116,18 @@ internal sealed class HostSearchTree
 
     /// <summary>Per query: how many of <see cref="Breakpoints"/> are in use.</summary>
     public int BreakpointCount { get; set; }
+
+    /// <summary>
+    /// Per query: G_r as linear pieces. Piece <c>s</c> starts at <see cref="PieceStart"/>[s] (0, then each breakpoint)
+    /// with value <see cref="PieceGain"/>[s] and rises by <see cref="PieceSlope"/>[s] per MIPS up to the next start.
+    /// </summary>
+    public double[] PieceStart { get; } = new double[26];
+
+    /// <summary>Per query: G_r at each of <see cref="PieceStart"/>.</summary>
+    public double[] PieceGain { get; } = new double[26];
+
+    /// <summary>Per query: the slope of G_r on each piece (W per MIPS).</summary>
+    public double[] PieceSlope { get; } = new double[26];
 
     /// <summary>Per query: the overload-screen limit for the VM being placed (LR only).</summary>
     public double ScreenLimit { get; set; }
@@ -132,20 +153,19 @@ internal sealed class HostSearchTree
         LeafStalePower[position] = stalePower;
         LeafAvailable[position] = available;
         LeafScreenKey[position] = screenKey;
+        LeafAvailableAtLeast[position] = RoundUp(available);
+        LeafScreenKeyAtMost[position] = RoundDown(screenKey);
         var node = LeafCount + position;
-        MinAllocated[node] = allocated;
-        MaxAllocated[node] = allocated;
-        MinOffset[node] = offset;
-        MaxAvailable[node] = available;
+        Nodes[node] = new Node(allocated, allocated, offset, available, screenKey);
         MaxRamFree[node] = ramFree;
         MaxBandwidthFree[node] = bandwidthFree;
-        MinScreenKey[node] = screenKey;
     }
 
     /// <summary>Empties a leaf (host not searchable) without propagating.</summary>
     public void ClearLeaf(int position)
     {
         LeafAvailable[position] = double.NegativeInfinity;
+        LeafAvailableAtLeast[position] = float.NegativeInfinity;
         SetEmpty(LeafCount + position);
     }
 
@@ -160,41 +180,72 @@ internal sealed class HostSearchTree
         UpdatesSinceBuild = 0;
     }
 
-    /// <summary>Recomputes the ancestors of one leaf after <see cref="SetLeaf"/> or <see cref="ClearLeaf"/>.</summary>
+    /// <summary>
+    /// Recomputes the ancestors of one leaf after <see cref="SetLeaf"/> or <see cref="ClearLeaf"/>, up to the first
+    /// whose aggregates come out unchanged (everything above it depends on it and on unchanged siblings only).
+    /// </summary>
     public void Propagate(int position)
     {
-        for (var node = (LeafCount + position) / 2; node >= 1; node /= 2)
+        for (var node = (LeafCount + position) / 2; node >= 1 && Pull(node); node /= 2)
         {
-            Pull(node);
         }
 
         UpdatesSinceBuild++;
     }
 
     /// <summary>Whether the node covers no active leaf.</summary>
-    public bool IsEmpty(int node) => MinAllocated[node] > MaxAllocated[node];
+    public bool IsEmpty(int node) => Nodes[node].MinAllocated > Nodes[node].MaxAllocated;
 
-    private void Pull(int node)
+    /// <summary>Recomputes a node from its children; false if nothing changed.</summary>
+    private bool Pull(int node)
     {
         var left = 2 * node;
         var right = left + 1;
-        MinAllocated[node] = Math.Min(MinAllocated[left], MinAllocated[right]);
-        MaxAllocated[node] = Math.Max(MaxAllocated[left], MaxAllocated[right]);
-        MinOffset[node] = Math.Min(MinOffset[left], MinOffset[right]);
-        MaxAvailable[node] = Math.Max(MaxAvailable[left], MaxAvailable[right]);
-        MaxRamFree[node] = Math.Max(MaxRamFree[left], MaxRamFree[right]);
-        MaxBandwidthFree[node] = Math.Max(MaxBandwidthFree[left], MaxBandwidthFree[right]);
-        MinScreenKey[node] = Math.Min(MinScreenKey[left], MinScreenKey[right]);
+        ref readonly var l = ref Nodes[left];
+        ref readonly var r = ref Nodes[right];
+        var pulled = new Node(
+            Math.Min(l.MinAllocated, r.MinAllocated),
+            Math.Max(l.MaxAllocated, r.MaxAllocated),
+            Math.Min(l.MinOffset, r.MinOffset),
+            Math.Max(l.MaxAvailable, r.MaxAvailable),
+            Math.Min(l.MinScreenKey, r.MinScreenKey));
+        var ramFree = Math.Max(MaxRamFree[left], MaxRamFree[right]);
+        var bandwidthFree = Math.Max(MaxBandwidthFree[left], MaxBandwidthFree[right]);
+        if (pulled == Nodes[node] && ramFree == MaxRamFree[node] && bandwidthFree == MaxBandwidthFree[node])
+        {
+            return false;
+        }
+
+        Nodes[node] = pulled;
+        MaxRamFree[node] = ramFree;
+        MaxBandwidthFree[node] = bandwidthFree;
+        return true;
+    }
+
+    /// <summary>The least float not below <paramref name="value"/>.</summary>
+    internal static float RoundUp(double value)
+    {
+        var rounded = (float)value;
+        return rounded < value ? MathF.BitIncrement(rounded) : rounded;
+    }
+
+    /// <summary>The greatest float not above <paramref name="value"/>.</summary>
+    internal static float RoundDown(double value)
+    {
+        var rounded = (float)value;
+        return rounded > value ? MathF.BitDecrement(rounded) : rounded;
     }
 
     private void SetEmpty(int node)
     {
-        MinAllocated[node] = double.PositiveInfinity;
-        MaxAllocated[node] = double.NegativeInfinity;
-        MinOffset[node] = double.PositiveInfinity;
-        MaxAvailable[node] = double.NegativeInfinity;
+        Nodes[node] = new Node(double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity);
         MaxRamFree[node] = int.MinValue;
         MaxBandwidthFree[node] = double.NegativeInfinity;
-        MinScreenKey[node] = double.PositiveInfinity;
     }
+
+    /// <summary>
+    /// A node's aggregates over its leaves: least and most allocation, least offset, most available MIPS, least
+    /// overload-screen key (an empty node: +∞, −∞, +∞, −∞, +∞).
+    /// </summary>
+    internal readonly record struct Node(double MinAllocated, double MaxAllocated, double MinOffset, double MaxAvailable, double MinScreenKey);
 }

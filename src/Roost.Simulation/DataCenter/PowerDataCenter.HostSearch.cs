@@ -25,6 +25,9 @@ internal sealed partial class PowerDataCenter
     private const int ScanSpan = 64;
     private const double FlatWatts = 1e-6;
 
+    // Leaves the vector scan judges between offers (a multiple of 8, at most 64: one bit each in a mask).
+    private const int ChunkLeaves = 64;
+
     private readonly List<int> _searchExcludedHosts = [];
     private HostSearchTree[]? _searchTrees;
     private bool _searchUnavailable;
@@ -284,15 +287,17 @@ internal sealed partial class PowerDataCenter
     /// Eight leaves at a time: each lane computes the power difference exactly as <see cref="SpecPowerTable.Watts"/> does (the
     /// same IEEE operations in the same order) and applies the scan's cheap tests (capacity, would it beat or tie the
     /// best so far with a lower host number, overload screen); only lanes that pass all of them reach
-    /// <see cref="OfferLeaf"/>, in order, which repeats the tests against the best as it is then. Returns the number
-    /// of leaves handled (a multiple of eight).
+    /// <see cref="OfferLeaf"/>, in order, which repeats the tests against the best as it is then. The scan is bound
+    /// by the bytes it reads, so capacity and screen are tested on float copies rounded so that they can only let
+    /// more leaves through (Consider and OfferLeaf test those exactly). Returns the number of leaves handled (a
+    /// multiple of eight).
     /// </summary>
     private int ScanLeavesAvx512(HostSearchTree tree, int start, int count, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
         var allocated = tree.LeafAllocated.AsSpan(start, count);
         var stale = tree.LeafStalePower.AsSpan(start, count);
-        var available = tree.LeafAvailable.AsSpan(start, count);
-        var keys = tree.LeafScreenKey.AsSpan(start, count);
+        var available = tree.LeafAvailableAtLeast.AsSpan(start, count);
+        var keys = tree.LeafScreenKeyAtMost.AsSpan(start, count);
         var hosts = tree.LeafHostNumber.AsSpan(start, count);
         var table = tree.Power.WattsAtTenths;
         var tableLow = Vector512.Create(table.AsSpan(0, 8));
@@ -315,51 +320,62 @@ internal sealed partial class PowerDataCenter
         var screenByRegression = _screenByRegression;
         var threshold = Vector512.Create(_screenThreshold);
         var limit = Vector512.Create(tree.ScreenLimit);
-        Span<double> differences = stackalloc double[8];
+        // Chunks of up to 64 leaves are judged against the best as it was when the chunk began (a superset of what
+        // would pass against the best as it moves: it only ever improves), with no call inside the vector loop; the
+        // lanes that pass are then offered in order.
+        Span<double> differences = stackalloc double[ChunkLeaves];
+        var vectors = allocated.Length / 8 * 8;
         var i = 0;
-        for (; i + 8 <= allocated.Length; i += 8)
+        while (i < vectors)
         {
-            var after = (Vector512.Create(allocated.Slice(i, 8)) + request) / totals;
-            var scaled = after * ten;
-            var lower = Vector512.Floor(scaled);
-            var index = Avx512DQ.ConvertToVector512Int64(lower);
-            var low = Avx512F.PermuteVar8x64x2(tableLow, index, tableHigh);
-            var slope = Vector512.ConditionalSelect(
-                Vector512.Equals(lower, Vector512.Ceiling(scaled)), zero, Avx512F.PermuteVar8x64x2(slopesLow, index, slopesHigh));
-            var point = Avx512F.PermuteVar8x64x2(tenthsLow, index, tenthsHigh);
-            var difference = low + (slope * (after - point) * hundred) - Vector512.Create(stale.Slice(i, 8));
+            var chunk = Math.Min(ChunkLeaves, vectors - i);
             var min = Vector512.Create(minPowerDiff);
-            var improves = Vector512.LessThan(difference, min)
-                | (Vector512.Equals(difference, min) & Vector512.LessThan(Vector512.Create(hosts.Slice(i, 8)), Vector512.Create((double)best)));
-            var passes = Vector512.GreaterThanOrEqual(Vector512.Create(available.Slice(i, 8)), request)
-                & Vector512.LessThanOrEqual(after, one)
-                & improves;
-            if (screenByThreshold)
+            var bestHost = Vector512.Create((double)best);
+            ulong passing = 0;
+            for (var j = 0; j < chunk; j += 8)
             {
-                passes &= ~Vector512.GreaterThan((Vector512.Create(keys.Slice(i, 8)) + request) / totals, threshold);
-            }
-            else if (screenByRegression)
-            {
-                passes &= Vector512.LessThan(Vector512.Create(keys.Slice(i, 8)), limit);
+                var at = i + j;
+                var after = (Vector512.Create(allocated.Slice(at, 8)) + request) / totals;
+                var scaled = after * ten;
+                var lower = Vector512.Floor(scaled);
+                var index = Avx512DQ.ConvertToVector512Int64(lower);
+                var low = Avx512F.PermuteVar8x64x2(tableLow, index, tableHigh);
+                var slope = Vector512.ConditionalSelect(
+                    Vector512.Equals(lower, Vector512.Ceiling(scaled)), zero, Avx512F.PermuteVar8x64x2(slopesLow, index, slopesHigh));
+                var point = Avx512F.PermuteVar8x64x2(tenthsLow, index, tenthsHigh);
+                var difference = low + (slope * (after - point) * hundred) - Vector512.Create(stale.Slice(at, 8));
+                var improves = Vector512.LessThan(difference, min)
+                    | (Vector512.Equals(difference, min) & Vector512.LessThan(Widen(hosts.Slice(at, 8)), bestHost));
+                var passes = Vector512.GreaterThanOrEqual(Widen(available.Slice(at, 8)), request)
+                    & Vector512.LessThanOrEqual(after, one)
+                    & improves;
+                if (screenByThreshold)
+                {
+                    passes &= ~Vector512.GreaterThan((Widen(keys.Slice(at, 8)) + request) / totals, threshold);
+                }
+                else if (screenByRegression)
+                {
+                    passes &= Vector512.LessThan(Widen(keys.Slice(at, 8)), limit);
+                }
+
+                difference.CopyTo(differences[j..]);
+                passing |= (ulong)passes.ExtractMostSignificantBits() << j;
             }
 
-            var lanes = passes.ExtractMostSignificantBits();
-            if (lanes == 0)
+            while (passing != 0)
             {
-                continue;
-            }
-
-            difference.CopyTo(differences);
-            while (lanes != 0)
-            {
-                var lane = BitOperations.TrailingZeroCount(lanes);
-                lanes &= lanes - 1;
+                var lane = BitOperations.TrailingZeroCount(passing);
+                passing &= passing - 1;
                 OfferLeaf(tree, start + i + lane, differences[lane], vm, requested, excluded, ref best, ref minPowerDiff);
             }
+
+            i += chunk;
         }
 
         return i;
     }
+
+    private static Vector512<double> Widen(ReadOnlySpan<float> eight) => Avx512F.ConvertToVector512Double(Vector256.Create(eight));
 
     /// <summary>A leaf within capacity whose exact power difference is known: the rest of the scan's tests, then Consider.</summary>
     private void OfferLeaf(HostSearchTree tree, int position, double powerDiff, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
@@ -381,7 +397,7 @@ internal sealed partial class PowerDataCenter
     /// <summary>False only when no leaf under the node can pass IsSuitable and the capacity test of the scan.</summary>
     private bool CouldChooseAny(HostSearchTree tree, int node, int vm, double requested)
     {
-        if (tree.IsEmpty(node) || tree.MaxAvailable[node] < requested)
+        if (tree.IsEmpty(node) || tree.Nodes[node].MaxAvailable < requested)
         {
             return false;
         }
@@ -392,12 +408,13 @@ internal sealed partial class PowerDataCenter
         }
 
         // (a + r) / T is monotone in a under rounding, so the least a decides whether any leaf stays within capacity.
-        return (tree.MinAllocated[node] + requested) / tree.TotalMips <= 1 && !ScreensOut(tree, node, requested);
+        return (tree.Nodes[node].MinAllocated + requested) / tree.TotalMips <= 1 && !ScreensOut(tree, node, requested);
     }
 
     /// <summary>
     /// The breakpoints of G_r(a) = P((a + r) / T) − P(a / T) in a: where a or a + r crosses a tenth of capacity.
-    /// Between consecutive breakpoints G_r is linear, so its minimum over an interval is at an end or a breakpoint.
+    /// Between consecutive breakpoints G_r is linear, so its minimum over an interval is at an end or a breakpoint;
+    /// the pieces are stored with their slopes so that a bound needs no power-table lookups.
     /// </summary>
     private static void PrepareBreakpoints(HostSearchTree tree, double requested)
     {
@@ -412,7 +429,26 @@ internal sealed partial class PowerDataCenter
             }
         }
 
-        Array.Sort(tree.Breakpoints, tree.BreakpointGains, 0, tree.BreakpointCount);
+        var count = tree.BreakpointCount;
+        Array.Sort(tree.Breakpoints, tree.BreakpointGains, 0, count);
+
+        // Pieces: [0, b0], [b0, b1], …, [b(m−1), T − r]; a leaf past T − r fails the capacity test.
+        var start = tree.PieceStart;
+        var gain = tree.PieceGain;
+        var slope = tree.PieceSlope;
+        start[0] = 0;
+        gain[0] = Gain(tree, 0, requested);
+        Array.Copy(tree.Breakpoints, 0, start, 1, count);
+        Array.Copy(tree.BreakpointGains, 0, gain, 1, count);
+        var end = Math.Max(start[count], total - requested);
+        var endGain = Gain(tree, end, requested);
+        for (var p = 0; p <= count; p++)
+        {
+            var nextStart = p < count ? start[p + 1] : end;
+            var nextGain = p < count ? gain[p + 1] : endGain;
+            var length = nextStart - start[p];
+            slope[p] = length > 0 ? (nextGain - gain[p]) / length : 0;
+        }
     }
 
     private static void AddBreakpoint(HostSearchTree tree, double allocated, double requested)
@@ -427,36 +463,52 @@ internal sealed partial class PowerDataCenter
 
     /// <summary>
     /// A value no leaf under the node can undercut: least G_r over its allocation range plus its least offset; and
-    /// whether G_r is flat there (no breakpoint inside and equal ends to within <see cref="FlatWatts"/>).
+    /// whether G_r is flat there (no breakpoint inside and equal ends to within <see cref="FlatWatts"/>). G_r at the
+    /// ends is read off its linear piece, which differs from evaluating it by rounding far below
+    /// <see cref="BoundSlackWatts"/> however short the piece (the error is at most the rounding of its end values).
     /// </summary>
     private static double LowerBound(HostSearchTree tree, int node, double requested, out bool flat)
     {
-        var low = tree.MinAllocated[node];
-        var high = Math.Max(low, Math.Min(tree.MaxAllocated[node], tree.TotalMips - requested));
-        var lowGain = Gain(tree, low, requested);
-        var highGain = Gain(tree, high, requested);
-        var least = Math.Min(lowGain, highGain);
-        flat = Math.Abs(highGain - lowGain) <= FlatWatts;
-        for (var i = 0; i < tree.BreakpointCount; i++)
-        {
-            var at = tree.Breakpoints[i];
-            if (at >= high)
-            {
-                break;
-            }
+        ref readonly var aggregates = ref tree.Nodes[node];
+        var low = aggregates.MinAllocated;
+        var high = Math.Max(low, Math.Min(aggregates.MaxAllocated, tree.TotalMips - requested));
+        var breakpoints = tree.Breakpoints.AsSpan(0, tree.BreakpointCount);
 
-            if (at > low)
+        // The piece holding low: after every breakpoint at or below it.
+        var lo = 0;
+        var hi = breakpoints.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (breakpoints[mid] <= low)
             {
-                flat = false;
-                if (tree.BreakpointGains[i] < least)
-                {
-                    least = tree.BreakpointGains[i];
-                }
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
             }
         }
 
-        return least + tree.MinOffset[node] - BoundSlackWatts;
+        var lowGain = PieceValue(tree, lo, low);
+        var least = lowGain;
+
+        // Breakpoints strictly inside (low, high), then the piece holding high.
+        var piece = lo;
+        while (piece < breakpoints.Length && breakpoints[piece] < high)
+        {
+            least = Math.Min(least, tree.BreakpointGains[piece]);
+            piece++;
+        }
+
+        var highGain = PieceValue(tree, piece, high);
+        least = Math.Min(least, highGain);
+        flat = piece == lo && Math.Abs(highGain - lowGain) <= FlatWatts;
+        return least + aggregates.MinOffset - BoundSlackWatts;
     }
+
+    private static double PieceValue(HostSearchTree tree, int piece, double allocated) =>
+        tree.PieceGain[piece] + (tree.PieceSlope[piece] * (allocated - tree.PieceStart[piece]));
 
     /// <summary>
     /// G_r(a) for the bounds: utilisation by multiplying with 1 / T rather than dividing, which moves the result by

@@ -192,7 +192,7 @@ internal sealed partial class PowerDataCenter
     }
 
     /// <summary>Whether every host under the node is surely overloaded with the VM.</summary>
-    private bool ScreensOut(HostSearchTree tree, int node, double requested) => ScreensOutKey(tree.MinScreenKey[node], tree, requested);
+    private bool ScreensOut(HostSearchTree tree, int node, double requested) => ScreensOutKey(tree.Nodes[node].MinScreenKey, tree, requested);
 
     /// <summary>Whether a host (or every host of a node) with this least key is surely overloaded with the VM.</summary>
     private bool ScreensOutKey(double key, HostSearchTree tree, double requested) => _screenByThreshold ? (key + requested) / tree.TotalMips > _screenThreshold
