@@ -182,7 +182,7 @@ internal sealed partial class PowerDataCenter
             var tree = SearchTree(type);
 
             // Every leaf fails the core-size test of IsSuitable at once.
-            if (tree.PeMips < requested / _vmCores[vm] || tree.IsEmpty(1))
+            if (tree.PeMips < requested / _vm[vm].Cores || tree.IsEmpty(1))
             {
                 continue;
             }
@@ -402,7 +402,7 @@ internal sealed partial class PowerDataCenter
             return false;
         }
 
-        if (_vmInstantiating[vm] && (tree.MaxRamFree[node] < _vmRam[vm] || tree.MaxBandwidthFree[node] < _vmBandwidthMbps[vm]))
+        if (_vm[vm].Instantiating && (tree.MaxRamFree[node] < _vm[vm].Ram || tree.MaxBandwidthFree[node] < _vmBandwidthMbps[vm]))
         {
             return false;
         }

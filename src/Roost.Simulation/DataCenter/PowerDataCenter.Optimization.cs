@@ -37,14 +37,14 @@ internal sealed partial class PowerDataCenter
         IndexHosts();
         for (var v = 0; v < _vmCount; v++)
         {
-            _vmInstantiating[v] = true;
+            _vm[v].Instantiating = true;
             var host = _policy.Kind == PolicyKind.DynamicConsolidation
                 ? FindHostForVm(v, excluded: null)
                 : FirstFit(v);
             if (host < 0)
             {
-                _vmInstantiating[v] = false;
-                _vmRemoved[v] = true;
+                _vm[v].Instantiating = false;
+                _vm[v].Removed = true;
                 _unplacedVms++;
                 continue;
             }
@@ -129,7 +129,7 @@ internal sealed partial class PowerDataCenter
         Span<double> history = stackalloc double[HistoryLength];
         HostHistory(host).CopyTo(history);
         var vmHistory = VmHistory(vm);
-        var mips = _vmMips[vm];
+        var mips = _vm[vm].Mips;
         var total = _hostTotalMips[host];
         for (var j = 0; j < _vmHistoryCount[vm]; j++)
         {
@@ -138,7 +138,7 @@ internal sealed partial class PowerDataCenter
 
         var length = ConsolidationStatistics.CountNonZeroBeginning(history);
         var requested = (_requestedMips[host] + Requested(vm)) / total;
-        var load = new HostLoad(history[..length], requested, MaxMigrationSeconds(host, Math.Max(_hostMaxRam[host], _vmRam[vm])));
+        var load = new HostLoad(history[..length], requested, MaxMigrationSeconds(host, Math.Max(_hostMaxRam[host], _vm[vm].Ram)));
         return Detector.IsOverloaded(load);
     }
 
@@ -366,7 +366,7 @@ internal sealed partial class PowerDataCenter
                 if (!_hostMigratingIn[h].Contains(v))
                 {
                     list.Add(v);
-                    _vmHost[v] = h;
+                    _vm[v].Host = h;
                 }
             }
 
@@ -378,7 +378,7 @@ internal sealed partial class PowerDataCenter
 
         foreach (var (v, h) in _movedVms)
         {
-            _vmHost[v] = h;
+            _vm[v].Host = h;
         }
 
         return plan;
@@ -398,9 +398,9 @@ internal sealed partial class PowerDataCenter
                 var vms = _hostVms[h];
                 foreach (var v in vms)
                 {
-                    if (!_vmInMigration[v])
+                    if (!_vm[v].InMigration)
                     {
-                        candidates.Add(new SelectableVm(v, _vmRam[v], _vmRequested[v] / _vmMips[v], _vmHistory.AsMemory(v * HistoryStride, _vmHistoryCount[v])));
+                        candidates.Add(new SelectableVm(v, _vm[v].Ram, _vm[v].Requested / _vm[v].Mips, _vmHistory.AsMemory(v * HistoryStride, _vmHistoryCount[v])));
                     }
                 }
 
@@ -436,7 +436,7 @@ internal sealed partial class PowerDataCenter
         var keys = _sortKeys.AsSpan(0, vms.Count);
         for (var i = 0; i < keys.Length; i++)
         {
-            keys[i] = (_vmRequested[vms[i]], i, vms[i]);
+            keys[i] = (_vm[vms[i]].Requested, i, vms[i]);
         }
 
         // The position breaks ties, so an unstable sort orders exactly as a stable one.
@@ -523,7 +523,7 @@ internal sealed partial class PowerDataCenter
             _evacuees.Clear();
             foreach (var v in _hostVms[host])
             {
-                if (!_vmInMigration[v])
+                if (!_vm[v].InMigration)
                 {
                     _evacuees.Add(v);
                 }
@@ -565,7 +565,7 @@ internal sealed partial class PowerDataCenter
     {
         foreach (var v in _hostVms[host])
         {
-            if (!_vmInMigration[v])
+            if (!_vm[v].InMigration)
             {
                 return false;
             }

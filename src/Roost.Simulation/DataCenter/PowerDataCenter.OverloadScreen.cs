@@ -73,7 +73,7 @@ internal sealed partial class PowerDataCenter
         {
             for (var v = 0; v < _vmCount; v++)
             {
-                var intervals = Math.Ceiling(MaxMigrationSeconds(type, _vmRam[v]) / intervalSeconds);
+                var intervals = Math.Ceiling(MaxMigrationSeconds(type, _vm[v].Ram) / intervalSeconds);
                 if (horizon is { } known && known != intervals)
                 {
                     return null;
@@ -107,7 +107,7 @@ internal sealed partial class PowerDataCenter
             var full = false;
             foreach (var v in _hostVms[host])
             {
-                forecast += _vmForecast[v] * _vmMips[v];
+                forecast += _vmForecast[v] * _vm[v].Mips;
                 full |= _vmFullWindow[v];
             }
 
@@ -150,7 +150,7 @@ internal sealed partial class PowerDataCenter
             return;
         }
 
-        var forecast = _vmForecast[vm] * _vmMips[vm] / tree.TotalMips;
+        var forecast = _vmForecast[vm] * _vm[vm].Mips / tree.TotalMips;
 
         // Host forecast + VM forecast ≥ (1 + slack) / safety means safety · forecast ≥ 1 with room to spare.
         tree.ScreenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
@@ -171,7 +171,7 @@ internal sealed partial class PowerDataCenter
         if (_screenByRegression)
         {
             var key = CurrentScreenKey(host);
-            if (!double.IsNegativeInfinity(key) && key + (_vmForecast[vm] * _vmMips[vm] / _hostTotalMips[host]) < (1 - ScreenSlack) / _screenSafety)
+            if (!double.IsNegativeInfinity(key) && key + (_vmForecast[vm] * _vm[vm].Mips / _hostTotalMips[host]) < (1 - ScreenSlack) / _screenSafety)
             {
                 return false;
             }

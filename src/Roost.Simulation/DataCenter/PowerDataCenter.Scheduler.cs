@@ -11,7 +11,7 @@ internal sealed partial class PowerDataCenter
     private bool IsMigratingIn(int host, int vm) => _hostMigratingIn[host].Count > 0 && _hostMigratingIn[host].Contains(vm);
 
     /// <summary>MIPS a VM asks for now; a VM being created asks for its full size.</summary>
-    private double Requested(int vm) => _vmInstantiating[vm] ? _vmMips[vm] : _vmRequested[vm];
+    private double Requested(int vm) => _vm[vm].Instantiating ? _vm[vm].Mips : _vm[vm].Requested;
 
     /// <summary>
     /// Allocates MIPS to every VM on <paramref name="host"/> in list order, as the over-subscription scheduler does:
@@ -50,7 +50,7 @@ internal sealed partial class PowerDataCenter
                 var v = vms[i];
                 var capped = Capped(v, pe);
                 allocated[i] = IsMigratingIn(host, v) ? capped * MigratingInShare
-                    : _vmInMigration[v] ? capped * MigratingOutShare : capped;
+                    : _vm[v].InMigration ? capped * MigratingOutShare : capped;
             }
 
             return true;
@@ -62,7 +62,7 @@ internal sealed partial class PowerDataCenter
             var v = vms[i];
             var capped = Capped(v, pe);
             allocated[i] = IsMigratingIn(host, v) ? Math.Floor(capped * MigratingInShare * scale)
-                : _vmInMigration[v] ? Math.Floor(capped * scale * MigratingOutShare)
+                : _vm[v].InMigration ? Math.Floor(capped * scale * MigratingOutShare)
                 : Math.Floor(capped * scale);
         }
 
@@ -101,7 +101,7 @@ internal sealed partial class PowerDataCenter
             // While VMs are being created, those already created request nothing yet (their cloudlets arrive at 0.1 s),
             // though the scheduler keeps their full-size booking.
             requested += _placingInitially ? 0 : Requested(v);
-            maxRam = Math.Max(maxRam, _vmRam[v]);
+            maxRam = Math.Max(maxRam, _vm[v].Ram);
         }
 
         _allocatedForPlacement[host] = forPlacement;
@@ -145,7 +145,7 @@ internal sealed partial class PowerDataCenter
             foreach (var vm in _hostVms[host])
             {
                 var vmHistory = _vmHistory.AsSpan(vm * HistoryStride, HistoryStride);
-                var mips = Vector512.Create(_vmMips[vm]);
+                var mips = Vector512.Create(_vm[vm].Mips);
                 sum0 += Vector512.Create(vmHistory[..8]) * mips / totals;
                 sum1 += Vector512.Create(vmHistory.Slice(8, 8)) * mips / totals;
                 sum2 += Vector512.Create(vmHistory.Slice(16, 8)) * mips / totals;
@@ -163,7 +163,7 @@ internal sealed partial class PowerDataCenter
         {
             var vmHistory = VmHistory(vm);
             var count = _vmHistoryCount[vm];
-            var mips = _vmMips[vm];
+            var mips = _vm[vm].Mips;
             for (var j = 0; j < count; j++)
             {
                 history[j] += vmHistory[j] * mips / total;
@@ -197,8 +197,8 @@ internal sealed partial class PowerDataCenter
             var vmRequested = Requested(v);
             if (!IsMigratingIn(host, v))
             {
-                _vmStates.Record(v, time, vmAllocated, vmRequested, _vmInMigration[v], vmLog);
-                if (_vmInMigration[v])
+                _vmStates.Record(v, time, vmAllocated, vmRequested, _vm[v].InMigration, vmLog);
+                if (_vm[v].InMigration)
                 {
                     vmAllocated /= MigratingOutShare;
                 }
@@ -252,40 +252,40 @@ internal sealed partial class PowerDataCenter
     /// <summary>A VM's request with each virtual core capped at one physical core's MIPS.</summary>
     private double Capped(int vm, double peMips)
     {
-        var cores = _vmCores[vm];
+        var cores = _vm[vm].Cores;
         return cores == 1 ? Math.Min(Requested(vm), peMips) : Math.Min(Requested(vm) / cores, peMips) * cores;
     }
 
     private bool IsSuitable(int host, int vm)
     {
         var requested = Requested(vm);
-        if (_hostPeMips[host] < requested / _vmCores[vm] || _availableMips[host] < requested)
+        if (_hostPeMips[host] < requested / _vm[vm].Cores || _availableMips[host] < requested)
         {
             return false;
         }
 
         // RAM and bandwidth are requested only while a VM is being created (CloudSim's utilisation models for them
         // are null afterwards), so they constrain the initial placement alone.
-        return !_vmInstantiating[vm] || (_ramFree[host] >= _vmRam[vm] && _bandwidthFree[host] >= _vmBandwidthMbps[vm]);
+        return !_vm[vm].Instantiating || (_ramFree[host] >= _vm[vm].Ram && _bandwidthFree[host] >= _vmBandwidthMbps[vm]);
     }
 
     /// <summary>Host.vmCreate: book the VM's resources and append it to the host's list.</summary>
     private void CreateVm(int host, int vm)
     {
         Touch(host);
-        if (_vmInstantiating[vm])
+        if (_vm[vm].Instantiating)
         {
-            _ramFree[host] -= _vmRam[vm];
+            _ramFree[host] -= _vm[vm].Ram;
             _bandwidthFree[host] -= _vmBandwidthMbps[vm];
         }
 
         if (!_placingInitially)
         {
-            _movedVms.TryAdd(vm, _vmHost[vm]);
+            _movedVms.TryAdd(vm, _vm[vm].Host);
         }
 
         _hostVms[host].Add(vm);
-        _vmHost[vm] = host;
+        _vm[vm].Host = host;
         Recompute(host);
         MarkCandidate(host);
     }
@@ -307,13 +307,13 @@ internal sealed partial class PowerDataCenter
     /// </summary>
     private void StartMigration(int vm, int target)
     {
-        _vmInMigration[vm] = true;
+        _vm[vm].InMigration = true;
         if (!_hostMigratingIn[target].Contains(vm))
         {
             _hostMigratingIn[target].Add(vm);
             _hostVms[target].Add(vm);
             MarkChanged(target);
-            var source = _vmHost[vm];
+            var source = _vm[vm].Host;
             if (source >= 0)
             {
                 MarkChanged(source);
@@ -328,7 +328,7 @@ internal sealed partial class PowerDataCenter
     /// </remarks>
     private void FinishMigration(int vm, int target)
     {
-        var source = _vmHost[vm];
+        var source = _vm[vm].Host;
         if (source >= 0)
         {
             _hostVms[source].Remove(vm);
@@ -336,9 +336,9 @@ internal sealed partial class PowerDataCenter
 
         _hostMigratingIn[target].Remove(vm);
         _hostVms[target].Remove(vm);
-        _vmInMigration[vm] = false;
+        _vm[vm].InMigration = false;
         _hostVms[target].Add(vm);
-        _vmHost[vm] = target;
+        _vm[vm].Host = target;
     }
 
     private double HostUtilizationAtLastUpdate(int host)

@@ -67,15 +67,8 @@ internal sealed partial class PowerDataCenter
     // streams through memory; _vmTraceLength[v] is VM v's length (its trace plus the repeated last sample).
     private readonly double[] _vmTraceBySample;
     private readonly int[] _vmTraceLength;
-    private readonly double[] _vmMips;
-    private readonly int[] _vmCores;
-    private readonly int[] _vmRam;
     private readonly double[] _vmBandwidthMbps;
-    private readonly int[] _vmHost;
-    private readonly bool[] _vmInMigration;
-    private readonly bool[] _vmRemoved;
-    private readonly bool[] _vmInstantiating;
-    private readonly double[] _vmRequested;
+    private readonly VmSlot[] _vm;
     private readonly double[] _vmHistory;
     private readonly int[] _vmHistoryCount;
     private readonly double[] _vmHistoryTime;
@@ -160,26 +153,19 @@ internal sealed partial class PowerDataCenter
 
         _vmCount = workload.Vms.Count;
         _vmTraceLength = new int[_vmCount];
-        _vmMips = new double[_vmCount];
-        _vmRam = new int[_vmCount];
         _vmBandwidthMbps = new double[_vmCount];
-        _vmHost = new int[_vmCount];
-        _vmInMigration = new bool[_vmCount];
-        _vmRemoved = new bool[_vmCount];
-        _vmInstantiating = new bool[_vmCount];
-        _vmRequested = new double[_vmCount];
+        _vm = new VmSlot[_vmCount];
         _vmHistory = new double[_vmCount * HistoryStride];
         _vmHistoryCount = new int[_vmCount];
         _vmHistoryTime = new double[_vmCount];
-        _vmCores = new int[_vmCount];
         for (var v = 0; v < _vmCount; v++)
         {
             var (mips, cores, ram, bandwidth) = setup.VmSize(workload.Vms[v], v, _vmCount);
-            _vmMips[v] = mips;
-            _vmCores[v] = cores;
-            _vmRam[v] = ram;
+            _vm[v].Mips = mips;
+            _vm[v].Cores = cores;
+            _vm[v].Ram = ram;
             _vmBandwidthMbps[v] = bandwidth;
-            _vmHost[v] = -1;
+            _vm[v].Host = -1;
             _vmTraceLength[v] = workload.Vms[v].Cpu.Length + 1;
         }
 
@@ -239,6 +225,32 @@ internal sealed partial class PowerDataCenter
         }
 
         return bySample;
+    }
+
+    /// <summary>Per VM, what a host update reads of it, in one record (one cache line rather than one per array).</summary>
+    private struct VmSlot
+    {
+        /// <summary>MIPS the VM asks for at the last update.</summary>
+        public double Requested;
+
+        /// <summary>The VM's size in MIPS (all cores).</summary>
+        public double Mips;
+
+        public int Cores;
+
+        /// <summary>RAM (MiB).</summary>
+        public int Ram;
+
+        /// <summary>The host the VM is on (its source while it migrates), −1 if none.</summary>
+        public int Host;
+
+        /// <summary>Being created: it asks for its full size and books RAM and bandwidth.</summary>
+        public bool Instantiating;
+
+        public bool InMigration;
+
+        /// <summary>Finished (or never placed) and gone from the data center.</summary>
+        public bool Removed;
     }
 
     private double TraceSample(int vm, int t) => _vmTraceBySample[(t * _vmCount) + vm];
@@ -314,7 +326,7 @@ internal sealed partial class PowerDataCenter
         {
             StartMigration(vm, target);
             _migrations++;
-            var seconds = _vmRam[vm] / (_hostBandwidthMbps[target] / 16.0);
+            var seconds = _vm[vm].Ram / (_hostBandwidthMbps[target] / 16.0);
             pending.Add((time + seconds, vm, target));
         }
 
@@ -382,7 +394,7 @@ internal sealed partial class PowerDataCenter
             while (i < ordered.Length && ordered[i].Time == time)
             {
                 var (_, vm, target) = pending[ordered[i].Order];
-                var source = _vmHost[vm];
+                var source = _vm[vm].Host;
                 if (source >= 0)
                 {
                     MarkChanged(source);
@@ -611,14 +623,14 @@ internal sealed partial class PowerDataCenter
         var point = PointAt(time);
         for (var v = from; v < to; v++)
         {
-            if (_vmRemoved[v] || _vmHost[v] < 0)
+            if (_vm[v].Removed || _vm[v].Host < 0)
             {
                 continue;
             }
 
             var utilization = Utilization(v, point);
-            _vmRequested[v] = utilization * _vmMips[v];
-            _vmInstantiating[v] = false;
+            _vm[v].Requested = utilization * _vm[v].Mips;
+            _vm[v].Instantiating = false;
             if (isHistoryTick && time > _vmHistoryTime[v])
             {
                 PushHistory(v, utilization);
@@ -669,7 +681,7 @@ internal sealed partial class PowerDataCenter
         return false;
     }
 
-    private bool IsCompleted(int v) => !_vmInMigration[v] && _vmRequested[v] == 0 && !_vmInstantiating[v] && !_vmRemoved[v];
+    private bool IsCompleted(int v) => !_vm[v].InMigration && _vm[v].Requested == 0 && !_vm[v].Instantiating && !_vm[v].Removed;
 
     private void RemoveCompletedVms(int h)
     {
@@ -679,15 +691,15 @@ internal sealed partial class PowerDataCenter
             var v = vms[i];
             if (IsCompleted(v))
             {
-                _vmRemoved[v] = true;
-                var owner = _vmHost[v];
+                _vm[v].Removed = true;
+                var owner = _vm[v].Host;
                 if (owner >= 0)
                 {
                     _hostVms[owner].Remove(v);
                     Recompute(owner);
                 }
 
-                _vmHost[v] = -1;
+                _vm[v].Host = -1;
             }
         }
     }
