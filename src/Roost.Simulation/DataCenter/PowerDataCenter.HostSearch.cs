@@ -221,9 +221,27 @@ internal sealed partial class PowerDataCenter
             span *= 2;
         }
 
-        if (span <= ScanSpan || flat)
+        if (span <= ScanSpan)
         {
             ScanLeaves(tree, first - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
+            return;
+        }
+
+        if (flat)
+        {
+            // Every leaf below is flat too; skip a half with nothing to choose (inactive hosts, padding) rather
+            // than scanning it, and scan once both halves hold candidates.
+            var leftChoosable = CouldChooseAny(tree, 2 * node, vm, requested);
+            var rightChoosable = CouldChooseAny(tree, (2 * node) + 1, vm, requested);
+            if (leftChoosable && rightChoosable)
+            {
+                ScanLeaves(tree, first - tree.LeafCount, span, vm, requested, excluded, ref best, ref minPowerDiff);
+            }
+            else if (leftChoosable || rightChoosable)
+            {
+                Visit(tree, leftChoosable ? 2 * node : (2 * node) + 1, flat: true, vm, requested, excluded, ref best, ref minPowerDiff);
+            }
+
             return;
         }
 
