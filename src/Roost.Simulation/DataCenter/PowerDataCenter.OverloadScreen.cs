@@ -86,8 +86,23 @@ internal sealed partial class PowerDataCenter
         return horizon;
     }
 
-    /// <summary>The host's screen key: −∞ when it must never be screened out.</summary>
+    /// <summary>
+    /// The host's screen key: −∞ when it must never be screened out. Kept until the host's derived state is next
+    /// stored (<see cref="StoreDerived"/> marks it stale), which happens whenever its list, its allocation or, through
+    /// the host update that follows every history step, its VMs' forecasts change.
+    /// </summary>
     private double ScreenKey(int host)
+    {
+        if (_screenKeyStale[host])
+        {
+            _screenKey[host] = ComputeScreenKey(host);
+            _screenKeyStale[host] = false;
+        }
+
+        return _screenKey[host];
+    }
+
+    private double ComputeScreenKey(int host)
     {
         if (_allocatedForPlacement[host] == 0)
         {

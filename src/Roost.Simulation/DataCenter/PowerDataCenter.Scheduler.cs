@@ -8,7 +8,8 @@ internal sealed partial class PowerDataCenter
     private const double MigratingOutShare = 0.9;
     private const double MigratingInShare = 0.1;
 
-    private bool IsMigratingIn(int host, int vm) => _hostMigratingIn[host].Count > 0 && _hostMigratingIn[host].Contains(vm);
+    // The count is checked first: most hosts have no VM migrating in, and it spares reading their list.
+    private bool IsMigratingIn(int host, int vm) => _migratingInCount[host] > 0 && _hostMigratingIn[host].Contains(vm);
 
     /// <summary>MIPS a VM asks for now; a VM being created asks for its full size.</summary>
     private double Requested(int vm) => _vm[vm].Instantiating ? _vm[vm].Mips : _vm[vm].Requested;
@@ -86,7 +87,7 @@ internal sealed partial class PowerDataCenter
         double forPlacement = 0;
         double requested = 0;
         var maxRam = int.MinValue;
-        var anyMigratingIn = _hostMigratingIn[host].Count > 0;
+        var anyMigratingIn = _migratingInCount[host] > 0;
         for (var i = 0; i < vms.Count; i++)
         {
             var v = vms[i];
@@ -108,6 +109,7 @@ internal sealed partial class PowerDataCenter
         _requestedMips[host] = requested;
         _hostMaxRam[host] = maxRam;
         _historyDirty[host] = true;
+        _screenKeyStale[host] = true;
         OnSearchHostChanged(host);
     }
 
@@ -311,6 +313,7 @@ internal sealed partial class PowerDataCenter
         if (!_hostMigratingIn[target].Contains(vm))
         {
             _hostMigratingIn[target].Add(vm);
+            _migratingInCount[target]++;
             _hostVms[target].Add(vm);
             MarkChanged(target);
             var source = _vm[vm].Host;
@@ -334,7 +337,11 @@ internal sealed partial class PowerDataCenter
             _hostVms[source].Remove(vm);
         }
 
-        _hostMigratingIn[target].Remove(vm);
+        if (_hostMigratingIn[target].Remove(vm))
+        {
+            _migratingInCount[target]--;
+        }
+
         _hostVms[target].Remove(vm);
         _vm[vm].InMigration = false;
         _hostVms[target].Add(vm);

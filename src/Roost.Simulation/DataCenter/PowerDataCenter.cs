@@ -43,6 +43,7 @@ internal sealed partial class PowerDataCenter
     private readonly SpecPowerTable?[] _hostWattTable;
     private readonly List<int>[] _hostVms;
     private readonly List<int>[] _hostMigratingIn;
+    private readonly int[] _migratingInCount;
     private readonly double[] _utilizationMips;
     private readonly double[] _previousUtilizationMips;
     private readonly int[] _ramFree;
@@ -59,6 +60,8 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _requestedMips;
     private readonly double[] _hostHistory;
     private readonly bool[] _historyDirty;
+    private readonly double[] _screenKey;
+    private readonly bool[] _screenKeyStale;
     private readonly int[] _hostMaxRam;
 
     // VMs.
@@ -116,6 +119,7 @@ internal sealed partial class PowerDataCenter
         _hostWattTable = new SpecPowerTable?[_hostCount];
         _hostVms = new List<int>[_hostCount];
         _hostMigratingIn = new List<int>[_hostCount];
+        _migratingInCount = new int[_hostCount];
         _utilizationMips = new double[_hostCount];
         _previousUtilizationMips = new double[_hostCount];
         _ramFree = new int[_hostCount];
@@ -130,6 +134,9 @@ internal sealed partial class PowerDataCenter
         _requestedMips = new double[_hostCount];
         _hostHistory = new double[_hostCount * HistoryStride];
         _historyDirty = new bool[_hostCount];
+        _screenKey = new double[_hostCount];
+        _screenKeyStale = new bool[_hostCount];
+        Array.Fill(_screenKeyStale, true);
         _hostMaxRam = new int[_hostCount];
         var tables = new SpecPowerTable?[setup.HostTypes.Count];
         for (var h = 0; h < _hostCount; h++)
