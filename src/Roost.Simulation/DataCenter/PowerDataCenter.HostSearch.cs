@@ -37,6 +37,7 @@ internal sealed partial class PowerDataCenter
     private double[] _searchKeys = [];
     private int[] _searchHosts = [];
     private bool _searchLive;
+    private readonly double[] _scanDifferences = new double[ChunkLeaves];
 
     /// <summary>Rebuilds every tree from the current host state; called once the stale powers are known.</summary>
     private void BuildSearchTrees()
@@ -317,15 +318,13 @@ internal sealed partial class PowerDataCenter
         var available = tree.LeafAvailableAtLeast.AsSpan(start, count);
         var keys = tree.LeafScreenKeyAtMost.AsSpan(start, count);
         var hosts = tree.LeafHostNumber.AsSpan(start, count);
-        var table = tree.Power.WattsAtTenths;
-        var tableLow = Vector512.Create(table.AsSpan(0, 8));
-        var tableHigh = Vector512.Create(table[8], table[9], table[10], 0, 0, 0, 0, 0);
-        var slopes = tree.Power.Slopes;
-        var slopesLow = Vector512.Create(slopes.AsSpan(0, 8));
-        var slopesHigh = Vector512.Create(slopes[8], slopes[9], slopes[10], 0, 0, 0, 0, 0);
-        var tenths = tree.Power.Tenths;
-        var tenthsLow = Vector512.Create(tenths.AsSpan(0, 8));
-        var tenthsHigh = Vector512.Create(tenths[8], tenths[9], tenths[10], 0, 0, 0, 0, 0);
+        var table = tree.Power.Vectors;
+        var tableLow = table.WattsLow;
+        var tableHigh = table.WattsHigh;
+        var slopesLow = table.SlopesLow;
+        var slopesHigh = table.SlopesHigh;
+        var tenthsLow = table.TenthsLow;
+        var tenthsHigh = table.TenthsHigh;
         var request = Vector512.Create(requested);
         var totals = Vector512.Create(tree.TotalMips);
         var one = Vector512.Create(1.0);
@@ -341,7 +340,8 @@ internal sealed partial class PowerDataCenter
         // Chunks of up to 64 leaves are judged against the best as it was when the chunk began (a superset of what
         // would pass against the best as it moves: it only ever improves), with no call inside the vector loop; the
         // lanes that pass are then offered in order.
-        Span<double> differences = stackalloc double[ChunkLeaves];
+        // (A scratch array of the instance rather than stackalloc: no zeroing per call; the search is single-threaded.)
+        var differences = _scanDifferences.AsSpan();
         var vectors = allocated.Length / 8 * 8;
         var i = 0;
         while (i < vectors)

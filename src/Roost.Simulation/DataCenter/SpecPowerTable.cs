@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Roost.Simulation.DataCenter;
 
 /// <summary>
@@ -24,7 +26,18 @@ internal sealed class SpecPowerTable
             Slopes[k] = k < 10 ? (WattsAtTenths[k + 1] - WattsAtTenths[k]) / 10 : 0;
             Tenths[k] = k / 10.0;
         }
+
+        Vectors = new TableVectors(
+            Vector512.Create(WattsAtTenths.AsSpan(0, 8)),
+            Vector512.Create(WattsAtTenths[8], WattsAtTenths[9], WattsAtTenths[10], 0, 0, 0, 0, 0),
+            Vector512.Create(Slopes.AsSpan(0, 8)),
+            Vector512.Create(Slopes[8], Slopes[9], Slopes[10], 0, 0, 0, 0, 0),
+            Vector512.Create(Tenths.AsSpan(0, 8)),
+            Vector512.Create(Tenths[8], Tenths[9], Tenths[10], 0, 0, 0, 0, 0));
     }
+
+    /// <summary>The table, slopes and points as two 8-lane vectors each (entries 0–7, then 8–10 and zeros), for lane lookups.</summary>
+    public TableVectors Vectors { get; }
 
     /// <summary>Watts at 0 %, 10 %, …, 100 %.</summary>
     public double[] WattsAtTenths { get; }
@@ -50,4 +63,13 @@ internal sealed class SpecPowerTable
     /// <summary><see cref="Watts"/> with the utilisation clamped to [0, 1].</summary>
     public double ClampedWatts(double utilization) =>
         utilization <= 0 ? WattsAtTenths[0] : utilization >= 1 ? WattsAtTenths[10] : Watts(utilization);
+
+    /// <summary>See <see cref="Vectors"/>.</summary>
+    internal sealed record TableVectors(
+        Vector512<double> WattsLow,
+        Vector512<double> WattsHigh,
+        Vector512<double> SlopesLow,
+        Vector512<double> SlopesHigh,
+        Vector512<double> TenthsLow,
+        Vector512<double> TenthsHigh);
 }
