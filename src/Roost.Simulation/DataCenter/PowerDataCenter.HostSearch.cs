@@ -438,17 +438,27 @@ internal sealed partial class PowerDataCenter
     {
         var total = tree.TotalMips;
         tree.BreakpointCount = 0;
-        for (var k = 1; k <= 10; k++)
+
+        // Two increasing sequences, merged in order: a + r at a tenth (k = 1…10) and a at a tenth (k = 1…9).
+        var k = 1;
+        var j = 1;
+        while (k <= 10 || j <= 9)
         {
-            AddBreakpoint(tree, (k * total / 10) - requested, requested);
-            if (k < 10)
+            var crossing = k <= 10 ? (k * total / 10) - requested : double.PositiveInfinity;
+            var tenth = j <= 9 ? j * total / 10 : double.PositiveInfinity;
+            if (crossing <= tenth)
             {
-                AddBreakpoint(tree, k * total / 10, requested);
+                AddBreakpoint(tree, crossing, requested);
+                k++;
+            }
+            else
+            {
+                AddBreakpoint(tree, tenth, requested);
+                j++;
             }
         }
 
         var count = tree.BreakpointCount;
-        Array.Sort(tree.Breakpoints, tree.BreakpointGains, 0, count);
 
         // Pieces: [0, b0], [b0, b1], …, [b(m−1), T − r]; a leaf past T − r fails the capacity test.
         var start = tree.PieceStart;

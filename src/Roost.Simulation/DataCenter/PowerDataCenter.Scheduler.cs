@@ -199,7 +199,7 @@ internal sealed partial class PowerDataCenter
             var vmRequested = Requested(v);
             if (!IsMigratingIn(host, v))
             {
-                _vmStates.Record(v, time, vmAllocated, vmRequested, _vm[v].InMigration, vmLog);
+                _vmStates.Record(ref _vm[v].State, time, vmAllocated, vmRequested, _vm[v].InMigration, vmLog);
                 if (_vm[v].InMigration)
                 {
                     vmAllocated /= MigratingOutShare;

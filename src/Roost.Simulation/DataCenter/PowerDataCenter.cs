@@ -162,6 +162,10 @@ internal sealed partial class PowerDataCenter
         _vmTraceLength = new int[_vmCount];
         _vmBandwidthMbps = new double[_vmCount];
         _vm = new VmSlot[_vmCount];
+        for (var v = 0; v < _vmCount; v++)
+        {
+            _vm[v].State = VmStateAccumulator.Entry.None;
+        }
         _vmHistory = new double[_vmCount * HistoryStride];
         _vmHistoryCount = new int[_vmCount];
         _vmHistoryTime = new double[_vmCount];
@@ -187,7 +191,7 @@ internal sealed partial class PowerDataCenter
             _partLogs[part] = (new ContributionLog(), new ContributionLog());
         }
         _isChanged = new bool[_hostCount];
-        _vmStates = new VmStateAccumulator(_vmCount);
+        _vmStates = new VmStateAccumulator();
     }
 
     /// <summary>Runs the whole simulation and returns its metrics.</summary>
@@ -258,6 +262,9 @@ internal sealed partial class PowerDataCenter
 
         /// <summary>Finished (or never placed) and gone from the data center.</summary>
         public bool Removed;
+
+        /// <summary>The VM's last state entry for the SLA totals (<see cref="VmStateAccumulator"/>).</summary>
+        public VmStateAccumulator.Entry State;
     }
 
     private double TraceSample(int vm, int t) => _vmTraceBySample[(t * _vmCount) + vm];

@@ -2,18 +2,11 @@ namespace Roost.Simulation.DataCenter;
 
 /// <summary>
 /// Folds VMs' state histories into the totals behind PDM (Helper.getSlaMetrics): MIPS-seconds requested and
-/// under-allocated while migrating. Same-time entries replace the previous one, as in CloudSim.
+/// under-allocated while migrating. Same-time entries replace the previous one, as in CloudSim. Each VM's last entry
+/// is kept by the caller (next to the rest of the VM's state, so that a host update reads one record per VM).
 /// </summary>
 internal sealed class VmStateAccumulator
 {
-    // Each VM's last entry in one record, so that recording a VM touches one cache line.
-    private readonly Entry[] _last;
-
-    public VmStateAccumulator(int count)
-    {
-        _last = new Entry[count];
-        _last.AsSpan().Fill(new Entry(double.NaN, 0, 0, false));
-    }
 
     public double RequestedMipsSeconds { get; private set; }
 
@@ -23,9 +16,8 @@ internal sealed class VmStateAccumulator
     /// Records a VM's state at <paramref name="time"/>. What the entry it replaces adds to the totals is added now, or,
     /// with a <paramref name="log"/> (VMs recorded on several cores), kept there for <see cref="Replay"/>.
     /// </summary>
-    public void Record(int vm, double time, double allocated, double requested, bool inMigration, ContributionLog? log = null)
+    public void Record(ref Entry last, double time, double allocated, double requested, bool inMigration, ContributionLog? log = null)
     {
-        ref var last = ref _last[vm];
         if (!double.IsNaN(last.Time) && last.Time != time)
         {
             var seconds = time - last.Time;
@@ -65,5 +57,9 @@ internal sealed class VmStateAccumulator
         }
     }
 
-    private readonly record struct Entry(double Time, double Allocated, double Requested, bool InMigration);
+    /// <summary>A VM's last recorded state; <see cref="None"/> before its first.</summary>
+    internal readonly record struct Entry(double Time, double Allocated, double Requested, bool InMigration)
+    {
+        public static Entry None { get; } = new(double.NaN, 0, 0, false);
+    }
 }
