@@ -34,8 +34,9 @@ internal sealed partial class PowerDataCenter
     private readonly bool _vectorLeafScan;
     private int[] _searchPosition = [];
     private bool[] _searchExcluded = [];
-    private double[] _searchKeys = [];
-    private int[] _searchHosts = [];
+    // Per host type: scratch for sorting the type's hosts by allocation (one each, so types can be built at once).
+    private double[][] _searchKeys = [];
+    private int[][] _searchHosts = [];
     private bool _searchLive;
     private readonly double[] _scanDifferences = new double[ChunkLeaves];
 
@@ -59,9 +60,19 @@ internal sealed partial class PowerDataCenter
         }
 
         _searchExcludedHosts.Clear();
-        for (var type = 0; type < _hostTypeStride; type++)
+
+        // A type's tree touches only that type's hosts (their leaves, positions and cached screen keys), so large
+        // fleets build the types' trees at once.
+        if (_hostCount >= _parallelHostThreshold)
         {
-            BuildSearchTree(type);
+            Parallel.For(0, _hostTypeStride, BuildSearchTree);
+        }
+        else
+        {
+            for (var type = 0; type < _hostTypeStride; type++)
+            {
+                BuildSearchTree(type);
+            }
         }
 
         _searchLive = true;
@@ -85,8 +96,8 @@ internal sealed partial class PowerDataCenter
         InitializeOverloadScreen();
         _searchPosition = new int[_hostCount];
         _searchExcluded = new bool[_hostCount];
-        _searchKeys = new double[trees.Max(t => t.LeafCount)];
-        _searchHosts = new int[_searchKeys.Length];
+        _searchKeys = [.. trees.Select(t => new double[t.LeafCount])];
+        _searchHosts = [.. trees.Select(t => new int[t.LeafCount])];
         return true;
     }
 
@@ -94,18 +105,20 @@ internal sealed partial class PowerDataCenter
     private void BuildSearchTree(int type)
     {
         var tree = SearchTree(type);
+        var keys = _searchKeys[type];
+        var hosts = _searchHosts[type];
         var count = 0;
         for (var h = type; h < _hostCount; h += _hostTypeStride)
         {
-            _searchKeys[count] = _allocatedForPlacement[h];
-            _searchHosts[count] = h;
+            keys[count] = _allocatedForPlacement[h];
+            hosts[count] = h;
             count++;
         }
 
-        Array.Sort(_searchKeys, _searchHosts, 0, count);
+        Array.Sort(keys, hosts, 0, count);
         for (var position = 0; position < count; position++)
         {
-            var h = _searchHosts[position];
+            var h = hosts[position];
             tree.Place(position, h);
             _searchPosition[h] = position;
             WriteSearchLeaf(tree, h);
