@@ -108,18 +108,13 @@ internal sealed class HostSearchTree
     /// <summary>Per leaf position: the host, or −1 for padding.</summary>
     public ReadOnlySpan<int> LeafHost => _hostAt;
 
-    /// <summary>Per query: where G_r has breakpoints (sorted), and G_r there; filled by the host search.</summary>
-    public double[] Breakpoints { get; } = new double[24];
-
-    /// <summary>Per query: G_r at each of <see cref="Breakpoints"/>.</summary>
-    public double[] BreakpointGains { get; } = new double[24];
-
-    /// <summary>Per query: how many of <see cref="Breakpoints"/> are in use.</summary>
+    /// <summary>Per query: how many breakpoints G_r has (where a or a + r crosses a tenth); filled by the host search.</summary>
     public int BreakpointCount { get; set; }
 
     /// <summary>
-    /// Per query: G_r as linear pieces. Piece <c>s</c> starts at <see cref="PieceStart"/>[s] (0, then each breakpoint)
-    /// with value <see cref="PieceGain"/>[s] and rises by <see cref="PieceSlope"/>[s] per MIPS up to the next start.
+    /// Per query: G_r as linear pieces. Piece <c>s</c> starts at <see cref="PieceStart"/>[s] (0, then the breakpoints
+    /// in increasing order, so breakpoint <c>i</c> is <c>PieceStart[i + 1]</c>) with value <see cref="PieceGain"/>[s]
+    /// and rises by <see cref="PieceSlope"/>[s] per MIPS up to the next start.
     /// </summary>
     public double[] PieceStart { get; } = new double[26];
 
@@ -223,14 +218,14 @@ internal sealed class HostSearchTree
     }
 
     /// <summary>The least float not below <paramref name="value"/>.</summary>
-    internal static float RoundUp(double value)
+    private static float RoundUp(double value)
     {
         var rounded = (float)value;
         return rounded < value ? MathF.BitIncrement(rounded) : rounded;
     }
 
     /// <summary>The greatest float not above <paramref name="value"/>.</summary>
-    internal static float RoundDown(double value)
+    private static float RoundDown(double value)
     {
         var rounded = (float)value;
         return rounded > value ? MathF.BitDecrement(rounded) : rounded;

@@ -471,16 +471,13 @@ internal sealed partial class PowerDataCenter
             }
         }
 
-        var count = tree.BreakpointCount;
-
         // Pieces: [0, b0], [b0, b1], …, [b(m−1), T − r]; a leaf past T − r fails the capacity test.
+        var count = tree.BreakpointCount;
         var start = tree.PieceStart;
         var gain = tree.PieceGain;
         var slope = tree.PieceSlope;
         start[0] = 0;
         gain[0] = Gain(tree, 0, requested);
-        Array.Copy(tree.Breakpoints, 0, start, 1, count);
-        Array.Copy(tree.BreakpointGains, 0, gain, 1, count);
         var end = Math.Max(start[count], total - requested);
         var endGain = Gain(tree, end, requested);
         for (var p = 0; p <= count; p++)
@@ -496,9 +493,9 @@ internal sealed partial class PowerDataCenter
     {
         if (allocated > 0 && allocated + requested < tree.TotalMips)
         {
-            tree.Breakpoints[tree.BreakpointCount] = allocated;
-            tree.BreakpointGains[tree.BreakpointCount] = Gain(tree, allocated, requested);
             tree.BreakpointCount++;
+            tree.PieceStart[tree.BreakpointCount] = allocated;
+            tree.PieceGain[tree.BreakpointCount] = Gain(tree, allocated, requested);
         }
     }
 
@@ -513,7 +510,7 @@ internal sealed partial class PowerDataCenter
         ref readonly var aggregates = ref tree.Nodes[node];
         var low = aggregates.MinAllocated;
         var high = Math.Max(low, Math.Min(aggregates.MaxAllocated, tree.TotalMips - requested));
-        var breakpoints = tree.Breakpoints.AsSpan(0, tree.BreakpointCount);
+        var breakpoints = tree.PieceStart.AsSpan(1, tree.BreakpointCount);
 
         // The piece holding low: after every breakpoint at or below it.
         var lo = 0;
@@ -538,7 +535,7 @@ internal sealed partial class PowerDataCenter
         var piece = lo;
         while (piece < breakpoints.Length && breakpoints[piece] < high)
         {
-            least = Math.Min(least, tree.BreakpointGains[piece]);
+            least = Math.Min(least, tree.PieceGain[piece + 1]);
             piece++;
         }
 

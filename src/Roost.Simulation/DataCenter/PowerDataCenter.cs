@@ -87,7 +87,6 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _hostEnergy;
     private readonly bool[] _hasCompletedVm;
     private readonly (ContributionLog Hosts, ContributionLog Vms)[] _partLogs;
-    private bool _completedVmsFlagged;
     private readonly int _parallelHostThreshold;
     private double _energyWattSeconds;
     private double _lastProcessTime;
@@ -162,10 +161,6 @@ internal sealed partial class PowerDataCenter
         _vmTraceLength = new int[_vmCount];
         _vmBandwidthMbps = new double[_vmCount];
         _vm = new VmSlot[_vmCount];
-        for (var v = 0; v < _vmCount; v++)
-        {
-            _vm[v].State = VmStateAccumulator.Entry.None;
-        }
         _vmHistory = new double[_vmCount * HistoryStride];
         _vmHistoryCount = new int[_vmCount];
         _vmHistoryTime = new double[_vmCount];
@@ -177,6 +172,7 @@ internal sealed partial class PowerDataCenter
             _vm[v].Ram = ram;
             _vmBandwidthMbps[v] = bandwidth;
             _vm[v].Host = -1;
+            _vm[v].State = VmStateAccumulator.Entry.None;
             _vmTraceLength[v] = workload.Vms[v].Cpu.Length + 1;
         }
 
@@ -521,7 +517,7 @@ internal sealed partial class PowerDataCenter
             }
         }
 
-        RemoveCompletedVms();
+        RemoveCompletedVms(onlyFlagged: _hostCount >= _parallelHostThreshold);
         _lastProcessTime = time;
     }
 
@@ -529,13 +525,13 @@ internal sealed partial class PowerDataCenter
     /// The host loop of <see cref="UpdateAll"/> on every core: each host writes only its own entries and its VMs'
     /// (a VM is recorded by one host: a VM migrating in is recorded by its source), and what those records add to the
     /// SLA totals is logged per core and added afterwards in the serial order, so every figure is the same bit for
-    /// bit. Each core also notes its hosts that hold a finished VM, for <see cref="RemoveCompletedVms()"/>.
+    /// bit. Each core also notes its hosts that hold a finished VM, for <see cref="RemoveCompletedVms(bool)"/>.
     /// </summary>
     private void UpdateHostsInParallel(double time, double timeDiff)
     {
         InParts(_hostCount, (from, to, part) =>
         {
-            var (hostLog, vmLog) = PartLogs(part);
+            var (hostLog, vmLog) = _partLogs[part];
             for (var h = from; h < to; h++)
             {
                 UpdateHost(h, time, hostLog, vmLog);
@@ -544,7 +540,6 @@ internal sealed partial class PowerDataCenter
             }
         });
         ReplayPartLogs();
-        _completedVmsFlagged = true;
         if (timeDiff > 0)
         {
             for (var h = 0; h < _hostCount; h++)
@@ -559,7 +554,7 @@ internal sealed partial class PowerDataCenter
     {
         InParts(hosts.Count, (from, to, part) =>
         {
-            var (hostLog, vmLog) = PartLogs(part);
+            var (hostLog, vmLog) = _partLogs[part];
             for (var i = from; i < to; i++)
             {
                 UpdateHost(hosts[i], time, hostLog, vmLog);
@@ -568,15 +563,10 @@ internal sealed partial class PowerDataCenter
         ReplayPartLogs();
     }
 
-    private (ContributionLog Hosts, ContributionLog Vms) PartLogs(int part)
-    {
-        var logs = _partLogs[part];
-        logs.Hosts.Clear();
-        logs.Vms.Clear();
-        return logs;
-    }
-
-    /// <summary>Adds every core's logged contributions, core by core: the order of the serial host loop.</summary>
+    /// <summary>
+    /// Adds every core's logged contributions, core by core (the order of the serial host loop), and empties the logs
+    /// for the next parallel pass.
+    /// </summary>
     private void ReplayPartLogs()
     {
         foreach (var (hosts, vms) in _partLogs)
@@ -665,13 +655,12 @@ internal sealed partial class PowerDataCenter
     }
 
     /// <summary>VMs whose demand is exactly zero are finished and leave the data center (HostDynamicWorkload.getCompletedVms).</summary>
-    private void RemoveCompletedVms()
+    /// <param name="onlyFlagged">Visit only the hosts the parallel host update flagged in <c>_hasCompletedVm</c>.</param>
+    private void RemoveCompletedVms(bool onlyFlagged = false)
     {
-        var flagged = _completedVmsFlagged;
-        _completedVmsFlagged = false;
         for (var h = 0; h < _hostCount; h++)
         {
-            if (!flagged || _hasCompletedVm[h])
+            if (!onlyFlagged || _hasCompletedVm[h])
             {
                 RemoveCompletedVms(h);
             }
