@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -326,11 +328,15 @@ internal sealed partial class PowerDataCenter
     /// </summary>
     private int ScanLeavesAvx512(HostSearchTree tree, int start, int count, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
     {
-        var allocated = tree.LeafAllocated.AsSpan(start, count);
-        var stale = tree.LeafStalePower.AsSpan(start, count);
-        var available = tree.LeafAvailableAtLeast.AsSpan(start, count);
-        var keys = tree.LeafScreenKeyAtMost.AsSpan(start, count);
-        var hosts = tree.LeafHostNumber.AsSpan(start, count);
+        // The leaves are read through references with the bounds checked once here: the loop reads leaves
+        // [start, start + count) of arrays of LeafCount entries, and writes at most ChunkLeaves differences.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)start + (uint)count, (uint)tree.LeafCount, nameof(count));
+        ref var allocated = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tree.LeafAllocated), start);
+        ref var stale = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tree.LeafStalePower), start);
+        ref var available = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tree.LeafAvailableAtLeast), start);
+        ref var keys = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tree.LeafScreenKeyAtMost), start);
+        ref var hosts = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tree.LeafHostNumber), start);
+        ref var differences = ref MemoryMarshal.GetArrayDataReference(_scanDifferences);
         var table = tree.Power.Vectors;
         var tableLow = table.WattsLow;
         var tableHigh = table.WattsHigh;
@@ -354,59 +360,63 @@ internal sealed partial class PowerDataCenter
         // would pass against the best as it moves: it only ever improves), with no call inside the vector loop; the
         // lanes that pass are then offered in order.
         // (A scratch array of the instance rather than stackalloc: no zeroing per call; the search is single-threaded.)
-        var differences = _scanDifferences.AsSpan();
-        var vectors = allocated.Length / 8 * 8;
         var i = 0;
-        while (i < vectors)
+
+        // Indices stay below count ≤ LeafCount (checked above), so the loop's arithmetic cannot overflow.
+        unchecked
         {
-            var chunk = Math.Min(ChunkLeaves, vectors - i);
-            var min = Vector512.Create(minPowerDiff);
-            var bestHost = Vector512.Create((double)best);
-            ulong passing = 0;
-            for (var j = 0; j < chunk; j += 8)
+            var vectors = count / 8 * 8;
+            while (i < vectors)
             {
-                var at = i + j;
-                var after = (Vector512.Create(allocated.Slice(at, 8)) + request) / totals;
-                var scaled = after * ten;
-                var lower = Vector512.Floor(scaled);
-                var index = Avx512DQ.ConvertToVector512Int64(lower);
-                var low = Avx512F.PermuteVar8x64x2(tableLow, index, tableHigh);
-                var slope = Vector512.ConditionalSelect(
-                    Vector512.Equals(lower, Vector512.Ceiling(scaled)), zero, Avx512F.PermuteVar8x64x2(slopesLow, index, slopesHigh));
-                var point = Avx512F.PermuteVar8x64x2(tenthsLow, index, tenthsHigh);
-                var difference = low + (slope * (after - point) * hundred) - Vector512.Create(stale.Slice(at, 8));
-                var improves = Vector512.LessThan(difference, min)
-                    | (Vector512.Equals(difference, min) & Vector512.LessThan(Widen(hosts.Slice(at, 8)), bestHost));
-                var passes = Vector512.GreaterThanOrEqual(Widen(available.Slice(at, 8)), request)
-                    & Vector512.LessThanOrEqual(after, one)
-                    & improves;
-                if (screenByThreshold)
+                var chunk = Math.Min(ChunkLeaves, vectors - i);
+                var min = Vector512.Create(minPowerDiff);
+                var bestHost = Vector512.Create((double)best);
+                ulong passing = 0;
+                for (var j = 0; j < chunk; j += 8)
                 {
-                    passes &= ~Vector512.GreaterThan((Widen(keys.Slice(at, 8)) + request) / totals, threshold);
+                    var at = (nuint)(i + j);
+                    var after = (Vector512.LoadUnsafe(ref allocated, at) + request) / totals;
+                    var scaled = after * ten;
+                    var lower = Vector512.Floor(scaled);
+                    var index = Avx512DQ.ConvertToVector512Int64(lower);
+                    var low = Avx512F.PermuteVar8x64x2(tableLow, index, tableHigh);
+                    var slope = Vector512.ConditionalSelect(
+                        Vector512.Equals(lower, Vector512.Ceiling(scaled)), zero, Avx512F.PermuteVar8x64x2(slopesLow, index, slopesHigh));
+                    var point = Avx512F.PermuteVar8x64x2(tenthsLow, index, tenthsHigh);
+                    var difference = low + (slope * (after - point) * hundred) - Vector512.LoadUnsafe(ref stale, at);
+                    var improves = Vector512.LessThan(difference, min)
+                        | (Vector512.Equals(difference, min) & Vector512.LessThan(Widen(ref hosts, at), bestHost));
+                    var passes = Vector512.GreaterThanOrEqual(Widen(ref available, at), request)
+                        & Vector512.LessThanOrEqual(after, one)
+                        & improves;
+                    if (screenByThreshold)
+                    {
+                        passes &= ~Vector512.GreaterThan((Widen(ref keys, at) + request) / totals, threshold);
+                    }
+                    else if (screenByRegression)
+                    {
+                        passes &= Vector512.LessThan(Widen(ref keys, at), limit);
+                    }
+
+                    difference.StoreUnsafe(ref differences, (nuint)j);
+                    passing |= (ulong)passes.ExtractMostSignificantBits() << j;
                 }
-                else if (screenByRegression)
+
+                while (passing != 0)
                 {
-                    passes &= Vector512.LessThan(Widen(keys.Slice(at, 8)), limit);
+                    var lane = BitOperations.TrailingZeroCount(passing);
+                    passing &= passing - 1;
+                    OfferLeaf(tree, start + i + lane, _scanDifferences[lane], vm, requested, excluded, ref best, ref minPowerDiff);
                 }
 
-                difference.CopyTo(differences[j..]);
-                passing |= (ulong)passes.ExtractMostSignificantBits() << j;
+                i += chunk;
             }
-
-            while (passing != 0)
-            {
-                var lane = BitOperations.TrailingZeroCount(passing);
-                passing &= passing - 1;
-                OfferLeaf(tree, start + i + lane, differences[lane], vm, requested, excluded, ref best, ref minPowerDiff);
-            }
-
-            i += chunk;
         }
 
         return i;
     }
 
-    private static Vector512<double> Widen(ReadOnlySpan<float> eight) => Avx512F.ConvertToVector512Double(Vector256.Create(eight));
+    private static Vector512<double> Widen(ref float first, nuint offset) => Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref first, offset));
 
     /// <summary>A leaf within capacity whose exact power difference is known: the rest of the scan's tests, then Consider.</summary>
     private void OfferLeaf(HostSearchTree tree, int position, double powerDiff, int vm, double requested, int[]? excluded, ref int best, ref double minPowerDiff)
