@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Roost.Simulation.DataCenter;
 
 /// <summary>
@@ -12,18 +14,46 @@ namespace Roost.Simulation.DataCenter;
 /// </summary>
 /// <remarks>
 /// The bounds only prune: whether a host wins is always decided by the caller's exact computation, so the tree gives
-/// the answer of a full scan whatever the leaf order. Leaves are sorted by <c>a</c> when the tree is (re)built, which
-/// keeps node ranges tight; later changes update a leaf in place and merely loosen its ancestors' ranges.
+/// the answer of a full scan whatever the leaf order. The leaves are laid out in two areas. Hosts whose offset is
+/// zero (their power is what their allocation says: untouched since the last update) come first, sorted by <c>a</c>,
+/// so that node ranges are tight and G_r alone tells them apart. Hosts with an offset (planning has changed their
+/// allocation) follow, sorted by offset when the tree is built and appended as planning touches more (see
+/// <see cref="Relocate"/>): a host that just received a VM has a large offset, and kept at its sorted place it would
+/// widen its node's range while that node's least offset stays zero, so that no bound could skip the node.
 /// Inactive leaves (hosts that are not candidates, or are excluded) hold empty aggregates and are never visited.
 /// </remarks>
 internal sealed class HostSearchTree
 {
+    /// <summary>Leaves per block of the area without offsets: the span the search scans leaf by leaf.</summary>
+    public const int BlockLeaves = 64;
+
+    /// <summary>Hosts a block of that area holds when built; the rest is room for hosts whose offset returns to zero.</summary>
+    public const int HostsPerBlock = 56;
+
+    // How many blocks on either side of the one a returning host belongs to may take it when that one is full.
+    private const int MaxDrift = 2;
+
     private readonly int[] _hostAt;
+
+    // Per block of the area without offsets: which leaves hold a host (bit i: leaf i of the block).
+    private readonly ulong[] _occupied;
+
+    // Per block of that area: the least allocation among its hosts when built (ascending).
+    private readonly double[] _blockLow;
+    private int _plainBlocks;
+
+    // Leaves before this hold the hosts without an offset (sorted by allocation when built); from it on, the others.
+    private int _offsetAreaStart;
+
+    // The first leaf never used since the tree was built: where the next host to take an offset is appended.
+    private int _nextFree;
 
     public HostSearchTree(int capacity, SpecPowerTable power, double totalMips, double peMips)
     {
-        var size = 1;
-        while (size < Math.Max(1, capacity))
+        // Room for every host in gapped blocks plus a quarter more to append hosts that take an offset between builds.
+        var blocks = (Math.Max(1, capacity) + HostsPerBlock - 1) / HostsPerBlock;
+        var size = BlockLeaves;
+        while (size < (blocks * BlockLeaves) + Math.Max(BlockLeaves, capacity / 4))
         {
             size *= 2;
         }
@@ -34,6 +64,8 @@ internal sealed class HostSearchTree
         InverseTotalMips = 1 / totalMips;
         PeMips = peMips;
         _hostAt = new int[size];
+        _occupied = new ulong[size / BlockLeaves];
+        _blockLow = new double[size / BlockLeaves];
         Nodes = new Node[2 * size];
         MaxRamFree = new int[2 * size];
         MaxBandwidthFree = new double[2 * size];
@@ -127,18 +159,146 @@ internal sealed class HostSearchTree
     /// <summary>Per query: the overload-screen limit for the VM being placed (LR only).</summary>
     public double ScreenLimit { get; set; }
 
-    /// <summary>Leaf updates since the last <see cref="Place"/>; a caller rebuilds when ranges may have loosened.</summary>
+    /// <summary>Leaf updates since the last <see cref="Clear"/>; a caller rebuilds when ranges may have loosened.</summary>
     public int UpdatesSinceBuild { get; private set; }
 
     /// <summary>The host at a leaf node, or −1 for padding.</summary>
     public int HostAtNode(int node) => _hostAt[node - LeafCount];
 
-    /// <summary>Puts <paramref name="host"/> at leaf <paramref name="position"/> while rebuilding; call <see cref="Build"/> after.</summary>
-    public void Place(int position, int host)
+    /// <summary>Whether no leaf is left to append to; the caller rebuilds before the next search.</summary>
+    public bool IsFull => _nextFree >= LeafCount;
+
+    /// <summary>
+    /// Starts a rebuild: every leaf empty. Then <see cref="PlacePlain"/> the hosts without an offset in increasing
+    /// allocation, <see cref="StartOffsetArea"/>, <see cref="PlaceWithOffset"/> the others in increasing offset, and
+    /// <see cref="Build"/>.
+    /// </summary>
+    public void Clear()
+    {
+        Array.Fill(_hostAt, -1);
+        Array.Fill(LeafHostNumber, float.MaxValue);
+        Array.Clear(_occupied);
+        for (var position = 0; position < LeafCount; position++)
+        {
+            ClearLeaf(position);
+        }
+
+        _plainBlocks = 0;
+        _offsetAreaStart = 0;
+        _nextFree = 0;
+        UpdatesSinceBuild = 0;
+    }
+
+    /// <summary>While rebuilding: puts the host of rank <paramref name="rank"/> (in increasing allocation, from 0) among those without an offset.</summary>
+    public int PlacePlain(int rank, int host, double allocated)
+    {
+        var block = rank / HostsPerBlock;
+        if (rank % HostsPerBlock == 0)
+        {
+            _blockLow[block] = allocated;
+            _plainBlocks = block + 1;
+        }
+
+        var position = (block * BlockLeaves) + (rank % HostsPerBlock);
+        Occupy(position, host, plainArea: true);
+        return position;
+    }
+
+    /// <summary>While rebuilding: the hosts placed from now on are those with an offset.</summary>
+    public void StartOffsetArea()
+    {
+        _offsetAreaStart = _plainBlocks * BlockLeaves;
+        _nextFree = _offsetAreaStart;
+    }
+
+    /// <summary>Puts <paramref name="host"/> at the next free leaf of the offset area and returns that leaf.</summary>
+    public int PlaceWithOffset(int host)
+    {
+        var position = _nextFree++;
+        Occupy(position, host, plainArea: false);
+        return position;
+    }
+
+    /// <summary>
+    /// Moves a host to the area its offset now belongs to, if it is not there: one that has taken an offset to the
+    /// next free leaf of the offset area; one whose offset is back to zero to a free leaf of the block its allocation
+    /// belongs to (or one at most <see cref="MaxDrift"/> blocks away, nearest first). Stays put when there is no room.
+    /// The old leaf is emptied and propagated; the caller sets and propagates the new one. Returns the host's leaf.
+    /// </summary>
+    public int Relocate(int position, bool hasOffset, double allocated)
+    {
+        if (hasOffset)
+        {
+            return position >= _offsetAreaStart || IsFull ? position : MoveTo(position, _nextFree++);
+        }
+
+        var current = position < _offsetAreaStart ? position / BlockLeaves : -1;
+        var target = BlockFor(allocated);
+        for (var drift = 0; drift <= MaxDrift; drift++)
+        {
+            for (var side = drift == 0 ? 1 : 0; side < 2; side++)
+            {
+                var block = side == 0 ? target - drift : target + drift;
+                if (block == current)
+                {
+                    return position;
+                }
+
+                if (block >= 0 && block < _plainBlocks && _occupied[block] != ulong.MaxValue)
+                {
+                    return MoveTo(position, (block * BlockLeaves) + BitOperations.TrailingZeroCount(~_occupied[block]));
+                }
+            }
+        }
+
+        return position;
+    }
+
+    private int MoveTo(int position, int destination)
+    {
+        var host = _hostAt[position];
+        _hostAt[position] = -1;
+        LeafHostNumber[position] = float.MaxValue;
+        if (position < _offsetAreaStart)
+        {
+            _occupied[position / BlockLeaves] &= ~(1UL << (position % BlockLeaves));
+        }
+
+        ClearLeaf(position);
+        Propagate(position);
+        Occupy(destination, host, plainArea: destination < _offsetAreaStart);
+        return destination;
+    }
+
+    private void Occupy(int position, int host, bool plainArea)
     {
         _hostAt[position] = host;
         LeafHostNumber[position] = host;
-        UpdatesSinceBuild = 0;
+        if (plainArea)
+        {
+            _occupied[position / BlockLeaves] |= 1UL << (position % BlockLeaves);
+        }
+    }
+
+    /// <summary>The last block without offsets whose least allocation is at most <paramref name="allocated"/> (0 if none).</summary>
+    private int BlockFor(double allocated)
+    {
+        var lo = 1;
+        var hi = _plainBlocks;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (_blockLow[mid] <= allocated)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo - 1;
     }
 
     /// <summary>Sets a leaf's values (active host) without propagating; <see cref="Build"/> or <see cref="Propagate"/> follows.</summary>

@@ -23,6 +23,9 @@ internal sealed partial class PowerDataCenter
     // Rounding in the bounds and in the exact power differences is below 1e-12 W; the slack only costs a few visits.
     private const double BoundSlackWatts = 1e-9;
 
+    // A host whose offset is within this of zero is laid out with those without one (by allocation).
+    private const double PlainOffsetWatts = 1e-6;
+
     // A node this small, or over which G_r is flat to within FlatWatts, is scanned leaf by leaf.
     private const int ScanSpan = 64;
     private const double FlatWatts = 1e-6;
@@ -103,31 +106,56 @@ internal sealed partial class PowerDataCenter
         return true;
     }
 
-    /// <summary>Lays one type's hosts out in increasing allocation (so node ranges are tight) and fills the tree.</summary>
+    /// <summary>
+    /// Lays one type's hosts out: those without an offset (and the inactive ones) in increasing allocation, then the
+    /// others in increasing offset (see <see cref="HostSearchTree"/>), and fills the tree.
+    /// </summary>
     private void BuildSearchTree(int type)
     {
         var tree = SearchTree(type);
         var keys = _searchKeys[type];
         var hosts = _searchHosts[type];
-        var count = 0;
+        var plain = 0;
+        var withOffset = keys.Length;
         for (var h = type; h < _hostCount; h += _hostTypeStride)
         {
-            keys[count] = _allocatedForPlacement[h];
-            hosts[count] = h;
-            count++;
+            var offset = SearchOffset(tree, h);
+            if (Math.Abs(offset) <= PlainOffsetWatts || !IsSearchable(h))
+            {
+                keys[plain] = _allocatedForPlacement[h];
+                hosts[plain++] = h;
+            }
+            else
+            {
+                keys[--withOffset] = offset;
+                hosts[withOffset] = h;
+            }
         }
 
-        Array.Sort(keys, hosts, 0, count);
-        for (var position = 0; position < count; position++)
+        Array.Sort(keys, hosts, 0, plain);
+        Array.Sort(keys, hosts, withOffset, keys.Length - withOffset);
+        tree.Clear();
+        for (var i = 0; i < plain; i++)
         {
-            var h = hosts[position];
-            tree.Place(position, h);
-            _searchPosition[h] = position;
-            WriteSearchLeaf(tree, h);
+            _searchPosition[hosts[i]] = tree.PlacePlain(i, hosts[i], keys[i]);
+            WriteSearchLeaf(tree, hosts[i]);
+        }
+
+        tree.StartOffsetArea();
+        for (var i = withOffset; i < keys.Length; i++)
+        {
+            _searchPosition[hosts[i]] = tree.PlaceWithOffset(hosts[i]);
+            WriteSearchLeaf(tree, hosts[i]);
         }
 
         tree.Build();
     }
+
+    private bool IsSearchable(int host) => _isCandidate[host] && !_searchExcluded[host];
+
+    /// <summary>The host's offset d = P(a / T) − stale power (zero while its allocation is what its power says).</summary>
+    private double SearchOffset(HostSearchTree tree, int host) =>
+        tree.Power.ClampedWatts(_allocatedForPlacement[host] / tree.TotalMips) - _stalePower[host];
 
     private HostSearchTree SearchTree(int type) =>
         _searchTrees?[type] ?? throw new InvalidOperationException("the search trees are used before they were built");
@@ -135,11 +163,10 @@ internal sealed partial class PowerDataCenter
     private void WriteSearchLeaf(HostSearchTree tree, int host)
     {
         var position = _searchPosition[host];
-        if (_isCandidate[host] && !_searchExcluded[host])
+        if (IsSearchable(host))
         {
             var allocated = _allocatedForPlacement[host];
-            var offset = tree.Power.ClampedWatts(allocated / tree.TotalMips) - _stalePower[host];
-            tree.SetLeaf(position, allocated, _stalePower[host], offset, _availableMips[host], _ramFree[host], _bandwidthFree[host], ScreenKey(host));
+            tree.SetLeaf(position, allocated, _stalePower[host], SearchOffset(tree, host), _availableMips[host], _ramFree[host], _bandwidthFree[host], ScreenKey(host));
         }
         else
         {
@@ -156,6 +183,11 @@ internal sealed partial class PowerDataCenter
         }
 
         var tree = SearchTree(_hostTypeIndex[host]);
+        if (IsSearchable(host))
+        {
+            _searchPosition[host] = tree.Relocate(_searchPosition[host], Math.Abs(SearchOffset(tree, host)) > PlainOffsetWatts, _allocatedForPlacement[host]);
+        }
+
         WriteSearchLeaf(tree, host);
         tree.Propagate(_searchPosition[host]);
     }
@@ -203,7 +235,7 @@ internal sealed partial class PowerDataCenter
                 continue;
             }
 
-            if (tree.UpdatesSinceBuild > (tree.LeafCount / 4) + 64)
+            if (tree.UpdatesSinceBuild > (tree.LeafCount / 4) + 64 || tree.IsFull)
             {
                 BuildSearchTree(type);
             }
