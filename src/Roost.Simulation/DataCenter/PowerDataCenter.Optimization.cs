@@ -34,6 +34,7 @@ internal sealed partial class PowerDataCenter
     private void PlaceInitially()
     {
         _placingInitially = true;
+        _requestEpoch++;
         IndexHosts();
         for (var v = 0; v < _vmCount; v++)
         {
@@ -53,6 +54,7 @@ internal sealed partial class PowerDataCenter
         }
 
         _placingInitially = false;
+        _requestEpoch++;
         _searchLive = false;
 
         // From the first tick on, VMs request no RAM or bandwidth (CloudSim's null utilisation models), so the
@@ -359,6 +361,7 @@ internal sealed partial class PowerDataCenter
             _isTouched[h] = false;
             var saved = _savedVms[h] ?? throw new InvalidOperationException($"host {h} was touched without saving its list");
             var list = _hostVms[h];
+            InvalidateDerived(h);
             list.Clear();
             list.AddRange(_hostMigratingIn[h]);
             foreach (var v in saved)

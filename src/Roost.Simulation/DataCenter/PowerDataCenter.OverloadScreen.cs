@@ -28,6 +28,10 @@ internal sealed partial class PowerDataCenter
     private readonly double[] _regressionCoefficients = new double[RegressionWindow];
     private double[] _vmForecast = [];
     private bool[] _vmFullWindow = [];
+
+    // Per host under LR: Σ forecast · MIPS over its VMs and whether one has a full window, as of its current key.
+    private double[] _hostForecast = [];
+    private bool[] _hostFullWindow = [];
     private bool _screenByThreshold;
     private bool _screenByRegression;
     private double _screenThreshold;
@@ -46,6 +50,8 @@ internal sealed partial class PowerDataCenter
                 _screenSafety = regression.Safety;
                 _vmForecast = new double[_vmCount];
                 _vmFullWindow = new bool[_vmCount];
+                _hostForecast = new double[_hostCount];
+                _hostFullWindow = new bool[_hostCount];
 
                 // Coefficient of history[j] (most recent first) in the forecast at x = window + horizon, by linearity
                 // of the fit: the forecast of the j-th unit vector.
@@ -104,16 +110,6 @@ internal sealed partial class PowerDataCenter
 
     private double ComputeScreenKey(int host)
     {
-        if (_allocatedForPlacement[host] == 0)
-        {
-            return double.NegativeInfinity;
-        }
-
-        if (_screenByThreshold)
-        {
-            return _requestedMips[host];
-        }
-
         if (_screenByRegression)
         {
             // The host's history is the MIPS-weighted sum of its VMs' (all non-negative), so one VM with a full window
@@ -126,10 +122,47 @@ internal sealed partial class PowerDataCenter
                 full |= _vmFullWindow[v];
             }
 
-            return full ? forecast / _hostTotalMips[host] : double.NegativeInfinity;
+            _hostForecast[host] = forecast;
+            _hostFullWindow[host] = full;
         }
 
-        return double.NegativeInfinity;
+        return ScreenKeyFromParts(host);
+    }
+
+    /// <summary>The key from the host's derived state and, under LR, its weighted forecast sum and window certificate.</summary>
+    private double ScreenKeyFromParts(int host)
+    {
+        if (_allocatedForPlacement[host] == 0)
+        {
+            return double.NegativeInfinity;
+        }
+
+        if (_screenByThreshold)
+        {
+            return _requestedMips[host];
+        }
+
+        return _screenByRegression && _hostFullWindow[host] ? _hostForecast[host] / _hostTotalMips[host] : double.NegativeInfinity;
+    }
+
+    /// <summary>
+    /// A VM was appended to the host's list and its derived state updated in place: a current key takes the VM's
+    /// term at the end of its sum (the order <see cref="ComputeScreenKey"/> adds in); a stale one stays stale.
+    /// </summary>
+    private void AppendToScreenKey(int host, int vm)
+    {
+        if (_screenKeyStale[host])
+        {
+            return;
+        }
+
+        if (_screenByRegression)
+        {
+            _hostForecast[host] += _vmForecast[vm] * _vm[vm].Mips;
+            _hostFullWindow[host] |= _vmFullWindow[vm];
+        }
+
+        _screenKey[host] = ScreenKeyFromParts(host);
     }
 
     /// <summary>Refreshes a VM's unweighted LR forecast and window certificate after its history grew.</summary>

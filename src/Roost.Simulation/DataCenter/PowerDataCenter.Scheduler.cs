@@ -76,11 +76,53 @@ internal sealed partial class PowerDataCenter
     {
         var vms = _hostVms[host];
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
-        Allocate(host, allocated, out var available);
-        StoreDerived(host, allocated, available);
+        var fits = Allocate(host, allocated, out var available);
+        StoreDerived(host, allocated, available, fits);
     }
 
-    private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available)
+    /// <summary>
+    /// The derived state after <paramref name="vm"/> was appended to the host's list, updated in place instead of
+    /// recomputed, where that gives the same bits: the state was stored in this request epoch from the list without
+    /// the VM (so no request or flag it was computed from has changed), everything fitted, and the VM fits too. Then
+    /// every sum of <see cref="Allocate"/> and <see cref="StoreDerived"/> just takes one more term at its end, and so
+    /// does the screen key's. False when it cannot (the caller recomputes).
+    /// </summary>
+    private bool AppendDerived(int host, int vm)
+    {
+        if (!_appendInPlace || !_derivedFits[host] || _derivedEpoch[host] != _requestEpoch)
+        {
+            return false;
+        }
+
+        var capped = Capped(vm, _hostPeMips[host]);
+        var migratingIn = IsMigratingIn(host, vm);
+        var booked = migratingIn ? capped * MigratingInShare : capped;
+        if (!(_availableMips[host] >= booked))
+        {
+            return false;
+        }
+
+        var allocated = migratingIn ? capped * MigratingInShare : _vm[vm].InMigration ? capped * MigratingOutShare : capped;
+        _availableMips[host] -= booked;
+        var forPlacement = _allocatedForPlacement[host] + allocated;
+        if (_migratingInCount[host] > 0 && migratingIn)
+        {
+            forPlacement += allocated * MigratingOutShare / MigratingInShare;
+        }
+
+        _allocatedForPlacement[host] = forPlacement;
+        _requestedMips[host] += _placingInitially ? 0 : Requested(vm);
+        _hostMaxRam[host] = Math.Max(_hostMaxRam[host], _vm[vm].Ram);
+        _historyDirty[host] = true;
+        AppendToScreenKey(host, vm);
+        OnSearchHostChanged(host);
+        return true;
+    }
+
+    /// <summary>The host's derived state no longer matches its list or its VMs' flags until it is next recomputed.</summary>
+    private void InvalidateDerived(int host) => _derivedEpoch[host] = -1;
+
+    private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available, bool fits)
     {
         var vms = _hostVms[host];
         _availableMips[host] = available;
@@ -108,6 +150,8 @@ internal sealed partial class PowerDataCenter
         _allocatedForPlacement[host] = forPlacement;
         _requestedMips[host] = requested;
         _hostMaxRam[host] = maxRam;
+        _derivedFits[host] = fits;
+        _derivedEpoch[host] = _requestEpoch;
         _historyDirty[host] = true;
         _screenKeyStale[host] = true;
         OnSearchHostChanged(host);
@@ -188,7 +232,7 @@ internal sealed partial class PowerDataCenter
         }
 
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
-        Allocate(host, allocated, out var available);
+        var fits = Allocate(host, allocated, out var available);
         _previousUtilizationMips[host] = _utilizationMips[host];
         double utilization = 0;
         double requested = 0;
@@ -212,7 +256,7 @@ internal sealed partial class PowerDataCenter
 
         _utilizationMips[host] = utilization;
         _hostStates.Record(host, time, utilization, requested, utilization > 0, hostLog);
-        StoreDerived(host, allocated, available);
+        StoreDerived(host, allocated, available, fits);
     }
 
     /// <summary>Saves a host's VM list the first time planning changes it.</summary>
@@ -288,7 +332,11 @@ internal sealed partial class PowerDataCenter
 
         _hostVms[host].Add(vm);
         _vm[vm].Host = host;
-        Recompute(host);
+        if (!AppendDerived(host, vm))
+        {
+            Recompute(host);
+        }
+
         MarkCandidate(host);
     }
 
@@ -310,6 +358,12 @@ internal sealed partial class PowerDataCenter
     private void StartMigration(int vm, int target)
     {
         _vm[vm].InMigration = true;
+        InvalidateDerived(target);
+        if (_vm[vm].Host >= 0)
+        {
+            InvalidateDerived(_vm[vm].Host);
+        }
+
         if (!_hostMigratingIn[target].Contains(vm))
         {
             _hostMigratingIn[target].Add(vm);
@@ -335,8 +389,10 @@ internal sealed partial class PowerDataCenter
         if (source >= 0)
         {
             _hostVms[source].Remove(vm);
+            InvalidateDerived(source);
         }
 
+        InvalidateDerived(target);
         if (_hostMigratingIn[target].Remove(vm))
         {
             _migratingInCount[target]--;

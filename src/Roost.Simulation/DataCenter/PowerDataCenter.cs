@@ -64,6 +64,13 @@ internal sealed partial class PowerDataCenter
     private readonly bool[] _screenKeyStale;
     private readonly int[] _hostMaxRam;
 
+    // Per host: the request epoch its derived state was stored in (−1 once a change left it behind) and whether every
+    // VM's booking fitted then; together they say whether a VM appended to the list can update it in place.
+    private readonly int[] _derivedEpoch;
+    private readonly bool[] _derivedFits;
+    private readonly bool _appendInPlace;
+    private int _requestEpoch;
+
     // VMs.
     private readonly int _vmCount;
     // CPU traces sample by sample: sample t of VM v at [t * _vmCount + v], so that reading every VM at one time
@@ -94,9 +101,10 @@ internal sealed partial class PowerDataCenter
 
     // plainHostScan: search hosts by scanning every candidate instead of through the search trees (same results,
     // slower at scale); scalarLeafScan: scan tree leaves one by one even where AVX-512 is available;
-    // parallelHostThreshold: the fleet size from which host updates and overload detection use every core. All are
-    // for tests that check the ways agree.
-    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = DefaultParallelHostThreshold)
+    // parallelHostThreshold: the fleet size from which host updates and overload detection use every core;
+    // recomputeOnAppend: recompute a host's derived state whenever a VM is appended instead of updating it in place.
+    // All are for tests that check the ways agree.
+    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = DefaultParallelHostThreshold, bool recomputeOnAppend = false)
     {
         ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(setup);
@@ -137,6 +145,10 @@ internal sealed partial class PowerDataCenter
         _screenKeyStale = new bool[_hostCount];
         Array.Fill(_screenKeyStale, true);
         _hostMaxRam = new int[_hostCount];
+        _derivedEpoch = new int[_hostCount];
+        Array.Fill(_derivedEpoch, -1);
+        _derivedFits = new bool[_hostCount];
+        _appendInPlace = !recomputeOnAppend;
         var tables = new SpecPowerTable?[setup.HostTypes.Count];
         for (var h = 0; h < _hostCount; h++)
         {
@@ -609,6 +621,9 @@ internal sealed partial class PowerDataCenter
     /// <summary>Every running VM reads its demand at <paramref name="time"/> and, on a tick, records it in its history.</summary>
     private void UpdateRequests(double time)
     {
+        // Every host's derived state was computed from the old requests (AppendDerived).
+        _requestEpoch++;
+
         // PowerVm.updateVmProcessing: history grows only at ticks, where (t − 0.1) mod interval == 0 in floating point.
         var isHistoryTick = (time - FirstTickOffset) % _interval == 0;
 

@@ -15,11 +15,11 @@ public sealed class PowerDataCenterHostSearchTests
         return policy;
     }
 
-    private static SimulationResult Run(string policy, int seed, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = int.MaxValue)
+    private static SimulationResult Run(string policy, int seed, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = int.MaxValue, bool recomputeOnAppend = false)
     {
         var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
-        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan, scalarLeafScan, parallelHostThreshold).Run(workload.Name, progress: null);
+        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan, scalarLeafScan, parallelHostThreshold, recomputeOnAppend).Run(workload.Name, progress: null);
     }
 
     /// <summary>Two ways of running the same simulation agree on every figure, bit for bit, and the search was used.</summary>
@@ -70,5 +70,19 @@ public sealed class PowerDataCenterHostSearchTests
         var scalar = Run(policy, seed, scalarLeafScan: true);
 
         AssertSameResults(scalar, vector, $"{policy} seed {seed}");
+    }
+
+    [Theory]
+    [InlineData("lr-mmt-1.2", 1)]
+    [InlineData("lr-mc-1.2", 2)]
+    [InlineData("thr-mmt-0.8", 4)]
+    [InlineData("iqr-mu-1.5", 6)]
+    [InlineData("mad-mmt-2.5", 7)]
+    public void AppendingVmsInPlace_GivesTheResultsOfRecomputing_BitForBit(string policy, int seed)
+    {
+        var inPlace = Run(policy, seed);
+        var recomputed = Run(policy, seed, recomputeOnAppend: true);
+
+        AssertSameResults(recomputed, inPlace, $"{policy} seed {seed}");
     }
 }
