@@ -280,15 +280,15 @@ internal sealed class HostSearchTree
         }
     }
 
-    /// <summary>The last block without offsets whose least allocation is at most <paramref name="allocated"/> (0 if none).</summary>
-    private int BlockFor(double allocated)
+    /// <summary>How many of the <paramref name="ascending"/> values are at most <paramref name="value"/> (binary search).</summary>
+    public static int CountAtMost(ReadOnlySpan<double> ascending, double value)
     {
-        var lo = 1;
-        var hi = _plainBlocks;
+        var lo = 0;
+        var hi = ascending.Length;
         while (lo < hi)
         {
             var mid = (lo + hi) >> 1;
-            if (_blockLow[mid] <= allocated)
+            if (ascending[mid] <= value)
             {
                 lo = mid + 1;
             }
@@ -298,8 +298,11 @@ internal sealed class HostSearchTree
             }
         }
 
-        return lo - 1;
+        return lo;
     }
+
+    /// <summary>The last block without offsets whose least allocation is at most <paramref name="allocated"/> (0 if none).</summary>
+    private int BlockFor(double allocated) => _plainBlocks <= 1 ? 0 : CountAtMost(_blockLow.AsSpan(1, _plainBlocks - 1), allocated);
 
     /// <summary>Sets a leaf's values (active host) without propagating; <see cref="Build"/> or <see cref="Propagate"/> follows.</summary>
     public void SetLeaf(int position, double allocated, double stalePower, double offset, double available, int ramFree, double bandwidthFree, double screenKey)

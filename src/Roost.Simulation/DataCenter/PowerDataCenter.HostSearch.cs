@@ -555,21 +555,7 @@ internal sealed partial class PowerDataCenter
         var breakpoints = tree.PieceStart.AsSpan(1, tree.BreakpointCount);
 
         // The piece holding low: after every breakpoint at or below it.
-        var lo = 0;
-        var hi = breakpoints.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >> 1;
-            if (breakpoints[mid] <= low)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
+        var lo = HostSearchTree.CountAtMost(breakpoints, low);
         var lowGain = PieceValue(tree, lo, low);
         var least = lowGain;
 
