@@ -82,6 +82,11 @@ internal sealed partial class PowerDataCenter
 
     private bool IsOverloaded(int host)
     {
+        if (IsSurelyNotOverloaded(host))
+        {
+            return false;
+        }
+
         var history = HostHistory(host);
         var length = ConsolidationStatistics.CountNonZeroBeginning(history);
         var load = new HostLoad(history[..length], _requestedMips[host] / _hostTotalMips[host], MaxMigrationSeconds(host, _hostMaxRam[host]));

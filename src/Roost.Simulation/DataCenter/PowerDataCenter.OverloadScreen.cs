@@ -228,6 +228,21 @@ internal sealed partial class PowerDataCenter
         return IsOverloadedWith(host, vm);
     }
 
+    /// <summary>
+    /// Whether LR would surely find the host not overloaded as it is: its forecast (the screen key, which certifies a
+    /// full window) stays below the threshold by the slack. Spares building its history and fitting it.
+    /// </summary>
+    private bool IsSurelyNotOverloaded(int host)
+    {
+        if (!_screenByRegression)
+        {
+            return false;
+        }
+
+        var key = ScreenKey(host);
+        return !double.IsNegativeInfinity(key) && key < (1 - ScreenSlack) / _screenSafety;
+    }
+
     /// <summary>The host's screen key: as its search leaf holds it while the trees mirror the hosts, else computed.</summary>
     private double CurrentScreenKey(int host)
     {
