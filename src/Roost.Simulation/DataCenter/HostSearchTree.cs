@@ -43,6 +43,7 @@ internal sealed class HostSearchTree
     private int _plainBlocks;
 
     // Leaves before this hold the hosts without an offset (sorted by allocation when built); from it on, the others.
+    // While those are being placed, every leaf counts as theirs.
     private int _offsetAreaStart;
 
     // The first leaf never used since the tree was built: where the next host to take an offset is appended.
@@ -162,9 +163,6 @@ internal sealed class HostSearchTree
     /// <summary>Leaf updates since the last <see cref="Clear"/>; a caller rebuilds when ranges may have loosened.</summary>
     public int UpdatesSinceBuild { get; private set; }
 
-    /// <summary>The host at a leaf node, or −1 for padding.</summary>
-    public int HostAtNode(int node) => _hostAt[node - LeafCount];
-
     /// <summary>Whether no leaf is left to append to; the caller rebuilds before the next search.</summary>
     public bool IsFull => _nextFree >= LeafCount;
 
@@ -184,9 +182,8 @@ internal sealed class HostSearchTree
         }
 
         _plainBlocks = 0;
-        _offsetAreaStart = 0;
+        _offsetAreaStart = int.MaxValue;
         _nextFree = 0;
-        UpdatesSinceBuild = 0;
     }
 
     /// <summary>While rebuilding: puts the host of rank <paramref name="rank"/> (in increasing allocation, from 0) among those without an offset.</summary>
@@ -200,7 +197,7 @@ internal sealed class HostSearchTree
         }
 
         var position = (block * BlockLeaves) + (rank % HostsPerBlock);
-        Occupy(position, host, plainArea: true);
+        Occupy(position, host);
         return position;
     }
 
@@ -215,7 +212,7 @@ internal sealed class HostSearchTree
     public int PlaceWithOffset(int host)
     {
         var position = _nextFree++;
-        Occupy(position, host, plainArea: false);
+        Occupy(position, host);
         return position;
     }
 
@@ -232,22 +229,20 @@ internal sealed class HostSearchTree
             return position >= _offsetAreaStart || IsFull ? position : MoveTo(position, _nextFree++);
         }
 
+        // Blocks in order of distance from the target: target, target − 1, target + 1, target − 2, …
         var current = position < _offsetAreaStart ? position / BlockLeaves : -1;
         var target = BlockFor(allocated);
-        for (var drift = 0; drift <= MaxDrift; drift++)
+        for (var step = 0; step <= 2 * MaxDrift; step++)
         {
-            for (var side = drift == 0 ? 1 : 0; side < 2; side++)
+            var block = step % 2 == 0 ? target + (step / 2) : target - ((step + 1) / 2);
+            if (block == current)
             {
-                var block = side == 0 ? target - drift : target + drift;
-                if (block == current)
-                {
-                    return position;
-                }
+                return position;
+            }
 
-                if (block >= 0 && block < _plainBlocks && _occupied[block] != ulong.MaxValue)
-                {
-                    return MoveTo(position, (block * BlockLeaves) + BitOperations.TrailingZeroCount(~_occupied[block]));
-                }
+            if (block >= 0 && block < _plainBlocks && _occupied[block] != ulong.MaxValue)
+            {
+                return MoveTo(position, (block * BlockLeaves) + BitOperations.TrailingZeroCount(~_occupied[block]));
             }
         }
 
@@ -266,15 +261,15 @@ internal sealed class HostSearchTree
 
         ClearLeaf(position);
         Propagate(position);
-        Occupy(destination, host, plainArea: destination < _offsetAreaStart);
+        Occupy(destination, host);
         return destination;
     }
 
-    private void Occupy(int position, int host, bool plainArea)
+    private void Occupy(int position, int host)
     {
         _hostAt[position] = host;
         LeafHostNumber[position] = host;
-        if (plainArea)
+        if (position < _offsetAreaStart)
         {
             _occupied[position / BlockLeaves] |= 1UL << (position % BlockLeaves);
         }

@@ -39,9 +39,11 @@ internal sealed partial class PowerDataCenter
     private readonly bool _vectorLeafScan;
     private int[] _searchPosition = [];
     private bool[] _searchExcluded = [];
-    // Per host type: scratch for sorting the type's hosts by allocation (one each, so types can be built at once).
+    // Per host type: scratch for laying the type's hosts out (sort keys, hosts, their offsets), one set per type so
+    // that types can be built at once.
     private double[][] _searchKeys = [];
     private int[][] _searchHosts = [];
+    private double[][] _searchOffsets = [];
     private bool _searchLive;
     private readonly double[] _scanDifferences = new double[ChunkLeaves];
 
@@ -103,6 +105,7 @@ internal sealed partial class PowerDataCenter
         _searchExcluded = new bool[_hostCount];
         _searchKeys = [.. trees.Select(t => new double[t.LeafCount])];
         _searchHosts = [.. trees.Select(t => new int[t.LeafCount])];
+        _searchOffsets = [.. trees.Select(t => new double[t.LeafCount])];
         return true;
     }
 
@@ -115,12 +118,15 @@ internal sealed partial class PowerDataCenter
         var tree = SearchTree(type);
         var keys = _searchKeys[type];
         var hosts = _searchHosts[type];
+        var offsets = _searchOffsets[type];
         var plain = 0;
         var withOffset = keys.Length;
         for (var h = type; h < _hostCount; h += _hostTypeStride)
         {
-            var offset = SearchOffset(tree, h);
-            if (Math.Abs(offset) <= PlainOffsetWatts || !IsSearchable(h))
+            // The host's own index keeps its offset through the sort, which permutes keys and hosts only.
+            var offset = IsSearchable(h) ? SearchOffset(tree, h) : 0;
+            offsets[h / _hostTypeStride] = offset;
+            if (HasPlainOffset(offset))
             {
                 keys[plain] = _allocatedForPlacement[h];
                 hosts[plain++] = h;
@@ -138,18 +144,21 @@ internal sealed partial class PowerDataCenter
         for (var i = 0; i < plain; i++)
         {
             _searchPosition[hosts[i]] = tree.PlacePlain(i, hosts[i], keys[i]);
-            WriteSearchLeaf(tree, hosts[i]);
+            WriteSearchLeaf(tree, hosts[i], offsets[hosts[i] / _hostTypeStride]);
         }
 
         tree.StartOffsetArea();
         for (var i = withOffset; i < keys.Length; i++)
         {
             _searchPosition[hosts[i]] = tree.PlaceWithOffset(hosts[i]);
-            WriteSearchLeaf(tree, hosts[i]);
+            WriteSearchLeaf(tree, hosts[i], offsets[hosts[i] / _hostTypeStride]);
         }
 
         tree.Build();
     }
+
+    /// <summary>Whether a host with this offset is laid out with those without one (see <see cref="PlainOffsetWatts"/>).</summary>
+    private static bool HasPlainOffset(double offset) => Math.Abs(offset) <= PlainOffsetWatts;
 
     private bool IsSearchable(int host) => _isCandidate[host] && !_searchExcluded[host];
 
@@ -160,13 +169,13 @@ internal sealed partial class PowerDataCenter
     private HostSearchTree SearchTree(int type) =>
         _searchTrees?[type] ?? throw new InvalidOperationException("the search trees are used before they were built");
 
-    private void WriteSearchLeaf(HostSearchTree tree, int host)
+    /// <summary>Writes the host's leaf: its values with <paramref name="offset"/> (its <see cref="SearchOffset"/>) if searchable, else empty.</summary>
+    private void WriteSearchLeaf(HostSearchTree tree, int host, double offset)
     {
         var position = _searchPosition[host];
         if (IsSearchable(host))
         {
-            var allocated = _allocatedForPlacement[host];
-            tree.SetLeaf(position, allocated, _stalePower[host], SearchOffset(tree, host), _availableMips[host], _ramFree[host], _bandwidthFree[host], ScreenKey(host));
+            tree.SetLeaf(position, _allocatedForPlacement[host], _stalePower[host], offset, _availableMips[host], _ramFree[host], _bandwidthFree[host], ScreenKey(host));
         }
         else
         {
@@ -183,12 +192,14 @@ internal sealed partial class PowerDataCenter
         }
 
         var tree = SearchTree(_hostTypeIndex[host]);
+        var offset = 0.0;
         if (IsSearchable(host))
         {
-            _searchPosition[host] = tree.Relocate(_searchPosition[host], Math.Abs(SearchOffset(tree, host)) > PlainOffsetWatts, _allocatedForPlacement[host]);
+            offset = SearchOffset(tree, host);
+            _searchPosition[host] = tree.Relocate(_searchPosition[host], !HasPlainOffset(offset), _allocatedForPlacement[host]);
         }
 
-        WriteSearchLeaf(tree, host);
+        WriteSearchLeaf(tree, host, offset);
         tree.Propagate(_searchPosition[host]);
     }
 

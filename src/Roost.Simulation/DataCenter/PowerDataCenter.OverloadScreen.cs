@@ -218,8 +218,7 @@ internal sealed partial class PowerDataCenter
 
         if (_screenByRegression)
         {
-            var key = CurrentScreenKey(host);
-            if (!double.IsNegativeInfinity(key) && key + (_vmForecast[vm] * _vm[vm].Mips / _hostTotalMips[host]) < (1 - ScreenSlack) / _screenSafety)
+            if (ForecastSurelyBelowThreshold(CurrentScreenKey(host), _vmForecast[vm] * _vm[vm].Mips / _hostTotalMips[host]))
             {
                 return false;
             }
@@ -239,9 +238,15 @@ internal sealed partial class PowerDataCenter
             return false;
         }
 
-        var key = ScreenKey(host);
-        return !double.IsNegativeInfinity(key) && key < (1 - ScreenSlack) / _screenSafety;
+        return ForecastSurelyBelowThreshold(ScreenKey(host), added: 0);
     }
+
+    /// <summary>
+    /// Whether a host with this screen key (−∞: no certified forecast), plus <paramref name="added"/> for a VM, stays
+    /// below LR's threshold by the slack, so that LR surely finds it not overloaded.
+    /// </summary>
+    private bool ForecastSurelyBelowThreshold(double key, double added) =>
+        !double.IsNegativeInfinity(key) && key + added < (1 - ScreenSlack) / _screenSafety;
 
     /// <summary>The host's screen key: as its search leaf holds it while the trees mirror the hosts, else computed.</summary>
     private double CurrentScreenKey(int host)

@@ -357,11 +357,12 @@ internal sealed partial class PowerDataCenter
     /// </summary>
     private void StartMigration(int vm, int target)
     {
+        var source = _vm[vm].Host;
         _vm[vm].InMigration = true;
         InvalidateDerived(target);
-        if (_vm[vm].Host >= 0)
+        if (source >= 0)
         {
-            InvalidateDerived(_vm[vm].Host);
+            InvalidateDerived(source);
         }
 
         if (!_hostMigratingIn[target].Contains(vm))
@@ -370,7 +371,6 @@ internal sealed partial class PowerDataCenter
             _migratingInCount[target]++;
             _hostVms[target].Add(vm);
             MarkChanged(target);
-            var source = _vm[vm].Host;
             if (source >= 0)
             {
                 MarkChanged(source);

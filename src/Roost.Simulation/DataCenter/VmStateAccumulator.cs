@@ -7,7 +7,6 @@ namespace Roost.Simulation.DataCenter;
 /// </summary>
 internal sealed class VmStateAccumulator
 {
-
     public double RequestedMipsSeconds { get; private set; }
 
     public double UnderAllocatedInMigrationMipsSeconds { get; private set; }
