@@ -17,9 +17,10 @@ namespace Roost.Simulation.DataCenter;
 /// the answer of a full scan whatever the leaf order. The leaves are laid out in two areas. Hosts whose offset is
 /// zero (their power is what their allocation says: untouched since the last update) come first, sorted by <c>a</c>,
 /// so that node ranges are tight and G_r alone tells them apart. Hosts with an offset (planning has changed their
-/// allocation) follow, sorted by offset when the tree is built and appended as planning touches more (see
-/// <see cref="Relocate"/>): a host that just received a VM has a large offset, and kept at its sorted place it would
-/// widen its node's range while that node's least offset stays zero, so that no bound could skip the node.
+/// allocation) follow, sorted when the tree is built (by offset, under LR by overload-screen band first) and
+/// appended as planning touches more (see <see cref="Relocate"/>): a host that just received a VM has a large
+/// offset, and kept at its sorted place it would widen its node's range while that node's least offset stays zero,
+/// so that no bound could skip the node.
 /// Inactive leaves (hosts that are not candidates, or are excluded) hold empty aggregates and are never visited.
 /// </remarks>
 internal sealed class HostSearchTree
@@ -168,7 +169,7 @@ internal sealed class HostSearchTree
 
     /// <summary>
     /// Starts a rebuild: every leaf empty. Then <see cref="PlacePlain"/> the hosts without an offset in increasing
-    /// allocation, <see cref="StartOffsetArea"/>, <see cref="PlaceWithOffset"/> the others in increasing offset, and
+    /// allocation, <see cref="StartOffsetArea"/>, <see cref="PlaceWithOffset"/> the others in the caller's order, and
     /// <see cref="Build"/>.
     /// </summary>
     public void Clear()

@@ -119,7 +119,7 @@ internal sealed partial class PowerDataCenter
 
     /// <summary>
     /// Lays one type's hosts out: those without an offset (and the inactive ones) in increasing allocation, then the
-    /// others in increasing offset (see <see cref="HostSearchTree"/>), and fills the tree.
+    /// others by <see cref="OffsetAreaKey"/> (see <see cref="HostSearchTree"/>), and fills the tree.
     /// </summary>
     private void BuildSearchTree(int type)
     {
