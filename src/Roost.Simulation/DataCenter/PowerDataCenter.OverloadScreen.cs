@@ -231,15 +231,7 @@ internal sealed partial class PowerDataCenter
     /// Whether LR would surely find the host not overloaded as it is: its forecast (the screen key, which certifies a
     /// full window) stays below the threshold by the slack. Spares building its history and fitting it.
     /// </summary>
-    private bool IsSurelyNotOverloaded(int host)
-    {
-        if (!_screenByRegression)
-        {
-            return false;
-        }
-
-        return ForecastSurelyBelowThreshold(ScreenKey(host), added: 0);
-    }
+    private bool IsSurelyNotOverloaded(int host) => _screenByRegression && ForecastSurelyBelowThreshold(ScreenKey(host), added: 0);
 
     /// <summary>
     /// Whether a host with this screen key (−∞: no certified forecast), plus <paramref name="added"/> for a VM, stays
