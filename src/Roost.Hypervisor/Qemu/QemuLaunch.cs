@@ -45,7 +45,7 @@ public sealed record QemuLaunch(
             "-smp", Spec.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-kernel", Image.KernelPath,
             "-initrd", Image.InitrdPath,
-            "-append", "console=ttyS0 quiet panic=-1",
+            "-append", "console=ttyS0 quiet panic=-1 no_timer_check",
             "-chardev", $"socket,id=qmp,path={QmpSocket},server=on,wait=off",
             "-mon", "chardev=qmp,mode=control",
             "-chardev", $"socket,id=reporter,path={ReporterSocket},server=on,wait=off",
