@@ -67,6 +67,7 @@ public sealed class AgentServer : IAsyncDisposable
         });
         app.MapOpenApi();
         app.MapAgentEndpoints();
+        app.MapMemtestEndpoints();
 
         var agent = app.Services.GetRequiredService<HostAgent>();
         await agent.RecoverAsync(cancellationToken).ConfigureAwait(false);

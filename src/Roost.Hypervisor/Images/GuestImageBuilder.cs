@@ -11,8 +11,11 @@ namespace Roost.Hypervisor.Images;
 /// kernel meta-package), <c>busybox-static</c> and the profile's packages (<see cref="GuestProfile"/>), fetched with
 /// <c>apt-get download</c> and unpacked in-process from <c>dpkg-deb --fsys-tarfile</c>. Images live under
 /// <c>$XDG_CACHE_HOME/roost/images</c> (default <c>~/.cache/roost/images</c>) in a directory named after the profile
-/// and a hash of the guest scripts and the profile's definition, so an image is rebuilt only when missing or when
-/// either changes. Downloaded packages are kept in <c>debs/</c>.
+/// and a hash of everything that goes into it (the guest scripts, the verifier's C source, the compiler command and the
+/// profile's definition), so an image is rebuilt only when missing or when any of them changes. The guest's memory
+/// verifier (<c>/bin/memtest</c>, Images/Guest/memtest.c) is compiled statically with the host's <c>gcc</c>.
+/// Concurrent builders (parallel test runs) never see each other's half-written files: each builds in its own
+/// temporary directory renamed into place at the end, and each downloaded package is renamed into <c>debs/</c> whole.
 /// </summary>
 public sealed class GuestImageBuilder
 {
@@ -20,6 +23,9 @@ public sealed class GuestImageBuilder
     public static IReadOnlyList<string> Profiles { get; } = [.. GuestProfile.All.Select(p => p.Name)];
 
     private const string BusyboxPackage = "busybox-static";
+
+    /// <summary>The compiler command for the guest's verifier; part of the image's cache key.</summary>
+    private static readonly string[] _compile = ["-static", "-O2", "-s", "-std=c11", "-Wall", "-Wextra", "-Werror", "-o", "memtest", "memtest.c"];
 
     // Unpacked packages leave out what no guest program reads: documentation, manuals, locales, iconv modules.
     private static readonly string[] _skippedPrefixes = ["usr/share/", "usr/lib/x86_64-linux-gnu/gconv/", "etc/"];
@@ -133,6 +139,12 @@ public sealed class GuestImageBuilder
             return $"{busyboxDeb.Path}: {busybox.Failure ?? "no ./bin/busybox inside"}";
         }
 
+        var memtest = await CompileMemtestAsync(work, scripts, cancellationToken).ConfigureAwait(false);
+        if (memtest.Failure is not null)
+        {
+            return memtest.Failure;
+        }
+
         var packages = new List<(string Deb, List<PackageEntry> Entries)>();
         foreach (var package in profile.Packages)
         {
@@ -170,7 +182,8 @@ public sealed class GuestImageBuilder
             cpio.AddFile("init", scripts.Init);
             cpio.AddFile("bin/busybox", busybox.Contents);
             cpio.AddFile("bin/reporter", scripts.Reporter);
-            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter"]);
+            cpio.AddFile("bin/memtest", memtest.Binary);
+            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter", "bin/memtest"]);
             foreach (var entry in packages.SelectMany(p => p.Entries))
             {
                 AddEntry(cpio, written, entry);
@@ -279,6 +292,10 @@ public sealed class GuestImageBuilder
         return result.ExitCode == 0 ? (entries, null) : ([], $"dpkg-deb --fsys-tarfile: {result.FirstErrorLine}");
     }
 
+    /// <summary>
+    /// The package's .deb in <paramref name="debs"/>, downloaded first when missing. The download goes to a directory of
+    /// its own and is then renamed into <paramref name="debs"/>, so <paramref name="debs"/> only ever holds whole files.
+    /// </summary>
     private static async Task<(string Path, string? Failure)> DownloadAsync(string package, string debs, CancellationToken cancellationToken)
     {
         var existing = Directory.GetFiles(debs, $"{package}_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
@@ -287,11 +304,51 @@ public sealed class GuestImageBuilder
             return (existing, null);
         }
 
-        var result = await ExternalCommand.RunAsync("apt-get", ["download", "-q", package], debs, cancellationToken).ConfigureAwait(false);
-        var downloaded = Directory.GetFiles(debs, $"{package}_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
-        return downloaded is not null
-            ? (downloaded, null)
-            : ("", $"apt-get download {package}: {result.FirstErrorLine} (has 'apt-get update' run?)");
+        var staging = Directory.CreateDirectory(Path.Combine(debs, $".download-{Environment.ProcessId}-{Path.GetRandomFileName()}"));
+        try
+        {
+            var result = await ExternalCommand.RunAsync("apt-get", ["download", "-q", package], staging.FullName, cancellationToken).ConfigureAwait(false);
+            var downloaded = Directory.GetFiles(staging.FullName, $"{package}_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
+            if (result.ExitCode != 0 || downloaded is null)
+            {
+                return ("", $"apt-get download {package}: {result.FirstErrorLine} (has 'apt-get update' run?)");
+            }
+
+            var target = Path.Combine(debs, Path.GetFileName(downloaded));
+            try
+            {
+                File.Move(downloaded, target, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                // Another builder brought the same file first.
+            }
+
+            return (target, null);
+        }
+        finally
+        {
+            staging.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Compiles the guest's memory verifier statically with the host's gcc; one line on failure.</summary>
+    private static async Task<(byte[] Binary, string? Failure)> CompileMemtestAsync(string work, GuestScripts scripts, CancellationToken cancellationToken)
+    {
+        await File.WriteAllBytesAsync(Path.Combine(work, "memtest.c"), scripts.MemtestSource, cancellationToken).ConfigureAwait(false);
+        var result = await ExternalCommand.RunAsync("gcc", _compile, work, cancellationToken).ConfigureAwait(false);
+        var binary = Path.Combine(work, "memtest");
+        if (result.ExitCode != 0 || !File.Exists(binary))
+        {
+            return ([], result.ExitCode == -1
+                ? "gcc is not installed: the guest's memory verifier is compiled at image build time (install the Debian packages gcc and libc6-dev)"
+                : $"gcc {string.Join(' ', _compile)}: {result.FirstErrorLine}");
+        }
+
+        var bytes = await File.ReadAllBytesAsync(binary, cancellationToken).ConfigureAwait(false);
+        File.Delete(binary);
+        File.Delete(Path.Combine(work, "memtest.c"));
+        return (bytes, null);
     }
 
     private static async Task<(string Name, byte[]? Contents, string? Failure)> ExtractAsync(string deb, Func<string, bool> wanted, CancellationToken cancellationToken)
@@ -387,10 +444,11 @@ public sealed class GuestImageBuilder
         return true;
     }
 
-    private static string ImageHash(GuestScripts scripts, GuestProfile profile)
+    internal static string ImageHash(GuestScripts scripts, GuestProfile profile)
     {
         var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
-        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. definition]);
+        var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\n");
+        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. compile, .. definition]);
         return Convert.ToHexStringLower(hash)[..12];
     }
 }

@@ -27,36 +27,49 @@ public sealed record GuestReport(
     long NetRxBytes,
     long NetTxBytes)
 {
-    /// <summary>Parses a report line; null for any other line (acks, noise).</summary>
+    /// <summary>
+    /// Parses a report line; null for any other line (acks, noise) and for a report with a missing, non-integer or
+    /// negative field (the guest is untrusted: a bad line is ignored, never an exception).
+    /// </summary>
     public static GuestReport? TryParse(JsonElement root)
     {
-        if (!root.TryGetProperty("seq", out var seq) || !seq.TryGetInt64(out var number))
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("seq", out var seqElement)
+            || !TryCount(seqElement, out var seq)
+            || !TryGroup(root, "cpu", ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"], out var cpu)
+            || !TryGroup(root, "memKiB", ["total", "free", "available"], out var mem)
+            || !TryGroup(root, "swapKiB", ["total", "free", "pagesIn", "pagesOut"], out var swap)
+            || !TryGroup(root, "net", ["rxBytes", "txBytes"], out var net))
         {
             return null;
         }
 
-        var cpu = root.GetProperty("cpu");
-        var mem = root.GetProperty("memKiB");
-        var swap = root.GetProperty("swapKiB");
-        var net = root.GetProperty("net");
         return new GuestReport(
-            number,
-            cpu.GetProperty("user").GetInt64(),
-            cpu.GetProperty("nice").GetInt64(),
-            cpu.GetProperty("system").GetInt64(),
-            cpu.GetProperty("idle").GetInt64(),
-            cpu.GetProperty("iowait").GetInt64(),
-            cpu.GetProperty("irq").GetInt64(),
-            cpu.GetProperty("softirq").GetInt64(),
-            cpu.GetProperty("steal").GetInt64(),
-            mem.GetProperty("total").GetInt64(),
-            mem.GetProperty("free").GetInt64(),
-            mem.GetProperty("available").GetInt64(),
-            swap.GetProperty("total").GetInt64(),
-            swap.GetProperty("free").GetInt64(),
-            swap.GetProperty("pagesIn").GetInt64(),
-            swap.GetProperty("pagesOut").GetInt64(),
-            net.GetProperty("rxBytes").GetInt64(),
-            net.GetProperty("txBytes").GetInt64());
+            seq, cpu[0], cpu[1], cpu[2], cpu[3], cpu[4], cpu[5], cpu[6], cpu[7], mem[0], mem[1], mem[2], swap[0], swap[1], swap[2], swap[3], net[0], net[1]);
+    }
+
+    /// <summary>A JSON integer from 0 to <see cref="long.MaxValue"/>.</summary>
+    internal static bool TryCount(JsonElement element, out long value)
+    {
+        value = 0;
+        return element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value) && value >= 0;
+    }
+
+    private static bool TryGroup(JsonElement root, string name, string[] fields, out long[] values)
+    {
+        values = new long[fields.Length];
+        if (!root.TryGetProperty(name, out var group) || group.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (!group.TryGetProperty(fields[i], out var field) || !TryCount(field, out values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

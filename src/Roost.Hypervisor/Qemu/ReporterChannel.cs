@@ -7,11 +7,16 @@ namespace Roost.Hypervisor.Qemu;
 /// <summary>
 /// The host end of the guest reporter's serial line (QEMU exposes ttyS1 as a unix socket). Keeps the latest
 /// <see cref="GuestReport"/>, lets callers wait for a report or an acknowledgement, and sends load commands.
-/// Lines that are not JSON (a line cut in two by a migration's switch-over) are skipped. Thread-safe.
+/// Everything on this line comes from the guest and is untrusted: a line longer than <see cref="MaxLineBytes"/> is
+/// dropped whole (so memory stays bounded whatever the guest sends), lines that are not a JSON object (a line cut in
+/// two by a migration's switch-over, noise) are skipped, and values are only ever parsed into bounded numbers
+/// (<see cref="GuestReport.TryParse"/>, <see cref="MemtestReport.TryParse"/>); nothing the guest sends is executed,
+/// and no command is built from it. Thread-safe.
 /// </summary>
 public sealed class ReporterChannel : IAsyncDisposable
 {
-    private static readonly GuestReport _empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    /// <summary>The longest line accepted from the guest; longer ones are dropped (counted in <see cref="DroppedLines"/>).</summary>
+    public const int MaxLineBytes = 4096;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -22,6 +27,7 @@ public sealed class ReporterChannel : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private Task _readLoop = Task.CompletedTask;
     private GuestReport? _latest;
+    private long _droppedLines;
 
     private ReporterChannel(Socket socket, TimeProvider time)
     {
@@ -41,6 +47,9 @@ public sealed class ReporterChannel : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Lines dropped for being longer than <see cref="MaxLineBytes"/>.</summary>
+    public long DroppedLines => Interlocked.Read(ref _droppedLines);
 
     public static async Task<ReporterChannel> ConnectAsync(string socketPath, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -75,14 +84,28 @@ public sealed class ReporterChannel : IAsyncDisposable
             _waiters.Add(waiter);
         }
 
-        return WaitAsync(waiter, timeout, cancellationToken);
+        return ReportAsync(waiter, timeout, cancellationToken);
+    }
+
+    private async Task<GuestReport> ReportAsync(Waiter waiter, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var line = await WaitAsync(waiter, timeout, cancellationToken).ConfigureAwait(false);
+        return GuestReport.TryParse(line) ?? throw new InvalidOperationException("a waiter matched a line that is no report");
     }
 
     /// <summary>
     /// Sends one reporter command (<c>cpu 2</c>, <c>mem 64</c>, <c>mark TEXT</c>, <c>stop</c>) and waits for its
     /// acknowledgement. Returns false when the guest did not acknowledge within <paramref name="timeout"/>.
     /// </summary>
-    public async Task<bool> SendAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<bool> SendAsync(string command, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await RequestAsync(command, timeout, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// Sends one reporter command and returns its acknowledgement line (a JSON object whose <c>ack</c> is the command's
+    /// verb, or <c>error</c>), or null when the guest did not acknowledge within <paramref name="timeout"/>. The line
+    /// is the guest's: parse it with a validating reader.
+    /// </summary>
+    public async Task<JsonElement?> RequestAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(command);
         if (command.Contains('\n', StringComparison.Ordinal))
@@ -94,7 +117,8 @@ public sealed class ReporterChannel : IAsyncDisposable
         await _commandLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var waiter = new Waiter(line => line.TryGetProperty("ack", out var ack) && (ack.GetString() == verb || ack.GetString() == "error"));
+            var waiter = new Waiter(line => line.TryGetProperty("ack", out var ack) && ack.ValueKind == JsonValueKind.String
+                && (ack.GetString() == verb || ack.GetString() == "error"));
             lock (_gate)
             {
                 _waiters.Add(waiter);
@@ -103,12 +127,11 @@ public sealed class ReporterChannel : IAsyncDisposable
             await _stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\n"), cancellationToken).ConfigureAwait(false);
             try
             {
-                await WaitAsync(waiter, timeout, cancellationToken).ConfigureAwait(false);
-                return true;
+                return await WaitAsync(waiter, timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                return false;
+                return null;
             }
         }
         finally
@@ -127,7 +150,7 @@ public sealed class ReporterChannel : IAsyncDisposable
         _commandLock.Dispose();
     }
 
-    private async Task<GuestReport> WaitAsync(Waiter waiter, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<JsonElement> WaitAsync(Waiter waiter, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
@@ -144,12 +167,40 @@ public sealed class ReporterChannel : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var reader = new StreamReader(_stream, Encoding.UTF8);
+        var buffer = new byte[MaxLineBytes];
+        var line = new byte[MaxLineBytes];
+        var length = 0;
+        var overlong = false;
         try
         {
-            while (await reader.ReadLineAsync(_closing.Token).ConfigureAwait(false) is { } line)
+            int read;
+            while ((read = await _stream.ReadAsync(buffer, _closing.Token).ConfigureAwait(false)) > 0)
             {
-                Dispatch(line.Trim('\r', '\0', ' '));
+                foreach (var b in buffer.AsSpan(0, read))
+                {
+                    if (b == (byte)'\n')
+                    {
+                        if (!overlong)
+                        {
+                            Dispatch(Encoding.UTF8.GetString(line, 0, length).Trim('\r', '\0', ' '));
+                        }
+
+                        (length, overlong) = (0, false);
+                    }
+                    else if (overlong)
+                    {
+                        continue;
+                    }
+                    else if (length == MaxLineBytes)
+                    {
+                        overlong = true;
+                        Interlocked.Increment(ref _droppedLines);
+                    }
+                    else
+                    {
+                        line[length++] = b;
+                    }
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
@@ -165,38 +216,41 @@ public sealed class ReporterChannel : IAsyncDisposable
             return;
         }
 
-        JsonDocument document;
+        JsonElement root;
         try
         {
-            document = JsonDocument.Parse(line);
+            using var document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 8 });
+            root = document.RootElement.Clone();
         }
         catch (JsonException)
         {
             return;
         }
 
-        using (document)
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            var report = GuestReport.TryParse(document.RootElement);
-            lock (_gate)
-            {
-                if (report is not null)
-                {
-                    _latest = report;
-                }
+            return;
+        }
 
-                foreach (var waiter in _waiters.Where(w => w.Matches(document.RootElement)).ToList())
-                {
-                    waiter.Completion.TrySetResult(report ?? _latest ?? _empty);
-                    _waiters.Remove(waiter);
-                }
+        var report = GuestReport.TryParse(root);
+        lock (_gate)
+        {
+            if (report is not null)
+            {
+                _latest = report;
+            }
+
+            foreach (var waiter in _waiters.Where(w => w.Matches(root)).ToList())
+            {
+                waiter.Completion.TrySetResult(root);
+                _waiters.Remove(waiter);
             }
         }
     }
 
     private sealed class Waiter(Func<JsonElement, bool> matches)
     {
-        public TaskCompletionSource<GuestReport> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<JsonElement> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool Matches(JsonElement line) => matches(line);
     }

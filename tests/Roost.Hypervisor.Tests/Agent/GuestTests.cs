@@ -1,5 +1,6 @@
 using System.Text;
 using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Tests.Agent;
 
@@ -91,6 +92,77 @@ public sealed class GuestTests(QemuFixture fixture)
         Assert.Equal("vm-1", stopped.Id);
         Assert.True(await AgentTestSteps.ListsOnlyAsync(client));
         await AgentTestSteps.AssertNothingLeftAsync(agent);
+    }
+
+    [QemuFact]
+    public async Task Memtest_ChecksEveryPage_AndFindsAPageCorruptedFromTheHost()
+    {
+        var agent = await fixture.StartAgentAsync("memtest");
+        using var client = new AgentClient(agent.BaseAddress);
+        var vm = await AgentTestSteps.BootAsync(client, "vm-1");
+
+        // One write a second over 4,096 pages: the page corrupted below is all but surely not rewritten before the check.
+        var started = await AgentClient.ReadAsync<MemtestReport>(await client.PostAsync("api/vms/vm-1/memtest", new MemtestRequest(16, 1)));
+        var clean = await AgentClient.ReadAsync<MemtestReport>(await client.GetAsync("api/vms/vm-1/memtest"));
+        var offset = FindVerifierPage(vm.MemoryPath, page: 17);
+        using (var ram = File.OpenHandle(vm.MemoryPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            RandomAccess.Write(ram, new byte[] { 0xAB, 0xCD }, offset + 1000);
+        }
+
+        var corrupted = await AgentClient.ReadAsync<MemtestReport>(await client.GetAsync("api/vms/vm-1/memtest"));
+        var repaired = await AgentClient.ReadAsync<MemtestReport>(await client.GetAsync("api/vms/vm-1/memtest"));
+
+        Assert.Equal((0L, 4096L, 0L), (started.Checks, started.Pages, started.Checked));
+        Assert.Equal((1L, 4096L, 0L), (clean.Checks, clean.Checked, clean.Wrong));
+        Assert.Equal((2L, 4096L, 1L, 1L), (corrupted.Checks, corrupted.Checked, corrupted.Wrong, corrupted.Torn + corrupted.Garbage));
+        Assert.Equal((0L, 1L), (repaired.Wrong, repaired.WrongTotal));
+    }
+
+    [QemuFact]
+    public async Task Memtest_BadRequests_AreProblems()
+    {
+        var agent = await fixture.StartAgentAsync("memtest");
+        using var client = new AgentClient(agent.BaseAddress);
+        await AgentTestSteps.BootAsync(client, "vm-1");
+
+        var cases = new (Func<Task<HttpResponseMessage>> Call, int Status, string Expected)[]
+        {
+            (() => client.GetAsync("api/vms/vm-1/memtest"), 409, "memory verifier does not run"),
+            (() => client.PostRawAsync("api/vms/vm-1/memtest", "{}"), 400, "give mib"),
+            (() => client.PostRawAsync("api/vms/vm-1/memtest", "{\"mib\":\"NaN\",\"pagesPerSecond\":1}"), 400, "malformed JSON"),
+            (() => client.PostRawAsync("api/vms/vm-1/memtest", "{\"mib\":8,\"pagesPerSecond\":1,\"shell\":\"x\"}"), 400, "malformed JSON"),
+            (() => client.PostAsync("api/vms/vm-1/memtest", new MemtestRequest(0, 100)), 400, "must be from 1 to 64"),
+            (() => client.PostAsync("api/vms/vm-1/memtest", new MemtestRequest(65, 100)), 400, "must be from 1 to 64"),
+            (() => client.PostAsync("api/vms/vm-1/memtest", new MemtestRequest(8, 0)), 400, "pagesPerSecond 0"),
+            (() => client.PostAsync("api/vms/vm-1/memtest", new MemtestRequest(8, 2_000_000)), 400, "pagesPerSecond 2000000"),
+            (() => client.PostAsync("api/vms/vm-2/memtest", new MemtestRequest(8, 100)), 404, "no VM 'vm-2'"),
+        };
+        foreach (var (call, status, expected) in cases)
+        {
+            using var response = await call();
+            var (_, detail) = await AgentClient.ProblemAsync(response, status);
+            Assert.Contains(expected, detail, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The byte offset in the guest RAM file of the verifier's page <paramref name="page"/> (its header: the index, then the version and "Roos").</summary>
+    private static long FindVerifierPage(string memoryPath, long page)
+    {
+        var index = BitConverter.GetBytes(page);
+        var buffer = new byte[4096];
+        using var ram = File.OpenHandle(memoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var size = RandomAccess.GetLength(ram);
+        for (long offset = 0; offset < size; offset += 4096)
+        {
+            RandomAccess.Read(ram, buffer, offset);
+            if (buffer.AsSpan(0, 8).SequenceEqual(index) && BitConverter.ToUInt32(buffer, 12) == 0x526f6f73)
+            {
+                return offset;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"the verifier's page {page} is not in {memoryPath}");
     }
 
     [QemuFact]
