@@ -59,6 +59,7 @@ public static class ControllerApp
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false;
         });
+        builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(tokens);
@@ -70,8 +71,16 @@ public static class ControllerApp
         builder.Services.AddSingleton<ControlLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<StoreFailureHandler>();
         builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+
+            // Bodies are read by RequestBody alone; for responses, a non-finite number that slipped past the store's
+            // checks is written as "NaN" rather than breaking the body half-way.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
 
         var app = builder.Build();
         app.UseExceptionHandler();

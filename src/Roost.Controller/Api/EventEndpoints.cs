@@ -15,12 +15,18 @@ public static class EventEndpoints
     }
 
     /// <summary>With <c>after</c>: events after that id, oldest first (for following). Without: the latest, newest first.</summary>
-    private static async Task<Ok<EventResponse[]>> ListEvents(long? after, int? limit, IControllerStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EventResponse[]>, ProblemHttpResult>> ListEvents(string? after, string? limit, IControllerStore store, CancellationToken cancellationToken)
     {
-        var n = Math.Clamp(limit ?? 100, 1, 1000);
-        var events = after is { } a
-            ? await store.GetEventsAsync(a, n, cancellationToken)
-            : await store.GetRecentEventsAsync(n, cancellationToken);
+        var errors = new FieldErrors();
+        var query = EventsQuery.Parse(after, limit, errors);
+        if (!errors.IsEmpty)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var events = query.After is { } a
+            ? await store.GetEventsAsync(a, query.Limit, cancellationToken)
+            : await store.GetRecentEventsAsync(query.Limit, cancellationToken);
         return TypedResults.Ok(events.Select(EventResponse.From).ToArray());
     }
 }

@@ -15,7 +15,7 @@ public static class HostEndpoints
         var hosts = app.MapGroup("/api/hosts").WithTags("Hosts");
         hosts.MapGet("/", ListHosts);
         hosts.MapGet("/{id:int}", GetHost);
-        hosts.MapPost("/{id:int}/maintenance", SetMaintenance);
+        hosts.MapPost("/{id:int}/maintenance", SetMaintenance).Accepts<MaintenanceRequest>("application/json");
         return app;
     }
 
@@ -28,16 +28,22 @@ public static class HostEndpoints
             : Problems.NotFound($"host-{id} does not exist");
 
     private static async Task<Results<Accepted<HostResponse>, ProblemHttpResult>> SetMaintenance(
-        int id, MaintenanceRequest request, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
+        int id, HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!await store.SetMaintenanceAsync(new HostId(id), request.Enabled, cancellationToken))
+        var input = await RequestBody.ReadAsync<MaintenanceRequest, bool>(request, options.MaxRequestBodyBytes, cancellationToken);
+        if (!input.TryGet(out var enabled, out var problem))
+        {
+            return problem;
+        }
+
+        if (!await store.SetMaintenanceAsync(new HostId(id), enabled, cancellationToken))
         {
             return Problems.NotFound($"host-{id} does not exist");
         }
 
-        await store.AddEventAsync(time.GetUtcNow(), "maintenance", $"host-{id} {(request.Enabled ? "entering" : "leaving")} maintenance (operator)", cancellationToken);
+        await store.AddEventAsync(time.GetUtcNow(), "maintenance", $"host-{id} {(enabled ? "entering" : "leaving")} maintenance (operator)", cancellationToken);
         loop.Nudge();
         var host = live.Current.Hosts.FirstOrDefault(h => h.Id.Value == id);
-        return TypedResults.Accepted($"/api/hosts/{id}", host is null ? null : HostResponse.From(host with { Maintenance = request.Enabled }));
+        return TypedResults.Accepted($"/api/hosts/{id}", host is null ? null : HostResponse.From(host with { Maintenance = enabled }));
     }
 }

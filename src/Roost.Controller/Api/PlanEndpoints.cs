@@ -21,20 +21,16 @@ public static class PlanEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<PlanResponse[]>, ProblemHttpResult>> ListPlans(string? status, int? limit, IControllerStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PlanResponse[]>, ProblemHttpResult>> ListPlans(string? status, string? limit, IControllerStore store, CancellationToken cancellationToken)
     {
-        PlanStatus? filter = null;
-        if (status is not null)
+        var errors = new FieldErrors();
+        var query = PlansQuery.Parse(status, limit, errors);
+        if (!errors.IsEmpty)
         {
-            if (!Enum.TryParse<PlanStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-            {
-                return Problems.BadRequest($"status '{status}' is not one of {string.Join(", ", Enum.GetNames<PlanStatus>().Select(n => n.ToLowerInvariant()))}");
-            }
-
-            filter = parsed;
+            return Problems.Invalid(errors);
         }
 
-        var plans = await store.GetPlansAsync(filter, Math.Clamp(limit ?? 50, 1, 1000), cancellationToken);
+        var plans = await store.GetPlansAsync(query.Status, query.Limit, cancellationToken);
         return TypedResults.Ok(plans.Select(PlanResponse.From).ToArray());
     }
 
@@ -63,6 +59,12 @@ public static class PlanEndpoints
         return plan is null ? Problems.NotFound($"plan {id} does not exist") : TypedResults.Ok(PlanResponse.From(plan));
     }
 
-    private static async Task<Ok<ActionResponse[]>> ListMigrations(int? limit, IControllerStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await store.GetActionsAsync(ActionKind.Migrate, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)).Select(ActionResponse.From).ToArray());
+    private static async Task<Results<Ok<ActionResponse[]>, ProblemHttpResult>> ListMigrations(string? limit, IControllerStore store, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var query = MigrationsQuery.Parse(limit, errors);
+        return errors.IsEmpty
+            ? TypedResults.Ok((await store.GetActionsAsync(ActionKind.Migrate, query.Limit, cancellationToken)).Select(ActionResponse.From).ToArray())
+            : Problems.Invalid(errors);
+    }
 }

@@ -6,6 +6,4 @@ namespace Roost.Controller.Api;
 public sealed record SettingsDto(ControlMode Mode, double Threshold, int MaxConcurrentMigrations)
 {
     public static SettingsDto From(ControllerSettings s) => new(s.Mode, s.Threshold, s.MaxConcurrentMigrations);
-
-    public ControllerSettings ToSettings() => new(Mode, Threshold, MaxConcurrentMigrations);
 }

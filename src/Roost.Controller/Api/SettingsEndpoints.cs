@@ -14,7 +14,7 @@ public static class SettingsEndpoints
     {
         var settings = app.MapGroup("/api/settings").WithTags("Settings");
         settings.MapGet("/", GetSettings);
-        settings.MapPut("/", PutSettings);
+        settings.MapPut("/", PutSettings).Accepts<SettingsRequest>("application/json");
         app.MapPost("/api/token/rotate", RotateToken).WithTags("Settings");
         return app;
     }
@@ -23,17 +23,12 @@ public static class SettingsEndpoints
         TypedResults.Ok(SettingsDto.From(await store.GetSettingsAsync(cancellationToken) ?? ControllerSettings.Default));
 
     private static async Task<Results<Ok<SettingsDto>, ProblemHttpResult>> PutSettings(
-        SettingsDto request, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
     {
-        var settings = request.ToSettings();
-        if (!Enum.IsDefined(settings.Mode))
+        var input = await RequestBody.ReadAsync<SettingsRequest, ControllerSettings>(request, options.MaxRequestBodyBytes, cancellationToken);
+        if (!input.TryGet(out var settings, out var problem))
         {
-            return Problems.BadRequest("mode must be manual or automatic");
-        }
-
-        if (settings.Validate() is { } problem)
-        {
-            return Problems.BadRequest(problem);
+            return problem;
         }
 
         await store.SaveSettingsAsync(settings, cancellationToken);

@@ -19,8 +19,8 @@ public static class VmEndpoints
         var vms = app.MapGroup("/api/vms").WithTags("VMs");
         vms.MapGet("/", ListVms);
         vms.MapGet("/{id:int}", GetVm);
-        vms.MapPost("/", CreateVm);
-        vms.MapPost("/{id:int}/migrate", MigrateVm);
+        vms.MapPost("/", CreateVm).Accepts<CreateVmRequest>("application/json");
+        vms.MapPost("/{id:int}/migrate", MigrateVm).Accepts<MigrateVmRequest>("application/json");
         vms.MapPost("/{id:int}/stop", StopVm);
         return app;
     }
@@ -38,41 +38,43 @@ public static class VmEndpoints
             : Problems.NotFound($"vm-{id} does not exist");
 
     private static async Task<Results<Accepted<VmResponse>, ProblemHttpResult>> CreateVm(
-        CreateVmRequest request, IControllerStore store, ControlLoop loop, LiveState live, CancellationToken cancellationToken)
+        HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, LiveState live, CancellationToken cancellationToken)
     {
-        var problem = request switch
+        var input = await RequestBody.ReadAsync<CreateVmRequest, NewVm>(request, options.MaxRequestBodyBytes, cancellationToken);
+        if (!input.TryGet(out var vm, out var problem))
         {
-            { CpuCores: <= 0 or > 1024 } => $"cpuCores {request.CpuCores} must lie in (0, 1024]",
-            { MemoryMiB: <= 0 or > 16_777_216 } => $"memoryMiB {request.MemoryMiB} must lie in (0, 16777216]",
-            { NetworkMbps: < 0 or > 1_000_000 } => $"networkMbps {request.NetworkMbps} must lie in [0, 1000000]",
-            { Name.Length: > 100 } => "name must be at most 100 characters",
-            _ => null,
-        };
-        if (problem is not null)
-        {
-            return Problems.BadRequest(problem);
+            return problem;
         }
 
-        if (request.Host is { } h && !(await store.GetHostsAsync(cancellationToken)).Any(x => x.Id.Value == h))
+        if (vm.RequestedHost is { } wanted)
         {
-            return Problems.BadRequest($"host-{h} does not exist");
+            if (!(await store.GetHostsAsync(cancellationToken)).Any(x => x.Id == wanted))
+            {
+                var errors = new FieldErrors();
+                errors.Add("host", $"{wanted} does not exist");
+                return Problems.Invalid(errors);
+            }
+
+            if (live.Current.Hosts.FirstOrDefault(x => x.Id == wanted)?.Problem is { } down)
+            {
+                return Problems.Unavailable($"{wanted} cannot take a VM now: {down}");
+            }
         }
 
-        if (request.Host is { } wanted && live.Current.Hosts.FirstOrDefault(x => x.Id.Value == wanted)?.Problem is { } down)
-        {
-            return Problems.Unavailable($"host-{wanted} cannot take a VM now: {down}");
-        }
-
-        var vm = await store.CreateVmAsync(
-            new NewVm(request.Name ?? "vm", new ResourceVector(request.CpuCores, request.MemoryMiB, request.NetworkMbps), request.Host is { } host ? new HostId(host) : null),
-            cancellationToken);
+        var created = await store.CreateVmAsync(vm, cancellationToken);
         loop.Nudge();
-        return TypedResults.Accepted($"/api/vms/{vm.Id.Value}", VmResponse.From(vm, null));
+        return TypedResults.Accepted($"/api/vms/{created.Id.Value}", VmResponse.From(created, null));
     }
 
     private static async Task<Results<Accepted<PlanResponse>, ProblemHttpResult>> MigrateVm(
-        int id, MigrateVmRequest request, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
+        int id, HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
     {
+        var input = await RequestBody.ReadAsync<MigrateVmRequest, HostId>(request, options.MaxRequestBodyBytes, cancellationToken);
+        if (!input.TryGet(out var destination, out var problem))
+        {
+            return problem;
+        }
+
         var vm = await store.FindVmAsync(new VmId(id), cancellationToken);
         if (vm is null)
         {
@@ -84,10 +86,12 @@ public static class VmEndpoints
             return Problems.Conflict($"vm-{id} is {vm.State.ToString().ToLowerInvariant()}, not running");
         }
 
-        var target = (await store.GetHostsAsync(cancellationToken)).FirstOrDefault(h => h.Id.Value == request.Host);
+        var target = (await store.GetHostsAsync(cancellationToken)).FirstOrDefault(h => h.Id == destination);
         if (target is null || target.Id == from || target.Maintenance)
         {
-            return Problems.BadRequest($"host-{request.Host} is not another host out of maintenance");
+            var errors = new FieldErrors();
+            errors.Add("host", $"{destination} is not another host out of maintenance");
+            return Problems.Invalid(errors);
         }
 
         if (live.Current.Hosts.FirstOrDefault(h => h.Id == target.Id)?.Problem is { } down)

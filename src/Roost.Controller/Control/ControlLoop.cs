@@ -229,7 +229,7 @@ public sealed partial class ControlLoop : BackgroundService
         if (now - _lastSampleAt >= _options.SampleEvery)
         {
             _lastSampleAt = now;
-            await _store.AppendSamplesAsync([.. observation.Hosts.Select(h => new HostSample(h.Host, now, h.Usage))], cancellationToken).ConfigureAwait(false);
+            await _store.AppendSamplesAsync([.. observation.Hosts.Where(h => StoredValues.IsStorable(h.Usage)).Select(h => new HostSample(h.Host, now, h.Usage))], cancellationToken).ConfigureAwait(false);
         }
 
         if (now - _lastPruneAt >= TimeSpan.FromHours(1))

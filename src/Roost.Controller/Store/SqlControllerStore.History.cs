@@ -23,7 +23,7 @@ internal abstract partial class SqlControllerStore
                 ON CONFLICT (host_id, at_ms) DO UPDATE SET cpu_cores = excluded.cpu_cores, memory_mib = excluded.memory_mib, network_mbps = excluded.network_mbps
                 """,
                 cancellationToken,
-                ("host", (long)s.Host.Value), ("at", s.At.ToUnixTimeMilliseconds()), ("cpu", s.Usage.CpuCores), ("mem", s.Usage.MemoryMiB),
+                ("host", (long)s.Host.Value), ("at", s.At.ToUnixTimeMilliseconds()), ("cpu", StoredValues.Resources(s.Usage, $"{s.Host} sample").CpuCores), ("mem", s.Usage.MemoryMiB),
                 ("net", s.Usage.NetworkMbps)).ConfigureAwait(false);
         }
 
@@ -44,6 +44,8 @@ internal abstract partial class SqlControllerStore
 
     public async Task<StoredEvent> AddEventAsync(DateTimeOffset at, string kind, string message, CancellationToken cancellationToken)
     {
+        kind = StoredValues.Name(kind, "event kind");
+        message = StoredValues.Text(message);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var id = await ScalarLongAsync(
             connection,
@@ -87,6 +89,11 @@ internal abstract partial class SqlControllerStore
     public async Task SaveSettingsAsync(ControllerSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Validate() is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), problem);
+        }
+
         var text = string.Create(CultureInfo.InvariantCulture, $"{Name(settings.Mode)};{settings.Threshold:R};{settings.MaxConcurrentMigrations}");
         await SetValueAsync(SettingsKey, text, cancellationToken).ConfigureAwait(false);
     }

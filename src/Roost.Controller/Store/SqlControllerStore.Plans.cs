@@ -19,7 +19,7 @@ internal abstract partial class SqlControllerStore
             transaction,
             "INSERT INTO plans (created_at_ms, source, status, summary) VALUES (@at, @source, @status, @summary) RETURNING id",
             cancellationToken,
-            ("at", plan.CreatedAt.ToUnixTimeMilliseconds()), ("source", plan.Source), ("status", Name(plan.Status)), ("summary", plan.Summary)).ConfigureAwait(false);
+            ("at", plan.CreatedAt.ToUnixTimeMilliseconds()), ("source", StoredValues.Name(plan.Source, "plan source")), ("status", Name(plan.Status)), ("summary", StoredValues.Text(plan.Summary))).ConfigureAwait(false);
         var actions = new List<StoredAction>(plan.Actions.Count);
         for (var i = 0; i < plan.Actions.Count; i++)
         {
@@ -33,8 +33,8 @@ internal abstract partial class SqlControllerStore
                 """,
                 cancellationToken,
                 ("plan", id), ("seq", (long)i), ("kind", Name(a.Kind)), ("vm", (long)a.Vm.Value), ("from", (long)a.From.Value),
-                ("to", (long)a.To.Value), ("cpu", a.Allocation.CpuCores), ("mem", a.Allocation.MemoryMiB), ("net", a.Allocation.NetworkMbps),
-                ("reason", a.Reason), ("status", Name(ActionStatus.Planned))).ConfigureAwait(false);
+                ("to", (long)a.To.Value), ("cpu", StoredValues.Resources(a.Allocation, $"action on {a.Vm}").CpuCores), ("mem", a.Allocation.MemoryMiB),
+                ("net", a.Allocation.NetworkMbps), ("reason", StoredValues.Text(a.Reason)), ("status", Name(ActionStatus.Planned))).ConfigureAwait(false);
             actions.Add(new StoredAction(actionId, id, i, a.Kind, a.Vm, a.From, a.To, a.Allocation, a.Reason, ActionStatus.Planned));
         }
 
@@ -63,7 +63,7 @@ internal abstract partial class SqlControllerStore
             "UPDATE actions SET status = @status, started_at_ms = @started, finished_at_ms = @finished, outcome = @outcome WHERE id = @id",
             cancellationToken,
             ("status", Name(action.Status)), ("started", Millis(action.StartedAt)), ("finished", Millis(action.FinishedAt)),
-            ("outcome", action.Outcome), ("id", action.Id)).ConfigureAwait(false);
+            ("outcome", action.Outcome is { } outcome ? StoredValues.Text(outcome) : null), ("id", action.Id)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StoredAction>> GetActionsAsync(ActionKind? kind, int limit, CancellationToken cancellationToken) =>

@@ -54,6 +54,7 @@ internal abstract partial class SqlControllerStore : IControllerStore
     public async Task UpsertHostAsync(StoredHost host, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
+        var capacity = StoredValues.Resources(host.Capacity, $"{host.Id} capacity");
         await ExecuteAsync(
             """
             INSERT INTO hosts (id, name, cpu_cores, memory_mib, network_mbps, maintenance) VALUES (@id, @name, @cpu, @mem, @net, @m)
@@ -61,8 +62,8 @@ internal abstract partial class SqlControllerStore : IControllerStore
                 network_mbps = excluded.network_mbps, maintenance = excluded.maintenance
             """,
             cancellationToken,
-            ("id", (long)host.Id.Value), ("name", host.Name), ("cpu", host.Capacity.CpuCores), ("mem", host.Capacity.MemoryMiB),
-            ("net", host.Capacity.NetworkMbps), ("m", host.Maintenance ? 1L : 0L)).ConfigureAwait(false);
+            ("id", (long)host.Id.Value), ("name", StoredValues.Name(host.Name, $"{host.Id}")), ("cpu", capacity.CpuCores), ("mem", capacity.MemoryMiB),
+            ("net", capacity.NetworkMbps), ("m", host.Maintenance ? 1L : 0L)).ConfigureAwait(false);
     }
 
     public async Task<bool> SetMaintenanceAsync(HostId host, bool maintenance, CancellationToken cancellationToken) =>
@@ -121,12 +122,15 @@ internal abstract partial class SqlControllerStore : IControllerStore
         }
     }
 
-    public async Task SetVmPlacementAsync(VmId vm, HostId? host, ResourceVector allocation, TimeSpan? lastMovedAt, CancellationToken cancellationToken) =>
+    public async Task SetVmPlacementAsync(VmId vm, HostId? host, ResourceVector allocation, TimeSpan? lastMovedAt, CancellationToken cancellationToken)
+    {
+        StoredValues.Resources(allocation, $"{vm} allocation");
         await ExecuteAsync(
             "UPDATE vms SET host_id = @host, cpu_cores = @cpu, memory_mib = @mem, network_mbps = @net, last_moved_at_ms = @moved WHERE id = @id",
             cancellationToken,
             ("host", host is { } h ? (long)h.Value : null), ("cpu", allocation.CpuCores), ("mem", allocation.MemoryMiB),
             ("net", allocation.NetworkMbps), ("moved", Millis(lastMovedAt)), ("id", (long)vm.Value)).ConfigureAwait(false);
+    }
 
     public async Task<bool> TransitionVmAsync(VmId vm, VmState expected, VmState target, CancellationToken cancellationToken) =>
         await ExecuteAsync(
@@ -136,8 +140,8 @@ internal abstract partial class SqlControllerStore : IControllerStore
 
     private static (string, object?)[] VmParameters(StoredVm vm) =>
     [
-        ("id", (long)vm.Id.Value), ("name", vm.Name), ("host", vm.Host is { } h ? (long)h.Value : null),
-        ("cpu", vm.Allocation.CpuCores), ("mem", vm.Allocation.MemoryMiB), ("net", vm.Allocation.NetworkMbps),
+        ("id", (long)vm.Id.Value), ("name", StoredValues.Name(vm.Name, $"{vm.Id}")), ("host", vm.Host is { } h ? (long)h.Value : null),
+        ("cpu", StoredValues.Resources(vm.Allocation, $"{vm.Id} allocation").CpuCores), ("mem", vm.Allocation.MemoryMiB), ("net", vm.Allocation.NetworkMbps),
         ("state", Name(vm.State)), ("moved", Millis(vm.LastMovedAt)), ("req", vm.RequestedHost is { } r ? (long)r.Value : null),
     ];
 
@@ -152,14 +156,20 @@ internal abstract partial class SqlControllerStore : IControllerStore
             r.IsDBNull(8) ? null : new HostId(Int(r, 8)));
 
     protected static string Name<T>(T value)
-        where T : struct, Enum => value.ToString().ToLowerInvariant();
+        where T : struct, Enum => StoredValues.Defined(value).ToString().ToLowerInvariant();
 
     protected static long Long(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     protected static int Int(DbDataReader reader, int ordinal) => checked((int)Long(reader, ordinal));
 
-    protected static ResourceVector Vector(DbDataReader reader, int first) =>
-        new(reader.GetDouble(first), reader.GetDouble(first + 1), reader.GetDouble(first + 2));
+    /// <summary>Three resource columns; a non-finite value (written by something other than this store) is corrupt data.</summary>
+    protected static ResourceVector Vector(DbDataReader reader, int first)
+    {
+        var vector = new ResourceVector(reader.GetDouble(first), reader.GetDouble(first + 1), reader.GetDouble(first + 2));
+        return double.IsFinite(vector.CpuCores) && double.IsFinite(vector.MemoryMiB) && double.IsFinite(vector.NetworkMbps)
+            ? vector
+            : throw new InvalidDataException($"the store holds a non-finite amount ({vector}) in table row columns {first}..{first + 2}");
+    }
 
     protected static long? Millis(TimeSpan? value) => value is { } v ? (long)v.TotalMilliseconds : null;
 

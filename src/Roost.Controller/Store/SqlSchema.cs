@@ -51,6 +51,23 @@ internal static class SqlSchema
             "CREATE INDEX plans_status ON plans (status)",
             "CREATE INDEX vms_next_id ON vms (id)",
         ]),
+
+        // Before the store checked what it writes, a VM asked for with "NaN" or "Infinity" sizes could be stored on
+        // PostgreSQL (SQLite turns NaN into NULL and refused it) and broke every response listing it. Such a VM never
+        // ran (it fits nowhere), so it becomes a failed VM of size 0; such samples go. BETWEEN is false for NaN and
+        // the infinities on PostgreSQL (NaN sorts above every number), and this is portable SQL.
+        (3,
+        [
+            """
+            UPDATE vms SET cpu_cores = 0, memory_mib = 0, network_mbps = 0, state = 'failed', host_id = NULL
+            WHERE NOT (cpu_cores BETWEEN 0 AND 1e12 AND memory_mib BETWEEN 0 AND 1e12 AND network_mbps BETWEEN 0 AND 1e12)
+            """,
+            """
+            UPDATE actions SET cpu_cores = 0, memory_mib = 0, network_mbps = 0
+            WHERE NOT (cpu_cores BETWEEN 0 AND 1e12 AND memory_mib BETWEEN 0 AND 1e12 AND network_mbps BETWEEN 0 AND 1e12)
+            """,
+            "DELETE FROM samples WHERE NOT (cpu_cores BETWEEN 0 AND 1e12 AND memory_mib BETWEEN 0 AND 1e12 AND network_mbps BETWEEN 0 AND 1e12)",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

@@ -8,7 +8,7 @@ namespace Roost.Controller.Tests.Store;
 /// <summary>
 /// A private PostgreSQL server for one test class: initdb into a temp directory, pg_ctl start on a free 127.0.0.1
 /// port with trust auth, stopped and deleted on dispose. As root (which initdb refuses) it runs as the
-/// <c>postgres</c> user via <c>runuser</c>. When the binaries are absent, <see cref="Unavailable"/> says why.
+/// <c>postgres</c> user via <c>runuser</c>. Tests using it skip when the binaries are absent (<see cref="PostgresEnvironment"/>).
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -18,8 +18,6 @@ public sealed class PostgresServer : IAsyncLifetime
     private int _port;
     private bool _asPostgresUser;
     private int _databases;
-
-    public string? Unavailable { get; private set; }
 
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={_port};Username={User};Database={database};Pooling=true;Timeout=15";
@@ -36,12 +34,9 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).Order(StringComparer.Ordinal).LastOrDefault()
-            : null;
+        _bin = PostgresEnvironment.BinaryDirectory;
         if (_bin is null)
         {
-            Unavailable = "PostgreSQL server binaries are absent (/usr/lib/postgresql/*/bin/initdb; apt-get install postgresql)";
             return;
         }
 

@@ -6,7 +6,7 @@ public sealed class SqliteControllerStoreTests : ControllerStoreContractTests, I
 {
     private readonly TempDirectory _directory = new();
 
-    protected override async Task<IControllerStore?> CreateStoreAsync()
+    protected override async Task<IControllerStore> CreateStoreAsync()
     {
         var store = new SqliteControllerStore(Path.Combine(_directory.Path, "roost.db"));
         await store.MigrateAsync(default);
@@ -16,7 +16,7 @@ public sealed class SqliteControllerStoreTests : ControllerStoreContractTests, I
     protected override async Task<IControllerStore> ReopenAsync(IControllerStore store)
     {
         await store.DisposeAsync();
-        return await CreateStoreAsync() ?? throw new InvalidOperationException("unreachable");
+        return await CreateStoreAsync();
     }
 
     public void Dispose() => _directory.Dispose();
