@@ -36,7 +36,7 @@ public class PowerDataCenterBenchmarks
     public SimulationResult OneDay()
     {
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 1_000);
-        return new PowerDataCenter(_workload, setup, _policy ?? throw new InvalidOperationException("setup not run"), PlainHostScan)
+        return new PowerDataCenter(_workload, setup, _policy ?? throw new InvalidOperationException("setup not run"), new PowerDataCenterOptions { PlainHostScan = PlainHostScan })
             .Run(_workload.Name, progress: null);
     }
 }

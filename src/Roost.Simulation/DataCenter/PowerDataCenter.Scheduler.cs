@@ -113,9 +113,17 @@ internal sealed partial class PowerDataCenter
         _allocatedForPlacement[host] = forPlacement;
         _requestedMips[host] += _placingInitially ? 0 : Requested(vm);
         _hostMaxRam[host] = Math.Max(_hostMaxRam[host], _vm[vm].Ram);
-        _historyDirty[host] = true;
-        AppendToScreenKey(host, vm);
-        OnSearchHostChanged(host);
+        _historyDirty[host] = _historyDirty[host] || _fault != PowerDataCenterFault.HostHistoryMissesAppends;
+        if (_fault != PowerDataCenterFault.ScreenKeyMissesAppends)
+        {
+            AppendToScreenKey(host, vm);
+        }
+
+        if (_fault != PowerDataCenterFault.SearchMissesAppends)
+        {
+            OnSearchHostChanged(host);
+        }
+
         return true;
     }
 

@@ -26,7 +26,6 @@ internal sealed partial class PowerDataCenter
     private const int HistoryStride = 32;
     private const double FirstTickOffset = 0.1;
     private const int ParallelVmThreshold = 8192;
-    private const int DefaultParallelHostThreshold = 4096;
 
     private readonly ConsolidationPolicy _policy;
     private readonly IVmSelectionPolicy? _selection;
@@ -95,24 +94,22 @@ internal sealed partial class PowerDataCenter
     private readonly bool[] _hasCompletedVm;
     private readonly (ContributionLog Hosts, ContributionLog Vms)[] _partLogs;
     private readonly int _parallelHostThreshold;
+    private readonly PowerDataCenterFault _fault;
     private double _energyWattSeconds;
     private double _lastProcessTime;
     private int _migrations;
 
-    // plainHostScan: search hosts by scanning every candidate instead of through the search trees (same results,
-    // slower at scale); scalarLeafScan: scan tree leaves one by one even where AVX-512 is available;
-    // parallelHostThreshold: the fleet size from which host updates and overload detection use every core;
-    // recomputeOnAppend: recompute a host's derived state whenever a VM is appended instead of updating it in place.
-    // All are for tests that check the ways agree.
-    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = DefaultParallelHostThreshold, bool recomputeOnAppend = false)
+    public PowerDataCenter(Workload workload, DataCenterSetup setup, ConsolidationPolicy policy, PowerDataCenterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(policy);
+        options ??= PowerDataCenterOptions.Default;
         _policy = policy;
-        _searchUnavailable = plainHostScan;
-        _parallelHostThreshold = parallelHostThreshold;
-        _vectorLeafScan = !scalarLeafScan && Avx512F.IsSupported && Avx512DQ.IsSupported;
+        _fault = options.Fault;
+        _searchUnavailable = options.PlainHostScan;
+        _parallelHostThreshold = options.ParallelHostThreshold;
+        _vectorLeafScan = !options.ScalarLeafScan && Avx512F.IsSupported && Avx512DQ.IsSupported;
         _interval = setup.SchedulingInterval.TotalSeconds;
         _limit = setup.Duration.TotalSeconds;
         _selection = policy.Kind == PolicyKind.DynamicConsolidation ? policy.CreateSelection(new Random(setup.Seed)) : null;
@@ -148,7 +145,7 @@ internal sealed partial class PowerDataCenter
         _derivedEpoch = new int[_hostCount];
         Array.Fill(_derivedEpoch, -1);
         _derivedFits = new bool[_hostCount];
-        _appendInPlace = !recomputeOnAppend;
+        _appendInPlace = !options.RecomputeOnAppend;
         var tables = new SpecPowerTable?[setup.HostTypes.Count];
         for (var h = 0; h < _hostCount; h++)
         {

@@ -19,7 +19,14 @@ public sealed class PowerDataCenterHostSearchTests
     {
         var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
-        return new PowerDataCenter(workload, setup, Policy(policy), plainHostScan, scalarLeafScan, parallelHostThreshold, recomputeOnAppend).Run(workload.Name, progress: null);
+        var options = new PowerDataCenterOptions
+        {
+            PlainHostScan = plainHostScan,
+            ScalarLeafScan = scalarLeafScan,
+            ParallelHostThreshold = parallelHostThreshold,
+            RecomputeOnAppend = recomputeOnAppend,
+        };
+        return new PowerDataCenter(workload, setup, Policy(policy), options).Run(workload.Name, progress: null);
     }
 
     /// <summary>Two ways of running the same simulation agree on every figure, bit for bit, and the search was used.</summary>

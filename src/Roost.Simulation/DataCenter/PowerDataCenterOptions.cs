@@ -1,0 +1,39 @@
+namespace Roost.Simulation.DataCenter;
+
+/// <summary>How a <see cref="PowerDataCenter"/> runs; no option changes a result.</summary>
+internal sealed record PowerDataCenterOptions
+{
+    public const int DefaultParallelHostThreshold = 4096;
+
+    public static PowerDataCenterOptions Default { get; } = new();
+
+    /// <summary>The fleet size from which host updates, overload detection and tree builds use every core.</summary>
+    public int ParallelHostThreshold { get; init; } = DefaultParallelHostThreshold;
+
+    /// <summary>Search hosts by scanning every candidate instead of through the search trees (same results, slower at scale).</summary>
+    public bool PlainHostScan { get; init; }
+
+    /// <summary>Scan tree leaves one by one even where AVX-512 is available.</summary>
+    public bool ScalarLeafScan { get; init; }
+
+    /// <summary>Recompute a host's derived state whenever a VM is appended instead of updating it in place.</summary>
+    public bool RecomputeOnAppend { get; init; }
+
+    /// <summary>Test only: a cache deliberately left stale, to show that the reference oracle catches it.</summary>
+    public PowerDataCenterFault Fault { get; init; }
+}
+
+/// <summary>A deliberately broken cache, for the tests that show the reference oracle catches one. Never set otherwise.</summary>
+internal enum PowerDataCenterFault
+{
+    None,
+
+    /// <summary>A VM appended to a host in place does not update the host's leaf in the search tree.</summary>
+    SearchMissesAppends,
+
+    /// <summary>A VM appended to a host in place leaves the host's overload-screen key as it was.</summary>
+    ScreenKeyMissesAppends,
+
+    /// <summary>A VM appended to a host in place leaves the host's utilisation history as it was.</summary>
+    HostHistoryMissesAppends,
+}
