@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Roost.Core.Migration;
 
 /// <summary>Timeouts of the destination's side of a migration. Every phase that waits has its limit here.</summary>
@@ -24,20 +22,8 @@ public sealed record IncomingSettings
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Null when every value is in range, else one line naming the first that is not.</summary>
-    public string? Validate()
-    {
-        foreach (var (name, value) in new[]
-        {
-            (nameof(LaunchTimeout), LaunchTimeout), (nameof(StreamTimeout), StreamTimeout), (nameof(VerifyTimeout), VerifyTimeout),
-            (nameof(CommitTimeout), CommitTimeout), (nameof(ResumeTimeout), ResumeTimeout), (nameof(PollInterval), PollInterval),
-        })
-        {
-            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"incoming migration setting {name} {value} is not above zero and at most a day");
-            }
-        }
-
-        return null;
-    }
+    public string? Validate() => MigrationSettings.FirstOutOfRange(
+        "incoming migration setting",
+        (nameof(LaunchTimeout), LaunchTimeout), (nameof(StreamTimeout), StreamTimeout), (nameof(VerifyTimeout), VerifyTimeout),
+        (nameof(CommitTimeout), CommitTimeout), (nameof(ResumeTimeout), ResumeTimeout), (nameof(PollInterval), PollInterval));
 }

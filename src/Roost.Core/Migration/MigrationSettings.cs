@@ -49,18 +49,14 @@ public sealed record MigrationSettings
     /// <summary>Null when every value is in range, else one line naming the first that is not.</summary>
     public string? Validate()
     {
-        foreach (var (name, value) in new[]
-        {
+        if (FirstOutOfRange(
+            "migration setting",
             (nameof(AdmitTimeout), AdmitTimeout), (nameof(StartTimeout), StartTimeout), (nameof(PollInterval), PollInterval),
             (nameof(StallTimeout), StallTimeout), (nameof(CancelTimeout), CancelTimeout), (nameof(ResumeTimeout), ResumeTimeout),
             (nameof(ConfirmTimeout), ConfirmTimeout), (nameof(ResolveTimeout), ResolveTimeout), (nameof(ResolveRetryInterval), ResolveRetryInterval),
-            (nameof(DowntimeLimit), DowntimeLimit),
-        })
+            (nameof(DowntimeLimit), DowntimeLimit)) is { } invalid)
         {
-            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"migration setting {name} {value} is not above zero and at most a day");
-            }
+            return invalid;
         }
 
         if (MaxBandwidthBytesPerSecond < 0)
@@ -69,5 +65,19 @@ public sealed record MigrationSettings
         }
 
         return Switchover is null ? $"migration setting {nameof(Switchover)} is missing" : null;
+    }
+
+    /// <summary>The first duration not above zero and at most a day, as one line, or null.</summary>
+    internal static string? FirstOutOfRange(string what, params (string Name, TimeSpan Value)[] durations)
+    {
+        foreach (var (name, value) in durations)
+        {
+            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(1))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{what} {name} {value} is not above zero and at most a day");
+            }
+        }
+
+        return null;
     }
 }
