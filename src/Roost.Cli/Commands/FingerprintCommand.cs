@@ -70,7 +70,8 @@ internal sealed class FingerprintCommand : ICommand
 
         try
         {
-            await File.WriteAllBytesAsync(output, bytes, cancellationToken).ConfigureAwait(false);
+            // Page hashes of a guest's memory: owner-only, like the guest RAM file itself.
+            await Roost.Hypervisor.Qemu.PrivateFiles.WriteAllBytesAsync(output, bytes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

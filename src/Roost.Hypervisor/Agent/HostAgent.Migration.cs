@@ -38,6 +38,12 @@ public sealed partial class HostAgent
                 return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' is {found.State}; only a Running VM can migrate");
             }
 
+            if (found.Vm.MigrationRefusal is { } unsafeQemu)
+            {
+                cancellation.Dispose();
+                return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' cannot live-migrate: {unsafeQemu}");
+            }
+
             (managed, vm) = (found, found.Vm);
             managed.State = VmState.MigratingOut;
             managed.MigrationCancellation = cancellation;

@@ -27,7 +27,7 @@ public sealed partial class HostAgent : IAsyncDisposable
         Options = options;
         _time = time;
         _peers = peers;
-        Directory.CreateDirectory(options.EffectiveRunDirectory);
+        PrivateFiles.CreateDirectory(options.EffectiveRunDirectory);
     }
 
     public AgentOptions Options { get; }

@@ -41,6 +41,12 @@ public sealed class QemuVm : IAsyncDisposable
 
     public int ProcessId { get; }
 
+    /// <summary>The QEMU version (QMP <c>query-version</c>), known once <see cref="StartAsync"/> or <see cref="AdoptAsync"/> returned.</summary>
+    public Version QemuVersion { get; private set; } = new(0, 0);
+
+    /// <summary>Null when this QEMU can live-migrate the guest without losing writes, else one line why not (<see cref="MigrationSafety"/>).</summary>
+    public string? MigrationRefusal => MigrationSafety.Refusal(Launch.Accelerator, QemuVersion);
+
     /// <summary>
     /// Completes when the QEMU process exits, for any reason. For an adopted QEMU (not our child, so it cannot be
     /// waited for) the end of its QMP connection stands for its exit.
@@ -72,10 +78,21 @@ public sealed class QemuVm : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(time);
-        Directory.CreateDirectory(launch.RunDirectory);
+        PrivateFiles.CreateDirectory(launch.RunDirectory);
         foreach (var stale in new[] { launch.QmpSocket, launch.ReporterSocket, launch.PidFile, launch.ConsoleLog, launch.MemoryPath, launch.RecordFile })
         {
             File.Delete(stale);
+        }
+
+        // The guest RAM file exists, owner-only, before QEMU opens it (QEMU would create it with its umask, 0644):
+        // /dev/shm is shared by every user of the host.
+        try
+        {
+            PrivateFiles.CreateEmptyFile(launch.MemoryPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QemuException($"VM '{launch.Spec.Id}': cannot create guest RAM file {launch.MemoryPath}: {e.Message}");
         }
 
         var start = new ProcessStartInfo(launch.QemuBinary)
@@ -139,6 +156,7 @@ public sealed class QemuVm : IAsyncDisposable
         try
         {
             vm._qmp = await QmpClient.ConnectAsync(launch.QmpSocket, time, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            vm.QemuVersion = await vm._qmp.QueryVersionAsync(cancellationToken).ConfigureAwait(false);
             _ = vm._qmp.Closed.ContinueWith(_ => vm._exit.TrySetResult(), TaskScheduler.Default);
             vm._reporter = await ReporterChannel.ConnectAsync(launch.ReporterSocket, time, cancellationToken).ConfigureAwait(false);
             return vm;
@@ -257,6 +275,7 @@ public sealed class QemuVm : IAsyncDisposable
                 try
                 {
                     _qmp ??= await QmpClient.ConnectAsync(Launch.QmpSocket, _time, _startTimeout, cancellationToken).ConfigureAwait(false);
+                    QemuVersion = await _qmp.QueryVersionAsync(cancellationToken).ConfigureAwait(false);
                     _reporter = await ReporterChannel.ConnectAsync(Launch.ReporterSocket, _time, cancellationToken).ConfigureAwait(false);
                     return;
                 }

@@ -12,6 +12,13 @@ public sealed partial class QmpClient
         return result.GetProperty("status").GetString() ?? "unknown";
     }
 
+    /// <summary><c>query-version</c>: the QEMU version (major.minor.micro).</summary>
+    public async Task<Version> QueryVersionAsync(CancellationToken cancellationToken)
+    {
+        var qemu = (await ExecuteAsync("query-version", null, cancellationToken).ConfigureAwait(false)).GetProperty("qemu");
+        return new Version(qemu.GetProperty("major").GetInt32(), qemu.GetProperty("minor").GetInt32(), qemu.GetProperty("micro").GetInt32());
+    }
+
     /// <summary><c>stop</c>: pause all vCPUs.</summary>
     public Task StopAsync(CancellationToken cancellationToken) => ExecuteAsync("stop", null, cancellationToken);
 

@@ -26,6 +26,12 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
             testbed.BootAsync(small, "vm-0", 1, 128),
             testbed.BootAsync(small, "vm-1", 1, 128),
             testbed.BootAsync(big, "vm-2", 1, 128));
+
+        // Every guest writes memory, so the migration below is checked for lost writes, not only for a live guest.
+        await Task.WhenAll(
+            testbed.StartMemtestAsync(small, "vm-0"),
+            testbed.StartMemtestAsync(small, "vm-1"),
+            testbed.StartMemtestAsync(big, "vm-2"));
         using var data = new TempDirectory();
         var options = new ControllerOptions(data.Path)
         {
@@ -76,6 +82,7 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
         Assert.Equal(0, migration.Value.GetProperty("fromHost").GetInt32());
         Assert.Equal(1, migration.Value.GetProperty("toHost").GetInt32());
         Assert.Contains((moved, "Running"), await testbed.ListAsync(big));
+        output.WriteLine($"memtest of {moved} after the migration: {await testbed.AssertMemoryIntactAsync(big, moved)}");
         Assert.DoesNotContain(await testbed.ListAsync(small), v => v.Id == moved);
         var vm = await api.GetFromJsonAsync<JsonElement>($"/api/vms/{migration.Value.GetProperty("vm").GetInt32()}");
         Assert.Equal(1, vm.GetProperty("host").GetInt32());

@@ -75,6 +75,24 @@ internal sealed class AgentTestbed : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, $"loading {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>Starts the guest's memory verifier: <paramref name="mib"/> MiB rewritten at <paramref name="pagesPerSecond"/> pages a second.</summary>
+    public async Task StartMemtestAsync(AgentServer agent, string id, int mib = 32, int pagesPerSecond = 1500)
+    {
+        using var response = await Http.PostAsJsonAsync(new Uri(agent.BaseAddress, $"api/vms/{id}/memtest"), new { mib, pagesPerSecond });
+        Assert.True(response.IsSuccessStatusCode, $"memtest on {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Has the guest's verifier check every page; asserts it checked them all and found none wrong, and returns its counts.</summary>
+    public async Task<MemtestReport> AssertMemoryIntactAsync(AgentServer agent, string id)
+    {
+        using var response = await Http.GetAsync(new Uri(agent.BaseAddress, $"api/vms/{id}/memtest"));
+        Assert.True(response.IsSuccessStatusCode, $"memtest check on {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var report = await response.Content.ReadFromJsonAsync<MemtestReport>() ?? throw new InvalidOperationException("empty memtest report");
+        Assert.True(report.Checked == report.Pages && report.Pages > 0, $"{id}: the verifier checked {report.Checked} of {report.Pages} pages");
+        Assert.True(report.WrongTotal == 0, $"{id}: {report.WrongTotal} guest pages lost writes ({report})");
+        return report;
+    }
+
     /// <summary>The agent's VMs as (id, state).</summary>
     public async Task<IReadOnlyList<(string Id, string State)>> ListAsync(AgentServer agent)
     {

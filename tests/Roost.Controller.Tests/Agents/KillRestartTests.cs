@@ -18,6 +18,7 @@ public sealed class KillRestartTests(ITestOutputHelper output)
         var source = await testbed.StartAgentAsync("src", cpus: 4, memoryMiB: 1024);
         var destination = await testbed.StartAgentAsync("dst", cpus: 4, memoryMiB: 1024);
         await testbed.BootAsync(source, "vm-0", 1, 256);
+        await testbed.StartMemtestAsync(source, "vm-0");
         var data = Path.Combine(testbed.Directory.Path, "controller");
         // A bandwidth cap of 16 MiB/s stretches the migration to seconds, so the kill lands in the middle of it.
         string[] arguments = ["--agents", $"{source.BaseAddress},{destination.BaseAddress}", "--agent-token-file", testbed.TokenFile, "--migration-bandwidth", "16"];
@@ -67,6 +68,7 @@ public sealed class KillRestartTests(ITestOutputHelper output)
         // The agents agree: the VM runs once, on the destination.
         Assert.Equal([("vm-0", "Running")], await testbed.ListAsync(destination));
         Assert.Empty(await testbed.ListAsync(source));
+        output.WriteLine($"memtest of vm-0 after the migration: {await testbed.AssertMemoryIntactAsync(destination, "vm-0")}");
 
         // The store agrees and holds nothing half-done: one VM on host 1, one plan, the migration sent once.
         var vms = await api2.GetFromJsonAsync<JsonElement>("/api/vms");

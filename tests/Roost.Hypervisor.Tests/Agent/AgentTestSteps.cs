@@ -17,6 +17,23 @@ internal static class AgentTestSteps
         return vm;
     }
 
+    /// <summary>Starts the guest's memory verifier: <paramref name="mib"/> MiB rewritten at <paramref name="pagesPerSecond"/> pages a second.</summary>
+    public static async Task<MemtestReport> StartMemtestAsync(AgentClient client, string id, int mib = 32, int pagesPerSecond = 2000)
+    {
+        using var response = await client.PostAsync($"api/vms/{id}/memtest", new MemtestRequest(mib, pagesPerSecond));
+        return await AgentClient.ReadAsync<MemtestReport>(response);
+    }
+
+    /// <summary>Has the verifier check every page: asserts all were checked and none is wrong, returns the counts.</summary>
+    public static async Task<MemtestReport> AssertMemoryIntactAsync(AgentClient client, string id)
+    {
+        using var response = await client.GetAsync($"api/vms/{id}/memtest");
+        var report = await AgentClient.ReadAsync<MemtestReport>(response);
+        Assert.True(report.Checked == report.Pages && report.Pages > 0, $"{id}: the verifier checked {report.Checked} of {report.Pages} pages");
+        Assert.True(report.Wrong == 0, $"{id}: {report.Wrong} guest pages lost writes ({report})");
+        return report;
+    }
+
     /// <summary>Polls the VM's stats until the guest reporter's counter reaches <paramref name="seq"/>.</summary>
     public static async Task<GuestReport> WaitForSeqAsync(AgentClient client, string id, long seq)
     {

@@ -95,6 +95,21 @@ public sealed class GuestTests(QemuFixture fixture)
     }
 
     [QemuFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task GuestRamFile_AndRunDirectory_AreOwnerOnly()
+    {
+        var agent = await fixture.StartAgentAsync("modes");
+        using var client = new AgentClient(agent.BaseAddress);
+
+        var vm = await AgentTestSteps.BootAsync(client, "vm-1");
+
+        // QEMU has written the guest's RAM by now (the guest booted): the mode it was created with still holds.
+        Assert.Equal(PrivateFiles.FileMode, File.GetUnixFileMode(vm.MemoryPath));
+        Assert.Equal(PrivateFiles.DirectoryMode, File.GetUnixFileMode(agent.Agent.Options.EffectiveRunDirectory));
+        Assert.True(new FileInfo(vm.MemoryPath).Length >= 128L * 1024 * 1024, "QEMU did not use the pre-created RAM file");
+    }
+
+    [QemuFact]
     public async Task Memtest_ChecksEveryPage_AndFindsAPageCorruptedFromTheHost()
     {
         var agent = await fixture.StartAgentAsync("memtest");

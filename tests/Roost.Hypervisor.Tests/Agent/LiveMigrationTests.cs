@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Qemu;
 using Xunit.Abstractions;
 
 namespace Roost.Hypervisor.Tests.Agent;
@@ -18,6 +19,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var bootStarted = TimeProvider.System.GetTimestamp();
         var vm = await AgentTestSteps.BootAsync(src, "vm-1");
         output.WriteLine($"boot to first report: {TimeProvider.System.GetElapsedTime(bootStarted).TotalSeconds:0.00} s ({fixture.Accelerator})");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1");
         var before = await AgentTestSteps.WaitForSeqAsync(src, "vm-1", 2);
 
         using var response = await src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, null));
@@ -29,12 +31,46 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         Assert.True(await AgentTestSteps.ListsOnlyAsync(src), "the source still lists the VM");
         Assert.True(await AgentTestSteps.ListsOnlyAsync(dst, "vm-1"), "the destination does not list the VM");
         Assert.Equal(VmState.Running, (await dst.GetJsonAsync<VmInfo>("api/vms/vm-1")).State);
+        output.WriteLine($"memtest after the migration: {await AgentTestSteps.AssertMemoryIntactAsync(dst, "vm-1")}");
         Assert.False(Directory.Exists($"/proc/{vm.Pid}"), $"source QEMU {vm.Pid} still runs");
         Assert.False(File.Exists(vm.MemoryPath), $"source RAM file {vm.MemoryPath} is left behind");
         Assert.InRange(report.TransferredBytes, 1, 2 * report.MemoryBytes);
         Assert.InRange(report.DowntimeMs, 0, report.QemuTotalMs);
         Assert.True(report.TotalMs >= report.QemuTotalMs, $"Roost's total {report.TotalMs} ms is below QEMU's {report.QemuTotalMs} ms");
         await AgentTestSteps.AssertNothingLeftAsync(source);
+    }
+
+    /// <summary>
+    /// The integrity claim of docs/experiments/guest-integrity.md: a guest rewriting 2,000 pages a second is migrated 20
+    /// times back and forth, and after each migration its verifier checks every page.
+    /// </summary>
+    [QemuFact]
+    public async Task WritingGuest_Migrated20TimesBackAndForth_LosesNoWrite()
+    {
+        var agents = new[] { await fixture.StartAgentAsync("a"), await fixture.StartAgentAsync("b") };
+        using var a = new AgentClient(agents[0].BaseAddress);
+        using var b = new AgentClient(agents[1].BaseAddress);
+        var clients = new[] { a, b };
+        await AgentTestSteps.BootAsync(a, "vm-1");
+        var started = await AgentTestSteps.StartMemtestAsync(a, "vm-1", mib: 32, pagesPerSecond: 2000);
+        output.WriteLine($"verifier: {started.Pages} pages ({started.Mib} MiB) at {started.PagesPerSecond} pages/s; {fixture.Accelerator}");
+        var checks = new List<MemtestReport>();
+
+        for (var i = 0; i < 20; i++)
+        {
+            var (from, to) = (clients[i % 2], agents[(i + 1) % 2]);
+            using var response = await from.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(to.BaseAddress.ToString(), null, null));
+            var report = await AgentClient.ReadAsync<MigrationReport>(response);
+            var check = await AgentTestSteps.AssertMemoryIntactAsync(clients[(i + 1) % 2], "vm-1");
+            output.WriteLine($"migration {i + 1,2}: {report.QemuTotalMs} ms, downtime {report.DowntimeMs} ms, {report.TransferredBytes / 1048576} MiB; "
+                + $"checked {check.Checked} pages, wrong {check.Wrong}, writes {check.Writes}, achieved {check.AchievedPagesPerSecond} pages/s");
+            Assert.True(checks.Count == 0 || check.Writes > checks[^1].Writes, "the guest's verifier stopped writing");
+            checks.Add(check);
+        }
+
+        output.WriteLine($"20 migrations: 0 panics (the guest answered after every one), {checks.Sum(c => c.Wrong)} wrong pages of {checks.Sum(c => c.Checked)} checked, "
+            + $"{checks[^1].Writes} page writes, achieved {checks[^1].AchievedPagesPerSecond} pages/s");
+        Assert.Equal(0, checks[^1].WrongTotal);
     }
 
     [QemuFact]
@@ -45,6 +81,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
         await LoadMemoryAsync(src);
         var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
         var incoming = await WaitForIncomingAsync(src, dst);
@@ -72,6 +109,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
         await LoadMemoryAsync(src);
         var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
         await WaitForIncomingAsync(src, dst);
@@ -94,6 +132,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
         await LoadMemoryAsync(src);
         var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
         await WaitForIncomingAsync(src, dst);
@@ -118,6 +157,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
         using var src = new AgentClient(source.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1");
         using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         silent.Start();
         var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
@@ -174,6 +214,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         Assert.Equal(VmState.Running, vm.State);
         var now = await AgentTestSteps.WaitForSeqAsync(src, "vm-1", 1);
         await AgentTestSteps.WaitForSeqAsync(src, "vm-1", now.Seq + 1);
+        await AgentTestSteps.AssertMemoryIntactAsync(src, "vm-1");
     }
 
     private static async Task HangUpOnEveryoneAsync(System.Net.Sockets.TcpListener listener)
