@@ -1,0 +1,439 @@
+using Roost.Bft.Messages;
+
+namespace Roost.Bft.Execution;
+
+/// <summary>
+/// State transfer to a certified checkpoint, used for every way a replica can fall out of step: woken from sleep,
+/// lagging beyond the log, diverged from the certified digest, or unable to repair a corrupt object. The replica
+/// resets to the checkpoint's sequence number with every object unverified, then replays the log; an object is
+/// verified when the certified tree says its digest equals the replica's own (no transfer) or when its fetched
+/// copy hashes to the certified leaf. Executing waits only for the objects a batch touches.
+/// </summary>
+public sealed partial class ExecutionReplica
+{
+    private const long MaxReplyBytes = 4 << 20;
+    private StateSync? _sync;
+    private bool[]? _verified;
+    private int _unverified;
+
+    private void StartSync(CheckpointEntry target, string reason, bool rehash)
+    {
+        if (_sync is not null && _sync.Target == target)
+        {
+            return;
+        }
+
+        MerkleTree baseTree;
+        if (_sync is not null || rehash)
+        {
+            // The content cannot be trusted to match any tree we hold (a transfer half done, or corruption): hash it.
+            baseTree = MerkleTree.Build(Enumerable.Range(0, _store.Count).Select(_store.Get).ToList());
+        }
+        else
+        {
+            var last = _snapshots.FindLast(s => s.Tree.IsComplete);
+            if (last is not null)
+            {
+                _store.Restore(last.Objects);
+                baseTree = last.Tree.Clone();
+            }
+            else
+            {
+                _store.Restore(_genesis.Objects);
+                baseTree = _genesis.Tree.Clone();
+            }
+        }
+
+        _store.ClearDirty();
+        _snapshots.Clear();
+        _repairs.Clear();
+        _executed = target.Sequence;
+        foreach (var s in _votes.Keys.Where(s => s <= _executed).ToList())
+        {
+            _votes.Remove(s);
+            _batches.Remove(s);
+        }
+
+        Notice(new ProtocolEvent.SyncStarted(Id, target.Sequence, reason));
+        _sync = new StateSync(target, baseTree, _store.Count, _tick);
+        _tree = MerkleTree.Partial(_store.Count, target.State);
+        _verified = new bool[_store.Count];
+        _unverified = _store.Count;
+        if (baseTree.Root == target.State)
+        {
+            PruneSubtree(1);
+        }
+
+        if (_unverified == 0)
+        {
+            CompleteSync();
+        }
+        else
+        {
+            SendStateRequests();
+        }
+
+        TryExecute();
+    }
+
+    private bool IsUsable(int index) => (_verified is null || _verified[index]) && !_repairs.ContainsKey(index);
+
+    /// <summary>True if every object the batch touches is verified; otherwise asks for the missing ones first.</summary>
+    private bool EnsureVerified(Batch batch, long sequence)
+    {
+        if (_verified is null && _repairs.Count == 0)
+        {
+            return true;
+        }
+
+        var ready = true;
+        foreach (var request in batch.Requests)
+        {
+            foreach (var k in _executor.Touched(request))
+            {
+                if (!IsUsable(k))
+                {
+                    ready = false;
+                    RequestOnDemand(k);
+                }
+            }
+        }
+
+        // Look ahead: the batches that follow will need theirs too; ask in the same round trip.
+        for (var s = sequence + 1; s <= sequence + 8 && _sync is not null; s++)
+        {
+            if (Agreed(s) is { } digest && _batches.TryGetValue(s, out var next) && next.Digest == digest)
+            {
+                foreach (var request in next.Requests)
+                {
+                    foreach (var k in _executor.Touched(request))
+                    {
+                        if (!IsUsable(k))
+                        {
+                            RequestOnDemand(k);
+                        }
+                    }
+                }
+            }
+        }
+
+        return ready;
+    }
+
+    private void RequestOnDemand(int index)
+    {
+        if (_sync is not null && _verified is not null && !_verified[index])
+        {
+            if (_sync.TargetTree.IsLeafKnown(index))
+            {
+                if (_sync.TargetTree.Leaf(index) == _sync.Base.Leaf(index))
+                {
+                    MarkVerified(index);
+                }
+                else
+                {
+                    _sync.Wanted.Add(index);
+                    _sync.OnDemand.Add(index);
+                }
+            }
+            else
+            {
+                _sync.OnDemand.Add(index);
+            }
+        }
+    }
+
+    /// <summary>Sends state requests for what is wanted and not asked for recently, on-demand items first.</summary>
+    private void SendStateRequests()
+    {
+        if (_sync is not { } sync)
+        {
+            return;
+        }
+
+        var peers = Enumerable.Range(0, _options.ExecutionReplicas).Where(p => p != _index && !sync.Unavailable.Contains(p)).ToList();
+        if (peers.Count == 0)
+        {
+            sync.Unavailable.Clear();
+            return;
+        }
+
+        for (var request = 0; request < _options.FetchRequestsInFlight; request++)
+        {
+            var nodes = new SortedSet<int>();
+            var objects = new SortedSet<int>();
+            var budget = _options.FetchItemsPerRequest;
+            foreach (var k in sync.OnDemand.ToList())
+            {
+                if (_verified is null || _verified[k])
+                {
+                    sync.OnDemand.Remove(k);
+                    continue;
+                }
+
+                if (budget <= 0 || Recently(sync, -(k + 1)))
+                {
+                    continue;
+                }
+
+                foreach (var node in _tree.PathTo(k))
+                {
+                    if (!sync.TargetTree.IsKnown(2 * node) || !sync.TargetTree.IsKnown(2 * node + 1))
+                    {
+                        nodes.Add(node);
+                    }
+                }
+
+                objects.Add(k);
+                Asked(sync, -(k + 1));
+                budget -= 2;
+            }
+
+            foreach (var node in sync.Frontier)
+            {
+                if (budget <= 0)
+                {
+                    break;
+                }
+
+                if (!Recently(sync, node))
+                {
+                    nodes.Add(node);
+                    Asked(sync, node);
+                    budget--;
+                }
+            }
+
+            foreach (var k in sync.Wanted)
+            {
+                if (budget <= 0)
+                {
+                    break;
+                }
+
+                if (!Recently(sync, -(k + 1)))
+                {
+                    objects.Add(k);
+                    Asked(sync, -(k + 1));
+                    budget--;
+                }
+            }
+
+            if (nodes.Count == 0 && objects.Count == 0)
+            {
+                return;
+            }
+
+            var peer = peers[sync.NextPeer++ % peers.Count];
+            Send(NodeId.Execution(peer), new StateRequest(sync.Target.State, [.. nodes], [.. objects]));
+        }
+    }
+
+    private bool Recently(StateSync sync, int item) => sync.RequestedAt.TryGetValue(item, out var at) && at >= _tick - 1;
+
+    private void Asked(StateSync sync, int item) => sync.RequestedAt[item] = _tick;
+
+    private void OnStateRequest(int peer, StateRequest m)
+    {
+        var snapshot = _snapshots.FindLast(s => s.Root == m.Root);
+        if (snapshot is null || m.Nodes.Count + m.Objects.Count > 4 * _options.FetchItemsPerRequest)
+        {
+            Send(NodeId.Execution(peer), new StateReply(m.Root, false, [], []));
+            return;
+        }
+
+        snapshot.LastRequested = _tick;
+        var tree = snapshot.Tree;
+        var nodes = new List<NodeChildren>();
+        foreach (var node in m.Nodes)
+        {
+            if (node >= 1 && node < tree.Capacity && tree.IsKnown(2 * node) && tree.IsKnown(2 * node + 1))
+            {
+                nodes.Add(new NodeChildren(node, tree.Node(2 * node), tree.Node(2 * node + 1)));
+            }
+        }
+
+        var objects = new List<ObjectContent>();
+        long bytes = 0;
+        foreach (var k in m.Objects)
+        {
+            if (k < 0 || k >= _store.Count || !tree.IsLeafKnown(k) || bytes > MaxReplyBytes)
+            {
+                continue;
+            }
+
+            // Serve only what still hashes to our own leaf: never pass on a corrupt or unverified copy.
+            var content = snapshot.Objects[k];
+            if (MerkleTree.LeafHash(k, content) != tree.Leaf(k))
+            {
+                continue;
+            }
+
+            objects.Add(new ObjectContent(k, content));
+            bytes += content.Length;
+        }
+
+        Send(NodeId.Execution(peer), new StateReply(m.Root, true, nodes, objects));
+    }
+
+    private void OnStateReply(int peer, StateReply m)
+    {
+        if (_sync is not { } sync || m.Root != sync.Target.State)
+        {
+            return;
+        }
+
+        if (!m.Available)
+        {
+            sync.Unavailable.Add(peer);
+            if (sync.Unavailable.Count >= _options.ExecutionReplicas - 1 && _certified.Sequence > sync.Target.Sequence)
+            {
+                // Nobody keeps our target any more: move to the newer certified checkpoint.
+                StartSync(_certified, "target checkpoint gone", rehash: true);
+            }
+
+            return;
+        }
+
+        var target = sync.TargetTree;
+        foreach (var node in m.Nodes.OrderBy(n => n.Node))
+        {
+            if (target.IsKnown(2 * node.Node) && target.IsKnown(2 * node.Node + 1))
+            {
+                continue;
+            }
+
+            if (!target.TryAcceptChildren(node.Node, node.Left, node.Right))
+            {
+                continue;
+            }
+
+            sync.Frontier.Remove(node.Node);
+            foreach (var child in new[] { 2 * node.Node, 2 * node.Node + 1 })
+            {
+                _tree.CopyIfUnknown(target, child);
+                if (child >= target.Capacity)
+                {
+                    var k = child - target.Capacity;
+                    if (k < _store.Count && _verified is not null && !_verified[k])
+                    {
+                        if (target.Leaf(k) == sync.Base.Leaf(k))
+                        {
+                            MarkVerified(k);
+                        }
+                        else
+                        {
+                            sync.Wanted.Add(k);
+                        }
+                    }
+                }
+                else if (target.Node(child) == sync.Base.Node(child))
+                {
+                    PruneSubtree(child);
+                }
+                else
+                {
+                    sync.Frontier.Add(child);
+                }
+            }
+        }
+
+        foreach (var item in m.Objects)
+        {
+            var k = item.Index;
+            if (k < 0 || k >= _store.Count || _verified is null || _verified[k] || !target.IsLeafKnown(k))
+            {
+                continue;
+            }
+
+            if (MerkleTree.LeafHash(k, item.Content) != target.Leaf(k))
+            {
+                continue;
+            }
+
+            _store.Install(k, item.Content);
+            sync.ObjectsFetched++;
+            sync.BytesFetched += item.Content.Length;
+            MarkVerified(k);
+        }
+
+        if (_sync is not null && _unverified == 0)
+        {
+            CompleteSync();
+        }
+
+        TryExecute();
+    }
+
+    /// <summary>The target and base agree on this subtree: its objects are ours already.</summary>
+    private void PruneSubtree(int node)
+    {
+        if (_sync is not { } sync)
+        {
+            return;
+        }
+
+        var capacity = sync.TargetTree.Capacity;
+        var first = node;
+        var last = node;
+        while (first < capacity)
+        {
+            first *= 2;
+            last = 2 * last + 1;
+        }
+
+        for (var leaf = first; leaf <= last; leaf++)
+        {
+            var k = leaf - capacity;
+            if (k < _store.Count && _verified is not null && !_verified[k])
+            {
+                MarkVerified(k);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks an object verified and makes its path (and the siblings on it) known in the current tree, from the target
+    /// where known and from the base below a subtree the two agree on, so a later write can be re-hashed to the root.
+    /// </summary>
+    private void MarkVerified(int index)
+    {
+        if (_sync is not { } sync || _verified is null || _verified[index])
+        {
+            return;
+        }
+
+        _verified[index] = true;
+        _unverified--;
+        sync.Wanted.Remove(index);
+        sync.OnDemand.Remove(index);
+        var leaf = _tree.LeafNode(index);
+        for (var node = leaf; node > 1; node /= 2)
+        {
+            foreach (var n in new[] { node, node ^ 1 })
+            {
+                if (!_tree.IsKnown(n))
+                {
+                    _tree.CopyIfUnknown(sync.TargetTree.IsKnown(n) ? sync.TargetTree : sync.Base, n);
+                }
+            }
+        }
+    }
+
+    private void CompleteSync()
+    {
+        if (_sync is not { } sync)
+        {
+            return;
+        }
+
+        Notice(new ProtocolEvent.SyncCompleted(Id, sync.Target.Sequence, sync.ObjectsFetched, sync.BytesFetched));
+        _tree = _tree.Completed();
+        _sync = null;
+        _verified = null;
+        if (_store.Dirty.Count == 0)
+        {
+            _snapshots.Add(new Snapshot(_executed, _store.Snapshot(), _tree.Clone()));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Roost.Bft.Messages;
+
+namespace Roost.Bft.Execution;
+
+/// <summary>
+/// An execution replica's state transfer towards a certified checkpoint (ZZ §4.4, "on-demand" fetching). The target
+/// tree starts with only its certified root; nodes are accepted top down when they hash to a known parent, objects
+/// when they hash to a known leaf. Where the target and the replica's own (base) tree agree, a whole subtree is
+/// taken as is without transfer; elsewhere the replica descends, and fetches only objects whose digests differ.
+/// Objects a request about to execute touches are fetched first (with their path); the rest follow in the
+/// background, so the replica executes and replies before it holds the whole state.
+/// </summary>
+internal sealed class StateSync
+{
+    public StateSync(CheckpointEntry target, MerkleTree baseTree, int objects, long startTick)
+    {
+        Target = target;
+        Base = baseTree;
+        TargetTree = MerkleTree.Partial(objects, target.State);
+        StartTick = startTick;
+        Frontier.Add(1);
+    }
+
+    public CheckpointEntry Target { get; }
+
+    /// <summary>The certified tree, partially known.</summary>
+    public MerkleTree TargetTree { get; }
+
+    /// <summary>The replica's own tree for the objects it held when the transfer began.</summary>
+    public MerkleTree Base { get; }
+
+    public long StartTick { get; }
+
+    /// <summary>Known target nodes that differ from the base and whose children are still wanted.</summary>
+    public SortedSet<int> Frontier { get; } = [];
+
+    /// <summary>Objects whose target leaf is known and differs from the base: their content is wanted.</summary>
+    public SortedSet<int> Wanted { get; } = [];
+
+    /// <summary>Objects a pending request touches: fetched first, with their paths.</summary>
+    public SortedSet<int> OnDemand { get; } = [];
+
+    /// <summary>Tick each item (node n as n, object k as -(k+1)) was last asked for.</summary>
+    public Dictionary<int, long> RequestedAt { get; } = [];
+
+    /// <summary>Peers that said they do not hold the target checkpoint.</summary>
+    public HashSet<int> Unavailable { get; } = [];
+
+    public int ObjectsFetched { get; set; }
+
+    public long BytesFetched { get; set; }
+
+    public int NextPeer { get; set; }
+}

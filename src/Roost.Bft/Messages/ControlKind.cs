@@ -1,0 +1,14 @@
+namespace Roost.Bft.Messages;
+
+/// <summary>What the ZZ controller tells an execution replica to do.</summary>
+public enum ControlKind : byte
+{
+    /// <summary>Resume a sleeping replica; it catches up from the last certified checkpoint.</summary>
+    Wake,
+
+    /// <summary>Pause an active replica, keeping its state.</summary>
+    Sleep,
+
+    /// <summary>Shut a replica found faulty down; it is recreated as a sleeper with empty state.</summary>
+    Retire,
+}
