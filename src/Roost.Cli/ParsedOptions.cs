@@ -48,7 +48,7 @@ internal sealed class ParsedOptions
             return fallback;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < min || value > max)
         {
             throw new UsageException($"roost {Verb}: --{name} '{text}' is not a number from {min} to {max}");
         }

@@ -1,11 +1,18 @@
 using System.Text;
 using Roost.Cli.Commands;
+using Roost.Simulation.Input;
+using Roost.Simulation.Scenarios;
 using Roost.Simulation.Workloads;
 
 namespace Roost.Cli;
 
 internal static class Program
 {
+    /// <summary>Exit code of an unexpected exception (EX_SOFTWARE of sysexits.h).</summary>
+    public const int InternalErrorExitCode = 70;
+
+    private const string DebugVariable = "ROOST_DEBUG";
+
     /// <summary>Every verb, in the order <c>roost --help</c> lists them. Add a verb here and nowhere else.</summary>
     private static IReadOnlyList<ICommand> Commands { get; } =
     [
@@ -16,6 +23,7 @@ internal static class Program
         new ImageCommand(),
         new FingerprintCommand(),
         new ServeCommand(),
+        new FuzzCommand(),
     ];
 
     public static async Task<int> Main(string[] args)
@@ -44,7 +52,7 @@ internal static class Program
         var command = Commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
-            await stderr.WriteLineAsync($"roost: unknown command '{args[0]}' (see 'roost --help')").ConfigureAwait(false);
+            await PrintErrorAsync(stderr, $"roost: unknown command '{args[0]}' (see 'roost --help')").ConfigureAwait(false);
             return 2;
         }
 
@@ -62,12 +70,12 @@ internal static class Program
         }
         catch (UsageException e)
         {
-            await stderr.WriteLineAsync(e.Message).ConfigureAwait(false);
+            await PrintErrorAsync(stderr, e.Message).ConfigureAwait(false);
             return e.ExitCode;
         }
-        catch (WorkloadFormatException e)
+        catch (Exception e) when (e is WorkloadFormatException or ScenarioFormatException)
         {
-            await stderr.WriteLineAsync(e.Message).ConfigureAwait(false);
+            await PrintErrorAsync(stderr, e.Message).ConfigureAwait(false);
             return 2;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -75,7 +83,19 @@ internal static class Program
             await stderr.WriteLineAsync($"roost {command.Name}: cancelled").ConfigureAwait(false);
             return 130;
         }
+        catch (Exception e) when (Environment.GetEnvironmentVariable(DebugVariable) is not "1")
+        {
+            // A bug, not bad input: still one line, with the way to the stack trace.
+            await PrintErrorAsync(stderr, $"roost {command.Name}: internal error: {e.GetType().Name}: {e.Message} (a bug; {DebugVariable}=1 shows the stack trace)").ConfigureAwait(false);
+            return InternalErrorExitCode;
+        }
     }
+
+    /// <summary>
+    /// Prints an error as one line whatever it quotes: control characters from a file name, a field or an argument are
+    /// escaped, so nothing read from input can move the cursor, retitle the terminal or add a line.
+    /// </summary>
+    private static Task PrintErrorAsync(TextWriter stderr, string message) => stderr.WriteLineAsync(PrintableText.Escape(message));
 
     private static string GlobalHelp()
     {

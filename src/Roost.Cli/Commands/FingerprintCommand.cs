@@ -1,11 +1,15 @@
 using Roost.Core.Sharing;
 using Roost.Hypervisor.Agent;
+using Roost.Simulation.Input;
 
 namespace Roost.Cli.Commands;
 
 /// <summary><c>roost fingerprint</c>: fingerprint a running guest's RAM through its agent and write a fingerprint file.</summary>
 internal sealed class FingerprintCommand : ICommand
 {
+    /// <summary>Largest token file read: a bearer token is a line, not a file of any size.</summary>
+    private const long MaxTokenFileBytes = 64 * 1024;
+
     public string Name => "fingerprint";
 
     public string Summary => "Fingerprint a running VM's memory (Memory Buddies) through its agent";
@@ -35,6 +39,7 @@ internal sealed class FingerprintCommand : ICommand
 
         var vm = Required(options, "vm");
         var output = Required(options, "out");
+        OutputPath.RequireFile(Name, "out", output);
         var kind = options.Get("kind") ?? "exact";
         if (kind is not ("exact" or "bloom"))
         {
@@ -75,11 +80,11 @@ internal sealed class FingerprintCommand : ICommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"roost fingerprint: cannot write '{output}': {e.Message}", 1);
+            throw new UsageException($"roost fingerprint: cannot write '{PrintableText.Escape(output)}': {e.Message}", 1);
         }
 
-        Console.WriteLine($"{vm}: {fingerprint.MemoryMiB} MiB = {fingerprint.MemoryPages} pages, {pages.ZeroPages} zero, "
-            + $"{pages.EstimatedDistinctPages} distinct non-zero ({sampling}); wrote {output} ({described}, {bytes.Length} bytes)");
+        Console.WriteLine(PrintableText.Escape($"{vm}: {fingerprint.MemoryMiB} MiB = {fingerprint.MemoryPages} pages, {pages.ZeroPages} zero, "
+            + $"{pages.EstimatedDistinctPages} distinct non-zero ({sampling}); wrote {output} ({described}, {bytes.Length} bytes)"));
         return 0;
     }
 
@@ -95,12 +100,13 @@ internal sealed class FingerprintCommand : ICommand
                 : throw new UsageException("roost fingerprint: give --token-file F or set ROOST_TOKEN to the agent's bearer token");
         }
 
-        if (!File.Exists(tokenFile))
+        var shown = PrintableText.Escape(tokenFile);
+        var token = InputFile.Read(tokenFile, MaxTokenFileBytes) switch
         {
-            throw new UsageException($"roost fingerprint: --token-file '{tokenFile}' does not exist");
-        }
-
-        var token = File.ReadAllText(tokenFile).Trim();
-        return token.Length > 0 ? token : throw new UsageException($"roost fingerprint: --token-file '{tokenFile}' is empty");
+            InputFileResult.Read read => System.Text.Encoding.UTF8.GetString(read.Bytes.Span).Trim(),
+            InputFileResult.Refused refused => throw new UsageException($"roost fingerprint: --token-file {shown}: {refused.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        return token.Length > 0 ? token : throw new UsageException($"roost fingerprint: --token-file {shown}: is empty");
     }
 }

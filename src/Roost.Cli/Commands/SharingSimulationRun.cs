@@ -10,6 +10,9 @@ namespace Roost.Cli.Commands;
 /// </summary>
 internal static class SharingSimulationRun
 {
+    /// <summary>Most memory, over all hosts, the sharing model simulates: 16 TiB (five times the default's).</summary>
+    public const long MaxSimulatedMemoryMiB = 16L * 1024 * 1024;
+
     /// <summary>True when every policy named is a sharing policy (a mix with trace policies is refused).</summary>
     public static bool Handles(string policies)
     {
@@ -48,6 +51,14 @@ internal static class SharingSimulationRun
             HostMemoryMiB = options.GetInt("host-memory", 16_384, min: 128, max: 16 * 1024 * 1024),
             VmMemoryMiB = vmSizes,
         };
+
+        // What the model allocates (VM fingerprints, host filters) grows with the memory simulated: the default, 200
+        // hosts of 16 GiB, peaks at about 370 MB.
+        if ((long)setup.Hosts * setup.HostMemoryMiB > MaxSimulatedMemoryMiB)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"roost simulate: --hosts {setup.Hosts} × --host-memory {setup.HostMemoryMiB} MiB is more than the {MaxSimulatedMemoryMiB / (1024 * 1024)} TiB of memory the sharing model simulates"));
+        }
         if (setup.Validate() is { } invalid)
         {
             throw new UsageException($"roost simulate: {invalid}");

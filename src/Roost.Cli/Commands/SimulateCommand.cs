@@ -1,5 +1,6 @@
 using System.Globalization;
 using Roost.Simulation.DataCenter;
+using Roost.Simulation.Input;
 using Roost.Simulation.Metrics;
 using Roost.Simulation.Reporting;
 using Roost.Simulation.Sharing;
@@ -53,6 +54,10 @@ internal sealed class SimulateCommand : ICommand
         ParsePolicies(policyText, TimeSpan.FromSeconds(300));
         var json = options.Has("json");
         var reportDirectory = options.Get("report");
+        if (reportDirectory is not null)
+        {
+            OutputPath.RequireFolder(Name, "report", reportDirectory, [SimulationReport.MarkdownFile, SimulationReport.ActiveHostsPlot, SimulationReport.EnergyPlot, SimulationReport.SlavPlot]);
+        }
         var specs = options.GetAll("workload") is { Count: > 0 } given ? given : [WorkloadSource.Default];
 
         // Every run is validated before any starts, so a typo in the last option costs nothing.
@@ -117,7 +122,7 @@ internal sealed class SimulateCommand : ICommand
 
         if (reportDirectory is not null)
         {
-            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Report: {Path.Combine(reportDirectory, SimulationReport.MarkdownFile)}")).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Report: {PrintableText.Escape(Path.Combine(reportDirectory, SimulationReport.MarkdownFile))}")).ConfigureAwait(false);
         }
 
         return 0;

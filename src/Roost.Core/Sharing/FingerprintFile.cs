@@ -20,7 +20,9 @@ namespace Roost.Core.Sharing;
 /// 32  …  exact: n × u64 hashes, strictly ascending; Bloom: m/64 × u64 words
 ///  …  8  XxHash3-64 of every byte before it
 /// </code>
-/// An exact list of a 1 GiB VM is about 2 MiB; a Bloom filter is m/8 bytes whatever it holds.
+/// An exact list of a 1 GiB VM is about 2 MiB; a Bloom filter is m/8 bytes whatever it holds. Reading allocates no
+/// more than the bytes given: a declared size is believed only when the payload carries exactly that many bytes, and
+/// header values that would overflow a count (zero pages beyond <see cref="MaxZeroPages"/>) are refused.
 /// </remarks>
 public static class FingerprintFile
 {
@@ -29,6 +31,12 @@ public static class FingerprintFile
     public const int ChecksumBytes = 8;
 
     public const ushort Version = 1;
+
+    /// <summary>
+    /// Most zero pages a fingerprint may declare: 2^40 pages, 4 PiB of RAM. Far beyond any VM, and low enough that the
+    /// zero-page sums of unions (host fingerprints) cannot overflow.
+    /// </summary>
+    public const long MaxZeroPages = 1L << 40;
 
     private const byte ExactKind = 1;
 
@@ -99,6 +107,11 @@ public static class FingerprintFile
             return new FingerprintReadResult.Refused($"negative size in header (zero pages {zeroPages}, size {size})");
         }
 
+        if (zeroPages > MaxZeroPages)
+        {
+            return new FingerprintReadResult.Refused($"zero pages {zeroPages} is more than the {MaxZeroPages} (4 PiB) a fingerprint may declare");
+        }
+
         var sampling = new HashSampling(shift);
         return kind switch
         {
@@ -128,9 +141,10 @@ public static class FingerprintFile
 
     private static FingerprintReadResult ReadExact(ReadOnlySpan<byte> payload, long count, long zeroPages, HashSampling sampling)
     {
-        if (payload.Length != count * 8)
+        // Compared in hashes, not bytes: count · 8 overflows for a count the header can declare.
+        if (payload.Length % 8 != 0 || count != payload.Length / 8)
         {
-            return new FingerprintReadResult.Refused($"exact list declares {count} hashes but carries {payload.Length} bytes (expected {count * 8})");
+            return new FingerprintReadResult.Refused($"exact list declares {count} hashes but carries {payload.Length} bytes ({payload.Length / 8.0} hashes)");
         }
 
         var hashes = new ulong[count];

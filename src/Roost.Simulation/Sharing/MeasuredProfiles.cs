@@ -1,4 +1,5 @@
 using Roost.Core.Sharing;
+using Roost.Simulation.Input;
 
 namespace Roost.Simulation.Sharing;
 
@@ -15,6 +16,9 @@ public sealed class MeasuredProfiles
 {
     /// <summary>RAM of every measured guest.</summary>
     public const int GuestMemoryMiB = 128;
+
+    /// <summary>Largest fingerprint file read: an exact list of a 128 GiB VM (32 Mi pages of 8 bytes).</summary>
+    public const long MaxFileBytes = 256L << 20;
 
     private const string ResourcePrefix = "Roost.Simulation.Sharing.Profiles.";
 
@@ -41,7 +45,7 @@ public sealed class MeasuredProfiles
                 using var stream = assembly.GetManifestResourceStream(n) ?? throw new InvalidOperationException($"resource {n} vanished");
                 using var buffer = new MemoryStream();
                 stream.CopyTo(buffer);
-                return (Name: n[ResourcePrefix.Length..^".rsfp".Length], Bytes: buffer.ToArray());
+                return (Name: n[ResourcePrefix.Length..^".rsfp".Length], Bytes: (ReadOnlyMemory<byte>)buffer.ToArray());
             })
             .ToList();
         return TryCreate(files, "built-in profiles", out var profiles, out var error)
@@ -49,28 +53,57 @@ public sealed class MeasuredProfiles
             : throw new InvalidOperationException($"built-in profile fingerprints are broken: {error}");
     }
 
-    /// <summary>Reads every <c>*.rsfp</c> in <paramref name="directory"/>; false with one line on bad input.</summary>
+    /// <summary>
+    /// Reads every <c>*.rsfp</c> in <paramref name="directory"/> (each a regular file of at most
+    /// <see cref="MaxFileBytes"/>); false with one printable line on bad input.
+    /// </summary>
     public static bool TryLoad(string directory, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MeasuredProfiles? profiles, out string error)
     {
         ArgumentNullException.ThrowIfNull(directory);
         profiles = null;
-        if (!Directory.Exists(directory))
+        var where = PrintableText.Escape(directory);
+        var kind = InputFile.KindOf(directory);
+        if (kind != FileKind.Directory)
         {
-            error = $"{directory}: no such directory";
+            error = kind == FileKind.Missing ? $"{where}: no such directory" : $"{where}: is {InputFile.Name(kind)}{InputFile.LinkNote(directory)}, not a directory";
             return false;
         }
 
-        var files = Directory.GetFiles(directory, "*.rsfp").Order(StringComparer.Ordinal)
-            .Select(f => (Name: Path.GetFileNameWithoutExtension(f), Bytes: File.ReadAllBytes(f))).ToList();
-        return TryCreate(files, directory, out profiles, out error);
+        var files = new List<(string Name, ReadOnlyMemory<byte> Bytes)>();
+        string[] paths;
+        try
+        {
+            paths = Directory.GetFiles(directory, "*.rsfp");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"{where}: cannot list: {PrintableText.Escape(e.Message)}";
+            return false;
+        }
+
+        foreach (var path in paths.Order(StringComparer.Ordinal))
+        {
+            switch (InputFile.Read(path, MaxFileBytes))
+            {
+                case InputFileResult.Read read:
+                    files.Add((Path.GetFileNameWithoutExtension(path), read.Bytes));
+                    break;
+                case InputFileResult.Refused refused:
+                    error = $"{where}/{PrintableText.Escape(Path.GetFileName(path))}: {refused.Reason}";
+                    return false;
+            }
+        }
+
+        return TryCreate(files, where, out profiles, out error);
     }
 
-    private static bool TryCreate(IReadOnlyList<(string Name, byte[] Bytes)> files, string where, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MeasuredProfiles? profiles, out string error)
+    private static bool TryCreate(IReadOnlyList<(string Name, ReadOnlyMemory<byte> Bytes)> files, string where, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MeasuredProfiles? profiles, out string error)
     {
         profiles = null;
         var guests = new List<(string Profile, ExactFingerprint Pages)>();
-        foreach (var (name, bytes) in files)
+        foreach (var (rawName, bytes) in files)
         {
+            var name = PrintableText.Escape(rawName);
             var dash = name.LastIndexOf('-');
             if (dash <= 0)
             {
@@ -78,7 +111,7 @@ public sealed class MeasuredProfiles
                 return false;
             }
 
-            switch (FingerprintFile.Read(bytes))
+            switch (FingerprintFile.Read(bytes.Span))
             {
                 case FingerprintReadResult.Exact exact:
                     guests.Add((name[..dash], exact.Fingerprint));

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Roost.Simulation.Input;
+
 namespace Roost.Simulation.Workloads;
 
 /// <summary>
@@ -17,6 +20,19 @@ namespace Roost.Simulation.Workloads;
 internal static class BitbrainsReader
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(300);
+
+    /// <summary>Largest file read: 64 MiB is about 500,000 rows, 5 years at 300 s (a month is 1 MiB).</summary>
+    public const long MaxFileBytes = 64L << 20;
+
+    /// <summary>Most CPU cores a VM may declare (the shape is a whole number of cores).</summary>
+    public const int MaxCores = 4096;
+
+    /// <summary>
+    /// Grid points a file may resample to beyond two per row: one week. Gaps may hold the previous value, but a trace
+    /// never grows to more than twice its rows plus a week, so a gap of years between two rows cannot allocate years of
+    /// samples. The real traces need at most 1.05 points per row (the longest gap in 2013-7 is 31.5 h).
+    /// </summary>
+    public const int GridAllowancePoints = 7 * 288;
 
     private const int Columns = 11;
     private const double IntervalSeconds = 300;
@@ -49,7 +65,8 @@ internal static class BitbrainsReader
         for (var i = 0; i < files.Count; i++)
         {
             var (open, display) = files[i];
-            vms[i] = ParseVm(TraceFolder.ReadAllBytes(open, display), display, Path.GetFileNameWithoutExtension(open));
+            var name = PrintableText.Escape(Path.GetFileNameWithoutExtension(open));
+            vms[i] = ParseVm(TraceFolder.ReadAllBytes(open, display, MaxFileBytes).Span, display, name);
         }
 
         return new Workload($"bitbrains:{TraceFolder.LeafName(directory)}", Interval, vms);
@@ -90,6 +107,18 @@ internal static class BitbrainsReader
                     $"{display}: line {lineNumber}: timestamp {fields[0]} is earlier than the previous row's {time[r - 1]}");
             }
 
+            if (fields[1] > MaxCores)
+            {
+                throw new WorkloadFormatException(
+                    $"{display}: line {lineNumber}: {Show(fields[1])} CPU cores is more than the {MaxCores} a VM may have");
+            }
+
+            if (!double.IsFinite(fields[9] + fields[10]))
+            {
+                throw new WorkloadFormatException(
+                    $"{display}: line {lineNumber}: the network throughput {Show(fields[9])} + {Show(fields[10])} KB/s is not a finite number");
+            }
+
             time[r] = fields[0];
             cpu[r] = Math.Min(fields[4] / 100.0, 1.0);
             memoryProvisionedKb[r] = fields[5];
@@ -111,6 +140,15 @@ internal static class BitbrainsReader
         var shape = cores >= 1 && capacityMhz > 0
             ? new VmTraceShape((int)cores, capacityMhz, largestMemoryKb / 1024.0)
             : null;
+        var points = Math.Floor((time[^1] - time[0] + (IntervalSeconds / 2)) / IntervalSeconds) + 1;
+        var mostPoints = (2.0 * rows) + GridAllowancePoints;
+        if (points > mostPoints)
+        {
+            throw new WorkloadFormatException(
+                $"{display}: line {rows + 1}: timestamp {Show(time[^1])} is {Show(time[^1] - time[0])} s after the first ({Show(time[0])}), "
+                + $"which needs {Show(points)} samples of 300 s for {rows} rows; at most 2 per row plus a week ({Show(mostPoints)}) are allowed");
+        }
+
         var grid = GridIndices(time);
         return new VmTrace(name, Pick(cpu, grid), Pick(memory, grid), Pick(network, grid), shape);
     }
@@ -147,6 +185,9 @@ internal static class BitbrainsReader
 
         return picked;
     }
+
+    private static string Show(double value) =>
+        value.ToString(Math.Abs(value) < 1e15 ? "0.###" : "G6", CultureInfo.InvariantCulture);
 
     private static void ParseRow(ReadOnlySpan<byte> line, Span<double> fields, string display, int lineNumber)
     {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Roost.Simulation.Input;
 
 namespace Roost.Simulation.Workloads;
 
@@ -8,9 +10,28 @@ namespace Roost.Simulation.Workloads;
 /// must lie on that grid from the earliest time, and every VM needs a sample at every grid point from the earliest
 /// time to its own last one (a VM may end early, not start late or skip). VMs are ordered by name, ordinally.
 /// </summary>
+/// <remarks>
+/// Bounded by what it reads: at most <see cref="MaxFileBytes"/>, one row record per line, and a trace never longer
+/// than its VM's rows (a sample at every grid point is required). The interval must be
+/// <see cref="MinIntervalSeconds"/> to <see cref="MaxIntervalSeconds"/> and the times span at most
+/// <see cref="MaxSpanSeconds"/>, so that the simulated time of any trace is representable.
+/// </remarks>
 internal static class CsvWorkloadReader
 {
     public const string Header = "vm,time_s,cpu_percent[,memory_percent][,network_kbps]";
+
+    /// <summary>Largest file read: 256 MiB, about 10 million rows.</summary>
+    public const long MaxFileBytes = 256L << 20;
+
+    public const double MinIntervalSeconds = 1;
+
+    public const double MaxIntervalSeconds = 86_400;
+
+    /// <summary>100 years of 365.25 days.</summary>
+    public const double MaxSpanSeconds = 100 * 365.25 * 86_400;
+
+    /// <summary>Longest VM name, in bytes of UTF-8.</summary>
+    public const int MaxNameBytes = 256;
 
     private const double GridTolerance = 1e-6;
 
@@ -19,67 +40,65 @@ internal static class CsvWorkloadReader
     public static Workload Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path))
+        var display = PrintableText.Escape(path);
+        return InputFile.Read(path, MaxFileBytes) switch
         {
-            throw new WorkloadFormatException($"{path}: is a folder, expected a CSV file");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new WorkloadFormatException($"{path}: no such file");
-        }
-
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WorkloadFormatException($"{path}: cannot read: {e.Message}", e);
-        }
-
-        return Parse(lines, path, Path.GetFileNameWithoutExtension(path));
+            InputFileResult.Read read => Parse(read.Bytes.Span, display, PrintableText.Escape(Path.GetFileNameWithoutExtension(path))),
+            InputFileResult.Refused refused => throw new WorkloadFormatException($"{display}: {refused.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
     }
 
-    public static Workload Parse(IReadOnlyList<string> lines, string display, string name)
+    /// <param name="text">The file's bytes (UTF-8).</param>
+    /// <param name="display">The file as errors name it (printable).</param>
+    /// <param name="name">The workload's name after <c>csv:</c> (printable).</param>
+    public static Workload Parse(ReadOnlySpan<byte> text, string display, string name)
     {
-        ArgumentNullException.ThrowIfNull(lines);
-        var (hasMemory, hasNetwork) = ParseHeader(lines.Count > 0 ? lines[0] : "", display);
+        ArgumentNullException.ThrowIfNull(display);
+        var rest = text;
+        var (hasMemory, hasNetwork) = ParseHeader(TraceText.NextLine(ref rest), display);
         var columns = 3 + (hasMemory ? 1 : 0) + (hasNetwork ? 1 : 0);
         var byVm = new Dictionary<string, List<Row>>(StringComparer.Ordinal);
-        for (var i = 1; i < lines.Count; i++)
+        var lookup = byVm.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> vmName = stackalloc char[MaxNameBytes];
+        for (var lineNumber = 2; !rest.IsEmpty; lineNumber++)
         {
-            var line = lines[i].Trim();
-            if (line.Length == 0)
+            var line = TraceText.NextLine(ref rest);
+            if (line.IsEmpty)
             {
                 continue;
             }
 
-            var fields = line.Split(',');
-            if (fields.Length != columns)
+            var found = line.Count((byte)',') + 1;
+            if (found != columns)
+            {
+                throw new WorkloadFormatException($"{display}: line {lineNumber}: {found} fields, but the header has {columns}");
+            }
+
+            var vmField = TraceText.Trim(NextField(ref line));
+            if (vmField.IsEmpty)
+            {
+                throw new WorkloadFormatException($"{display}: line {lineNumber}: empty vm name");
+            }
+
+            if (vmField.Length > MaxNameBytes)
             {
                 throw new WorkloadFormatException(
-                    $"{display}: line {i + 1}: {fields.Length} fields, but the header has {columns}");
+                    $"{display}: line {lineNumber}: vm name {TraceText.Quote(vmField)} is longer than {MaxNameBytes} bytes");
             }
 
-            var vm = fields[0].Trim();
-            if (vm.Length == 0)
-            {
-                throw new WorkloadFormatException($"{display}: line {i + 1}: empty vm name");
-            }
-
-            var time = Number(fields[1], display, i + 1, "a time in seconds", 0, double.MaxValue);
-            var cpu = Number(fields[2], display, i + 1, "a CPU percentage", 0, 100);
-            var memory = hasMemory ? Number(fields[3], display, i + 1, "a memory percentage", 0, 100) : 0;
-            var network = hasNetwork ? Number(fields[columns - 1], display, i + 1, "a network rate in KB/s", 0, double.MaxValue) : 0;
-            if (!byVm.TryGetValue(vm, out var rows))
+            var time = Number(NextField(ref line), display, lineNumber, "a time in seconds", 0, double.MaxValue);
+            var cpu = Number(NextField(ref line), display, lineNumber, "a CPU percentage", 0, 100);
+            var memory = hasMemory ? Number(NextField(ref line), display, lineNumber, "a memory percentage", 0, 100) : 0;
+            var network = hasNetwork ? Number(NextField(ref line), display, lineNumber, "a network rate in KB/s", 0, double.MaxValue) : 0;
+            var key = vmName[..Encoding.UTF8.GetChars(vmField, vmName)];
+            if (!lookup.TryGetValue(key, out var rows))
             {
                 rows = [];
-                byVm.Add(vm, rows);
+                lookup[key] = rows;
             }
 
-            rows.Add(new Row(i + 1, time, cpu, memory, network));
+            rows.Add(new Row(lineNumber, time, cpu, memory, network));
         }
 
         if (byVm.Count == 0)
@@ -99,33 +118,43 @@ internal static class CsvWorkloadReader
         return new Workload($"csv:{name}", TimeSpan.FromSeconds(interval), vms);
     }
 
-    private static (bool HasMemory, bool HasNetwork) ParseHeader(string header, string display)
+    private static ReadOnlySpan<byte> NextField(ref ReadOnlySpan<byte> line)
     {
-        var names = header.Split(',').Select(n => n.Trim()).ToArray();
+        var comma = line.IndexOf((byte)',');
+        var field = comma < 0 ? line : line[..comma];
+        line = comma < 0 ? [] : line[(comma + 1)..];
+        return field;
+    }
+
+    private static (bool HasMemory, bool HasNetwork) ParseHeader(ReadOnlySpan<byte> header, string display)
+    {
+        const int Longest = 80;
+        var names = header.Length > Longest
+            ? []
+            : Encoding.UTF8.GetString(header).Split(',').Select(n => n.Trim()).ToArray();
         var valid = names.Length >= 3 && names[0] == "vm" && names[1] == "time_s" && names[2] == "cpu_percent";
         var rest = names.Skip(3).ToArray();
         valid &= rest is [] or ["memory_percent"] or ["network_kbps"] or ["memory_percent", "network_kbps"];
         if (!valid)
         {
-            throw new WorkloadFormatException($"{display}: line 1: the header must be '{Header}', found '{header.Trim()}'");
+            throw new WorkloadFormatException($"{display}: line 1: the header must be '{Header}', found {TraceText.Quote(header)}");
         }
 
         return (rest.Contains("memory_percent"), rest.Contains("network_kbps"));
     }
 
-    private static double Number(string text, string display, int line, string what, double min, double max)
+    private static double Number(ReadOnlySpan<byte> text, string display, int line, string what, double min, double max)
     {
-        var trimmed = text.Trim();
-        if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            || !double.IsFinite(value))
+        var trimmed = TraceText.Trim(text);
+        if (!TraceText.TryParseNumber(trimmed, out var value))
         {
-            throw new WorkloadFormatException($"{display}: line {line}: '{trimmed}' is not {what}");
+            throw new WorkloadFormatException($"{display}: line {line}: {TraceText.Quote(trimmed)} is not {what}");
         }
 
         if (value < min || value > max)
         {
             var range = max == double.MaxValue ? "must not be negative" : $"must be {min} to {max}";
-            throw new WorkloadFormatException($"{display}: line {line}: '{trimmed}' is not {what} ({range})");
+            throw new WorkloadFormatException($"{display}: line {line}: {TraceText.Quote(trimmed)} is not {what} ({range})");
         }
 
         return value;
@@ -145,12 +174,27 @@ internal static class CsvWorkloadReader
             interval = Math.Min(interval, times[i] - times[i - 1]);
         }
 
+        if (interval is < MinIntervalSeconds or > MaxIntervalSeconds)
+        {
+            throw new WorkloadFormatException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{display}: the interval (the smallest gap between two times) is {interval} s; it must be {MinIntervalSeconds} to {MaxIntervalSeconds} s"));
+        }
+
+        if (times[^1] - times[0] > MaxSpanSeconds)
+        {
+            throw new WorkloadFormatException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{display}: time_s runs from {times[0]} to {times[^1]}, more than the 100 years a workload may span"));
+        }
+
         return (times[0], interval);
     }
 
     private static VmTrace ToTrace(
         string name, List<Row> rows, double start, double interval, bool hasMemory, bool hasNetwork, string display)
     {
+        var shown = PrintableText.Escape(name);
         rows.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Line.CompareTo(b.Line));
         var cpu = new double[rows.Count];
         var memory = hasMemory ? new double[rows.Count] : null;
@@ -175,13 +219,13 @@ internal static class CsvWorkloadReader
             if (rounded < k)
             {
                 throw new WorkloadFormatException(
-                    $"{display}: line {row.Line}: vm '{name}' has a second sample at time_s {row.Time} (first on line {rows[k - 1].Line})");
+                    $"{display}: line {row.Line}: vm '{shown}' has a second sample at time_s {row.Time} (first on line {rows[k - 1].Line})");
             }
 
             if (rounded > k)
             {
                 throw new WorkloadFormatException(
-                    $"{display}: vm '{name}' has no sample at time_s {start + (k * interval)} (the interval is {interval} s)");
+                    $"{display}: vm '{shown}' has no sample at time_s {start + (k * interval)} (the interval is {interval} s)");
             }
 
             cpu[k] = row.Cpu / 100.0;
@@ -189,6 +233,6 @@ internal static class CsvWorkloadReader
             network?[k] = row.Network;
         }
 
-        return new VmTrace(name, cpu, memory, network);
+        return new VmTrace(shown, cpu, memory, network);
     }
 }

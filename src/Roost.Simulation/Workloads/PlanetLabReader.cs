@@ -1,3 +1,5 @@
+using Roost.Simulation.Input;
+
 namespace Roost.Simulation.Workloads;
 
 /// <summary>
@@ -14,6 +16,9 @@ internal static class PlanetLabReader
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(300);
 
+    /// <summary>Largest trace file read: 16 MiB is over 4 million samples, 40 years at 300 s (a day is 1 KiB).</summary>
+    public const long MaxFileBytes = 16L << 20;
+
     public static Workload Read(string directory, VmOrder order = VmOrder.Name)
     {
         var files = TraceFolder.List(directory, order == VmOrder.Name ? StringComparer.Ordinal : null);
@@ -21,14 +26,14 @@ internal static class PlanetLabReader
         for (var i = 0; i < files.Count; i++)
         {
             var (open, display) = files[i];
-            var cpu = ParseCpu(TraceFolder.ReadAllBytes(open, display), display);
+            var cpu = ParseCpu(TraceFolder.ReadAllBytes(open, display, MaxFileBytes).Span, display);
             if (i > 0 && cpu.Length != vms[0].Length)
             {
                 throw new WorkloadFormatException(
                     $"{display}: {cpu.Length} samples, but {files[0].Display} has {vms[0].Length}; every VM of a PlanetLab folder needs the same length");
             }
 
-            vms[i] = new VmTrace(Path.GetFileName(open), cpu);
+            vms[i] = new VmTrace(PrintableText.Escape(Path.GetFileName(open)), cpu);
         }
 
         return new Workload($"planetlab:{TraceFolder.LeafName(directory)}", Interval, vms);

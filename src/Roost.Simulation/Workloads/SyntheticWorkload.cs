@@ -16,6 +16,9 @@ internal static class SyntheticWorkload
 {
     public const int DefaultVms = 1052;
     public const int DefaultSteps = 288;
+
+    /// <summary>Most VMs generated: 100,000 VMs of 288 steps are 230 MB of samples (2.5 times the largest run documented).</summary>
+    public const int MaxVms = 100_000;
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(300);
 
     private const double BaseMedianPercent = 8.4;
@@ -36,6 +39,7 @@ internal static class SyntheticWorkload
     public static Workload Generate(int seed, int vmCount = DefaultVms, int steps = DefaultSteps)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(vmCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(vmCount, MaxVms);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
 
         // Stratify base levels: VM v gets the stratum rank[v] of n equal-probability strata, in a seeded order.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Roost.Simulation.Input;
 
 namespace Roost.Simulation.Workloads;
 
@@ -67,11 +68,11 @@ internal static class TraceText
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
     }
 
-    /// <summary>The text as it appears in an error message: decoded, and cut short if long.</summary>
+    /// <summary>The text as it appears in an error message: decoded, control characters escaped, cut short if long.</summary>
     public static string Quote(ReadOnlySpan<byte> text)
     {
         const int Longest = 40;
-        var shown = Encoding.UTF8.GetString(text.Length > Longest ? text[..Longest] : text);
+        var shown = PrintableText.Escape(Encoding.UTF8.GetString(text.Length > Longest ? text[..Longest] : text));
         return text.Length > Longest ? $"'{shown}...'" : $"'{shown}'";
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Roost.Simulation.Input;
 
 namespace Roost.Simulation.Workloads;
 
@@ -18,24 +19,27 @@ public static class WorkloadSource
     public static Workload Load(string spec, VmOrder order = VmOrder.Name)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var shown = PrintableText.Shorten(spec, 200);
         var colon = spec.IndexOf(':', StringComparison.Ordinal);
         var kind = colon < 0 ? spec : spec[..colon];
         var argument = colon < 0 ? null : spec[(colon + 1)..];
         return kind switch
         {
-            "synthetic" => Synthetic(spec, argument),
-            "planetlab" => PlanetLabReader.Read(RequirePath(spec, argument, "DIR"), order),
-            "bitbrains" => BitbrainsReader.Read(RequirePath(spec, argument, "DIR")),
-            "csv" => CsvWorkloadReader.Read(RequirePath(spec, argument, "FILE")),
-            _ => throw new WorkloadFormatException($"--workload: unknown workload '{spec}'; expected {Usage}"),
+            "synthetic" => Synthetic(shown, argument),
+            "planetlab" => PlanetLabReader.Read(RequirePath(shown, argument, "DIR"), order),
+            "bitbrains" => BitbrainsReader.Read(RequirePath(shown, argument, "DIR")),
+            "csv" => CsvWorkloadReader.Read(RequirePath(shown, argument, "FILE")),
+            _ => throw new WorkloadFormatException($"--workload: unknown workload '{shown}'; expected {Usage}"),
         };
     }
 
-    private static string RequirePath(string spec, string? argument, string what) =>
+    private static string RequirePath(string shown, string? argument, string what) =>
         string.IsNullOrEmpty(argument)
-            ? throw new WorkloadFormatException($"--workload: '{spec}' needs a {what}, e.g. {spec.TrimEnd(':')}:{what}")
+            ? throw new WorkloadFormatException($"--workload: '{shown}' needs a {what}, e.g. {shown.TrimEnd(':')}:{what}")
             : argument;
 
+    /// <param name="spec">The value as printed in errors (escaped).</param>
+    /// <param name="argument">What follows <c>synthetic:</c>, if anything.</param>
     private static Workload Synthetic(string spec, string? argument)
     {
         if (argument is null)
@@ -55,8 +59,9 @@ public static class WorkloadSource
             return SyntheticWorkload.Generate(seed);
         }
 
-        return int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var vms) && vms > 0
+        return int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var vms) && vms is > 0 and <= SyntheticWorkload.MaxVms
             ? SyntheticWorkload.Generate(seed, vms)
-            : throw new WorkloadFormatException($"--workload: '{spec}': VMS must be a positive integer");
+            : throw new WorkloadFormatException(string.Create(
+                CultureInfo.InvariantCulture, $"--workload: '{spec}': VMS must be a whole number from 1 to {SyntheticWorkload.MaxVms}"));
     }
 }

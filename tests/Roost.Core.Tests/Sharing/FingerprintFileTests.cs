@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using Roost.Core.Sharing;
 
 namespace Roost.Core.Tests.Sharing;
@@ -124,4 +126,50 @@ public sealed class FingerprintFileTests
 
         Assert.Contains("not a Roost fingerprint", refused.Reason, StringComparison.Ordinal);
     }
+
+    /// <summary>A count whose byte size overflows (count · 8 wraps) once ended in an OverflowException, not a refusal.</summary>
+    [Theory]
+    [InlineData(1L << 61)]
+    [InlineData(long.MaxValue)]
+    [InlineData((1L << 61) + 1)]
+    public void Read_HashCountThatOverflowsInBytes_IsRefused(long count)
+    {
+        var bytes = FingerprintFile.Write(ExactFingerprint.FromPageHashes([8, 16]));
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(16), count);
+        Checksum(bytes);
+
+        var result = FingerprintFile.Read(bytes);
+
+        var refused = Assert.IsType<FingerprintReadResult.Refused>(result);
+        Assert.StartsWith($"exact list declares {count} hashes but carries 16 bytes", refused.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Zero pages near long.MaxValue read once, then overflowed the checked sum of a union (a host's fingerprint).</summary>
+    [Fact]
+    public void Read_ZeroPagesBeyondTheLimit_IsRefused()
+    {
+        var bytes = FingerprintFile.Write(ExactFingerprint.FromPageHashes([8, 16]));
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8), long.MaxValue);
+        Checksum(bytes);
+
+        var result = FingerprintFile.Read(bytes);
+
+        Assert.Equal(
+            $"zero pages {long.MaxValue} is more than the {FingerprintFile.MaxZeroPages} (4 PiB) a fingerprint may declare",
+            Assert.IsType<FingerprintReadResult.Refused>(result).Reason);
+    }
+
+    [Fact]
+    public void Read_ZeroPagesAtTheLimit_UnionOfManyDoesNotOverflow()
+    {
+        var bytes = FingerprintFile.Write(ExactFingerprint.FromPageHashes([8, 16], zeroPages: FingerprintFile.MaxZeroPages));
+        var read = Assert.IsType<FingerprintReadResult.Exact>(FingerprintFile.Read(bytes)).Fingerprint;
+
+        var union = ExactFingerprint.Union(Enumerable.Repeat(read, 1000).ToList());
+
+        Assert.Equal(1000 * FingerprintFile.MaxZeroPages, union.ZeroPages);
+    }
+
+    private static void Checksum(byte[] bytes) =>
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 8), XxHash3.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)));
 }

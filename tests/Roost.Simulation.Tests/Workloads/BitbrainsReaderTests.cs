@@ -139,4 +139,59 @@ public sealed class BitbrainsReaderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(410, workload.Vms.Count(vm => vm.Shape is not null));
         Assert.InRange(stats.MeanPercent, 4.2, 5.2);
     }
+
+    /// <summary>
+    /// A gap of years between two rows once resampled to billions of 300 s points: an OverflowException (1e12 s), or
+    /// gigabytes (1e9 s, 3.3 million points for two rows). Now the grid may hold at most 2 points per row plus a week.
+    /// </summary>
+    [Theory]
+    [InlineData(1_000_000_000_000)]
+    [InlineData(1_000_000_000)]
+    [InlineData(1_000_000)]
+    public void Read_GapOfYears_IsRefusedWithoutAllocatingIt(long gapSeconds)
+    {
+        _temp.Write("1.csv", Header + Row(1000, 5) + Row(1000 + gapSeconds, 6));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<WorkloadFormatException>(() => BitbrainsReader.Read(_temp.Path));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.StartsWith($"{_temp.Path}/1.csv: line 3: timestamp {1000 + gapSeconds} is {gapSeconds} s after the first (1000)", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("at most 2 per row plus a week (2020) are allowed", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes for a two-row file");
+    }
+
+    /// <summary>The longest gap of the real 2013-7 traces (31.5 h) is within the allowance.</summary>
+    [Fact]
+    public void Read_GapOfADay_HoldsTheValue()
+    {
+        _temp.Write("1.csv", Header + Row(0, 10) + Row(113_400, 20));
+
+        var vm = BitbrainsReader.Read(_temp.Path).Vms.Single();
+
+        Assert.Equal(379, vm.Length);
+        Assert.Equal(0.1, vm.Cpu[377]);
+        Assert.Equal(0.2, vm.Cpu[378]);
+    }
+
+    /// <summary>1e300 cores once overflowed the conversion to a whole number of cores (OverflowException).</summary>
+    [Fact]
+    public void Read_HugeCoreCount_IsRefused()
+    {
+        _temp.Write("1.csv", Header + Row(0, 5).Replace(";\t2;", ";\t1e300;", StringComparison.Ordinal));
+
+        var error = Assert.Throws<WorkloadFormatException>(() => BitbrainsReader.Read(_temp.Path));
+
+        Assert.Equal($"{_temp.Path}/1.csv: line 2: 1E+300 CPU cores is more than the 4096 a VM may have", error.Message);
+    }
+
+    [Fact]
+    public void Read_NetworkSumThatOverflows_IsRefused()
+    {
+        _temp.Write("1.csv", Header + Row(0, 5).Replace("2.25;\t0.75", "1.7e308;\t1.7e308", StringComparison.Ordinal));
+
+        var error = Assert.Throws<WorkloadFormatException>(() => BitbrainsReader.Read(_temp.Path));
+
+        Assert.Equal($"{_temp.Path}/1.csv: line 2: the network throughput 1.7E+308 + 1.7E+308 KB/s is not a finite number", error.Message);
+    }
 }

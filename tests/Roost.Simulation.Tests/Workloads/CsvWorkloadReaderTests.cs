@@ -1,3 +1,4 @@
+using Roost.Simulation.Input.Fuzzing;
 using Roost.Simulation.Workloads;
 
 namespace Roost.Simulation.Tests.Workloads;
@@ -79,5 +80,68 @@ public sealed class CsvWorkloadReaderTests : IDisposable
         var error = Assert.Throws<WorkloadFormatException>(() => CsvWorkloadReader.Read(missing));
 
         Assert.Equal($"{missing}: no such file", error.Message);
+    }
+
+    /// <summary>
+    /// Times 0 and 1e300 once made an interval TimeSpan.FromSeconds could not hold (OverflowException); 1e-9 made a
+    /// zero interval; a span of millennia overflowed the simulated duration.
+    /// </summary>
+    [Theory]
+    [InlineData("v,0,5\nv,1e300,5", "the interval (the smallest gap between two times) is 1E+300 s; it must be 1 to 86400 s")]
+    [InlineData("v,0,5\nv,1e-9,5", "the interval (the smallest gap between two times) is 1E-09 s; it must be 1 to 86400 s")]
+    [InlineData("v,0,5\nv,86400,5\nw,0,5\nw,4000000000,5", "time_s runs from 0 to 4000000000, more than the 100 years a workload may span")]
+    public void Read_IntervalOrSpanOutOfRange_IsRefused(string rows, string expected)
+    {
+        var file = _temp.Write("w.csv", $"vm,time_s,cpu_percent\n{rows}\n");
+
+        var error = Assert.Throws<WorkloadFormatException>(() => CsvWorkloadReader.Read(file));
+
+        Assert.Equal($"{file}: {expected}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("/dev/zero", "is a character device, not a regular file (a link to /dev/zero)")]
+    [InlineData("/dev/urandom", "is a character device, not a regular file (a link to /dev/urandom)")]
+    public void Read_LinkToADevice_IsRefused(string device, string expected)
+    {
+        var link = Path.Combine(_temp.Path, "w.csv");
+        File.CreateSymbolicLink(link, device);
+
+        var error = Assert.Throws<WorkloadFormatException>(() => CsvWorkloadReader.Read(link));
+
+        Assert.Equal($"{link}: {expected}", error.Message);
+    }
+
+    [Fact]
+    public async Task Read_Fifo_IsRefusedWithoutBlocking()
+    {
+        var fifo = Path.Combine(_temp.Path, "w.csv");
+        SpecialFile.MakeFifo(fifo);
+
+        var read = await Task.Run(() => Assert.Throws<WorkloadFormatException>(() => CsvWorkloadReader.Read(fifo))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal($"{fifo}: is a named pipe (FIFO), not a regular file", read.Message);
+    }
+
+    [Fact]
+    public void Read_ControlCharactersInVmName_AreEscaped()
+    {
+        var file = _temp.Write("w.csv", "vm,time_s,cpu_percent\nv\u001b[2J,0,5\nv\u001b[2J,60,500\n");
+        var good = _temp.Write("g.csv", "vm,time_s,cpu_percent\nv\u001b[2J,0,5\nv\u001b[2J,60,50\n");
+
+        var error = Assert.Throws<WorkloadFormatException>(() => CsvWorkloadReader.Read(file));
+
+        Assert.Equal($"{file}: line 3: '500' is not a CPU percentage (must be 0 to 100)", error.Message);
+        Assert.Equal("v\\x1B[2J", CsvWorkloadReader.Read(good).Vms.Single().Name);
+    }
+
+    [Fact]
+    public void Read_EnormousHeader_IsQuotedShort()
+    {
+        var file = _temp.Write("w.csv", new string('x', 1 << 20) + "\nv,0,5\n");
+
+        var error = Assert.Throws<WorkloadFormatException>(() => CsvWorkloadReader.Read(file));
+
+        Assert.EndsWith($"found '{new string('x', 40)}...'", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using Roost.Simulation.Input.Fuzzing;
 using Roost.Simulation.Workloads;
 using Xunit.Abstractions;
 
@@ -138,5 +139,68 @@ public sealed class PlanetLabReaderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal((2.0, 6.0, 15.0), (stats.Q1Percent, stats.MedianPercent, stats.Q3Percent));
         Assert.Contains(workload.Vms, vm => vm.Name.Contains(' ', StringComparison.Ordinal));
         Assert.True(workload.Vms.Zip(workload.Vms.Skip(1)).All(p => string.CompareOrdinal(p.First.Name, p.Second.Name) < 0));
+    }
+
+    /// <summary>A FIFO in a trace folder once blocked the reader forever; a link to /dev/zero ran it out of memory.</summary>
+    [Theory]
+    [InlineData("fifo", "is a named pipe (FIFO), not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file (a link to /dev/zero)")]
+    [InlineData("/dev/urandom", "is a character device, not a regular file (a link to /dev/urandom)")]
+    public async Task Read_SpecialFileInTheFolder_IsRefusedWithoutBlocking(string special, string expected)
+    {
+        var folder = _temp.SubFolder("day");
+        File.WriteAllText(Path.Combine(folder, "node_a"), "1\n2\n");
+        var path = Path.Combine(folder, "node_b");
+        if (special == "fifo")
+        {
+            SpecialFile.MakeFifo(path);
+        }
+        else
+        {
+            File.CreateSymbolicLink(path, special);
+        }
+
+        var read = await Task.Run(() => Assert.Throws<WorkloadFormatException>(() => PlanetLabReader.Read(folder))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal($"{folder}/node_b: {expected}", read.Message);
+    }
+
+    [Fact]
+    public void Read_FolderIsALinkToADevice_SaysSo()
+    {
+        var link = Path.Combine(_temp.Path, "day");
+        File.CreateSymbolicLink(link, "/dev/zero");
+
+        var error = Assert.Throws<WorkloadFormatException>(() => PlanetLabReader.Read(link));
+
+        Assert.Equal($"{link}: is a character device (a link to /dev/zero), expected a folder of trace files", error.Message);
+    }
+
+    [Fact]
+    public void Read_ControlCharactersInNameAndContent_AreEscapedInTheMessageAndTheVmName()
+    {
+        var folder = _temp.SubFolder("day");
+        File.WriteAllText(Path.Combine(folder, "node\u001b]0;pwned\u0007"), "1\n\u001b[2J\n");
+        File.WriteAllText(Path.Combine(_temp.SubFolder("ok"), "node\u001b[31m"), "1\n2\n");
+
+        var error = Assert.Throws<WorkloadFormatException>(() => PlanetLabReader.Read(folder));
+        var workload = PlanetLabReader.Read(Path.Combine(_temp.Path, "ok"));
+
+        Assert.Equal($"{folder}/node\\x1B]0;pwned\\x07: line 2: '\\x1B[2J' is not a CPU percentage", error.Message);
+        Assert.Equal("node\\x1B[31m", workload.Vms.Single().Name);
+    }
+
+    [Fact]
+    public void Read_FileOverTheLimit_IsRefused()
+    {
+        var path = Path.Combine(_temp.Path, "node");
+        using (var file = File.Create(path))
+        {
+            file.SetLength(PlanetLabReader.MaxFileBytes + 1);
+        }
+
+        var error = Assert.Throws<WorkloadFormatException>(() => PlanetLabReader.Read(_temp.Path));
+
+        Assert.Equal($"{path}: is larger than the 16 MiB limit for this kind of file", error.Message);
     }
 }

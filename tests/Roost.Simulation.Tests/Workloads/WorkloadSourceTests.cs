@@ -27,7 +27,11 @@ public sealed class WorkloadSourceTests
     [InlineData("azure:x", "--workload: unknown workload 'azure:x'; expected synthetic[:SEED[:VMS]], planetlab:DIR, bitbrains:DIR or csv:FILE")]
     [InlineData("", "--workload: unknown workload ''; expected synthetic[:SEED[:VMS]], planetlab:DIR, bitbrains:DIR or csv:FILE")]
     [InlineData("synthetic:abc", "--workload: 'synthetic:abc': expected synthetic[:SEED[:VMS]] with an integer SEED")]
-    [InlineData("synthetic:1:0", "--workload: 'synthetic:1:0': VMS must be a positive integer")]
+    [InlineData("synthetic:1:0", "--workload: 'synthetic:1:0': VMS must be a whole number from 1 to 100000")]
+    [InlineData("synthetic:1:2000000000", "--workload: 'synthetic:1:2000000000': VMS must be a whole number from 1 to 100000")]
+    [InlineData("synthetic:1:99999999999999999999", "--workload: 'synthetic:1:99999999999999999999': VMS must be a whole number from 1 to 100000")]
+    [InlineData("synthetic:99999999999999999999", "--workload: 'synthetic:99999999999999999999': expected synthetic[:SEED[:VMS]] with an integer SEED")]
+    [InlineData("azure\u001b[2J:x", "--workload: unknown workload 'azure\\x1B[2J:x'; expected synthetic[:SEED[:VMS]], planetlab:DIR, bitbrains:DIR or csv:FILE")]
     [InlineData("planetlab", "--workload: 'planetlab' needs a DIR, e.g. planetlab:DIR")]
     [InlineData("csv:", "--workload: 'csv:' needs a FILE, e.g. csv:FILE")]
     public void Load_BadSpec_OneClearLine(string spec, string expected)
