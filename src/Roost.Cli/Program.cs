@@ -22,6 +22,7 @@ internal static class Program
         new AgentCommand(),
         new ImageCommand(),
         new FingerprintCommand(),
+        new MoveCommand(),
         new ServeCommand(),
         new FuzzCommand(),
     ];

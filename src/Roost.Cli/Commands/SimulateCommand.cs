@@ -33,6 +33,7 @@ internal sealed class SimulateCommand : ICommand
         .Add("host-memory", "MiB", "Sharing policies: memory per host (default 16384).")
         .Add("vm-memory", "MiB[,MiB...]", "Sharing policies: VM sizes, drawn uniformly (default 256,512,1024).")
         .Add("fingerprints", "DIR", "Sharing policies: measured guest fingerprints PROFILE-N.rsfp (default: built in).")
+        .Add("overhead-model", "MODEL", "Plan with virtualization overhead: each VM's trace is taken as native usage and\nconverted with a MOVE model ('roost move fit'; docs/move.md) before simulating.")
         .Add("json", null, "Print the results as JSON on stdout (and nothing else there).")
         .Add("report", "DIR", "Also write DIR/report.md with PNG plots (active hosts, energy, SLAV).");
 
@@ -42,6 +43,11 @@ internal sealed class SimulateCommand : ICommand
         options.RejectPositional();
         if (SharingSimulationRun.Handles(options.Get("policy") ?? DefaultPolicies))
         {
+            if (options.Has("overhead-model"))
+            {
+                throw new UsageException("roost simulate: --overhead-model applies to trace workloads, not to sharing policies");
+            }
+
             return await SharingSimulationRun.RunAsync(options, options.Get("policy") ?? DefaultPolicies, cancellationToken).ConfigureAwait(false);
         }
 
@@ -72,7 +78,7 @@ internal sealed class SimulateCommand : ICommand
                 "bitbrains" => DataCenterSetup.Bitbrains(options.GetInt("hosts", 24, min: 1, max: 1_000_000), seed),
                 _ => throw new UsageException($"roost simulate: --fleet '{fleet}' is not cloudsim or bitbrains"),
             };
-            var workload = WorkloadSource.Load(spec, order);
+            var workload = MoveCommand.VirtualizeForSimulation(options, WorkloadSource.Load(spec, order), setup);
             setup = setup with { SchedulingInterval = workload.Interval, Duration = workload.Interval * workload.Steps };
             var policies = ParsePolicies(policyText, setup.SchedulingInterval);
             groups.Add((workload, setup, runs.Count, policies.Count));

@@ -166,7 +166,19 @@ public static class OverheadModelFitter
         var terms = selected
             .Select((column, k) => new ModelTerm(metrics[column], fit.Coefficients[k + 1], fit.StandardErrors[k + 1], fit.PValues[k + 1]))
             .ToArray();
-        var errors = samples.Select((s, i) => Math.Abs(y[i] - fit.Predict(x.Row(i).ToArray()))).ToArray();
+        // Coefficient k + 1 belongs to column selected[k].
+        var errors = new double[samples.Count];
+        for (var i = 0; i < errors.Length; i++)
+        {
+            var predicted = fit.Coefficients[0];
+            for (var k = 0; k < selected.Count; k++)
+            {
+                predicted += fit.Coefficients[k + 1] * x[i, selected[k]];
+            }
+
+            errors[i] = Math.Abs(y[i] - predicted);
+        }
+
         var summary = new CpuModelSummary(
             samples.Count,
             samples.Select(s => s.Benchmark).Distinct().Count(),

@@ -24,15 +24,4 @@ internal sealed record RegressionFit(
     bool Converged)
 {
     public int DegreesOfFreedom { get; init; }
-
-    public double Predict(IReadOnlyList<double> row)
-    {
-        var value = Coefficients[0];
-        for (var j = 1; j < Coefficients.Length; j++)
-        {
-            value += Coefficients[j] * row[j - 1];
-        }
-
-        return value;
-    }
 }

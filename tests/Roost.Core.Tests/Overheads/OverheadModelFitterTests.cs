@@ -55,6 +55,8 @@ public sealed class OverheadModelFitterTests
         Assert.Empty(model.GuestCpu.Summary.DroppedBenchmarks);
         Assert.Equal(32, model.Training.Samples);
         Assert.Equal(0.2, model.GuestCpu.Summary.RmsePct, 1e-6);
+        Assert.Equal(0.2, model.EmulationCpu.Summary.RmsePct, 1e-6);
+        Assert.Equal(0.2, model.EmulationCpu.Summary.MedianAbsErrorPct, 1e-6);
     }
 
     [Fact]
