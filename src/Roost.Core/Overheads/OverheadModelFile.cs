@@ -311,12 +311,18 @@ public static class OverheadModelFile
             };
         }
 
-        private string Text(JsonElement element, string name, string path)
+        private string Text(JsonElement element, string name, string path) => Printable(Member(element, name, path), Join(path, name));
+
+        /// <summary>A string without control or invisible characters: names from a model are printed.</summary>
+        private string Printable(JsonElement value, string path)
         {
-            var value = Member(element, name, path);
-            return value.ValueKind == JsonValueKind.String
-                ? value.GetString() ?? ""
-                : throw Error(Join(path, name), $"expected a string, got {Show(value)}");
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                throw Error(path, $"expected a string, got {Show(value)}");
+            }
+
+            var text = value.GetString() ?? "";
+            return InputText.IsPrintable(text) ? text : throw Error(path, $"{Show(value)} has a control or invisible character");
         }
 
         private JsonElement ArrayOf(JsonElement element, string name, string path)
@@ -331,10 +337,7 @@ public static class OverheadModelFile
             var index = 0;
             foreach (var item in ArrayOf(element, name, path).EnumerateArray())
             {
-                values.Add(item.ValueKind == JsonValueKind.String
-                    ? item.GetString() ?? ""
-                    : throw Error($"{Join(path, name)}[{index}]", $"expected a string, got {Show(item)}"));
-                index++;
+                values.Add(Printable(item, $"{Join(path, name)}[{index++}]"));
             }
 
             return [.. values];
@@ -365,11 +368,7 @@ public static class OverheadModelFile
 
         private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
-        private static string Show(JsonElement element)
-        {
-            var text = element.ValueKind == JsonValueKind.String ? $"'{element.GetString()}'" : element.GetRawText();
-            text = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-            return text.Length > 40 ? text[..40] + "…" : text;
-        }
+        private static string Show(JsonElement element) =>
+            element.ValueKind == JsonValueKind.String ? InputText.Quote(element.GetString() ?? "") : InputText.Quote(element.GetRawText())[1..^1];
     }
 }

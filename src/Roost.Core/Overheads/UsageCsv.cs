@@ -25,8 +25,6 @@ public static class UsageCsv
     /// <summary>More columns than this is not a usage file (there are 15 known column names).</summary>
     private const int MaxColumns = 64;
 
-    private const int LongestShown = 40;
-
     /// <summary>Reads a native profile: a <c>time_s</c> column (strictly increasing) and at least one metric column.</summary>
     public static NativeProfile ParseProfile(IEnumerable<string> lines, string source)
     {
@@ -63,7 +61,7 @@ public static class UsageCsv
         var header = ForEachRow(lines, source, required, [.. required, TimeColumn], (header, fields, lineNumber) =>
         {
             var benchmark = fields[header.IndexOf(BenchmarkColumn)].Trim();
-            if (benchmark.Length == 0 || benchmark.Length > 200 || benchmark.Any(char.IsControl))
+            if (benchmark.Length == 0 || benchmark.Length > 200 || !InputText.IsPrintable(benchmark))
             {
                 throw new OverheadFormatException($"{source}: line {lineNumber}: {BenchmarkColumn}: expected a name of 1–200 printable characters");
             }
@@ -135,12 +133,6 @@ public static class UsageCsv
 
     private static string Show(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
-    private static string Quote(string text)
-    {
-        var printable = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return printable.Length > LongestShown ? $"'{printable[..LongestShown]}…'" : $"'{printable}'";
-    }
-
     /// <summary>The column layout of one file, from its header line.</summary>
     private sealed class Header
     {
@@ -169,7 +161,7 @@ public static class UsageCsv
             {
                 if (Array.IndexOf(names, names[i]) != i)
                 {
-                    throw new OverheadFormatException($"{source}: line {lineNumber}: column {Quote(names[i])} appears twice");
+                    throw new OverheadFormatException($"{source}: line {lineNumber}: column {InputText.Quote(names[i])} appears twice");
                 }
 
                 if (NativeMetrics.TryParse(names[i], out var metric))
@@ -179,7 +171,7 @@ public static class UsageCsv
                 else if (!allowed.Contains(names[i], StringComparer.Ordinal))
                 {
                     throw new OverheadFormatException(
-                        $"{source}: line {lineNumber}: unknown column {Quote(names[i])} (expected {string.Join(", ", allowed)} or a native metric; see docs/move.md)");
+                        $"{source}: line {lineNumber}: unknown column {InputText.Quote(names[i])} (expected {string.Join(", ", allowed)} or a native metric; see docs/move.md)");
                 }
             }
 
@@ -226,7 +218,7 @@ public static class UsageCsv
             var text = field.Trim();
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value >= 0
                 ? value
-                : throw new OverheadFormatException($"{source}: line {lineNumber}: {column}: {Quote(text)} is not a finite number ≥ 0");
+                : throw new OverheadFormatException($"{source}: line {lineNumber}: {column}: {InputText.Quote(text)} is not a finite number ≥ 0");
         }
     }
 }

@@ -61,6 +61,7 @@ public sealed class OverheadModelFileTests
     [InlineData("\"metric\": \"cpu_user_pct\"", "\"metric\": \"cpu_usr_pct\"", "guestCpu.terms[0].metric: 'cpu_usr_pct' is not a native metric")]
     [InlineData("\"version\": 1", "\"version\": 2", "version: version 2 is not supported")]
     [InlineData("\"samples\": ", "\"sample\": ", "training.sample: unknown field")]
+    [InlineData("\"name\": \"qemu-tcg\"", "\"name\": \"qemu\\u202Etcg\"", "platform.name: 'qemu?tcg' has a control or invisible character")]
     [InlineData("\"converged\": true", "\"converged\": 1", "guestCpu.summary.converged: expected true or false, got 1")]
     [InlineData("\"enterPValue\": 0.05", "\"enterPValue\": 0.5", "options: removePValue 0.1 is outside (enterPValue, 1]")]
     [InlineData("\"pValue\": [-0-9.eE+]+", "\"pValue\": 2", "guestCpu.terms[0].pValue: 2 is outside [0, 1]")]

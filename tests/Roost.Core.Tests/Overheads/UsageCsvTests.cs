@@ -23,6 +23,7 @@ public sealed class UsageCsvTests
     [InlineData("time_s,cpu_user_pct\n0,-1", "app.csv: line 2: cpu_user_pct: '-1' is not a finite number ≥ 0")]
     [InlineData("time_s,cpu_user_pct\n0,1,2", "app.csv: line 2: 3 fields, but the header has 2")]
     [InlineData("time_s,cpu_usr_pct\n0,1", "app.csv: line 1: unknown column 'cpu_usr_pct'")]
+    [InlineData("time_s,cpu_user_pct\n0,\u001b[31m", "app.csv: line 2: cpu_user_pct: '?[31m' is not a finite number ≥ 0")]
     [InlineData("cpu_user_pct\n1", "app.csv: line 1: the header has no time_s column")]
     [InlineData("time_s\n1", "app.csv: line 1: the header names no native metric")]
     [InlineData("time_s,cpu_user_pct,time_s\n1,1,1", "app.csv: line 1: column 'time_s' appears twice")]
@@ -53,6 +54,7 @@ public sealed class UsageCsvTests
     [Theory]
     [InlineData("benchmark,cpu_user_pct,guest_cpu_pct\nb,1,1", "s.csv: line 1: the header has no emulation_cpu_pct column")]
     [InlineData("benchmark,cpu_user_pct,guest_cpu_pct,emulation_cpu_pct\n,1,1,1", "s.csv: line 2: benchmark: expected a name")]
+    [InlineData("benchmark,cpu_user_pct,guest_cpu_pct,emulation_cpu_pct\nb\u202Ex,1,1,1", "s.csv: line 2: benchmark: expected a name of 1–200 printable characters")]
     [InlineData("benchmark,cpu_user_pct,guest_cpu_pct,emulation_cpu_pct\nb,1,inf,1", "s.csv: line 2: guest_cpu_pct: 'inf' is not a finite number ≥ 0")]
     public void Samples_BadInput_IsOneLine(string text, string expected)
     {
