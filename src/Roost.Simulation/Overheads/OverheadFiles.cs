@@ -5,7 +5,7 @@ namespace Roost.Simulation.Overheads;
 
 /// <summary>
 /// The file edge of MOVE: reads model, samples and profile files (docs/move.md) and writes models and virtual traces.
-/// Reads are bounded (<see cref="MaxModelBytes"/>, <see cref="MaxCsvBytes"/>), refuse anything but a regular file, and
+/// Reads are bounded (<see cref="MaxModelBytes"/>, <see cref="MaxCsvBytes"/>), refuse folders and missing files, and
 /// report every problem as an <see cref="OverheadFormatException"/> of one line naming the file.
 /// </summary>
 public static class OverheadFiles
