@@ -41,7 +41,7 @@ public sealed class QemuVm : IAsyncDisposable
 
     public int ProcessId { get; }
 
-    /// <summary>The QEMU version (QMP <c>query-version</c>), known once <see cref="StartAsync"/> or <see cref="AdoptAsync"/> returned.</summary>
+    /// <summary>The QEMU version (from the QMP greeting; 0.0 if unreadable), known once <see cref="StartAsync"/> or <see cref="AdoptAsync"/> returned.</summary>
     public Version QemuVersion { get; private set; } = new(0, 0);
 
     /// <summary>Null when this QEMU can live-migrate the guest without losing writes, else one line why not (<see cref="MigrationSafety"/>).</summary>
@@ -156,7 +156,7 @@ public sealed class QemuVm : IAsyncDisposable
         try
         {
             vm._qmp = await QmpClient.ConnectAsync(launch.QmpSocket, time, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            vm.QemuVersion = await vm._qmp.QueryVersionAsync(cancellationToken).ConfigureAwait(false);
+            vm.QemuVersion = ParseVersion(vm._qmp.QemuVersion);
             _ = vm._qmp.Closed.ContinueWith(_ => vm._exit.TrySetResult(), TaskScheduler.Default);
             vm._reporter = await ReporterChannel.ConnectAsync(launch.ReporterSocket, time, cancellationToken).ConfigureAwait(false);
             return vm;
@@ -275,7 +275,7 @@ public sealed class QemuVm : IAsyncDisposable
                 try
                 {
                     _qmp ??= await QmpClient.ConnectAsync(Launch.QmpSocket, _time, _startTimeout, cancellationToken).ConfigureAwait(false);
-                    QemuVersion = await _qmp.QueryVersionAsync(cancellationToken).ConfigureAwait(false);
+                    QemuVersion = ParseVersion(_qmp.QemuVersion);
                     _reporter = await ReporterChannel.ConnectAsync(Launch.ReporterSocket, _time, cancellationToken).ConfigureAwait(false);
                     return;
                 }
@@ -288,6 +288,9 @@ public sealed class QemuVm : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static Version ParseVersion(string greeting) =>
+        Version.TryParse(greeting, out var version) ? version : new Version(0, 0);
 
     private void OnStderr(string? line)
     {

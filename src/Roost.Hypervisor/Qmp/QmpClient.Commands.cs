@@ -12,13 +12,6 @@ public sealed partial class QmpClient
         return result.GetProperty("status").GetString() ?? "unknown";
     }
 
-    /// <summary><c>query-version</c>: the QEMU version (major.minor.micro).</summary>
-    public async Task<Version> QueryVersionAsync(CancellationToken cancellationToken)
-    {
-        var qemu = (await ExecuteAsync("query-version", null, cancellationToken).ConfigureAwait(false)).GetProperty("qemu");
-        return new Version(qemu.GetProperty("major").GetInt32(), qemu.GetProperty("minor").GetInt32(), qemu.GetProperty("micro").GetInt32());
-    }
-
     /// <summary><c>stop</c>: pause all vCPUs.</summary>
     public Task StopAsync(CancellationToken cancellationToken) => ExecuteAsync("stop", null, cancellationToken);
 
@@ -34,6 +27,19 @@ public sealed partial class QmpClient
     /// <summary><c>migrate</c>: start an outgoing live migration to <paramref name="uri"/> (e.g. <c>tcp:127.0.0.1:4444</c>).</summary>
     public Task MigrateAsync(string uri, CancellationToken cancellationToken) =>
         ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, cancellationToken);
+
+    /// <summary>
+    /// <c>migrate-set-capabilities</c> with <c>postcopy-ram</c> on or off. Post-copy needs it on both QEMUs before the
+    /// stream starts (the destination while it waits under <c>-incoming</c>); then <see cref="StartPostCopyAsync"/>.
+    /// </summary>
+    public Task SetPostCopyRamAsync(bool enabled, CancellationToken cancellationToken) =>
+        ExecuteAsync("migrate-set-capabilities", new JsonObject
+        {
+            ["capabilities"] = new JsonArray(new JsonObject { ["capability"] = "postcopy-ram", ["state"] = enabled }),
+        }, cancellationToken);
+
+    /// <summary><c>migrate-start-postcopy</c>: switch the running pre-copy stream to post-copy (source side).</summary>
+    public Task StartPostCopyAsync(CancellationToken cancellationToken) => ExecuteAsync("migrate-start-postcopy", null, cancellationToken);
 
     /// <summary><c>migrate_cancel</c>: abort the outgoing migration; the source keeps running.</summary>
     public Task MigrateCancelAsync(CancellationToken cancellationToken) => ExecuteAsync("migrate_cancel", null, cancellationToken);

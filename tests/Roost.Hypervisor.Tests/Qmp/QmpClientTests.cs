@@ -31,6 +31,23 @@ public sealed class QmpClientTests
     }
 
     [Fact]
+    public async Task PostCopy_SetsTheCapabilityThenSwitches()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var server = new FakeQmpServer((command, _) =>
+        {
+            seen.Enqueue(command);
+            return "{\"return\": {}}";
+        });
+        await using var client = await ConnectAsync(server);
+
+        await client.SetPostCopyRamAsync(true, CancellationToken.None);
+        await client.StartPostCopyAsync(CancellationToken.None);
+
+        Assert.Equal(["migrate-set-capabilities", "migrate-start-postcopy"], seen.ToArray());
+    }
+
+    [Fact]
     public async Task ErrorReply_ThrowsWithQemusClassAndDescription()
     {
         await using var server = new FakeQmpServer((_, _) => "{\"error\": {\"class\": \"GenericError\", \"desc\": \"There's a migration process in progress\"}}");
