@@ -19,9 +19,6 @@ public class PowerDataCenterBenchmarks
     private Workload _workload = new("none", _interval, []);
     private ConsolidationPolicy? _policy;
 
-    [Params(false, true)]
-    public bool PlainHostScan { get; set; }
-
     [GlobalSetup]
     public void Setup()
     {
@@ -36,7 +33,7 @@ public class PowerDataCenterBenchmarks
     public SimulationResult OneDay()
     {
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 1_000);
-        return new PowerDataCenter(_workload, setup, _policy ?? throw new InvalidOperationException("setup not run"), new PowerDataCenterOptions { PlainHostScan = PlainHostScan })
+        return new PowerDataCenter(_workload, setup, _policy ?? throw new InvalidOperationException("setup not run"))
             .Run(_workload.Name, progress: null);
     }
 }

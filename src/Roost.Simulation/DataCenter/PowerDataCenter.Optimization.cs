@@ -1,4 +1,5 @@
 using Roost.Core.Balancing.Consolidation;
+using Roost.Simulation.DataCenter.Search;
 using Roost.Simulation.Metrics;
 
 namespace Roost.Simulation.DataCenter;
@@ -9,12 +10,9 @@ namespace Roost.Simulation.DataCenter;
 /// </summary>
 internal sealed partial class PowerDataCenter
 {
-    // Non-pristine hosts by number, for the plain scan; while the search trees are in use it is rebuilt only on demand.
-    private readonly List<int> _candidates = [];
     private readonly List<int> _evacuees = [];
     private readonly List<int> _sorted = [];
     private (double Mips, int Order, int Vm)[] _sortKeys = [];
-    private bool _candidatesStale;
     // Hosts whose lists planning changed, in first-touch order, each with its list as it was (reused across ticks).
     private readonly List<int> _touchedHosts = [];
     private bool[] _isTouched = [];
@@ -152,13 +150,13 @@ internal sealed partial class PowerDataCenter
     /// <summary>
     /// PABFD's host choice: among suitable hosts that would not become overloaded, the one whose power grows least
     /// (the first such host on ties). Hosts that are empty and idle ("pristine") are interchangeable within a host
-    /// type, so only the first of each type is evaluated; this gives the same answer as scanning them all.
+    /// type, so only the first of each type is evaluated; this gives the same answer as scanning them all. The other
+    /// hosts (the candidates) go through the search.
     /// </summary>
     private int FindHostForVm(int vm, int[]? excluded, bool includePristine = true)
     {
-        var best = -1;
-        var minPowerDiff = double.MaxValue;
-        var requested = Requested(vm);
+        var forecastMips = _screenByRegression ? _vmForecast[vm] * _vm[vm].Mips : 0;
+        _query.Start(vm, Requested(vm), _vm[vm].Cores, _vm[vm].Instantiating, _vm[vm].Ram, _vmBandwidthMbps[vm], forecastMips);
         if (includePristine)
         {
             for (var type = 0; type < _pristineRep.Length; type++)
@@ -172,56 +170,37 @@ internal sealed partial class PowerDataCenter
                 _pristineRep[type] = h < _hostCount ? h : -1;
                 if (h >= 0 && h < _hostCount)
                 {
-                    Consider(h, vm, requested, ref best, ref minPowerDiff);
+                    Consider(h, _query);
                 }
             }
         }
 
-        if (_searchTrees is not null && _searchLive)
-        {
-            SearchCandidates(vm, requested, excluded, ref best, ref minPowerDiff);
-            return best;
-        }
-
-        if (_candidatesStale)
-        {
-            RebuildCandidates();
-        }
-
-        foreach (var h in _candidates)
-        {
-            if (excluded is not null && excluded[h] == _generation)
-            {
-                continue;
-            }
-
-            Consider(h, vm, requested, ref best, ref minPowerDiff);
-        }
-
-        return best;
+        _search.Search(_query);
+        return _query.Best;
     }
 
     /// <summary>One host of PABFD's scan: suitable, within capacity, least power increase (lowest number on ties), not overloaded.</summary>
-    private void Consider(int h, int vm, double requested, ref int best, ref double minPowerDiff)
+    public void Consider(int host, HostQuery query)
     {
-        if (_availableMips[h] < requested || !IsSuitable(h, vm))
+        var vm = query.Vm;
+        var requested = query.Requested;
+        if (_availableMips[host] < requested || !IsSuitable(host, vm))
         {
             return;
         }
 
-        var allocated = _allocatedForPlacement[h];
-        var after = (allocated + requested) / _hostTotalMips[h];
+        var allocated = _allocatedForPlacement[host];
+        var after = (allocated + requested) / _hostTotalMips[host];
         if (after > 1)
         {
             return;
         }
 
-        var powerDiff = Watts(h, after) - _stalePower[h];
-        if ((powerDiff < minPowerDiff || (powerDiff == minPowerDiff && h < best))
-            && (allocated == 0 || !WouldBeOverloadedWith(h, vm)))
+        var powerDiff = Watts(host, after) - _stalePower[host];
+        if ((powerDiff < query.MinPowerDiff || (powerDiff == query.MinPowerDiff && host < query.Best))
+            && (allocated == 0 || !WouldBeOverloadedWith(host, vm)))
         {
-            minPowerDiff = powerDiff;
-            best = h;
+            query.Choose(host, powerDiff);
         }
     }
 
@@ -229,17 +208,14 @@ internal sealed partial class PowerDataCenter
 
     private int NextOfType(int host) => host + _hostTypeStride;
 
-    /// <summary>Rebuilds the candidate list (non-pristine hosts, by number) and the pristine representatives.</summary>
+    /// <summary>Marks the candidates (non-pristine hosts) and the pristine representatives, and gives the search every host.</summary>
     private void IndexHosts()
     {
-        _candidates.Clear();
-        _candidatesStale = false;
         Array.Fill(_pristineRep, -1);
         for (var h = 0; h < _hostCount; h++)
         {
             if (!IsPristine(h))
             {
-                _candidates.Add(h);
                 _isCandidate[h] = true;
             }
             else
@@ -254,7 +230,7 @@ internal sealed partial class PowerDataCenter
             _stalePower[h] = _hostPower[h].PowerWatts(Math.Min(1, HostUtilizationAtLastUpdate(h)));
         }
 
-        BuildSearchTrees();
+        BuildSearch();
     }
 
     /// <summary>A host that just received a VM joins the candidates.</summary>
@@ -266,32 +242,7 @@ internal sealed partial class PowerDataCenter
         }
 
         _isCandidate[host] = true;
-        if (_searchLive)
-        {
-            // The trees find candidates without the list; inserting into it would cost O(hosts) per VM placed.
-            _candidatesStale = true;
-        }
-        else
-        {
-            var at = _candidates.BinarySearch(host);
-            _candidates.Insert(at < 0 ? ~at : at, host);
-        }
-
         OnSearchHostChanged(host);
-    }
-
-    private void RebuildCandidates()
-    {
-        _candidates.Clear();
-        for (var h = 0; h < _hostCount; h++)
-        {
-            if (_isCandidate[h])
-            {
-                _candidates.Add(h);
-            }
-        }
-
-        _candidatesStale = false;
     }
 
     /// <summary>A host that lost its last VM and was idle becomes a pristine representative candidate again.</summary>

@@ -8,7 +8,7 @@ namespace Roost.Simulation.DataCenter;
 /// limit is surely overloaded with the VM. Only the detectors where this is exact are screened:
 /// THR compares (requested + r) / T with its threshold, which the key reproduces operation for operation;
 /// LR (non-robust) is an ordinary least-squares fit, linear in the history, so its forecast of host + VM is the sum of
-/// the host's and the VM's forecasts up to rounding, which <see cref="ScreenSlack"/> absorbs.
+/// the host's and the VM's forecasts up to rounding, which <see cref="ScreenRule.Slack"/> absorbs.
 /// </summary>
 /// <remarks>
 /// A host with no allocation is never screened (PABFD accepts it without asking the detector), nor, under LR, a host
@@ -17,9 +17,6 @@ namespace Roost.Simulation.DataCenter;
 internal sealed partial class PowerDataCenter
 {
     private const int RegressionWindow = 10;
-
-    // The regression forecast is a sum of ten products of numbers below a few units: its rounding is below 1e-13.
-    private const double ScreenSlack = 1e-9;
 
     // Values below this count as zero when certifying a full regression window, so that a product with a VM's MIPS
     // share can never underflow to zero behind the certificate's back.
@@ -36,6 +33,7 @@ internal sealed partial class PowerDataCenter
     private bool _screenByRegression;
     private double _screenThreshold;
     private double _screenSafety;
+    private ScreenRule _screenRule = ScreenRule.None;
 
     private void InitializeOverloadScreen()
     {
@@ -44,10 +42,12 @@ internal sealed partial class PowerDataCenter
             case StaticThresholdDetector threshold:
                 _screenByThreshold = true;
                 _screenThreshold = threshold.Threshold;
+                _screenRule = new ScreenRule(ScreenKind.Threshold, threshold.Threshold, 1);
                 break;
             case LocalRegressionDetector { Robust: false } regression when SingleMigrationHorizon(regression.SchedulingInterval.TotalSeconds) is { } horizon:
                 _screenByRegression = true;
                 _screenSafety = regression.Safety;
+                _screenRule = new ScreenRule(ScreenKind.Regression, 0, regression.Safety);
                 _vmForecast = new double[_vmCount];
                 _vmFullWindow = new bool[_vmCount];
                 _hostForecast = new double[_hostCount];
@@ -190,20 +190,6 @@ internal sealed partial class PowerDataCenter
         _vmFullWindow[vm] = positive == RegressionWindow;
     }
 
-    /// <summary>Sets the limit for placing <paramref name="vm"/> on hosts of the tree's type (LR only).</summary>
-    private void PrepareScreen(HostSearchTree tree, int vm)
-    {
-        if (!_screenByRegression)
-        {
-            return;
-        }
-
-        var forecast = _vmForecast[vm] * _vm[vm].Mips / tree.TotalMips;
-
-        // Host forecast + VM forecast ≥ (1 + slack) / safety means safety · forecast ≥ 1 with room to spare.
-        tree.ScreenLimit = ((1 + ScreenSlack) / _screenSafety) - forecast;
-    }
-
     /// <summary>
     /// <see cref="IsOverloadedWith"/>, answered without building the host's history where the screen decides exactly:
     /// THR's test is the key's; under LR a host whose forecast with the VM stays below the threshold by the slack is
@@ -218,7 +204,7 @@ internal sealed partial class PowerDataCenter
 
         if (_screenByRegression)
         {
-            if (ForecastSurelyBelowThreshold(CurrentScreenKey(host), _vmForecast[vm] * _vm[vm].Mips / _hostTotalMips[host]))
+            if (_screenRule.SurelyBelowThreshold(ScreenKey(host), _vmForecast[vm] * _vm[vm].Mips / _hostTotalMips[host]))
             {
                 return false;
             }
@@ -231,30 +217,5 @@ internal sealed partial class PowerDataCenter
     /// Whether LR would surely find the host not overloaded as it is: its forecast (the screen key, which certifies a
     /// full window) stays below the threshold by the slack. Spares building its history and fitting it.
     /// </summary>
-    private bool IsSurelyNotOverloaded(int host) => _screenByRegression && ForecastSurelyBelowThreshold(ScreenKey(host), added: 0);
-
-    /// <summary>
-    /// Whether a host with this screen key (−∞: no certified forecast), plus <paramref name="added"/> for a VM, stays
-    /// below LR's threshold by the slack, so that LR surely finds it not overloaded.
-    /// </summary>
-    private bool ForecastSurelyBelowThreshold(double key, double added) =>
-        !double.IsNegativeInfinity(key) && key + added < (1 - ScreenSlack) / _screenSafety;
-
-    /// <summary>The host's screen key: as its search leaf holds it while the trees mirror the hosts, else computed.</summary>
-    private double CurrentScreenKey(int host)
-    {
-        if (_searchLive && _searchTrees is not null && _isCandidate[host] && !_searchExcluded[host])
-        {
-            return SearchTree(_hostTypeIndex[host]).LeafScreenKey[_searchPosition[host]];
-        }
-
-        return ScreenKey(host);
-    }
-
-    /// <summary>Whether every host under the node is surely overloaded with the VM.</summary>
-    private bool ScreensOut(HostSearchTree tree, int node, double requested) => ScreensOutKey(tree.Nodes[node].MinScreenKey, tree, requested);
-
-    /// <summary>Whether a host (or every host of a node) with this least key is surely overloaded with the VM.</summary>
-    private bool ScreensOutKey(double key, HostSearchTree tree, double requested) => _screenByThreshold ? (key + requested) / tree.TotalMips > _screenThreshold
-            : _screenByRegression && key >= tree.ScreenLimit;
+    private bool IsSurelyNotOverloaded(int host) => _screenByRegression && _screenRule.SurelyBelowThreshold(ScreenKey(host), added: 0);
 }

@@ -119,10 +119,7 @@ internal sealed partial class PowerDataCenter
             AppendToScreenKey(host, vm);
         }
 
-        if (_fault != PowerDataCenterFault.SearchMissesAppends)
-        {
-            OnSearchHostChanged(host);
-        }
+        OnSearchHostChanged(host);
 
         return true;
     }

@@ -1,6 +1,6 @@
-using System.Runtime.Intrinsics.X86;
 using Roost.Core.Balancing.Consolidation;
 using Roost.Core.Power;
+using Roost.Simulation.DataCenter.Search;
 using Roost.Simulation.Metrics;
 using Roost.Simulation.Workloads;
 
@@ -107,9 +107,7 @@ internal sealed partial class PowerDataCenter
         options ??= PowerDataCenterOptions.Default;
         _policy = policy;
         _fault = options.Fault;
-        _searchUnavailable = options.PlainHostScan;
         _parallelHostThreshold = options.ParallelHostThreshold;
-        _vectorLeafScan = !options.ScalarLeafScan && Avx512F.IsSupported && Avx512DQ.IsSupported;
         _interval = setup.SchedulingInterval.TotalSeconds;
         _limit = setup.Duration.TotalSeconds;
         _selection = policy.Kind == PolicyKind.DynamicConsolidation ? policy.CreateSelection(new Random(setup.Seed)) : null;
@@ -197,6 +195,9 @@ internal sealed partial class PowerDataCenter
         }
         _isChanged = new bool[_hostCount];
         _vmStates = new VmStateAccumulator();
+        InitializeOverloadScreen();
+        _search = CreateSearch();
+        _query = new HostQuery(this);
     }
 
     /// <summary>Runs the whole simulation and returns its metrics.</summary>

@@ -10,12 +10,6 @@ internal sealed record PowerDataCenterOptions
     /// <summary>The fleet size from which host updates, overload detection and tree builds use every core.</summary>
     public int ParallelHostThreshold { get; init; } = DefaultParallelHostThreshold;
 
-    /// <summary>Search hosts by scanning every candidate instead of through the search trees (same results, slower at scale).</summary>
-    public bool PlainHostScan { get; init; }
-
-    /// <summary>Scan tree leaves one by one even where AVX-512 is available.</summary>
-    public bool ScalarLeafScan { get; init; }
-
     /// <summary>Recompute a host's derived state whenever a VM is appended instead of updating it in place.</summary>
     public bool RecomputeOnAppend { get; init; }
 
@@ -28,8 +22,8 @@ internal enum PowerDataCenterFault
 {
     None,
 
-    /// <summary>A VM appended to a host in place does not update the host's leaf in the search tree.</summary>
-    SearchMissesAppends,
+    /// <summary>The search trees miss a host that becomes a candidate while planning (a pristine host that receives a VM).</summary>
+    SearchMissesNewCandidates,
 
     /// <summary>A VM appended to a host in place leaves the host's overload-screen key as it was.</summary>
     ScreenKeyMissesAppends,

@@ -15,14 +15,12 @@ public sealed class PowerDataCenterHostSearchTests
         return policy;
     }
 
-    private static SimulationResult Run(string policy, int seed, bool plainHostScan = false, bool scalarLeafScan = false, int parallelHostThreshold = int.MaxValue, bool recomputeOnAppend = false)
+    private static SimulationResult Run(string policy, int seed, int parallelHostThreshold = int.MaxValue, bool recomputeOnAppend = false)
     {
         var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
         var options = new PowerDataCenterOptions
         {
-            PlainHostScan = plainHostScan,
-            ScalarLeafScan = scalarLeafScan,
             ParallelHostThreshold = parallelHostThreshold,
             RecomputeOnAppend = recomputeOnAppend,
         };
@@ -41,22 +39,6 @@ public sealed class PowerDataCenterHostSearchTests
 
     [Theory]
     [InlineData("lr-mmt-1.2", 1)]
-    [InlineData("lr-mc-1.2", 2)]
-    [InlineData("lrr-mmt-1.2", 3)]
-    [InlineData("thr-mmt-0.8", 4)]
-    [InlineData("thr-rs-1.0", 5)]
-    [InlineData("iqr-mu-1.5", 6)]
-    [InlineData("mad-mmt-2.5", 7)]
-    public void SearchTrees_GiveTheResultsOfThePlainScan_BitForBit(string policy, int seed)
-    {
-        var indexed = Run(policy, seed);
-        var scanned = Run(policy, seed, plainHostScan: true);
-
-        AssertSameResults(scanned, indexed, $"{policy} seed {seed}");
-    }
-
-    [Theory]
-    [InlineData("lr-mmt-1.2", 1)]
     [InlineData("mad-mc-2.5", 2)]
     [InlineData("thr-mu-0.8", 3)]
     public void HostUpdatesOnEveryCore_GiveTheSerialResults_BitForBit(string policy, int seed)
@@ -65,18 +47,6 @@ public sealed class PowerDataCenterHostSearchTests
         var serial = Run(policy, seed);
 
         AssertSameResults(serial, parallel, $"{policy} seed {seed}");
-    }
-
-    [Theory]
-    [InlineData("lr-mmt-1.2", 1)]
-    [InlineData("thr-mmt-0.8", 4)]
-    [InlineData("iqr-mu-1.5", 6)]
-    public void VectorLeafScan_GivesTheResultsOfTheScalarLeafScan_BitForBit(string policy, int seed)
-    {
-        var vector = Run(policy, seed);
-        var scalar = Run(policy, seed, scalarLeafScan: true);
-
-        AssertSameResults(scalar, vector, $"{policy} seed {seed}");
     }
 
     [Theory]

@@ -42,7 +42,7 @@ public sealed class ReferenceOracleTests
     /// changes the results of 13–24 of these 60 fleets.
     /// </summary>
     [Theory]
-    [InlineData(nameof(PowerDataCenterFault.SearchMissesAppends), "lr")]
+    [InlineData(nameof(PowerDataCenterFault.SearchMissesNewCandidates), "thr")]
     [InlineData(nameof(PowerDataCenterFault.HostHistoryMissesAppends), "mad")]
     [InlineData(nameof(PowerDataCenterFault.ScreenKeyMissesAppends), "lr")]
     public void BrokenCache_IsCaughtByTheReference(string fault, string detector)

@@ -1,6 +1,7 @@
 using Roost.Simulation.DataCenter;
+using Roost.Simulation.DataCenter.Search;
 
-namespace Roost.Simulation.Tests.DataCenter;
+namespace Roost.Simulation.Tests.DataCenter.Search;
 
 public sealed class HostSearchTreeTests
 {
@@ -29,7 +30,7 @@ public sealed class HostSearchTreeTests
 
         Assert.Equal(Enumerable.Range(0, HostSearchTree.HostsPerBlock), position.Take(HostSearchTree.HostsPerBlock));
         Assert.Equal(HostSearchTree.BlockLeaves, position[HostSearchTree.HostsPerBlock]);
-        Assert.Equal(-1, tree.LeafHost[HostSearchTree.HostsPerBlock]);
+        Assert.Equal(-1, tree.HostAt(HostSearchTree.HostsPerBlock));
     }
 
     [Fact]
@@ -40,8 +41,8 @@ public sealed class HostSearchTreeTests
         var moved = tree.Relocate(position[5], hasOffset: true, allocated: 3000);
 
         Assert.True(moved >= 3 * HostSearchTree.BlockLeaves, $"moved to leaf {moved}, inside the plain area");
-        Assert.Equal(5, tree.LeafHost[moved]);
-        Assert.Equal(-1, tree.LeafHost[position[5]]);
+        Assert.Equal(5, tree.HostAt(moved));
+        Assert.Equal(-1, tree.HostAt(position[5]));
         Assert.Equal(moved, tree.Relocate(moved, hasOffset: true, allocated: 3100));
     }
 
@@ -54,7 +55,7 @@ public sealed class HostSearchTreeTests
         var back = tree.Relocate(moved, hasOffset: false, allocated: 10 * 100);
 
         Assert.Equal(100 / HostSearchTree.HostsPerBlock, back / HostSearchTree.BlockLeaves);
-        Assert.Equal(100, tree.LeafHost[back]);
+        Assert.Equal(100, tree.HostAt(back));
         Assert.Equal(back, tree.Relocate(back, hasOffset: false, allocated: 10 * 100));
     }
 
@@ -69,6 +70,6 @@ public sealed class HostSearchTreeTests
         }
 
         Assert.Equal(position[h], tree.Relocate(position[h], hasOffset: true, allocated: 3000));
-        Assert.Equal(h, tree.LeafHost[position[h]]);
+        Assert.Equal(h, tree.HostAt(position[h]));
     }
 }

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Roost.Simulation.DataCenter;
+namespace Roost.Simulation.DataCenter.Search;
 
 /// <summary>
 /// A segment tree over the hosts of one host type that lets PABFD's host search skip whole groups of hosts. Each leaf
@@ -9,8 +9,8 @@ namespace Roost.Simulation.DataCenter;
 /// <c>d</c> and the maxima of the capacities over its leaves. A host's power increase for a request of <c>r</c> MIPS is
 /// <c>P((a + r) / T) − stale = G_r(a) + d</c> with <c>G_r(a) = P((a + r) / T) − P(a / T)</c>, piecewise linear in
 /// <c>a</c>, so a node's least possible increase is the least of <c>G_r</c> over its <c>a</c>-range plus its least
-/// <c>d</c>. Each node also holds the least overload-screen key of its leaves (see
-/// <c>PowerDataCenter.ScreenKey</c>): a host whose key reaches a VM's screen threshold is surely overloaded with it.
+/// <c>d</c>. Each node also holds the least overload-screen key of its leaves (see <see cref="ScreenRule"/>): a
+/// host whose key reaches a VM's screen limit is surely overloaded with it.
 /// </summary>
 /// <remarks>
 /// The bounds only prune: whether a host wins is always decided by the caller's exact computation, so the tree gives
@@ -35,6 +35,23 @@ internal sealed class HostSearchTree
     private const int MaxDrift = 2;
 
     private readonly int[] _hostAt;
+
+    // Per node, what every search reads, in one record (a visit and its sibling's touch two adjacent records instead
+    // of a line in each of five arrays); the capacities read only while VMs are created apart.
+    private readonly Node[] _nodes;
+    private readonly int[] _maxRamFree;
+    private readonly double[] _maxBandwidthFree;
+
+    // Per leaf position: allocation (MIPS) and stale power (W) as the exact comparison reads them; the screen key; and
+    // float copies for the vector scan: available MIPS rounded up (−∞ for an inactive leaf, so no request fits), the
+    // screen key rounded down (screens out no more than the key), the host number (exact below 2^24; MaxValue for
+    // padding).
+    private readonly double[] _leafAllocated;
+    private readonly double[] _leafStalePower;
+    private readonly double[] _leafScreenKey;
+    private readonly float[] _leafAvailableAtLeast;
+    private readonly float[] _leafScreenKeyAtMost;
+    private readonly float[] _leafHostNumber;
 
     // Per block of the area without offsets: which leaves hold a host (bit i: leaf i of the block).
     private readonly ulong[] _occupied;
@@ -68,19 +85,17 @@ internal sealed class HostSearchTree
         _hostAt = new int[size];
         _occupied = new ulong[size / BlockLeaves];
         _blockLow = new double[size / BlockLeaves];
-        Nodes = new Node[2 * size];
-        MaxRamFree = new int[2 * size];
-        MaxBandwidthFree = new double[2 * size];
-        LeafAllocated = new double[size];
-        LeafStalePower = new double[size];
-        LeafAvailable = new double[size];
-        LeafScreenKey = new double[size];
-        LeafHostNumber = new float[size];
-        LeafAvailableAtLeast = new float[size];
-        LeafScreenKeyAtMost = new float[size];
-        Array.Fill(LeafHostNumber, float.MaxValue);
-        Array.Fill(LeafAvailable, double.NegativeInfinity);
-        Array.Fill(LeafAvailableAtLeast, float.NegativeInfinity);
+        _nodes = new Node[2 * size];
+        _maxRamFree = new int[2 * size];
+        _maxBandwidthFree = new double[2 * size];
+        _leafAllocated = new double[size];
+        _leafStalePower = new double[size];
+        _leafScreenKey = new double[size];
+        _leafHostNumber = new float[size];
+        _leafAvailableAtLeast = new float[size];
+        _leafScreenKeyAtMost = new float[size];
+        Array.Fill(_leafHostNumber, float.MaxValue);
+        Array.Fill(_leafAvailableAtLeast, float.NegativeInfinity);
         Array.Fill(_hostAt, -1);
         for (var node = 1; node < 2 * size; node++)
         {
@@ -100,66 +115,28 @@ internal sealed class HostSearchTree
     /// <summary>1 / <see cref="TotalMips"/>, for bounds that need not be exact.</summary>
     public double InverseTotalMips { get; }
 
-    /// <summary>
-    /// Per node, what every search reads, in one record (a visit and its sibling's touch two adjacent records
-    /// instead of a line in each of five arrays).
-    /// </summary>
-    public Node[] Nodes { get; }
+    /// <summary>Per node: the aggregates every search reads, in one record.</summary>
+    public ref readonly Node NodeAt(int node) => ref _nodes[node];
 
     /// <summary>Per node: the most free RAM (MiB), read only while VMs are being created.</summary>
-    public int[] MaxRamFree { get; }
+    public int MaxRamFree(int node) => _maxRamFree[node];
 
     /// <summary>Per node: the most free bandwidth (Mbit/s), read only while VMs are being created.</summary>
-    public double[] MaxBandwidthFree { get; }
+    public double MaxBandwidthFree(int node) => _maxBandwidthFree[node];
 
-    /// <summary>Per leaf position: the host's placement allocation (MIPS), as read by the exact comparison.</summary>
-    public double[] LeafAllocated { get; }
+    /// <summary>The host at a leaf position, −1 for padding.</summary>
+    public int HostAt(int position) => _hostAt[position];
 
-    /// <summary>Per leaf position: the host's stale power (W).</summary>
-    public double[] LeafStalePower { get; }
+    /// <summary>The overload-screen key at a leaf position.</summary>
+    public double ScreenKeyAt(int position) => _leafScreenKey[position];
 
-    /// <summary>Per leaf position: available MIPS, −∞ for an inactive leaf so that no request fits.</summary>
-    public double[] LeafAvailable { get; }
-
-    /// <summary>Per leaf position: the host's overload-screen key.</summary>
-    public double[] LeafScreenKey { get; }
-
-    /// <summary>
-    /// Per leaf position: the host number as a float (exact below 2^24 hosts), for vectorised tie tests; MaxValue
-    /// for padding.
-    /// </summary>
-    public float[] LeafHostNumber { get; }
-
-    /// <summary>
-    /// Per leaf position: <see cref="LeafAvailable"/> rounded up to a float, so that a vector scan can test capacity
-    /// reading half the bytes; a leaf that passes is tested again exactly.
-    /// </summary>
-    public float[] LeafAvailableAtLeast { get; }
-
-    /// <summary>Per leaf position: <see cref="LeafScreenKey"/> rounded down to a float (screens out no more than the key).</summary>
-    public float[] LeafScreenKeyAtMost { get; }
-
-    /// <summary>Per leaf position: the host, or −1 for padding.</summary>
-    public ReadOnlySpan<int> LeafHost => _hostAt;
-
-    /// <summary>Per query: how many breakpoints G_r has (where a or a + r crosses a tenth); filled by the host search.</summary>
-    public int BreakpointCount { get; set; }
-
-    /// <summary>
-    /// Per query: G_r as linear pieces. Piece <c>s</c> starts at <see cref="PieceStart"/>[s] (0, then the breakpoints
-    /// in increasing order, so breakpoint <c>i</c> is <c>PieceStart[i + 1]</c>) with value <see cref="PieceGain"/>[s]
-    /// and rises by <see cref="PieceSlope"/>[s] per MIPS up to the next start.
-    /// </summary>
-    public double[] PieceStart { get; } = new double[26];
-
-    /// <summary>Per query: G_r at each of <see cref="PieceStart"/>.</summary>
-    public double[] PieceGain { get; } = new double[26];
-
-    /// <summary>Per query: the slope of G_r on each piece (W per MIPS).</summary>
-    public double[] PieceSlope { get; } = new double[26];
-
-    /// <summary>Per query: the overload-screen limit for the VM being placed (LR only).</summary>
-    public double ScreenLimit { get; set; }
+    /// <summary>Leaves [<paramref name="start"/>, + <paramref name="count"/>) as the leaf kernel reads them.</summary>
+    public LeafColumns Leaves(int start, int count) => new(
+        _leafAllocated.AsSpan(start, count),
+        _leafStalePower.AsSpan(start, count),
+        _leafAvailableAtLeast.AsSpan(start, count),
+        _leafScreenKeyAtMost.AsSpan(start, count),
+        _leafHostNumber.AsSpan(start, count));
 
     /// <summary>Leaf updates since the last <see cref="Clear"/>; a caller rebuilds when ranges may have loosened.</summary>
     public int UpdatesSinceBuild { get; private set; }
@@ -175,7 +152,7 @@ internal sealed class HostSearchTree
     public void Clear()
     {
         Array.Fill(_hostAt, -1);
-        Array.Fill(LeafHostNumber, float.MaxValue);
+        Array.Fill(_leafHostNumber, float.MaxValue);
         Array.Clear(_occupied);
         for (var position = 0; position < LeafCount; position++)
         {
@@ -254,7 +231,7 @@ internal sealed class HostSearchTree
     {
         var host = _hostAt[position];
         _hostAt[position] = -1;
-        LeafHostNumber[position] = float.MaxValue;
+        _leafHostNumber[position] = float.MaxValue;
         if (position < _offsetAreaStart)
         {
             _occupied[position / BlockLeaves] &= ~(1UL << (position % BlockLeaves));
@@ -269,7 +246,7 @@ internal sealed class HostSearchTree
     private void Occupy(int position, int host)
     {
         _hostAt[position] = host;
-        LeafHostNumber[position] = host;
+        _leafHostNumber[position] = host;
         if (position < _offsetAreaStart)
         {
             _occupied[position / BlockLeaves] |= 1UL << (position % BlockLeaves);
@@ -303,23 +280,21 @@ internal sealed class HostSearchTree
     /// <summary>Sets a leaf's values (active host) without propagating; <see cref="Build"/> or <see cref="Propagate"/> follows.</summary>
     public void SetLeaf(int position, double allocated, double stalePower, double offset, double available, int ramFree, double bandwidthFree, double screenKey)
     {
-        LeafAllocated[position] = allocated;
-        LeafStalePower[position] = stalePower;
-        LeafAvailable[position] = available;
-        LeafScreenKey[position] = screenKey;
-        LeafAvailableAtLeast[position] = RoundUp(available);
-        LeafScreenKeyAtMost[position] = RoundDown(screenKey);
+        _leafAllocated[position] = allocated;
+        _leafStalePower[position] = stalePower;
+        _leafScreenKey[position] = screenKey;
+        _leafAvailableAtLeast[position] = RoundUp(available);
+        _leafScreenKeyAtMost[position] = RoundDown(screenKey);
         var node = LeafCount + position;
-        Nodes[node] = new Node(allocated, allocated, offset, available, screenKey);
-        MaxRamFree[node] = ramFree;
-        MaxBandwidthFree[node] = bandwidthFree;
+        _nodes[node] = new Node(allocated, allocated, offset, available, screenKey);
+        _maxRamFree[node] = ramFree;
+        _maxBandwidthFree[node] = bandwidthFree;
     }
 
     /// <summary>Empties a leaf (host not searchable) without propagating.</summary>
     public void ClearLeaf(int position)
     {
-        LeafAvailable[position] = double.NegativeInfinity;
-        LeafAvailableAtLeast[position] = float.NegativeInfinity;
+        _leafAvailableAtLeast[position] = float.NegativeInfinity;
         SetEmpty(LeafCount + position);
     }
 
@@ -348,31 +323,31 @@ internal sealed class HostSearchTree
     }
 
     /// <summary>Whether the node covers no active leaf.</summary>
-    public bool IsEmpty(int node) => Nodes[node].MinAllocated > Nodes[node].MaxAllocated;
+    public bool IsEmpty(int node) => _nodes[node].MinAllocated > _nodes[node].MaxAllocated;
 
     /// <summary>Recomputes a node from its children; false if nothing changed.</summary>
     private bool Pull(int node)
     {
         var left = 2 * node;
         var right = left + 1;
-        ref readonly var l = ref Nodes[left];
-        ref readonly var r = ref Nodes[right];
+        ref readonly var l = ref _nodes[left];
+        ref readonly var r = ref _nodes[right];
         var pulled = new Node(
             Math.Min(l.MinAllocated, r.MinAllocated),
             Math.Max(l.MaxAllocated, r.MaxAllocated),
             Math.Min(l.MinOffset, r.MinOffset),
             Math.Max(l.MaxAvailable, r.MaxAvailable),
             Math.Min(l.MinScreenKey, r.MinScreenKey));
-        var ramFree = Math.Max(MaxRamFree[left], MaxRamFree[right]);
-        var bandwidthFree = Math.Max(MaxBandwidthFree[left], MaxBandwidthFree[right]);
-        if (pulled == Nodes[node] && ramFree == MaxRamFree[node] && bandwidthFree == MaxBandwidthFree[node])
+        var ramFree = Math.Max(_maxRamFree[left], _maxRamFree[right]);
+        var bandwidthFree = Math.Max(_maxBandwidthFree[left], _maxBandwidthFree[right]);
+        if (pulled == _nodes[node] && ramFree == _maxRamFree[node] && bandwidthFree == _maxBandwidthFree[node])
         {
             return false;
         }
 
-        Nodes[node] = pulled;
-        MaxRamFree[node] = ramFree;
-        MaxBandwidthFree[node] = bandwidthFree;
+        _nodes[node] = pulled;
+        _maxRamFree[node] = ramFree;
+        _maxBandwidthFree[node] = bandwidthFree;
         return true;
     }
 
@@ -392,9 +367,9 @@ internal sealed class HostSearchTree
 
     private void SetEmpty(int node)
     {
-        Nodes[node] = new Node(double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity);
-        MaxRamFree[node] = int.MinValue;
-        MaxBandwidthFree[node] = double.NegativeInfinity;
+        _nodes[node] = new Node(double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity);
+        _maxRamFree[node] = int.MinValue;
+        _maxBandwidthFree[node] = double.NegativeInfinity;
     }
 
     /// <summary>
