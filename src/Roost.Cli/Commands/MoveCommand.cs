@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Roost.Core.Overheads;
 using Roost.Simulation.DataCenter;
+using Roost.Simulation.Input;
 using Roost.Simulation.Overheads;
 using Roost.Simulation.Workloads;
 
@@ -72,6 +73,7 @@ internal sealed class MoveCommand : ICommand
     {
         var samplesPath = Required(options, "samples", verb);
         var output = Required(options, "out", verb);
+        OutputPath.RequireFile("move fit", "out", output);
         var platform = new PlatformDescription(Required(options, "platform", verb), options.Get("description") ?? "");
         var methodName = options.Get("method") ?? "robust-stepwise";
         if (!OverheadFitOptions.TryParseMethod(methodName, out var method))
@@ -99,7 +101,7 @@ internal sealed class MoveCommand : ICommand
         var model = OverheadModelFitter.Fit(samples, platform, fitOptions, metrics) switch
         {
             OverheadFitResult.Fitted fitted => fitted.Model,
-            OverheadFitResult.Failed failed => throw new UsageException($"{samplesPath}: {failed.Reason}"),
+            OverheadFitResult.Failed failed => throw new UsageException($"{PrintableText.Escape(samplesPath)}: {failed.Reason}"),
             _ => throw new InvalidOperationException("unknown fit result"),
         };
         OverheadFiles.WriteText(output, OverheadModelFile.Format(model));
@@ -108,7 +110,7 @@ internal sealed class MoveCommand : ICommand
         text.AppendLine(CultureInfo.InvariantCulture, $"{model.Training.Samples} samples of {model.Training.Benchmarks.Count} benchmarks, {metrics.Count} candidate metrics, {OverheadFitOptions.MethodName(method)}");
         Describe(text, "guest CPU", model.GuestCpu);
         Describe(text, "emulation CPU", model.EmulationCpu);
-        text.AppendLine(CultureInfo.InvariantCulture, $"Model: {output}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Model: {PrintableText.Escape(output)}");
         return text.ToString();
     }
 
@@ -126,12 +128,16 @@ internal sealed class MoveCommand : ICommand
     {
         var modelPath = Required(options, "model", verb);
         var profilePath = Required(options, "profile", verb);
+        if (options.Get("out") is { } requested)
+        {
+            OutputPath.RequireFile("move predict", "out", requested);
+        }
         var model = OverheadFiles.ReadModel(modelPath);
         var profile = OverheadFiles.ReadProfile(profilePath);
         var missing = model.Metrics.Where(m => !profile.Columns.Contains(m)).Select(NativeMetrics.Name).ToArray();
         if (missing.Length > 0)
         {
-            throw new UsageException($"{profilePath}: no column {string.Join(", ", missing)}, which the model {modelPath} uses");
+            throw new UsageException($"{PrintableText.Escape(profilePath)}: no column {string.Join(", ", missing)}, which the model {PrintableText.Escape(modelPath)} uses");
         }
 
         var predicted = profile.Samples.Select(model.Predict).ToArray();
@@ -144,7 +150,7 @@ internal sealed class MoveCommand : ICommand
         OverheadFiles.WriteText(output, trace);
         var totals = predicted.Select(p => p.TotalPct).Order().ToArray();
         var median = (totals[(totals.Length - 1) / 2] + totals[totals.Length / 2]) / 2;
-        return string.Create(CultureInfo.InvariantCulture, $"{predicted.Length} samples on {model.Platform.Name}: virtual CPU median {median:0.##} %, max {totals[^1]:0.##} % of one core\nTrace: {output}\n");
+        return string.Create(CultureInfo.InvariantCulture, $"{predicted.Length} samples on {model.Platform.Name}: virtual CPU median {median:0.##} %, max {totals[^1]:0.##} % of one core\nTrace: {PrintableText.Escape(output)}\n");
     }
 
     /// <summary>

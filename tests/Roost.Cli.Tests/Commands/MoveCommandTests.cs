@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Roost.Simulation.Input.Fuzzing;
 
 namespace Roost.Cli.Tests.Commands;
 
@@ -124,6 +125,18 @@ public sealed class MoveCommandTests : IClassFixture<MoveCommandTests.FittedMode
 
         AssertOneLineError(RoostProcess.Run("move", "predict", "--model", _folder, "--profile", profile), $"{_folder}: is a folder");
         AssertOneLineError(RoostProcess.Run("move", "predict", "--model", PathOf("none.json"), "--profile", profile), "none.json: no such file");
+    }
+
+    [Fact]
+    public void PredictWithAFifoOrDeviceAsModel_RefusedWithoutBlocking()
+    {
+        var fifo = PathOf("model.fifo");
+        SpecialFile.MakeFifo(fifo);
+        var profile = Write("app.csv", "time_s,cpu_user_pct\n0,40\n");
+
+        AssertOneLineError(RoostProcess.Run("move", "predict", "--model", fifo, "--profile", profile), $"{fifo}: is a named pipe (FIFO), not a regular file");
+        AssertOneLineError(RoostProcess.Run("move", "predict", "--model", Model(), "--profile", "/dev/zero"), "/dev/zero: is a character device, not a regular file");
+        AssertOneLineError(RoostProcess.Run("move", "predict", "--model", Model(), "--profile", profile, "--out", fifo), "--out");
     }
 
     [Fact]
