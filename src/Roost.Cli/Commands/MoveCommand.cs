@@ -18,7 +18,11 @@ internal sealed class MoveCommand : ICommand
     {
         ["fit"] = ["samples", "out", "platform", "description", "method", "enter", "remove", "refinement-rounds"],
         ["predict"] = ["model", "profile", "out"],
+        ["record"] = ["seconds", "interval", "out"],
     };
+
+    /// <summary>Block devices that are not disks of their own: loop and RAM devices, zram swap, device-mapper and md layers over disks already counted.</summary>
+    private static readonly string[] _notWholeDisks = ["loop", "ram", "zram", "dm-", "md"];
 
     public string Name => "move";
 
@@ -26,13 +30,15 @@ internal sealed class MoveCommand : ICommand
 
     public OptionSet Options { get; } = new OptionSet(
             "roost move fit --samples FILE --out MODEL --platform NAME [options]\n"
-            + "       roost move predict --model MODEL --profile FILE [--out FILE]",
+            + "       roost move predict --model MODEL --profile FILE [--out FILE]\n"
+            + "       roost move record --seconds N [--interval S] [--out FILE]",
             "fit: builds a platform's model from benchmark samples (native metrics and the measured guest and emulation\n"
             + "CPU of each): robust stepwise regression (bisquare IRLS; metrics enter at p < 0.05, leave at p > 0.10), then\n"
             + "drops benchmarks the model fits far worse than the rest and fits again. Two models: guest CPU and emulation CPU.\n"
-            + "predict: reads a native usage trace and writes the predicted virtual CPU trace (CSV). Formats: docs/move.md.")
+            + "predict: reads a native usage trace and writes the predicted virtual CPU trace (CSV).\n"
+            + "record: samples this host's native usage (/proc) into a profile CSV for predict. Formats: docs/move.md.")
         .Add("samples", "FILE", "fit: benchmark samples CSV (benchmark, metric columns, guest_cpu_pct, emulation_cpu_pct)")
-        .Add("out", "FILE", "fit: the model file to write; predict: the virtual trace to write (default: stdout)")
+        .Add("out", "FILE", "fit: the model file to write; predict, record: the trace to write (default: stdout)")
         .Add("platform", "NAME", "fit: the platform the samples were measured on (saved in the model)")
         .Add("description", "TEXT", "fit: free text about the platform (hypervisor, accelerator, host CPU, VM size)")
         .Add("method", "M", "fit: robust-stepwise (MOVE, default) or least-squares (every metric, plain OLS: the baseline)")
@@ -40,14 +46,16 @@ internal sealed class MoveCommand : ICommand
         .Add("remove", "P", "fit: p-value above which a metric leaves the model (default 0.10; must exceed --enter)")
         .Add("refinement-rounds", "N", "fit: rounds of dropping outlier benchmarks and re-fitting (default 1; 0: none)")
         .Add("model", "MODEL", "predict: a model file written by 'roost move fit'")
-        .Add("profile", "FILE", "predict: the application's native usage CSV (time_s and metric columns)");
+        .Add("profile", "FILE", "predict: the application's native usage CSV (time_s and metric columns)")
+        .Add("seconds", "N", "record: how long to record (1 to 86400)")
+        .Add("interval", "S", "record: seconds between samples (0.1 to 3600, default 2)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Positional.Count != 1 || !_optionsOf.TryGetValue(options.Positional[0], out var allowed))
         {
-            throw new UsageException("roost move: expected fit or predict (see 'roost move --help')");
+            throw new UsageException("roost move: expected fit, predict or record (see 'roost move --help')");
         }
 
         var verb = $"roost move {options.Positional[0]}";
@@ -58,7 +66,12 @@ internal sealed class MoveCommand : ICommand
 
         try
         {
-            var text = options.Positional[0] == "fit" ? Fit(options, verb) : Predict(options, verb);
+            var text = options.Positional[0] switch
+            {
+                "fit" => Fit(options, verb),
+                "predict" => Predict(options, verb),
+                _ => await RecordAsync(options, verb, cancellationToken).ConfigureAwait(false),
+            };
             cancellationToken.ThrowIfCancellationRequested();
             await Console.Out.WriteAsync(text).ConfigureAwait(false);
             return 0;
@@ -190,6 +203,77 @@ internal sealed class MoveCommand : ICommand
         }
 
         return result.Workload;
+    }
+
+    /// <summary>
+    /// Samples /proc/stat, /proc/net/dev and /proc/diskstats every interval and turns each pair of readings into one
+    /// profile line (<see cref="HostCounters"/>); the trace is written when the time is up.
+    /// </summary>
+    private static async Task<string> RecordAsync(ParsedOptions options, string verb, CancellationToken cancellationToken)
+    {
+        var seconds = options.GetDouble("seconds", double.NaN, min: 1, max: 86_400);
+        if (double.IsNaN(seconds))
+        {
+            throw new UsageException($"{verb}: --seconds is required");
+        }
+
+        var interval = TimeSpan.FromSeconds(options.GetDouble("interval", 2, min: 0.1, max: 3_600));
+        var output = options.Get("out");
+        if (output is not null)
+        {
+            OutputPath.RequireFile("move record", "out", output);
+        }
+
+        var clock = TimeProvider.System;
+        var start = clock.GetTimestamp();
+        var previous = ReadHostCounters();
+        var previousTime = TimeSpan.Zero;
+        var count = Math.Max(1, (int)Math.Round(seconds / interval.TotalSeconds));
+        var times = new List<double>(count);
+        var samples = new List<NativeUsage>(count);
+        var progress = new ProgressBar(1, enabled: !Console.IsErrorRedirected);
+        for (var i = 1; i <= count; i++)
+        {
+            // Each sample is due at a multiple of the interval from the start, so delays do not accumulate.
+            var due = interval * i - clock.GetElapsedTime(start);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, clock, cancellationToken).ConfigureAwait(false);
+            }
+
+            var current = ReadHostCounters();
+            var now = clock.GetElapsedTime(start);
+            samples.Add(HostCounters.Between(previous, current, (now - previousTime).TotalSeconds));
+            times.Add(Math.Round(now.TotalSeconds, 3));
+            (previous, previousTime) = (current, now);
+            progress.For(0).Report((double)i / count);
+        }
+
+        progress.Finish();
+        var trace = UsageCsv.FormatProfile(times, samples);
+        if (output is null)
+        {
+            return trace;
+        }
+
+        OverheadFiles.WriteText(output, trace);
+        return string.Create(CultureInfo.InvariantCulture, $"{samples.Count} samples of this host's native usage, every {interval.TotalSeconds:0.###} s\nProfile: {PrintableText.Escape(output)}\n");
+    }
+
+    private static HostCounters ReadHostCounters()
+    {
+        try
+        {
+            return HostCounters.Parse(
+                File.ReadAllText("/proc/stat"),
+                File.ReadAllText("/proc/net/dev"),
+                File.ReadAllText("/proc/diskstats"),
+                name => !_notWholeDisks.Any(p => name.StartsWith(p, StringComparison.Ordinal)) && Directory.Exists(Path.Combine("/sys/block", name)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new UsageException($"roost move record: cannot read this host's counters: {e.Message}", exitCode: 1);
+        }
     }
 
     private static string Required(ParsedOptions options, string name, string verb) =>

@@ -79,6 +79,33 @@ public static class UsageCsv
         return (samples, header.Metrics);
     }
 
+    /// <summary>A native profile with every metric: <c>time_s</c> then the metrics in <see cref="NativeMetric"/> order.</summary>
+    public static string FormatProfile(IReadOnlyList<double> timesSeconds, IReadOnlyList<NativeUsage> samples)
+    {
+        ArgumentNullException.ThrowIfNull(timesSeconds);
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(samples.Count, timesSeconds.Count, nameof(samples));
+        var text = new StringBuilder(TimeColumn);
+        foreach (var metric in NativeMetrics.All)
+        {
+            text.Append(',').Append(NativeMetrics.Name(metric));
+        }
+
+        text.Append('\n');
+        for (var i = 0; i < samples.Count; i++)
+        {
+            text.Append(Show(timesSeconds[i]));
+            foreach (var metric in NativeMetrics.All)
+            {
+                text.Append(',').Append(Show(samples[i][metric]));
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The predicted virtual trace: <c>time_s,guest_cpu_pct,emulation_cpu_pct,virtual_cpu_pct</c>, one line per sample.</summary>
     public static string FormatVirtualTrace(IReadOnlyList<double> timesSeconds, IReadOnlyList<VirtualCpu> predicted)
     {

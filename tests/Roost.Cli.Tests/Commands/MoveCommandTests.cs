@@ -162,7 +162,23 @@ public sealed class MoveCommandTests : IClassFixture<MoveCommandTests.FittedMode
     {
         AssertOneLineError(RoostProcess.Run("move", "fit", "--samples", "s.csv", "--out", "m.json"), "roost move fit: --platform is required");
         AssertOneLineError(RoostProcess.Run("move", "fit", "--profile", "p.csv"), "option '--profile' does not apply here");
-        AssertOneLineError(RoostProcess.Run("move", "bench"), "roost move: expected fit or predict");
+        AssertOneLineError(RoostProcess.Run("move", "bench"), "roost move: expected fit, predict or record");
+    }
+
+    [Fact]
+    public void Record_SamplesThisHost_IntoAProfilePredictReads()
+    {
+        var profile = PathOf("host.csv");
+
+        var recorded = RoostProcess.Run("move", "record", "--seconds", "1", "--interval", "0.5", "--out", profile);
+        var predicted = RoostProcess.Run("move", "predict", "--model", Model(), "--profile", profile);
+
+        Assert.True(recorded.ExitCode == 0, recorded.Stderr);
+        var lines = File.ReadAllLines(profile);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("time_s,cpu_user_pct,cpu_system_pct,cpu_iowait_pct,net_rx_packets_per_s", lines[0], StringComparison.Ordinal);
+        Assert.True(predicted.ExitCode == 0, predicted.Stderr);
+        Assert.Equal(3, predicted.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     [Fact]
