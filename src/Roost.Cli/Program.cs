@@ -25,6 +25,7 @@ internal static class Program
         new MoveCommand(),
         new ServeCommand(),
         new FuzzCommand(),
+        new LabCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -1,0 +1,36 @@
+namespace Roost.Hypervisor.Lab;
+
+/// <summary>
+/// What <c>up</c> recorded about a lab, written before it creates anything and updated as it goes, so <c>down</c>
+/// removes exactly what exists of it even after a crash. <see cref="Owner"/> is the process whose death makes the
+/// lab stale (a test run); null for a lab made by <c>roost lab wan up</c>, which lasts until <c>down</c>.
+/// </summary>
+public sealed record WanLabState(
+    string Name,
+    int Sites,
+    long BandwidthBitsPerSecond,
+    long RoundTripMicroseconds,
+    IReadOnlyList<string> Namespaces,
+    ProcessIdentity? Relay,
+    ProcessIdentity? Owner,
+    bool Complete,
+    DateTimeOffset Created)
+{
+    public WanLabOptions Options =>
+        new(Sites, new BitRate(BandwidthBitsPerSecond), TimeSpan.FromMicroseconds(RoundTripMicroseconds));
+
+    public static WanLabState Planned(WanLabLayout layout, ProcessIdentity? owner, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return new(
+            layout.Name.Value,
+            layout.Options.Sites,
+            layout.Options.Bandwidth.BitsPerSecond,
+            layout.Options.RoundTrip.Ticks / 10,
+            layout.Namespaces,
+            null,
+            owner,
+            false,
+            now);
+    }
+}

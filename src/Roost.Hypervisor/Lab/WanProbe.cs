@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Roost.Hypervisor.Qemu;
+
+namespace Roost.Hypervisor.Lab;
+
+/// <summary>
+/// Measures a lab's WAN between two sites as a user would: round trips with <c>ping</c> (iputils, else busybox)
+/// run inside the source site, and TCP throughput with a bounded bulk transfer between sockets opened in the two
+/// sites' namespaces by this process, from one site's LAN address to the other's. Also reads the relay's CPU time.
+/// </summary>
+public static partial class WanProbe
+{
+    private const int TransferChunkBytes = 64 * 1024;
+
+    /// <summary>
+    /// Pings site <paramref name="to"/>'s LAN address from site <paramref name="from"/>'s, <paramref name="count"/>
+    /// times <paramref name="interval"/> apart, after one unmeasured ping that resolves ARP on the way. Returns the
+    /// round trips in order; a lost ping is simply absent.
+    /// </summary>
+    public static async Task<IReadOnlyList<TimeSpan>> PingAsync(WanLab lab, int from, int to, int count, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var (file, prefix) = PingCommand() ?? throw new IOException("neither ping nor busybox is on PATH (Debian: apt-get install iputils-ping or busybox-static)");
+        var target = lab.Layout.SiteAddress(to);
+        string[] arguments = [.. prefix, "-c", (count + 1).ToString(CultureInfo.InvariantCulture),
+            "-i", interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+            "-I", lab.Layout.SiteAddress(from), target];
+        var (result, output) = await WanLab.RunCapturingAsync("ip", lab.Layout.InSite(from, file, arguments), cancellationToken).ConfigureAwait(false);
+        var samples = ParsePingTimes(output);
+        if (samples.Count == 0)
+        {
+            throw new IOException($"ping {target} from site {from} got no answer (exit code {result.ExitCode}: {result.FirstErrorLine})");
+        }
+
+        // The first answer paid for ARP resolution across the WAN too.
+        return [.. samples.Skip(1)];
+    }
+
+    /// <summary>The round-trip times in ping's output (iputils and busybox both print <c>time=40.370 ms</c>), in order.</summary>
+    public static IReadOnlyList<TimeSpan> ParsePingTimes(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return [.. PingTime().Matches(output).Select(m =>
+            TimeSpan.FromMicroseconds(Math.Round(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 1000)))];
+    }
+
+    /// <summary>
+    /// Sends TCP data from site <paramref name="from"/> to site <paramref name="to"/> for <paramref name="duration"/>
+    /// and measures the receiver's goodput after <paramref name="warmUp"/> (slow start excluded) until the last byte.
+    /// Bounded: the sender stops at <paramref name="duration"/>, and the whole transfer is cancelled 30 s later.
+    /// </summary>
+    public static async Task<ThroughputSample> MeasureThroughputAsync(
+        WanLab lab,
+        int from,
+        int to,
+        TimeSpan duration,
+        TimeSpan warmUp,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(warmUp, duration);
+        var server = IPAddress.Parse(lab.Layout.SiteAddress(to));
+        var client = IPAddress.Parse(lab.Layout.SiteAddress(from));
+        using var listener = lab.InSite(to, () => Listen(server));
+        using var sender = lab.InSite(from, () => Bound(client));
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(duration + TimeSpan.FromSeconds(30));
+
+        var accepted = listener.AcceptAsync(bound.Token);
+        var endpoint = listener.LocalEndPoint as IPEndPoint ?? throw new InvalidOperationException("the listener has no endpoint");
+        await sender.ConnectAsync(endpoint, bound.Token).ConfigureAwait(false);
+        using var receiver = await accepted.ConfigureAwait(false);
+        var receiving = ReceiveAsync(receiver, warmUp, time, bound.Token);
+
+        var chunk = new byte[TransferChunkBytes];
+        var started = time.GetTimestamp();
+        long sent = 0;
+        while (time.GetElapsedTime(started) < duration)
+        {
+            sent += await sender.SendAsync(chunk, SocketFlags.None, bound.Token).ConfigureAwait(false);
+        }
+
+        sender.Shutdown(SocketShutdown.Send);
+        var (received, measuredBytes, measured) = await receiving.ConfigureAwait(false);
+        return new ThroughputSample(sent, received, measuredBytes, measured);
+    }
+
+    /// <summary>CPU time the lab's relay has used so far, or null when it is not running.</summary>
+    public static TimeSpan? RelayProcessorTime(WanLab lab)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        return lab.Status().State.Relay is { IsAlive: true } relay ? ProcessStats.Read(relay.Pid)?.CpuTime : null;
+    }
+
+    private static async Task<(long Received, long MeasuredBytes, TimeSpan Measured)> ReceiveAsync(
+        Socket socket,
+        TimeSpan warmUp,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4 * TransferChunkBytes];
+        long received = 0;
+        long measuredBytes = 0;
+        long? first = null;
+        long? windowStart = null;
+        var last = time.GetTimestamp();
+        while (true)
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var now = time.GetTimestamp();
+            if (n == 0)
+            {
+                break;
+            }
+
+            first ??= now;
+            received += n;
+            if (windowStart is null && time.GetElapsedTime(first.Value, now) >= warmUp)
+            {
+                windowStart = now;
+            }
+            else if (windowStart is not null)
+            {
+                measuredBytes += n;
+                last = now;
+            }
+        }
+
+        return windowStart is { } start
+            ? (received, measuredBytes, time.GetElapsedTime(start, last))
+            : throw new IOException($"the transfer ended ({received} bytes) before its {warmUp.TotalSeconds:0.#} s warm-up did");
+    }
+
+    private static Socket Listen(IPAddress address)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(address, 0));
+        socket.Listen(1);
+        return socket;
+    }
+
+    private static Socket Bound(IPAddress address)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(address, 0));
+        return socket;
+    }
+
+    private static (string File, string[] Prefix)? PingCommand() =>
+        WanLab.FindOnPath("ping") is { } ping ? (ping, [])
+        : WanLab.FindOnPath("busybox") is { } busybox ? (busybox, ["ping"])
+        : null;
+
+    [GeneratedRegex(@"time=([0-9]+(?:\.[0-9]+)?) ms")]
+    private static partial Regex PingTime();
+}
