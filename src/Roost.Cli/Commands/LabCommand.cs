@@ -94,7 +94,7 @@ internal sealed class LabCommand : ICommand
             var cpuAfter = WanProbe.RelayProcessorTime(lab);
             var cpu = cpuBefore is { } b && cpuAfter is { } a ? $"{(a - b) / wall * 100:0.0} % of one core" : "unknown (relay not running)";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"tcp site 1 -> site 2: {sample.BitsPerSecond / 1e6:0.0} Mbit/s goodput over {sample.Measured.TotalSeconds:0.00} s after {warmUp.TotalSeconds:0.0} s warm-up ({sample.ReceivedBytes} bytes; set {lab.Layout.Options.Bandwidth})"));
+                $"tcp site 1 -> site 2: {sample.BitsPerSecond / 1e6:0.0} Mbit/s goodput over {sample.Measured.TotalSeconds:0.00} s after {warmUp.TotalSeconds:0.0} s of warm-up ({sample.ReceivedBytes} bytes; set {lab.Layout.Options.Bandwidth})"));
             Console.WriteLine($"relay cpu during the transfer: {cpu}");
             var lost = lab.Status().Relay?.Ports.Sum(p => p.Lost);
             Console.WriteLine($"relay frames lost so far: {lost?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}");

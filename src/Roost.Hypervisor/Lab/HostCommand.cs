@@ -1,7 +1,7 @@
 namespace Roost.Hypervisor.Lab;
 
 /// <summary>
-/// One host tool run (ip, tc, ethtool, sysctl) with its arguments as a list (never a shell line) and, for
+/// One host tool run (ip, tc) with its arguments as a list (never a shell line) and, for
 /// iproute2's batch mode, the lines it reads on standard input.
 /// </summary>
 public sealed record HostCommand(string File, IReadOnlyList<string> Arguments, IReadOnlyList<string>? Batch = null)

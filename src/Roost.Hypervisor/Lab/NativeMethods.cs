@@ -103,6 +103,9 @@ internal static class NativeMethods
     [DllImport("libc", EntryPoint = "setsid", SetLastError = true)]
     public static extern int SetSid();
 
+    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static extern int Ioctl(int fd, nuint request, byte[] argument);
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static extern int Kill(int pid, int signal);
 

@@ -20,7 +20,7 @@ public sealed partial class WanLab : IAsyncDisposable
 {
     private static readonly TimeSpan _lockTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan _relayStartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly string[] _tools = ["ip", "tc", "ethtool", "sysctl"];
+    private static readonly string[] _tools = ["ip", "tc"];
 
     private readonly TimeProvider _time;
     private int _disposed;
@@ -68,7 +68,7 @@ public sealed partial class WanLab : IAsyncDisposable
 
         if (_tools.FirstOrDefault(tool => FindOnPath(tool) is null) is { } missing)
         {
-            return new LabUpResult.Refused($"'{missing}' is not on PATH (Debian: apt-get install iproute2 ethtool procps)");
+            return new LabUpResult.Refused($"'{missing}' is not on PATH (Debian: apt-get install iproute2)");
         }
 
         var layout = new WanLabLayout(name, options);
@@ -106,9 +106,9 @@ public sealed partial class WanLab : IAsyncDisposable
         store.Write(state);
         try
         {
-            foreach (var command in layout.UpCommands())
+            foreach (var step in layout.UpSteps())
             {
-                if (await RunAsync(command, cancellationToken).ConfigureAwait(false) is { } failure)
+                if (await RunAsync(step, cancellationToken).ConfigureAwait(false) is { } failure)
                 {
                     await RemoveAsync(state, store, time, CancellationToken.None).ConfigureAwait(false);
                     return new LabUpResult.Refused(failure);
@@ -193,7 +193,29 @@ public sealed partial class WanLab : IAsyncDisposable
             [.. state.Namespaces.Where(ns => !NetworkNamespace.Exists(ns))],
             store.TryReadStats(LabName.Parse(state.Name)));
 
-    /// <summary>Runs one host command; null on success, else one line naming the command and the tool's complaint.</summary>
+    /// <summary>Runs one step; null on success, else one line naming the step and the complaint.</summary>
+    private static async Task<string?> RunAsync(LabStep step, CancellationToken cancellationToken)
+    {
+        switch (step)
+        {
+            case LabStep.Command command:
+                return await RunAsync(command.Run, cancellationToken).ConfigureAwait(false);
+            case LabStep.Tune tune:
+                try
+                {
+                    NamespaceTuning.Apply(tune);
+                    return null;
+                }
+                catch (IOException e)
+                {
+                    return e.Message;
+                }
+
+            default:
+                throw new InvalidOperationException($"unknown step {step}");
+        }
+    }
+
     private static async Task<string?> RunAsync(HostCommand command, CancellationToken cancellationToken)
     {
         var stdin = command.Batch is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(string.Join('\n', command.Batch) + "\n");

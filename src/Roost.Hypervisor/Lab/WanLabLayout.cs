@@ -31,8 +31,8 @@ public sealed class WanLabLayout
     /// <summary>The smallest shaper burst: several full frames, so tbf never refuses a whole frame.</summary>
     public const long MinShaperBurstBytes = 16 * 1024;
 
-    /// <summary>The smallest shaper queue (it is one bandwidth-delay product otherwise).</summary>
-    public const long MinShaperLimitBytes = 64 * 1024;
+    /// <summary>The smallest shaper queue (it is one bandwidth-delay product, or 5 ms at the link rate, otherwise).</summary>
+    public const long MinShaperLimitBytes = 256 * 1024;
 
     /// <summary>
     /// TCP's buffer ceiling in the sites (tcp_rmem/tcp_wmem maximum; Linux's defaults of 6 and 4 MiB cap one
@@ -41,7 +41,7 @@ public sealed class WanLabLayout
     public const long TcpBufferMaxBytes = 64L * 1024 * 1024;
 
     /// <summary>The smallest relay queue per site (it is two bandwidth-delay products otherwise).</summary>
-    public const long MinRelayQueueBytes = 256 * 1024;
+    public const long MinRelayQueueBytes = 1024 * 1024;
 
     public WanLabLayout(LabName name, WanLabOptions options)
     {
@@ -71,8 +71,12 @@ public sealed class WanLabLayout
     /// <summary>tbf's bucket: 1 ms at the link rate, at least <see cref="MinShaperBurstBytes"/>.</summary>
     public long ShaperBurstBytes => Math.Max(MinShaperBurstBytes, Options.Bandwidth.BytesPerSecond / 1000);
 
-    /// <summary>tbf's queue (the WAN's router buffer): one bandwidth-delay product, at least <see cref="MinShaperLimitBytes"/>.</summary>
-    public long ShaperLimitBytes => Math.Max(MinShaperLimitBytes, Options.BandwidthDelayBytes);
+    /// <summary>
+    /// tbf's queue (the WAN's router buffer): one bandwidth-delay product, and at least 5 ms at the link rate and
+    /// <see cref="MinShaperLimitBytes"/>, so a short round trip on a fast link does not drop what the kernel's
+    /// softirq has not yet drained.
+    /// </summary>
+    public long ShaperLimitBytes => Math.Max(MinShaperLimitBytes, Math.Max(Options.BandwidthDelayBytes, Options.Bandwidth.BytesPerSecond / 200));
 
     /// <summary>
     /// What the relay may hold per site: shaped traffic keeps half a bandwidth-delay product in flight each way, so
@@ -94,36 +98,39 @@ public sealed class WanLabLayout
     /// <summary>The site's uplink address on the transit network 10.77.0.0/24.</summary>
     public string TransitAddress(int site) => $"10.77.0.{Check(site)}";
 
-    /// <summary>The commands that build the lab, in order. Each is safe to run once on a machine without the lab.</summary>
-    public IReadOnlyList<HostCommand> UpCommands()
+    /// <summary>The steps that build the lab, in order. Each is safe to run once on a machine without the lab.</summary>
+    public IReadOnlyList<LabStep> UpSteps()
     {
-        var commands = new List<HostCommand>
+        var steps = new List<LabStep>
         {
-            new("ip", ["-batch", "-"], [.. Namespaces.Select(ns => $"netns add {ns}")]),
-        };
+            new LabStep.Command(new("ip", ["-batch", "-"], [.. Namespaces.Select(ns => $"netns add {ns}")])),
 
-        // Before any interface exists, so 'default' reaches all of them.
-        commands.Add(Sysctl(WanNamespace, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"));
+            // Before any interface exists, so 'default' reaches all of them.
+            new LabStep.Tune(WanNamespace, [Set("net.ipv6.conf.all.disable_ipv6", "1"), Set("net.ipv6.conf.default.disable_ipv6", "1")], []),
+        };
         foreach (var site in SiteNumbers)
         {
-            commands.Add(Sysctl(
+            steps.Add(new LabStep.Tune(
                 SiteNamespace(site),
-                "net.ipv6.conf.all.disable_ipv6=1",
-                "net.ipv6.conf.default.disable_ipv6=1",
-                "net.ipv4.ip_forward=1",
-                $"net.ipv4.tcp_rmem=4096 131072 {TcpBufferMaxBytes}",
-                $"net.ipv4.tcp_wmem=4096 16384 {TcpBufferMaxBytes}"));
+                [
+                    Set("net.ipv6.conf.all.disable_ipv6", "1"),
+                    Set("net.ipv6.conf.default.disable_ipv6", "1"),
+                    Set("net.ipv4.ip_forward", "1"),
+                    Set("net.ipv4.tcp_rmem", $"4096 131072 {TcpBufferMaxBytes}"),
+                    Set("net.ipv4.tcp_wmem", $"4096 16384 {TcpBufferMaxBytes}"),
+                ],
+                []));
         }
 
         var mtu = WanMtu.ToString(CultureInfo.InvariantCulture);
-        commands.Add(new("ip", ["-n", WanNamespace, "-batch", "-"], [.. SiteNumbers.SelectMany(site => new[]
+        steps.Add(new LabStep.Command(new("ip", ["-n", WanNamespace, "-batch", "-"], [.. SiteNumbers.SelectMany(site => new[]
         {
             $"link add {PortName(site)} mtu {mtu} type veth peer name {UplinkName} mtu {mtu} netns {SiteNamespace(site)}",
             $"link set {PortName(site)} up",
-        })]));
+        })])));
         foreach (var site in SiteNumbers)
         {
-            commands.Add(new("ip", ["-n", SiteNamespace(site), "-batch", "-"],
+            steps.Add(new LabStep.Command(new("ip", ["-n", SiteNamespace(site), "-batch", "-"],
             [
                 "link set lo up",
                 $"link add {BridgeName} type bridge",
@@ -132,22 +139,14 @@ public sealed class WanLabLayout
                 $"addr add {TransitAddress(site)}/24 dev {UplinkName}",
                 $"link set {UplinkName} up",
                 .. SiteNumbers.Where(other => other != site).Select(other => $"route add {SiteSubnet(other)} via {TransitAddress(other)} dev {UplinkName}"),
-            ]));
+            ])));
         }
 
-        foreach (var site in SiteNumbers)
-        {
-            commands.Add(OffloadsOff(WanNamespace, PortName(site)));
-            commands.Add(OffloadsOff(SiteNamespace(site), UplinkName));
-        }
-
-        commands.Add(new("tc", ["-n", WanNamespace, "-batch", "-"], [.. SiteNumbers.Select(site => Shaper(PortName(site)))]));
-        foreach (var site in SiteNumbers)
-        {
-            commands.Add(new("tc", ["-n", SiteNamespace(site), "-batch", "-"], [Shaper(UplinkName)]));
-        }
-
-        return commands;
+        steps.Add(new LabStep.Tune(WanNamespace, [], RelayPorts));
+        steps.AddRange(SiteNumbers.Select(site => new LabStep.Tune(SiteNamespace(site), [], [UplinkName])));
+        steps.Add(new LabStep.Command(new("tc", ["-n", WanNamespace, "-batch", "-"], [.. SiteNumbers.Select(site => Shaper(PortName(site)))])));
+        steps.AddRange(SiteNumbers.Select(site => new LabStep.Command(new("tc", ["-n", SiteNamespace(site), "-batch", "-"], [Shaper(UplinkName)]))));
+        return steps;
     }
 
     /// <summary>The argument list that runs <paramref name="file"/> in a site: <c>ip netns exec roost-NAME-sS file args…</c>.</summary>
@@ -158,11 +157,7 @@ public sealed class WanLabLayout
         CultureInfo.InvariantCulture,
         $"qdisc replace dev {device} root tbf rate {Options.Bandwidth.BitsPerSecond}bit burst {ShaperBurstBytes} limit {ShaperLimitBytes}");
 
-    private static HostCommand Sysctl(string ns, params string[] settings) =>
-        new("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", .. settings]);
-
-    private static HostCommand OffloadsOff(string ns, string device) =>
-        new("ip", ["netns", "exec", ns, "ethtool", "-K", device, "tx", "off", "tso", "off", "gso", "off", "gro", "off"]);
+    private static KeyValuePair<string, string> Set(string name, string value) => new(name, value);
 
     private int Check(int site)
     {

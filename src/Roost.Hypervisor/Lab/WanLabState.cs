@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Roost.Hypervisor.Lab;
 
 /// <summary>
@@ -16,6 +18,7 @@ public sealed record WanLabState(
     bool Complete,
     DateTimeOffset Created)
 {
+    [JsonIgnore]
     public WanLabOptions Options =>
         new(Sites, new BitRate(BandwidthBitsPerSecond), TimeSpan.FromMicroseconds(RoundTripMicroseconds));
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -14,18 +15,29 @@ namespace Roost.Hypervisor.Lab;
 public static partial class WanProbe
 {
     private const int TransferChunkBytes = 64 * 1024;
+    private const int IpProtocolTcp = 6;
+    private const int TcpInfo = 11;
+    private const int TcpInfoBytesReceivedOffset = 128;
 
     /// <summary>
     /// Pings site <paramref name="to"/>'s LAN address from site <paramref name="from"/>'s, <paramref name="count"/>
     /// times <paramref name="interval"/> apart, after one unmeasured ping that resolves ARP on the way. Returns the
     /// round trips in order; a lost ping is simply absent.
     /// </summary>
-    public static async Task<IReadOnlyList<TimeSpan>> PingAsync(WanLab lab, int from, int to, int count, TimeSpan interval, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<TimeSpan>> PingAsync(WanLab lab, int from, int to, int count, TimeSpan interval, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lab);
+        return PingAsync(lab, from, IPAddress.Parse(lab.Layout.SiteAddress(to)), count, interval, cancellationToken);
+    }
+
+    /// <summary>As <see cref="PingAsync(WanLab, int, int, int, TimeSpan, CancellationToken)"/>, to any address (a guest's behind a site's bridge).</summary>
+    public static async Task<IReadOnlyList<TimeSpan>> PingAsync(WanLab lab, int from, IPAddress to, int count, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(to);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var (file, prefix) = PingCommand() ?? throw new IOException("neither ping nor busybox is on PATH (Debian: apt-get install iputils-ping or busybox-static)");
-        var target = lab.Layout.SiteAddress(to);
+        var target = to.ToString();
         string[] arguments = [.. prefix, "-c", (count + 1).ToString(CultureInfo.InvariantCulture),
             "-i", interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
             "-I", lab.Layout.SiteAddress(from), target];
@@ -50,7 +62,9 @@ public static partial class WanProbe
 
     /// <summary>
     /// Sends TCP data from site <paramref name="from"/> to site <paramref name="to"/> for <paramref name="duration"/>
-    /// and measures the receiver's goodput after <paramref name="warmUp"/> (slow start excluded) until the last byte.
+    /// and measures the goodput from <paramref name="warmUp"/> (slow start excluded) until the sender stops, from
+    /// the receiving kernel's count of bytes received in order (TCP_INFO), each count read together with the clock:
+    /// what this process reads and when does not enter the figure, so a loaded machine cannot inflate it.
     /// Bounded: the sender stops at <paramref name="duration"/>, and the whole transfer is cancelled 30 s later.
     /// </summary>
     public static async Task<ThroughputSample> MeasureThroughputAsync(
@@ -76,19 +90,17 @@ public static partial class WanProbe
         var endpoint = listener.LocalEndPoint as IPEndPoint ?? throw new InvalidOperationException("the listener has no endpoint");
         await sender.ConnectAsync(endpoint, bound.Token).ConfigureAwait(false);
         using var receiver = await accepted.ConfigureAwait(false);
-        var receiving = ReceiveAsync(receiver, warmUp, time, bound.Token);
+        var draining = DrainAsync(receiver, bound.Token);
 
-        var chunk = new byte[TransferChunkBytes];
         var started = time.GetTimestamp();
-        long sent = 0;
-        while (time.GetElapsedTime(started) < duration)
-        {
-            sent += await sender.SendAsync(chunk, SocketFlags.None, bound.Token).ConfigureAwait(false);
-        }
-
+        var sending = SendUntilAsync(sender, started, duration, time, bound.Token);
+        await Task.Delay(warmUp, time, bound.Token).ConfigureAwait(false);
+        var first = (At: time.GetTimestamp(), Bytes: BytesReceived(receiver));
+        var sent = await sending.ConfigureAwait(false);
+        var last = (At: time.GetTimestamp(), Bytes: BytesReceived(receiver));
         sender.Shutdown(SocketShutdown.Send);
-        var (received, measuredBytes, measured) = await receiving.ConfigureAwait(false);
-        return new ThroughputSample(sent, received, measuredBytes, measured);
+        var received = await draining.ConfigureAwait(false);
+        return new ThroughputSample(sent, received, last.Bytes - first.Bytes, time.GetElapsedTime(first.At, last.At));
     }
 
     /// <summary>CPU time the lab's relay has used so far, or null when it is not running.</summary>
@@ -98,43 +110,39 @@ public static partial class WanProbe
         return lab.Status().State.Relay is { IsAlive: true } relay ? ProcessStats.Read(relay.Pid)?.CpuTime : null;
     }
 
-    private static async Task<(long Received, long MeasuredBytes, TimeSpan Measured)> ReceiveAsync(
-        Socket socket,
-        TimeSpan warmUp,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<long> SendUntilAsync(Socket socket, long started, TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[TransferChunkBytes];
+        long sent = 0;
+        while (time.GetElapsedTime(started) < duration)
+        {
+            sent += await socket.SendAsync(chunk, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+
+        return sent;
+    }
+
+    private static async Task<long> DrainAsync(Socket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[4 * TransferChunkBytes];
         long received = 0;
-        long measuredBytes = 0;
-        long? first = null;
-        long? windowStart = null;
-        var last = time.GetTimestamp();
-        while (true)
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            var now = time.GetTimestamp();
-            if (n == 0)
-            {
-                break;
-            }
-
-            first ??= now;
             received += n;
-            if (windowStart is null && time.GetElapsedTime(first.Value, now) >= warmUp)
-            {
-                windowStart = now;
-            }
-            else if (windowStart is not null)
-            {
-                measuredBytes += n;
-                last = now;
-            }
         }
 
-        return windowStart is { } start
-            ? (received, measuredBytes, time.GetElapsedTime(start, last))
-            : throw new IOException($"the transfer ended ({received} bytes) before its {warmUp.TotalSeconds:0.#} s warm-up did");
+        return received;
+    }
+
+    /// <summary>tcpi_bytes_received of struct tcp_info (Linux 4.1+, at byte 128): bytes the kernel received in order.</summary>
+    private static long BytesReceived(Socket socket)
+    {
+        Span<byte> info = stackalloc byte[512];
+        var length = socket.GetRawSocketOption(IpProtocolTcp, TcpInfo, info);
+        return length >= TcpInfoBytesReceivedOffset + 8
+            ? BinaryPrimitives.ReadInt64LittleEndian(info[TcpInfoBytesReceivedOffset..])
+            : throw new IOException($"TCP_INFO is {length} bytes, too short for tcpi_bytes_received");
     }
 
     private static Socket Listen(IPAddress address)

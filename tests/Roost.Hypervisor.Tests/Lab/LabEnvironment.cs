@@ -17,10 +17,10 @@ internal static class LabEnvironment
             return "network labs need root (network namespaces, veth, tc): run the tests as root, as CI does";
         }
 
-        string[] tools = ["ip", "tc", "ethtool", "sysctl"];
+        string[] tools = ["ip", "tc"];
         if (tools.FirstOrDefault(tool => QemuEnvironment.Find(tool) is null) is { } missing)
         {
-            return $"'{missing}' is not on PATH: install the Debian packages iproute2, ethtool and procps (.ci/run does)";
+            return $"'{missing}' is not on PATH: install the Debian package iproute2";
         }
 
         return QemuEnvironment.Find("ping") is null && QemuEnvironment.Find("busybox") is null

@@ -36,33 +36,36 @@ public sealed class WanLabLayoutTests
     }
 
     [Fact]
-    public void UpCommands_ShapeBothEndsOfEveryAccessLink_AndRouteEverySitePair()
+    public void UpSteps_ShapeBothEndsOfEveryAccessLink_AndRouteEverySitePair()
     {
         var layout = Layout(sites: 3);
 
-        var lines = layout.UpCommands().Select(c => c.ToString()).ToList();
+        var steps = layout.UpSteps();
 
+        var lines = steps.Select(c => c.ToString()).ToList();
         var shaper = "tbf rate 100000000bit burst 16384 limit 500000";
-        Assert.Contains(lines, l => l.StartsWith("tc -n roost-abcdefghij-wan -batch -", StringComparison.Ordinal)
-            && l.Contains($"dev s1 root {shaper}", StringComparison.Ordinal) && l.Contains($"dev s3 root {shaper}", StringComparison.Ordinal));
+        Assert.Contains($"tc -n roost-abcdefghij-wan -batch - <<< 'qdisc replace dev s1 root {shaper}; qdisc replace dev s2 root {shaper}; qdisc replace dev s3 root {shaper}'", lines);
         foreach (var site in layout.SiteNumbers)
         {
             Assert.Contains($"tc -n roost-abcdefghij-s{site} -batch - <<< 'qdisc replace dev wan0 root {shaper}'", lines);
-            var batch = Assert.Single(layout.UpCommands(), c => c.Arguments.SequenceEqual(["-n", layout.SiteNamespace(site), "-batch", "-"]) && c.File == "ip");
-            Assert.Contains($"addr add 10.77.{site}.1/24 dev br0", batch.Batch!);
-            var routes = batch.Batch!.Where(l => l.StartsWith("route add", StringComparison.Ordinal)).ToList();
-            Assert.Equal(layout.SiteNumbers.Where(o => o != site).Select(o => $"route add 10.77.{o}.0/24 via 10.77.0.{o} dev wan0"), routes);
+            var batch = Assert.Single(steps.OfType<LabStep.Command>(), c => c.Run.File == "ip" && c.Run.Arguments.SequenceEqual(["-n", layout.SiteNamespace(site), "-batch", "-"])).Run.Batch!;
+            Assert.Contains($"addr add 10.77.{site}.1/24 dev br0", batch);
+            Assert.Equal(
+                layout.SiteNumbers.Where(o => o != site).Select(o => $"route add 10.77.{o}.0/24 via 10.77.0.{o} dev wan0"),
+                batch.Where(l => l.StartsWith("route add", StringComparison.Ordinal)));
         }
 
-        Assert.Equal(6, lines.Count(l => l.Contains("ethtool -K", StringComparison.Ordinal) && l.Contains("tx off tso off gso off gro off", StringComparison.Ordinal)));
+        var offloads = steps.OfType<LabStep.Tune>().SelectMany(t => t.OffloadsOff.Select(d => $"{t.Namespace}/{d}")).Order();
+        Assert.Equal(["roost-abcdefghij-s1/wan0", "roost-abcdefghij-s2/wan0", "roost-abcdefghij-s3/wan0", "roost-abcdefghij-wan/s1", "roost-abcdefghij-wan/s2", "roost-abcdefghij-wan/s3"], offloads);
     }
 
     [Fact]
-    public void UpCommands_CreateNamespacesFirst_ThenTurnIpv6OffBeforeAnyInterfaceExists()
+    public void UpSteps_CreateNamespacesFirst_ThenTurnIpv6OffBeforeAnyInterfaceExists()
     {
-        var commands = Layout().UpCommands();
+        var steps = Layout().UpSteps();
 
-        Assert.Equal(["netns add roost-abcdefghij-wan", "netns add roost-abcdefghij-s1", "netns add roost-abcdefghij-s2"], commands[0].Batch);
-        Assert.All(commands.Skip(1).Take(3), c => Assert.Contains("net.ipv6.conf.default.disable_ipv6=1", c.Arguments));
+        Assert.Equal(["netns add roost-abcdefghij-wan", "netns add roost-abcdefghij-s1", "netns add roost-abcdefghij-s2"], Assert.IsType<LabStep.Command>(steps[0]).Run.Batch);
+        Assert.All(steps.Skip(1).Take(3), s => Assert.Contains(new KeyValuePair<string, string>("net.ipv6.conf.default.disable_ipv6", "1"), Assert.IsType<LabStep.Tune>(s).Sysctls));
+        Assert.Contains(new KeyValuePair<string, string>("net.ipv4.ip_forward", "1"), Assert.IsType<LabStep.Tune>(steps[2]).Sysctls);
     }
 }

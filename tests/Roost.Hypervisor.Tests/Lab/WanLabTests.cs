@@ -98,6 +98,23 @@ public sealed class WanLabTests
             Assert.IsType<LabUpResult.Refused>(other).Reason);
     }
 
+    [LabFact]
+    public async Task TapInASitesBridge_CarriesTrafficFromAnotherSite()
+    {
+        await using var lab = await _fixture.UpAsync(_link);
+        var guest = System.Net.IPAddress.Parse("10.77.1.20");
+        using var tap = TapResponder.Open(lab.Layout.SiteNamespace(1), "tap0", guest);
+        await RunAsync("ip", "-n", lab.Layout.SiteNamespace(1), "link", "set", "tap0", "master", WanLabLayout.BridgeName, "up");
+
+        var rtts = await WanProbe.PingAsync(lab, 2, guest, count: 5, TimeSpan.FromMilliseconds(50), CancellationToken.None);
+
+        Assert.Null(tap.Failure);
+        Assert.True(rtts.Count >= 4, $"only {rtts.Count} of 5 pings to the tap answered");
+        Assert.InRange(rtts.Order().ElementAt(rtts.Count / 2).TotalMilliseconds, 36.0, 60.0);
+        Assert.True(tap.ArpAnswered >= 1, "no ARP request reached the tap");
+        Assert.True(tap.EchoAnswered >= rtts.Count, $"{tap.EchoAnswered} echo requests reached the tap, {rtts.Count} replies came back");
+    }
+
     private static async Task<List<string>> NamespacesAsync() =>
         [.. (await RunAsync("ip", "netns", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0])];
 

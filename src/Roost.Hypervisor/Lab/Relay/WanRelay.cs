@@ -17,7 +17,7 @@ namespace Roost.Hypervisor.Lab.Relay;
 /// </remarks>
 public sealed class WanRelay : IDisposable
 {
-    private const int MaxFramesPerRead = 256;
+    private const int MaxFramesPerRead = 64;
     private static readonly TimeSpan _maxWait = TimeSpan.FromMilliseconds(100);
 
     private readonly RelaySettings _settings;
