@@ -19,6 +19,8 @@ internal sealed class ServeCommand : ICommand
             with --agents, real hosts running 'roost agent') and relieves its hotspots with Sandpiper. State lives in
             the store, so a restart resumes where it stopped.
             Mutating requests need the bearer token in DIR/token (created on first start, mode 0600).
+            One controller writes a store: a second 'roost serve' on the same store waits as a hot standby (API 503,
+            /healthz "standby") and takes over when the first stops or dies. Startup failures exit with code 2.
             """)
         .Add("data", "DIR", "Data directory (token, SQLite store). Default: ./roost-data.")
         .Add("db", "SPEC", "Store: sqlite:PATH or postgres:CONNSTRING. Default: sqlite:DIR/roost.db.")
@@ -62,16 +64,20 @@ internal sealed class ServeCommand : ICommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"roost serve: {e.Message.Split(" (Parameter", 2)[0]}");
+            throw new UsageException($"roost serve: {OneLine(e.Message.Split(" (Parameter", 2)[0])}");
         }
-        catch (IOException e)
+        catch (Exception e) when (e is StartupException or IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"roost serve: {e.Message}", 1);
+            // Startup failures (data directory, store, address, hosts) are one line and exit code 2, never a stack trace.
+            throw new UsageException($"roost serve: {OneLine(e.Message)}");
         }
 
         await using (controller.ConfigureAwait(false))
         {
-            Console.WriteLine($"roost serve: dashboard {controller.Address}  store {controller.Store.Description}  token {controller.Tokens.Path}");
+            var role = controller.Role.Current == RoleState.Active
+                ? $"token {controller.Tokens.Path}"
+                : "standby: another controller is the store's writer; taking over when it stops";
+            Console.WriteLine($"roost serve: dashboard {controller.Address}  store {controller.Store.Description}  {role}");
             try
             {
                 await controller.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
@@ -80,10 +86,18 @@ internal sealed class ServeCommand : ICommand
             {
                 // Ctrl-C: stop cleanly.
             }
+
+            if (controller.Failure is { } failure)
+            {
+                throw new UsageException($"roost serve: stopped: {OneLine(failure)}", 1);
+            }
         }
 
         return 0;
     }
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static AgentFleet? Agents(ParsedOptions options)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,18 +7,56 @@ using Roost.Controller.Control;
 
 namespace Roost.Controller.Api;
 
-/// <summary>A liveness probe for load balancers and tests: touches no store, only the loop's last published view.</summary>
+/// <summary>
+/// The probe for load balancers and supervisors: touches no store, only the role and the loop's last published view
+/// and step health. 200 only for an active controller whose control steps succeed; 503 with the reason otherwise.
+/// </summary>
 public static class HealthEndpoints
 {
+    /// <summary>With the loop stepping by itself, no successful step for this many intervals (and at least 10 s) is degraded.</summary>
+    private const int StaleIntervals = 5;
+
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", GetHealth).WithTags("Health");
         return app;
     }
 
-    private static Ok<HealthResponse> GetHealth(LiveState live)
+    private static JsonHttpResult<HealthResponse> GetHealth(ControllerRole role, LiveState live, ControlLoopOptions loop, TimeProvider time)
     {
         var view = live.Current;
-        return TypedResults.Ok(new HealthResponse("ok", view.At, view.Counters.Steps));
+        var (status, reason) = Assess(role, live.Health, loop, time.GetUtcNow());
+        return TypedResults.Json(
+            new HealthResponse(status, reason, view.At, view.Counters.Steps),
+            statusCode: status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    internal static (string Status, string? Reason) Assess(ControllerRole role, StepHealth health, ControlLoopOptions loop, DateTimeOffset now)
+    {
+        switch (role.Current)
+        {
+            case RoleState.Standby:
+                return ("standby", $"another controller is the writer of {role.Store}");
+            case RoleState.Starting:
+                return ("starting", role.Reason ?? $"taking over {role.Store}");
+            case RoleState.Stopped:
+                return ("stopped", role.Reason);
+        }
+
+        if (health.Failure is { } failure && health.FailingSince is { } since)
+        {
+            return ("degraded", string.Create(CultureInfo.InvariantCulture, $"control steps fail since {since:O}: {failure}"));
+        }
+
+        if (loop.Interval is { } interval && (health.LastSuccessAt ?? health.RunningSince) is { } last)
+        {
+            var limit = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(10).Ticks, interval.Ticks * StaleIntervals));
+            if (now - last > limit)
+            {
+                return ("degraded", string.Create(CultureInfo.InvariantCulture, $"no control step has completed for {(now - last).TotalSeconds:0} s"));
+            }
+        }
+
+        return ("ok", null);
     }
 }

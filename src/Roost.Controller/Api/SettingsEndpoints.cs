@@ -3,12 +3,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Roost.Controller.Control;
-using Roost.Controller.Security;
+using Microsoft.Extensions.Logging;
 using Roost.Controller.Store;
 
 namespace Roost.Controller.Api;
 
-public static class SettingsEndpoints
+public static partial class SettingsEndpoints
 {
     public static IEndpointRouteBuilder MapSettingsEndpoints(this IEndpointRouteBuilder app)
     {
@@ -41,10 +41,46 @@ public static class SettingsEndpoints
         return TypedResults.Ok(SettingsDto.From(settings));
     }
 
-    private static async Task<Ok<TokenResponse>> RotateToken(TokenStore tokens, IControllerStore store, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new token, in force and in DATA/token when answered. Rotations run one at a time; one that waited 5 s for
+    /// another gets 409. A token file that cannot be written gets 503 and leaves the old token in force.
+    /// </summary>
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RotateToken(
+        ControllerRole role, IControllerStore store, TimeProvider time, ILoggerFactory logs, CancellationToken cancellationToken)
     {
-        var token = await tokens.RotateAsync(cancellationToken);
-        await store.AddEventAsync(time.GetUtcNow(), "security", "bearer token rotated", cancellationToken);
+        if (role.Tokens is not { } tokens)
+        {
+            return Problems.Unavailable("this controller is not active");
+        }
+
+        string? token;
+        try
+        {
+            token = await tokens.RotateAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Problems.Unavailable($"the token file could not be written, the old token stays in force: {StoreFailureHandler.OneLine(e)}");
+        }
+
+        if (token is null)
+        {
+            return Problems.Conflict("another token rotation is under way; try again");
+        }
+
+        try
+        {
+            await store.AddEventAsync(time.GetUtcNow(), "security", "bearer token rotated", cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException)
+        {
+            // The token changed: the caller must learn it even when the event cannot be stored.
+            LogEventLost(logs.CreateLogger("Roost.Controller.Api"), StoreFailureHandler.OneLine(e));
+        }
+
         return TypedResults.Ok(new TokenResponse(token));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "bearer token rotated; its event could not be stored: {Reason}")]
+    private static partial void LogEventLost(ILogger logger, string reason);
 }

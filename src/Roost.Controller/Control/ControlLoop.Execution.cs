@@ -215,7 +215,7 @@ public sealed partial class ControlLoop
             await _store.SetVmPlacementAsync(action.Vm, action.From, vm?.Allocation ?? action.Allocation, clock, cancellationToken).ConfigureAwait(false);
             _migrationsThisStep++;
             _counters = _counters with { MigrationsStarted = _counters.MigrationsStarted + 1 };
-            await EventAsync("migration", $"{action.Vm} migrating {action.From} -> {action.To}", cancellationToken).ConfigureAwait(false);
+            await EventAsync("migration", $"{action.Vm} migrating {action.From} -> {action.To} (action {action.Id})", cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -34,6 +34,8 @@ public sealed partial class ControlLoop : BackgroundService
     private readonly LiveState _live;
     private readonly ControlLoopOptions _options;
     private readonly ILogger<ControlLoop> _logger;
+    private readonly ControllerRole _role;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ClusterMonitor _monitor = new(windowLength: 12);
     private readonly Queue<TickSummary> _history = new();
@@ -49,8 +51,11 @@ public sealed partial class ControlLoop : BackgroundService
     private bool _initialized;
     private TimeSpan _clock;
 
-    public ControlLoop(IControllerStore store, IHostDriver driver, TimeProvider time, LiveState live, ControlLoopOptions options, ILogger<ControlLoop> logger)
+    public ControlLoop(
+        IControllerStore store, IHostDriver driver, TimeProvider time, LiveState live, ControlLoopOptions options, ControllerRole role, IHostApplicationLifetime lifetime, ILogger<ControlLoop> logger)
     {
+        ArgumentNullException.ThrowIfNull(role);
+        ArgumentNullException.ThrowIfNull(lifetime);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(driver);
         ArgumentNullException.ThrowIfNull(time);
@@ -63,43 +68,42 @@ public sealed partial class ControlLoop : BackgroundService
         _live = live;
         _options = options;
         _logger = logger;
+        _role = role;
+        _lifetime = lifetime;
     }
 
     /// <summary>Asks for a step soon (an operator changed something); never blocks, coalesces.</summary>
     public void Nudge() => _nudges.Writer.TryWrite(true);
 
     /// <summary>
-    /// Migrates the schema, then seeds an empty store from the driver or hands the driver the stored inventory.
-    /// Called once, before the API starts listening.
+    /// Migrates the schema, then seeds an empty store from the driver (in one transaction: all of the inventory or none)
+    /// or hands the driver the stored inventory. Called by the store's writer, before the API serves requests.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        if (await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) is null)
-        {
-            await _store.SaveSettingsAsync(ControllerSettings.Default, cancellationToken).ConfigureAwait(false);
-        }
-
         var hosts = await _store.GetHostsAsync(cancellationToken).ConfigureAwait(false);
         if (hosts.Count == 0)
         {
             var inventory = await _driver.DiscoverAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var host in inventory.Hosts)
+            var message = $"first start: {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {_driver.Description}";
+            LogSeeding(_logger, inventory.Hosts.Count, inventory.Vms.Count, _store.Description);
+            if (!await _store.SeedAsync(inventory.Hosts, inventory.Vms, ControllerSettings.Default, _time.GetUtcNow(), message, cancellationToken).ConfigureAwait(false))
             {
-                await _store.UpsertHostAsync(host, cancellationToken).ConfigureAwait(false);
+                throw new InvalidOperationException($"{_store.Description} gained hosts while this controller held its writer lock");
             }
 
-            foreach (var vm in inventory.Vms)
-            {
-                await _store.UpsertVmAsync(vm, cancellationToken).ConfigureAwait(false);
-            }
-
-            await EventAsync("inventory", $"first start: {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {_driver.Description}", cancellationToken).ConfigureAwait(false);
+            LogEvent(_logger, "inventory", message);
         }
         else
         {
+            if (await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                await _store.SaveSettingsAsync(ControllerSettings.Default, cancellationToken).ConfigureAwait(false);
+            }
+
             var clockText = await _store.GetValueAsync(ClockKey, cancellationToken).ConfigureAwait(false);
-            var clock = clockText is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(long.Parse(clockText, CultureInfo.InvariantCulture));
+            var clock = clockText is not null && long.TryParse(clockText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
             var vms = await _store.GetVmsAsync(cancellationToken).ConfigureAwait(false);
             await _driver.AdoptAsync(hosts, vms, clock, cancellationToken).ConfigureAwait(false);
             var inFlight = (await ActivePlansAsync(cancellationToken).ConfigureAwait(false)).Sum(p => p.Actions.Count(a => a.Status == ActionStatus.InFlight));
@@ -116,6 +120,17 @@ public sealed partial class ControlLoop : BackgroundService
             return;
         }
 
+        try
+        {
+            // A standby steps nothing until it holds the store's writer lock and has taken over.
+            await _role.Activated.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        _live.Running(_time.GetUtcNow());
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -126,11 +141,19 @@ public sealed partial class ControlLoop : BackgroundService
             {
                 return;
             }
-#pragma warning disable CA1031 // A failed step is logged and retried next interval; the service keeps serving.
+            catch (WriterLockLostException e)
+            {
+                // Another controller may already be the writer: stop acting at once and let the process end.
+                LogLockLost(_logger, e.Message);
+                _role.Stop($"lost the writer lock: {e.Message}");
+                _lifetime.StopApplication();
+                return;
+            }
+#pragma warning disable CA1031 // A failed step is logged and retried next interval; the service keeps serving and /healthz says degraded.
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                LogStepFailed(_logger, e);
+                LogStepFailed(_logger, Api.StoreFailureHandler.OneLine(e));
             }
 
             using var wait = new CancellationTokenSource(interval, _time);
@@ -150,14 +173,32 @@ public sealed partial class ControlLoop : BackgroundService
         }
     }
 
-    /// <summary>One control step (see the class summary).</summary>
+    /// <summary>
+    /// One control step (see the class summary), only while this controller holds the store's writer lock. Its outcome
+    /// goes to <see cref="LiveState.Health"/>: a failure (one line) until a step succeeds again.
+    /// </summary>
     public async Task StepAsync(CancellationToken cancellationToken)
     {
-        if (!_initialized)
+        if (!_initialized || _role.Writer is not { } writer)
         {
-            throw new InvalidOperationException("InitializeAsync must complete before the first step.");
+            throw new InvalidOperationException("InitializeAsync must complete, under the store's writer lock, before the first step.");
         }
 
+        try
+        {
+            await writer.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+            await StepCoreAsync(cancellationToken).ConfigureAwait(false);
+            _live.StepSucceeded(_time.GetUtcNow());
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _live.StepFailed(_time.GetUtcNow(), Api.StoreFailureHandler.OneLine(e));
+            throw;
+        }
+    }
+
+    private async Task StepCoreAsync(CancellationToken cancellationToken)
+    {
         _migrationsThisStep = 0;
         var settings = await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) ?? ControllerSettings.Default;
         var observation = await _driver.ObserveAsync(cancellationToken).ConfigureAwait(false);
@@ -274,8 +315,14 @@ public sealed partial class ControlLoop : BackgroundService
         await _store.AddEventAsync(_time.GetUtcNow(), kind, message, cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "control step failed; retrying next interval")]
-    private static partial void LogStepFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "control step failed, retrying next interval: {Reason}")]
+    private static partial void LogStepFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "first start: storing {Hosts} hosts and {Vms} VMs in {Store}, in one transaction")]
+    private static partial void LogSeeding(ILogger logger, int hosts, int vms, string store);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "stopping: {Reason}")]
+    private static partial void LogLockLost(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind}: {Message}")]
     private static partial void LogEvent(ILogger logger, string kind, string message);

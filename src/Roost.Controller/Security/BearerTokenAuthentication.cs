@@ -10,9 +10,9 @@ namespace Roost.Controller.Security;
 /// </summary>
 public static class BearerTokenAuthentication
 {
-    public static IApplicationBuilder UseBearerTokenForMutations(this IApplicationBuilder app, TokenStore tokens)
+    public static IApplicationBuilder UseBearerTokenForMutations(this IApplicationBuilder app, ControllerRole role)
     {
-        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(role);
         return app.Use(async (context, next) =>
         {
             var method = context.Request.Method;
@@ -24,7 +24,7 @@ public static class BearerTokenAuthentication
 
             var header = context.Request.Headers.Authorization.ToString();
             var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-            if (tokens.Matches(presented))
+            if (role.Tokens is { } tokens && tokens.Matches(presented))
             {
                 await next(context).ConfigureAwait(false);
                 return;

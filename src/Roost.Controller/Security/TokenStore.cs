@@ -5,12 +5,24 @@ namespace Roost.Controller.Security;
 
 /// <summary>
 /// The bearer token that guards every mutating request: 32 random bytes, base64url, kept in DATA/token with mode 0600
-/// (owner read/write only) so only the operator's account can read it. Generated on first start, replaced by
-/// <see cref="RotateAsync"/>. Thread-safe: the token is an immutable string swapped whole.
+/// (owner read/write only). Generated on first start, replaced by <see cref="RotateAsync"/>.
 /// </summary>
-public sealed class TokenStore
+/// <remarks>
+/// Rotations have one writer at a time: a new token goes to a fresh 0600 temporary file, is flushed to disk, and is
+/// renamed over DATA/token (atomic), so the file always holds one whole token. While the file is being replaced both
+/// the old and the new token are accepted, so the file never holds a token the server refuses. Thread-safe: tokens are
+/// immutable strings swapped whole.
+/// </remarks>
+public sealed class TokenStore : IDisposable
 {
+    public const string FileName = "token";
+
+    /// <summary>A token file larger than this is not a token (it is regenerated).</summary>
+    private const int MaxFileBytes = 4096;
+
+    private readonly SemaphoreSlim _writer = new(1, 1);
     private string _token;
+    private string? _incoming;
 
     private TokenStore(string path, string token)
     {
@@ -22,14 +34,28 @@ public sealed class TokenStore
 
     public string Current => Volatile.Read(ref _token);
 
-    /// <summary>Reads DATA/token, or creates it with a fresh token.</summary>
+    /// <summary>
+    /// Reads DATA/token, or writes a fresh one when it is absent or does not hold a token. Refuses (one-line
+    /// <see cref="IOException"/>) a token path that is a link or not a regular file.
+    /// </summary>
     public static async Task<TokenStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken)
     {
-        var path = System.IO.Path.Combine(dataDirectory, "token");
-        if (File.Exists(path))
+        var path = System.IO.Path.Combine(dataDirectory, FileName);
+        foreach (var stale in Directory.EnumerateFiles(dataDirectory, FileName + ".*.tmp"))
+        {
+            File.Delete(stale);
+        }
+
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null || Directory.Exists(path))
+        {
+            throw new IOException($"{path}: the token file is a link or a directory; remove it and start again");
+        }
+
+        if (info.Exists && info.Length <= MaxFileBytes)
         {
             var text = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
-            if (text.Length >= 16)
+            if (IsToken(text))
             {
                 return new TokenStore(path, text);
             }
@@ -40,38 +66,70 @@ public sealed class TokenStore
         return store;
     }
 
-    public async Task<string> RotateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A new token, written and in force when this returns; null when another rotation held the writer for longer than
+    /// <paramref name="wait"/> (the caller answers 409). On a write failure the old token stays in force and in the file.
+    /// </summary>
+    public async Task<string?> RotateAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        var token = NewToken();
-        await WriteAsync(token, cancellationToken).ConfigureAwait(false);
-        Interlocked.Exchange(ref _token, token);
-        return token;
+        if (!await _writer.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            var token = NewToken();
+            Volatile.Write(ref _incoming, token);
+            await WriteAsync(token, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _token, token);
+            return token;
+        }
+        finally
+        {
+            Volatile.Write(ref _incoming, null);
+            _writer.Release();
+        }
     }
 
-    /// <summary>Constant-time comparison with the current token.</summary>
+    /// <summary>Constant-time comparison with the current token (and the incoming one while a rotation writes it).</summary>
     public bool Matches(string? presented) =>
-        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(Current));
+        presented is not null && (Same(presented, Current) | (Volatile.Read(ref _incoming) is { } incoming && Same(presented, incoming)));
+
+    private static bool Same(string presented, string token) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token));
 
     private async Task WriteAsync(string token, CancellationToken cancellationToken)
     {
-        // Written to a new 0600 file and renamed over the old one, so the token is never readable by others, even briefly.
-        var temporary = Path + ".new";
-        File.Delete(temporary);
+        var temporary = $"{Path}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = OwnerOnly.FileMode;
         }
 
-        var stream = new FileStream(temporary, options);
-        await using (stream.ConfigureAwait(false))
+        try
         {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(token + "\n"), cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
+            var stream = new FileStream(temporary, options);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(token + "\n"), cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
 
-        File.Move(temporary, Path, overwrite: true);
+            File.Move(temporary, Path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
+
+    public void Dispose() => _writer.Dispose();
+
+    private static bool IsToken(string text) =>
+        text.Length is >= 16 and <= 512 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

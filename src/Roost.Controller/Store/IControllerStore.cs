@@ -13,6 +13,21 @@ public interface IControllerStore : IAsyncDisposable
     /// <summary>Short name for logs: <c>sqlite:/path</c>, <c>postgres:host/db</c> (no password).</summary>
     string Description { get; }
 
+    /// <summary>Files the store keeps on this machine (all owner-only); none for a database server.</summary>
+    IReadOnlyList<string> Files { get; }
+
+    /// <summary>
+    /// The store's writer lock, or null when another controller holds it: only its holder may migrate, seed or write
+    /// (readers need none). Throws what the store throws when it is unreachable.
+    /// </summary>
+    Task<IStoreWriterLock?> TryLockAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The first start, in one transaction: hosts, VMs, settings and the event saying so are all stored or none is.
+    /// False (and no change) when the store already holds hosts.
+    /// </summary>
+    Task<bool> SeedAsync(IReadOnlyList<StoredHost> hosts, IReadOnlyList<StoredVm> vms, ControllerSettings settings, DateTimeOffset at, string message, CancellationToken cancellationToken);
+
     /// <summary>Brings the schema to the latest version; returns that version.</summary>
     Task<int> MigrateAsync(CancellationToken cancellationToken);
 

@@ -42,19 +42,19 @@ internal abstract partial class SqlControllerStore
     public async Task<int> PruneSamplesAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         await ExecuteAsync("DELETE FROM samples WHERE at_ms < @before", cancellationToken, ("before", before.ToUnixTimeMilliseconds())).ConfigureAwait(false);
 
+    private const string AddEventSql = "INSERT INTO events (at_ms, kind, message) VALUES (@at, @kind, @message) RETURNING id";
+
     public async Task<StoredEvent> AddEventAsync(DateTimeOffset at, string kind, string message, CancellationToken cancellationToken)
     {
         kind = StoredValues.Name(kind, "event kind");
         message = StoredValues.Text(message);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var id = await ScalarLongAsync(
-            connection,
-            null,
-            "INSERT INTO events (at_ms, kind, message) VALUES (@at, @kind, @message) RETURNING id",
-            cancellationToken,
-            ("at", at.ToUnixTimeMilliseconds()), ("kind", kind), ("message", message)).ConfigureAwait(false);
+        var id = await ScalarLongAsync(connection, null, AddEventSql, cancellationToken, EventParameters(at, kind, message)).ConfigureAwait(false);
         return new StoredEvent(id, DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()), kind, message);
     }
+
+    private static (string, object?)[] EventParameters(DateTimeOffset at, string kind, string message) =>
+        [("at", at.ToUnixTimeMilliseconds()), ("kind", StoredValues.Name(kind, "event kind")), ("message", StoredValues.Text(message))];
 
     public async Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(
@@ -86,7 +86,11 @@ internal abstract partial class SqlControllerStore
             int.Parse(parts[2], CultureInfo.InvariantCulture));
     }
 
-    public async Task SaveSettingsAsync(ControllerSettings settings, CancellationToken cancellationToken)
+    public async Task SaveSettingsAsync(ControllerSettings settings, CancellationToken cancellationToken) =>
+        await ExecuteAsync(SetValueSql, cancellationToken, SettingsParameters(settings)).ConfigureAwait(false);
+
+    /// <summary>Settings as the one row <c>mode;threshold;maxConcurrentMigrations</c>; invalid settings are refused.</summary>
+    private static (string, object?)[] SettingsParameters(ControllerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Validate() is { } problem)
@@ -94,16 +98,14 @@ internal abstract partial class SqlControllerStore
             throw new ArgumentOutOfRangeException(nameof(settings), problem);
         }
 
-        var text = string.Create(CultureInfo.InvariantCulture, $"{Name(settings.Mode)};{settings.Threshold:R};{settings.MaxConcurrentMigrations}");
-        await SetValueAsync(SettingsKey, text, cancellationToken).ConfigureAwait(false);
+        return [("key", SettingsKey), ("value", string.Create(CultureInfo.InvariantCulture, $"{Name(settings.Mode)};{settings.Threshold:R};{settings.MaxConcurrentMigrations}"))];
     }
 
     public async Task<string?> GetValueAsync(string key, CancellationToken cancellationToken) =>
         FirstOrNull(await QueryAsync("SELECT value FROM settings WHERE key = @key", r => r.GetString(0), cancellationToken, ("key", key)).ConfigureAwait(false));
 
+    private const string SetValueSql = "INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
     public async Task SetValueAsync(string key, string value, CancellationToken cancellationToken) =>
-        await ExecuteAsync(
-            "INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            cancellationToken,
-            ("key", key), ("value", value)).ConfigureAwait(false);
+        await ExecuteAsync(SetValueSql, cancellationToken, ("key", key), ("value", value)).ConfigureAwait(false);
 }

@@ -13,6 +13,10 @@ internal abstract partial class SqlControllerStore : IControllerStore
 {
     public abstract string Description { get; }
 
+    public abstract IReadOnlyList<string> Files { get; }
+
+    public abstract Task<IStoreWriterLock?> TryLockAsync(CancellationToken cancellationToken);
+
     /// <summary>The dialect's auto-increment primary key column definition.</summary>
     protected abstract string IdentityColumn { get; }
 
@@ -51,19 +55,25 @@ internal abstract partial class SqlControllerStore : IControllerStore
             r => new StoredHost(new HostId(Int(r, 0)), r.GetString(1), Vector(r, 2), Long(r, 5) != 0),
             cancellationToken).ConfigureAwait(false);
 
-    public async Task UpsertHostAsync(StoredHost host, CancellationToken cancellationToken)
+    private const string UpsertHostSql =
+        """
+        INSERT INTO hosts (id, name, cpu_cores, memory_mib, network_mbps, maintenance) VALUES (@id, @name, @cpu, @mem, @net, @m)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, cpu_cores = excluded.cpu_cores, memory_mib = excluded.memory_mib,
+            network_mbps = excluded.network_mbps, maintenance = excluded.maintenance
+        """;
+
+    public async Task UpsertHostAsync(StoredHost host, CancellationToken cancellationToken) =>
+        await ExecuteAsync(UpsertHostSql, cancellationToken, HostParameters(host)).ConfigureAwait(false);
+
+    private static (string, object?)[] HostParameters(StoredHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
         var capacity = StoredValues.Resources(host.Capacity, $"{host.Id} capacity");
-        await ExecuteAsync(
-            """
-            INSERT INTO hosts (id, name, cpu_cores, memory_mib, network_mbps, maintenance) VALUES (@id, @name, @cpu, @mem, @net, @m)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, cpu_cores = excluded.cpu_cores, memory_mib = excluded.memory_mib,
-                network_mbps = excluded.network_mbps, maintenance = excluded.maintenance
-            """,
-            cancellationToken,
+        return
+        [
             ("id", (long)host.Id.Value), ("name", StoredValues.Name(host.Name, $"{host.Id}")), ("cpu", capacity.CpuCores), ("mem", capacity.MemoryMiB),
-            ("net", capacity.NetworkMbps), ("m", host.Maintenance ? 1L : 0L)).ConfigureAwait(false);
+            ("net", capacity.NetworkMbps), ("m", host.Maintenance ? 1L : 0L),
+        ];
     }
 
     public async Task<bool> SetMaintenanceAsync(HostId host, bool maintenance, CancellationToken cancellationToken) =>
@@ -80,18 +90,48 @@ internal abstract partial class SqlControllerStore : IControllerStore
     public async Task<StoredVm?> FindVmAsync(VmId vm, CancellationToken cancellationToken) =>
         FirstOrNull(await QueryAsync($"SELECT {VmColumns} FROM vms WHERE id = @id", ReadVm, cancellationToken, ("id", (long)vm.Value)).ConfigureAwait(false));
 
+    private const string UpsertVmSql =
+        $"""
+        INSERT INTO vms ({VmColumns}) VALUES (@id, @name, @host, @cpu, @mem, @net, @state, @moved, @req)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, host_id = excluded.host_id, cpu_cores = excluded.cpu_cores,
+            memory_mib = excluded.memory_mib, network_mbps = excluded.network_mbps, state = excluded.state,
+            last_moved_at_ms = excluded.last_moved_at_ms, requested_host_id = excluded.requested_host_id
+        """;
+
     public async Task UpsertVmAsync(StoredVm vm, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
-        await ExecuteAsync(
-            $"""
-            INSERT INTO vms ({VmColumns}) VALUES (@id, @name, @host, @cpu, @mem, @net, @state, @moved, @req)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, host_id = excluded.host_id, cpu_cores = excluded.cpu_cores,
-                memory_mib = excluded.memory_mib, network_mbps = excluded.network_mbps, state = excluded.state,
-                last_moved_at_ms = excluded.last_moved_at_ms, requested_host_id = excluded.requested_host_id
-            """,
-            cancellationToken,
-            VmParameters(vm)).ConfigureAwait(false);
+        await ExecuteAsync(UpsertVmSql, cancellationToken, VmParameters(vm)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> SeedAsync(
+        IReadOnlyList<StoredHost> hosts, IReadOnlyList<StoredVm> vms, ControllerSettings settings, DateTimeOffset at, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(vms);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await ScalarLongAsync(connection, transaction, "SELECT COUNT(*) FROM hosts", cancellationToken).ConfigureAwait(false) > 0)
+        {
+            return false;
+        }
+
+        foreach (var host in hosts)
+        {
+            await ExecuteAsync(connection, transaction, UpsertHostSql, cancellationToken, HostParameters(host)).ConfigureAwait(false);
+        }
+
+        foreach (var vm in vms)
+        {
+            await ExecuteAsync(connection, transaction, UpsertVmSql, cancellationToken, VmParameters(vm)).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(connection, transaction, SetValueSql, cancellationToken, SettingsParameters(settings)).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, AddEventSql, cancellationToken, EventParameters(at, "inventory", message)).ConfigureAwait(false);
+
+        // A controller killed before this line leaves nothing behind: the next start seeds again, whole.
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public async Task<StoredVm> CreateVmAsync(NewVm vm, CancellationToken cancellationToken)

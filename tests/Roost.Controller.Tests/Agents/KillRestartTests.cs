@@ -7,7 +7,7 @@ namespace Roost.Controller.Tests.Agents;
 /// <summary>
 /// <c>roost serve</c> as a real process over real agents, SIGKILLed while a live migration it started is under way,
 /// then restarted on the same data directory: the store must be consistent, the action settled by what the agents
-/// really did (the migration finished without the controller), and nothing lost or done twice.
+/// really did (the migration finished without the controller, or was aborted with it), and nothing lost or done twice.
 /// </summary>
 public sealed class KillRestartTests(ITestOutputHelper output)
 {
@@ -59,21 +59,36 @@ public sealed class KillRestartTests(ITestOutputHelper output)
             async () => $"plan {planId} not settled: {await api2.GetStringAsync($"/api/plans/{planId}")}; log: {second.Log}");
         output.WriteLine(plan);
 
+        // Either outcome is right (the migration may finish without the controller, or be aborted by the kill); what
+        // must hold is that the agents, the plan and the store all agree on where the VM really is.
+        // The agents may take a moment to drop the loser's half (an aborted incoming VM, a migrated-away source).
+        var agents = await Poll.UntilAsync(
+            async () =>
+            {
+                var (onSource, onDestination) = (await testbed.ListAsync(source), await testbed.ListAsync(destination));
+                var copies = onSource.Concat(onDestination).Count(v => v.Id == "vm-0");
+                return copies == 1 ? Tuple.Create(onSource, onDestination) : null;
+            },
+            TimeSpan.FromSeconds(60),
+            async () => $"vm-0 is not on exactly one agent: source [{string.Join(", ", await testbed.ListAsync(source))}], destination [{string.Join(", ", await testbed.ListAsync(destination))}]");
+        output.WriteLine($"agents after settling: source [{string.Join(", ", agents.Item1)}], destination [{string.Join(", ", agents.Item2)}]");
+        Assert.Equal([("vm-0", "Running")], agents.Item1.Concat(agents.Item2));
+        var arrived = agents.Item2.Contains(("vm-0", "Running"));
+
         using var settled = JsonDocument.Parse(plan);
-        Assert.Equal("completed", settled.RootElement.GetProperty("status").GetString());
         var action = Assert.Single(settled.RootElement.GetProperty("actions").EnumerateArray());
-        Assert.Equal("succeeded", action.GetProperty("status").GetString());
-        Assert.Equal("vm-0 arrived on host-1", action.GetProperty("outcome").GetString());
+        var outcome = action.GetProperty("outcome").GetString() ?? "";
+        Assert.Equal(arrived ? "completed" : "failed", settled.RootElement.GetProperty("status").GetString());
+        Assert.Equal(arrived ? "succeeded" : "failed", action.GetProperty("status").GetString());
+        Assert.True(arrived ? outcome == "vm-0 arrived on host-1" : outcome.Contains("aborted", StringComparison.Ordinal), outcome);
 
-        // The agents agree: the VM runs once, on the destination.
-        Assert.Equal([("vm-0", "Running")], await testbed.ListAsync(destination));
-        Assert.Empty(await testbed.ListAsync(source));
-        output.WriteLine($"memtest of vm-0 after the migration: {await testbed.AssertMemoryIntactAsync(destination, "vm-0")}");
+        // The guest's memory came through whole, wherever it runs now.
+        output.WriteLine($"memtest of vm-0 after settling: {await testbed.AssertMemoryIntactAsync(arrived ? destination : source, "vm-0")}");
 
-        // The store agrees and holds nothing half-done: one VM on host 1, one plan, the migration sent once.
+        // The store agrees and holds nothing half-done: one VM where the agents have it, one plan, the migration sent once.
         var vms = await api2.GetFromJsonAsync<JsonElement>("/api/vms");
         var vm = Assert.Single(vms.EnumerateArray());
-        Assert.Equal(1, vm.GetProperty("host").GetInt32());
+        Assert.Equal(arrived ? 1 : 0, vm.GetProperty("host").GetInt32());
         Assert.Equal("running", vm.GetProperty("state").GetString());
         var plans = await api2.GetFromJsonAsync<JsonElement>("/api/plans");
         Assert.Equal(planId, Assert.Single(plans.EnumerateArray()).GetProperty("id").GetInt64());

@@ -45,38 +45,45 @@ internal static class LoadGenerator
             }
         }
 
-        async Task<(int Probes, int Failures)> ProbeAsync()
+        async Task<(int Probes, int Failures, string? First)> ProbeAsync()
         {
-            var (probes, failures) = (0, 0);
+            var (probes, failures, first) = (0, 0, (string?)null);
             while (!stop.IsCancellationRequested && Volatile.Read(ref budget) > 0)
             {
                 probes++;
+                string? failure = null;
                 try
                 {
                     using var response = await probe.GetAsync("/healthz");
-                    failures += response.StatusCode == HttpStatusCode.OK ? 0 : 1;
+                    failure = response.StatusCode == HttpStatusCode.OK ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    failure = $"{e.GetType().Name}: {e.Message}";
+                }
+
+                if (failure is not null)
+                {
                     failures++;
+                    first ??= failure;
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(250));
             }
 
-            return (probes, failures);
+            return (probes, failures, first);
         }
 
         var prober = ProbeAsync();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(WorkerAsync));
         var elapsed = clock.Elapsed;
         await stop.CancelAsync();
-        var (healthProbes, healthFailures) = await prober;
+        var (healthProbes, healthFailures, firstHealthFailure) = await prober;
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double Percentile(double p) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
         int Sum(int column) => Enumerable.Range(0, workers).Sum(w => counts[w, column]);
-        return new LoadReport(elapsed, Sum(0) + Sum(1) + Sum(2) + Sum(3), Sum(0), Sum(1), Sum(2), Sum(3), Percentile(0.5), Percentile(0.99), all.Length == 0 ? 0 : all[^1], healthProbes, healthFailures);
+        return new LoadReport(elapsed, Sum(0) + Sum(1) + Sum(2) + Sum(3), Sum(0), Sum(1), Sum(2), Sum(3), Percentile(0.5), Percentile(0.99), all.Length == 0 ? 0 : all[^1], healthProbes, healthFailures, firstHealthFailure);
     }
 
     private static HttpRequestMessage Request(int i, string token, Dictionary<string, object>? settings)

@@ -169,4 +169,46 @@ public abstract class ControllerStoreContractTests
         Assert.Empty(await store.GetSamplesAsync(null, DateTimeOffset.UnixEpoch, default));
         Assert.Null(await store.GetSettingsAsync(default));
     }
+
+    [ContractFact]
+    public async Task Seed_IsAllOrNothing_AndOnlyOnce()
+    {
+        await using var store = await CreateStoreAsync();
+        var hosts = Enumerable.Range(0, 4).Select(h => new StoredHost(new HostId(h), $"h{h}", new ResourceVector(8, 32768, 1000))).ToList();
+        var vms = Enumerable.Range(0, 50).Select(v => new StoredVm(new VmId(v), $"vm{v}", new HostId(v % 4), new ResourceVector(1, 1024, 10), VmState.Running)).ToList();
+
+        // A crash half-way through the VMs (the list fails at its 26th), inside the seed's transaction.
+        await Assert.ThrowsAsync<IOException>(() => store.SeedAsync(hosts, new CrashingList<StoredVm>(vms, 25), ControllerSettings.Default, _t0, "first start", default));
+
+        Assert.Empty(await store.GetHostsAsync(default));
+        Assert.Empty(await store.GetVmsAsync(default));
+        Assert.Null(await store.GetSettingsAsync(default));
+        Assert.Empty(await store.GetRecentEventsAsync(10, default));
+
+        Assert.True(await store.SeedAsync(hosts, vms, ControllerSettings.Default, _t0, "first start", default));
+        Assert.False(await store.SeedAsync(hosts.Take(1).ToList(), [], ControllerSettings.Default, _t0, "again", default));
+
+        Assert.Equal(4, (await store.GetHostsAsync(default)).Count);
+        Assert.Equal(50, (await store.GetVmsAsync(default)).Count);
+        Assert.Equal(ControllerSettings.Default, await store.GetSettingsAsync(default));
+        Assert.Equal(["first start"], (await store.GetRecentEventsAsync(10, default)).Select(e => e.Message));
+    }
+
+    /// <summary>A list whose enumeration fails at index <c>crashAt</c>, as a process dying there would stop it.</summary>
+    private sealed class CrashingList<T>(IReadOnlyList<T> items, int crashAt) : IReadOnlyList<T>
+    {
+        public int Count => items.Count;
+
+        public T this[int index] => index < crashAt ? items[index] : throw new IOException("simulated crash");
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }
