@@ -288,6 +288,7 @@ public static partial class ControllerApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBodyLimit(options.MaxRequestBodyBytes);
         app.UseStandbyGate(role);
         app.UseBearerTokenForMutations(role);
         app.MapOpenApi();

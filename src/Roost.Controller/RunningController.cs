@@ -11,6 +11,7 @@ public sealed class RunningController : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Task _standby;
+    private int _disposed;
 
     internal RunningController(WebApplication app, Uri address, ControllerRole role, IControllerStore store, ControlLoop loop, Task standby)
     {
@@ -40,6 +41,11 @@ public sealed class RunningController : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync().ConfigureAwait(false);
         await _standby.ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);

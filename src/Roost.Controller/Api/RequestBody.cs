@@ -44,11 +44,13 @@ internal static class RequestBody
         }
         catch (BadHttpRequestException e)
         {
+            CloseAfterResponse(request);
             return RequestInput<TCommand>.Invalid(Problems.Status(e.StatusCode, $"body: {e.Message.TrimEnd('.')}"));
         }
 
         if (bytes.Length > maxBytes)
         {
+            CloseAfterResponse(request);
             return RequestInput<TCommand>.Invalid(Problems.Status(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"body: larger than {maxBytes} bytes")));
         }
 
@@ -105,6 +107,12 @@ internal static class RequestBody
             ? RequestInput<TCommand>.Valid(command)
             : RequestInput<TCommand>.Invalid(Problems.Invalid(errors));
     }
+
+    /// <summary>
+    /// The rest of a body too large to read stays unread, so the connection cannot carry another request: say so
+    /// (<c>Connection: close</c>), or a client would send its next request on a connection the server then drops.
+    /// </summary>
+    private static void CloseAfterResponse(HttpRequest request) => request.HttpContext.Response.Headers.Connection = "close";
 
     /// <summary>Unknown and repeated member names (case-insensitive, as the binding is), all reported at once.</summary>
     private static void CheckNames(JsonElement root, IReadOnlyDictionary<string, string> fields, FieldErrors errors)

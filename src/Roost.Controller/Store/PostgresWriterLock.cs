@@ -54,9 +54,12 @@ internal sealed class PostgresWriterLock : IStoreWriterLock
         await _use.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A bigint key shows in pg_locks as classid (high 32 bits), objid (low 32 bits), objsubid 1.
             await using var command = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted",
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND classid::bigint = @high AND objid::bigint = @low AND objsubid = 1",
                 _session);
+            command.Parameters.AddWithValue("high", (long)(Key >> 32));
+            command.Parameters.AddWithValue("low", Key & 0xFFFFFFFF);
             if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not (long and > 0))
             {
                 throw new WriterLockLostException($"{Description}: no longer held by this session");

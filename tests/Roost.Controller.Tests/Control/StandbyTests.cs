@@ -45,4 +45,37 @@ public sealed class PostgresStandbyTests(PostgresServer server, ITestOutputHelpe
 
         output.WriteLine(StandbyTests.Summary("postgres", takeovers));
     }
+
+    /// <summary>
+    /// The active controller's lock session is killed on the server (as a network partition or a DBA would): the
+    /// controller finds it at its next step and stops acting at once, saying why, rather than write beside another.
+    /// </summary>
+    [PostgresFact]
+    public async Task AControllerThatLosesItsLockSession_StopsWithTheReason()
+    {
+        using var data = new TempDirectory();
+        var database = await server.CreateDatabaseAsync();
+        var options = Api.ControllerFixture.Options(data) with
+        {
+            Database = "postgres:" + server.ConnectionString(database),
+            Loop = new Roost.Controller.Control.ControlLoopOptions(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromDays(1)),
+        };
+        await using var controller = await ControllerApp.StartAsync(options, default);
+        Assert.Equal(RoleState.Active, controller.Role.Current);
+
+        await using (var admin = new Npgsql.NpgsqlConnection(server.ConnectionString(database)))
+        {
+            await admin.OpenAsync();
+            await using var kill = new Npgsql.NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND classid = 82 AND objid = 1869575028 AND objsubid = 1 AND granted", admin);
+            Assert.Equal(1L, await kill.ExecuteScalarAsync());
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await controller.WaitForShutdownAsync(deadline.Token);
+
+        output.WriteLine(controller.Failure);
+        Assert.Equal(RoleState.Stopped, controller.Role.Current);
+        Assert.StartsWith("lost the writer lock: advisory lock", controller.Failure, StringComparison.Ordinal);
+    }
 }
