@@ -194,12 +194,12 @@ internal sealed class MoveCommand : ICommand
         var result = VirtualizedWorkload.Apply(workload, model, i => setup.VmSize(workload.Vms[i], i, workload.Vms.Count).Cores);
         if (result.MissingMetrics.Count > 0)
         {
-            Console.Error.WriteLine($"roost simulate: note: {workload.Name} has no {string.Join(", ", result.MissingMetrics.Select(NativeMetrics.Name))}; the model's terms in them count as 0");
+            Console.Error.WriteLine($"roost simulate: note: {PrintableText.Escape(workload.Name)} has no {string.Join(", ", result.MissingMetrics.Select(NativeMetrics.Name))}; the model's terms in them count as 0");
         }
 
         if (result.ClippedSamples > 0)
         {
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roost simulate: note: {result.ClippedSamples} of {result.Samples} samples of {workload.Name} need more than their VM once virtualized; cut to 100 %"));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roost simulate: note: {result.ClippedSamples} of {result.Samples} samples of {PrintableText.Escape(workload.Name)} need more than their VM once virtualized; cut to 100 %"));
         }
 
         return result.Workload;
