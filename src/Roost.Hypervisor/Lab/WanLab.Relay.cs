@@ -71,6 +71,9 @@ public sealed partial class WanLab
 
         using (process)
         {
+            // Taken now ('ip' execs the relay in place, same pid and start time): a relay that is ready and then
+            // stops at once (its owner already gone) is still known, and 'down' or the sweeper finds it gone.
+            var identity = ProcessIdentity.Of(process.Id);
             using var timeout = new CancellationTokenSource(_relayStartTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             string? line;
@@ -83,9 +86,9 @@ public sealed partial class WanLab
                 line = $"not ready after {_relayStartTimeout.TotalSeconds:0} s";
             }
 
-            if (line == RelayReadyLine && ProcessIdentity.Of(process.Id) is { } identity)
+            if (line == RelayReadyLine && identity is { } ready)
             {
-                return (identity, "");
+                return (ready, "");
             }
 
             if (!process.HasExited)

@@ -110,7 +110,9 @@ public sealed class WanLabTests
 
         Assert.Null(tap.Failure);
         Assert.True(rtts.Count >= 4, $"only {rtts.Count} of 5 pings to the tap answered");
-        Assert.InRange(rtts.Order().ElementAt(rtts.Count / 2).TotalMilliseconds, 36.0, 60.0);
+        // Only a floor: the replies come from a user thread of this process, which a loaded machine may run late;
+        // the floor shows the echo crossed the WAN (the link's own RTT is the Link test's claim).
+        Assert.True(rtts.Min() >= TimeSpan.FromMilliseconds(36), $"a reply after {rtts.Min().TotalMilliseconds} ms did not cross the 40 ms WAN");
         Assert.True(tap.ArpAnswered >= 1, "no ARP request reached the tap");
         Assert.True(tap.EchoAnswered >= rtts.Count, $"{tap.EchoAnswered} echo requests reached the tap, {rtts.Count} replies came back");
     }
