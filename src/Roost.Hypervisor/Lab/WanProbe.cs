@@ -90,17 +90,21 @@ public static partial class WanProbe
         var endpoint = listener.LocalEndPoint as IPEndPoint ?? throw new InvalidOperationException("the listener has no endpoint");
         await sender.ConnectAsync(endpoint, bound.Token).ConfigureAwait(false);
         using var receiver = await accepted.ConfigureAwait(false);
-        var draining = DrainAsync(receiver, bound.Token);
 
-        var started = time.GetTimestamp();
-        var sending = SendUntilAsync(sender, started, duration, time, bound.Token);
-        await Task.Delay(warmUp, time, bound.Token).ConfigureAwait(false);
-        var first = (At: time.GetTimestamp(), Bytes: BytesReceived(receiver));
-        var sent = await sending.ConfigureAwait(false);
-        var last = (At: time.GetTimestamp(), Bytes: BytesReceived(receiver));
-        sender.Shutdown(SocketShutdown.Send);
-        var received = await draining.ConfigureAwait(false);
-        return new ThroughputSample(sent, received, last.Bytes - first.Bytes, time.GetElapsedTime(first.At, last.At));
+        // Both ends run on their own threads at real-time priority (below the relay's): real end hosts do not share
+        // their CPUs with the rest of the lab, so the machine's load must not starve them here either.
+        var timeout = (int)(duration + TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        sender.SendTimeout = timeout;
+        receiver.ReceiveTimeout = timeout;
+        var draining = OnTransferThread("lab receiver", () => Drain(receiver));
+        var sending = OnTransferThread("lab sender", () => SendFor(sender, receiver, duration, warmUp, time));
+        using (bound.Token.Register(() => sender.Dispose()))
+        {
+            var (sent, first, last) = await sending.ConfigureAwait(false);
+            sender.Shutdown(SocketShutdown.Send);
+            var received = await draining.ConfigureAwait(false);
+            return new ThroughputSample(sent, received, last.Bytes - first.Bytes, time.GetElapsedTime(first.At, last.At));
+        }
     }
 
     /// <summary>CPU time the lab's relay has used so far, or null when it is not running.</summary>
@@ -110,29 +114,72 @@ public static partial class WanProbe
         return lab.Status().State.Relay is { IsAlive: true } relay ? ProcessStats.Read(relay.Pid)?.CpuTime : null;
     }
 
-    private static async Task<long> SendUntilAsync(Socket socket, long started, TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends for <paramref name="duration"/>; samples the receiver's in-order byte count with the clock when the
+    /// warm-up has passed and when sending stops.
+    /// </summary>
+    private static (long Sent, (long At, long Bytes) First, (long At, long Bytes) Last) SendFor(
+        Socket sender,
+        Socket receiver,
+        TimeSpan duration,
+        TimeSpan warmUp,
+        TimeProvider time)
     {
         var chunk = new byte[TransferChunkBytes];
+        var started = time.GetTimestamp();
         long sent = 0;
+        (long At, long Bytes)? first = null;
         while (time.GetElapsedTime(started) < duration)
         {
-            sent += await socket.SendAsync(chunk, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            sent += sender.Send(chunk);
+            if (first is null && time.GetElapsedTime(started) >= warmUp)
+            {
+                first = (time.GetTimestamp(), BytesReceived(receiver));
+            }
         }
 
-        return sent;
+        var last = (time.GetTimestamp(), BytesReceived(receiver));
+        return (sent, first ?? last, last);
     }
 
-    private static async Task<long> DrainAsync(Socket socket, CancellationToken cancellationToken)
+    private static long Drain(Socket socket)
     {
         var buffer = new byte[4 * TransferChunkBytes];
         long received = 0;
         int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((n = socket.Receive(buffer)) > 0)
         {
             received += n;
         }
 
         return received;
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a new thread at SCHED_FIFO priority 5 where the kernel allows it.</summary>
+    private static Task<T> OnTransferThread<T>(string name, Func<T> body)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            var priority = 5;
+            _ = NativeMethods.SchedSetScheduler(0, NativeMethods.SchedFifo, ref priority);
+            try
+            {
+                done.SetResult(body());
+            }
+#pragma warning disable CA1031 // Handed to the awaiting caller.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>tcpi_bytes_received of struct tcp_info (Linux 4.1+, at byte 128): bytes the kernel received in order.</summary>
