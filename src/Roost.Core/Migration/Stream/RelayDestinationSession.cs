@@ -30,6 +30,7 @@ public sealed class RelayDestinationSession : IDisposable
     private Phase _phase = Phase.AwaitingHello;
     private byte[] _sourceNonce = [];
     private int _endedCount;
+    private long _delivered;
 
     public RelayDestinationSession(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> nonce, int channels, IEnumerable<IFrameCompressor> decompressors)
     {
@@ -57,6 +58,17 @@ public sealed class RelayDestinationSession : IDisposable
     /// <summary>Whether every channel's stream ended whole.</summary>
     public bool IsCompleted => _phase == Phase.Completed && !_link.Failed;
 
+    /// <summary>What this end saw: stream bytes handed to QEMU, frame bytes received (wire) and sent back (reverse).</summary>
+    public RelayTraffic Traffic => new()
+    {
+        StreamBytes = _delivered,
+        WireBytes = _link.ReceivedBytes,
+        ReverseWireBytes = _link.SentBytes,
+    };
+
+    /// <summary>Pages pinned from resident VMs whose digests were new.</summary>
+    public long PinnedPages { get; private set; }
+
     /// <summary>Distinct pages held (pinned and received).</summary>
     public int HeldPages => _decoder.HeldPages;
 
@@ -69,6 +81,7 @@ public sealed class RelayDestinationSession : IDisposable
             var page = pages.Slice(offset, QemuStreamFormat.PageSize);
             if (!PageHasher.IsZeroPage(page) && _decoder.Pin(page) is { } digest)
             {
+                PinnedPages++;
                 _unsentPins.Add(digest);
             }
         }
@@ -206,6 +219,7 @@ public sealed class RelayDestinationSession : IDisposable
 
         if (_output.WrittenCount > 0)
         {
+            _delivered += _output.WrittenCount;
             _link.Emit(new RelayOutput.DeliverToQemu(header.Channel, _output.WrittenSpan.ToArray()));
         }
     }

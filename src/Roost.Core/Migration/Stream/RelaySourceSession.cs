@@ -61,6 +61,9 @@ public sealed class RelaySourceSession : IDisposable
 
     public bool IsOver => _phase == Phase.Completed || _link.Failed;
 
+    /// <summary>Whether every channel's stream was framed and sent, without a failure.</summary>
+    public bool IsCompleted => _phase == Phase.Completed && !_link.Failed;
+
     /// <summary>The channel's parser (what it understood of the QEMU stream).</summary>
     public StreamParser Parser(int channel) => _channels[channel].Parser;
 
