@@ -2,15 +2,18 @@ using System.Globalization;
 using System.Text;
 using Roost.Core.Model;
 using Roost.Core.Sharing;
+using Roost.Hypervisor.Agent;
 using Xunit.Abstractions;
 
 namespace Roost.Hypervisor.Tests.Sharing;
 
 /// <summary>
-/// Memory Buddies on real guests: 32 guests of 4 image profiles booted under QEMU, their RAM fingerprinted through the
-/// agent. Prints the capacity and error tables of docs/experiments/memory-buddies.md; run with
-/// <c>dotnet test tests/Roost.Hypervisor.Tests -c Release --filter RealGuestSharing --logger "console;verbosity=detailed"</c>.
+/// Memory Buddies on real guests. The experiments boot 32 guests of 4 image profiles under QEMU, fingerprint their RAM
+/// through the agent and print the capacity and error tables of docs/experiments/memory-buddies.md; they run only when
+/// asked for (<see cref="QemuExperimentFactAttribute"/>):
+/// <c>ROOST_EXPERIMENT=sharing-real-guests dotnet test tests/Roost.Hypervisor.Tests -c Release --filter RealGuestSharing --logger "console;verbosity=detailed"</c>.
 /// Set ROOST_SAVE_FINGERPRINTS=DIR to also write each guest's fingerprint, sampled one page in 32, as DIR/ID.rsfp.
+/// The suite keeps one fast test of their claims on two real guests.
 /// </summary>
 [Collection(QemuTests.Name)]
 public sealed class RealGuestSharingTests(QemuFixture fixture, ITestOutputHelper output)
@@ -20,7 +23,46 @@ public sealed class RealGuestSharingTests(QemuFixture fixture, ITestOutputHelper
     /// <summary>Hosts × memory per host of the capacity table; the first is the one asserted on.</summary>
     private static readonly (int Hosts, int MemoryMiB)[] _configurations = [(2, 1024), (3, 768), (4, 512), (6, 384)];
 
+    /// <summary>
+    /// The claims of the two experiments on two real guests of one image: they share pages, list ∩ Bloom is within
+    /// ±2 % and Bloom ∩ Bloom within ±5 % of the exact count, and on a host too small for both at face value (by half
+    /// their exact sharing), sharing-aware placement fits both where first fit fits one, with no exact overcommit.
+    /// </summary>
     [QemuFact]
+    public async Task TwoRealGuests_ShareTheirImage_EstimatesWithinBounds_SharingFitsBoth()
+    {
+        var agent = await fixture.StartAgentAsync("share-two", new AgentCapacity(1, 256));
+        using var client = new AgentClient(agent.BaseAddress);
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        var guests = new List<GuestMemoryFingerprint>();
+        foreach (var id in new[] { "vm-1", "vm-2" })
+        {
+            await Agent.AgentTestSteps.BootAsync(client, id, RealGuestFleet.GuestMemoryMiB);
+            var result = await new GuestFingerprintClient(http).FingerprintAsync(agent.BaseAddress, QemuFixture.Token, id, HashSampling.None, CancellationToken.None);
+            guests.Add(Assert.IsType<AgentOutcome<GuestMemoryFingerprint>.Ok>(result).Value);
+            using var destroyed = await client.DeleteAsync($"api/vms/{id}");
+            Assert.True(destroyed.IsSuccessStatusCode, $"destroying {id}: {(int)destroyed.StatusCode}");
+        }
+
+        var (a, b) = (guests[0].Pages, guests[1].Pages);
+        var filter = BloomParameters.ForMemoryMiB(RealGuestFleet.GuestMemoryMiB);
+        var exact = SharingEstimator.ListList(a, b);
+        var listBloom = SharingEstimator.ListBloom(a, BloomFingerprint.FromExact(b, filter));
+        var bloomBloom = SharingEstimator.BloomBloom(BloomFingerprint.FromExact(a, filter), BloomFingerprint.FromExact(b, filter));
+        var vms = guests.Select((g, i) => new SharingVm(new VmId(i + 1), 1, 0, g.MemoryPages, g.Pages)).ToList();
+        var hostMiB = (2 * RealGuestFleet.GuestMemoryMiB) - (int)(exact / 2 / PageHasher.PagesPerMiB);
+        var firstFit = SharingPacking.Pack(vms, EmptyHosts(1, hostMiB), new SharingObliviousFirstFit());
+        var sharing = SharingPacking.Pack(vms, EmptyHosts(1, hostMiB), new SharingAwarePlacement(new SharingPlacementOptions(SharingEstimateKind.ListBloom)));
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exact {exact:0} shared pages of {a.Count} and {b.Count}; list∩Bloom {listBloom:0}, Bloom∩Bloom {bloomBloom:0}; one host of {hostMiB} MiB: first fit {firstFit.PlacedVms}, sharing {sharing.PlacedVms}"));
+        Assert.True(exact >= 0.1 * Math.Min(a.Count, b.Count), $"two guests of one image share only {exact} pages of {a.Count} and {b.Count}");
+        Assert.True(Math.Abs(listBloom - exact) <= 0.02 * exact, $"list∩Bloom {listBloom:0} vs exact {exact:0}");
+        Assert.True(Math.Abs(bloomBloom - exact) <= 0.05 * exact, $"Bloom∩Bloom {bloomBloom:0} vs exact {exact:0}");
+        Assert.Equal((1, 2), (firstFit.PlacedVms, sharing.PlacedVms));
+        Assert.Equal(0, firstFit.OvercommittedHosts + sharing.OvercommittedHosts);
+    }
+
+    [QemuExperimentFact("sharing-real-guests", "RealGuestSharing")]
     public async Task SharingAwarePlacement_FitsMoreRealGuestsThanFirstFit_WithoutExactOvercommit()
     {
         var guests = await RealGuestFleet.GetAsync(fixture);
@@ -54,7 +96,7 @@ public sealed class RealGuestSharingTests(QemuFixture fixture, ITestOutputHelper
         Assert.Equal(0, overcommitted);
     }
 
-    [QemuFact]
+    [QemuExperimentFact("sharing-real-guests", "RealGuestSharing")]
     public async Task Estimates_OnRealGuestPairsAndHosts_AreWithinBounds()
     {
         var guests = await RealGuestFleet.GetAsync(fixture);
