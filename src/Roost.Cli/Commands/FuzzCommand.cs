@@ -26,7 +26,7 @@ internal sealed class FuzzCommand : ICommand
         .Add("seed", "S", "Seed of the run (default 1); case I of a reader depends only on (S, reader, I)")
         .Add("reader", "NAME[,NAME...]", "Only these readers (default: all)")
         .Add("case", "I", "Run case I alone and keep its input folder (replays a failure)")
-        .Add("hang-seconds", "T", "A case running longer than T seconds is a hang (default 30)");
+        .Add("hang-seconds", "T", "A case running longer than T seconds is a hang (default 60)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ internal sealed class FuzzCommand : ICommand
 
         var cases = options.GetInt("cases", 10_000, min: 1, max: 10_000_000);
         var seed = options.GetInt("seed", 1);
-        var hangBound = TimeSpan.FromSeconds(options.GetInt("hang-seconds", 30, min: 1, max: 3600));
+        var hangBound = TimeSpan.FromSeconds(options.GetInt("hang-seconds", 60, min: 1, max: 3600));
         var targets = ReaderFuzzer.Targets;
         if (options.Get("reader") is { } names)
         {

@@ -92,6 +92,13 @@ public static class ScenarioReader
             utf8 = utf8[Encoding.UTF8.Preamble.Length..];
         }
 
+        // The JSON parser checks structure, not the bytes inside strings: a name with invalid UTF-8 would throw when read.
+        if (FirstInvalidUtf8(utf8.Span) is { } invalid)
+        {
+            var line = utf8.Span[..invalid].Count((byte)'\n') + 1;
+            throw new ScenarioFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: line {line}: not valid UTF-8 (byte {invalid})"));
+        }
+
         JsonDocument document;
         try
         {
@@ -99,13 +106,30 @@ public static class ScenarioReader
         }
         catch (JsonException e)
         {
-            throw new ScenarioFormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {PrintableText.Escape(FirstSentence(e.Message))}", e);
+            throw new ScenarioFormatException($"{source}: line {e.LineNumber + 1}: not valid JSON: {PrintableText.Shorten(FirstSentence(e.Message), 200)}", e);
         }
 
         using (document)
         {
             return new Reader(source).ReadScenario(document.RootElement);
         }
+    }
+
+    /// <summary>The offset of the first byte that is not part of valid UTF-8, or null if every byte is.</summary>
+    private static int? FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            return null;
+        }
+
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(utf8[offset..], out _, out var length) == System.Buffers.OperationStatus.Done)
+        {
+            offset += length;
+        }
+
+        return offset;
     }
 
     private static string FirstSentence(string message)

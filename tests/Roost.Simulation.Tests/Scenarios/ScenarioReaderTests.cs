@@ -148,4 +148,34 @@ public sealed class ScenarioReaderTests
     {
         Assert.Equal("tiny", ScenarioReader.Parse("\uFEFF" + Minimal, "tiny.json").Name);
     }
+
+    /// <summary>Found by the fuzz pass: invalid UTF-8 inside a JSON string passed the parser, then threw when the string was read.</summary>
+    [Fact]
+    public void ReadFile_InvalidUtf8InAString_IsOneLineNamingTheLine()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"roost-scenario-utf8-{Environment.ProcessId}.json");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(Minimal.Replace("\"tiny\"", "\"t?ny\"", StringComparison.Ordinal));
+        bytes[Array.IndexOf(bytes, (byte)'?')] = 0xE5;
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            var error = Assert.Throws<ScenarioFormatException>(() => ScenarioReader.ReadFile(path));
+
+            Assert.Equal($"{path}: line 2: not valid UTF-8 (byte {Array.IndexOf(bytes, (byte)0xE5)})", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Found by the fuzz pass: the parser's message quotes the bad token whole, here 100,000 characters.</summary>
+    [Fact]
+    public void Parse_EnormousBadToken_IsQuotedShort()
+    {
+        var error = Assert.Throws<ScenarioFormatException>(() => ScenarioReader.Parse("{ \"name\": t" + new string('9', 100_000) + " }", "big.json"));
+
+        Assert.StartsWith("big.json: line 1: not valid JSON: ", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 300, $"{error.Message.Length} characters");
+    }
 }

@@ -9,6 +9,9 @@ namespace Roost.Simulation.Input.Fuzzing;
 /// </summary>
 public static class InputMutator
 {
+    /// <summary>Most bytes one repetition adds.</summary>
+    private const int MostRepeatedBytes = 2 << 20;
+
     /// <summary>Numbers and near-numbers that have broken parsers: overflow, underflow, signs, specials, locales.</summary>
     public static readonly string[] HostileNumbers =
     [
@@ -173,7 +176,10 @@ public static class InputMutator
         return [.. bytes.AsSpan(0, from), .. bytes.AsSpan(to)];
     }
 
-    /// <summary>A line repeated up to 50 times (duplicate samples, ids, rows).</summary>
+    /// <summary>
+    /// A line repeated up to 50 times (duplicate samples, ids, rows), adding at most <see cref="MostRepeatedBytes"/>, so
+    /// that mutations of mutations (an enormous line, repeated) stay small enough for the harness itself.
+    /// </summary>
     private static byte[] RepeatLine(Random random, byte[] bytes)
     {
         var lines = Lines(bytes);
@@ -184,7 +190,8 @@ public static class InputMutator
 
         var (from, to) = lines[random.Next(lines.Count)];
         var line = bytes.AsSpan(from, to - from).ToArray();
-        var copies = Enumerable.Range(0, 1 + random.Next(50)).SelectMany(_ => line).ToArray();
+        var times = Math.Min(1 + random.Next(50), Math.Max(1, MostRepeatedBytes / Math.Max(1, line.Length)));
+        var copies = Enumerable.Range(0, times).SelectMany(_ => line).ToArray();
         return [.. bytes.AsSpan(0, to), .. copies, .. bytes.AsSpan(to)];
     }
 
