@@ -26,6 +26,7 @@ internal static class Program
         new ServeCommand(),
         new FuzzCommand(),
         new LabCommand(),
+        new BftCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

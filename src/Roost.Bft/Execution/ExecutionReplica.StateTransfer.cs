@@ -158,7 +158,14 @@ public sealed partial class ExecutionReplica
             return;
         }
 
-        for (var request = 0; request < _options.FetchRequestsInFlight; request++)
+        if (_tick - sync.LastReplyTick > 4)
+        {
+            // Nothing answered for a while: the requests in flight are lost.
+            sync.Outstanding = 0;
+            sync.LastReplyTick = _tick;
+        }
+
+        while (sync.Outstanding < _options.FetchRequestsInFlight)
         {
             var nodes = new SortedSet<int>();
             var objects = new SortedSet<int>();
@@ -225,11 +232,12 @@ public sealed partial class ExecutionReplica
             }
 
             var peer = peers[sync.NextPeer++ % peers.Count];
+            sync.Outstanding++;
             Send(NodeId.Execution(peer), new StateRequest(sync.Target.State, [.. nodes], [.. objects]));
         }
     }
 
-    private bool Recently(StateSync sync, int item) => sync.RequestedAt.TryGetValue(item, out var at) && at >= _tick - 1;
+    private bool Recently(StateSync sync, int item) => sync.RequestedAt.TryGetValue(item, out var at) && at >= _tick - 4;
 
     private void Asked(StateSync sync, int item) => sync.RequestedAt[item] = _tick;
 
@@ -283,6 +291,8 @@ public sealed partial class ExecutionReplica
             return;
         }
 
+        sync.Outstanding = Math.Max(0, sync.Outstanding - 1);
+        sync.LastReplyTick = _tick;
         if (!m.Available)
         {
             sync.Unavailable.Add(peer);

@@ -23,6 +23,14 @@ public sealed class StateGenesis
 
     public int ObjectCount => Objects.Length;
 
+    /// <summary>An image with every object empty: a replica recreated without any of the service's data.</summary>
+    public static StateGenesis Empty(int objects)
+    {
+        var empty = new byte[objects][];
+        Array.Fill(empty, []);
+        return new StateGenesis(empty, MerkleTree.Build(empty));
+    }
+
     public static StateGenesis For(IReplicatedService service, BftOptions options)
     {
         ArgumentNullException.ThrowIfNull(service);

@@ -51,4 +51,10 @@ internal sealed class StateSync
     public long BytesFetched { get; set; }
 
     public int NextPeer { get; set; }
+
+    /// <summary>State requests sent and not yet answered (a window of <see cref="BftOptions.FetchRequestsInFlight"/>).</summary>
+    public int Outstanding { get; set; }
+
+    /// <summary>Tick of the last state reply, to detect lost requests.</summary>
+    public long LastReplyTick { get; set; }
 }

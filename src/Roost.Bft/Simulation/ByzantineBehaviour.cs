@@ -17,9 +17,15 @@ internal sealed class ByzantineBehaviour
     private readonly ISignatureScheme _signatures;
     private readonly BftOptions _options;
     private readonly List<Output.Send> _sent = [];
+    private readonly long _activeFrom;
+    private readonly double _replyProbability;
+    private readonly double _reportProbability;
 
-    public ByzantineBehaviour(NodeId self, FaultKinds faults, SimRandom random, ISignatureScheme signatures, BftOptions options)
+    public ByzantineBehaviour(NodeId self, FaultKinds faults, SimRandom random, ISignatureScheme signatures, BftOptions options, long activeFrom = 0, double? wrongReplyProbability = null)
     {
+        _activeFrom = activeFrom;
+        _replyProbability = wrongReplyProbability ?? 0.6;
+        _reportProbability = wrongReplyProbability ?? 0.3;
         _self = self;
         _faults = faults;
         _random = random;
@@ -32,6 +38,11 @@ internal sealed class ByzantineBehaviour
 
     public IReadOnlyList<Output> Rewrite(IReadOnlyList<Output> outputs, long now)
     {
+        if (now < _activeFrom)
+        {
+            return outputs;
+        }
+
         var result = new List<Output>(outputs.Count + 2);
         foreach (var output in outputs)
         {
@@ -41,7 +52,7 @@ internal sealed class ByzantineBehaviour
                 continue;
             }
 
-            if (_random.Chance(0.05))
+            if (_activeFrom == 0 && _random.Chance(0.05))
             {
                 continue;
             }
@@ -80,8 +91,8 @@ internal sealed class ByzantineBehaviour
         var wrongDigests = Has(FaultKinds.WrongDigests) && _random.Chance(0.3);
         Message message = send.Message switch
         {
-            Reply m when Has(FaultKinds.WrongReplies) && _random.Chance(0.6) => BadReply(m, now),
-            ExecReport m when Has(FaultKinds.WrongReplies) && _random.Chance(0.3) => m with { Replies = RandomDigest() },
+            Reply m when Has(FaultKinds.WrongReplies) && _random.Chance(_replyProbability) => BadReply(m, now),
+            ExecReport m when Has(FaultKinds.WrongReplies) && _random.Chance(_reportProbability) => m with { Replies = RandomDigest() },
             ExecCheckpoint m when wrongDigests => m with { State = RandomDigest() },
             StateReply m when wrongDigests => BadState(m),
             ObjectReply m when wrongDigests => m with { Content = RandomBytes(8) },

@@ -56,6 +56,21 @@ public sealed record SimulationScenario
 
     public IReadOnlyList<int> CorruptedExecution { get; init; } = [];
 
+    /// <summary>Byzantine nodes behave correctly until this time (experiments switch a fault on mid-run).</summary>
+    public long ByzantineFromMicros { get; init; }
+
+    /// <summary>Probability a Byzantine execution replica falsifies a reply and its reply digest; null: the defaults (0.6, 0.3).</summary>
+    public double? WrongReplyProbability { get; init; }
+
+    /// <summary>Execution replicas that start from an empty image (no state at all) instead of the initial state.</summary>
+    public IReadOnlyList<int> EmptyImageExecutors { get; init; } = [];
+
+    /// <summary>Explicit crash intervals (node, from, to) in simulated µs, besides the random ones.</summary>
+    public IReadOnlyList<(NodeId Node, long From, long To)> ScheduledCrashes { get; init; } = [];
+
+    /// <summary>Think time between a client's reply and its next request (µs, uniform from 0).</summary>
+    public long ThinkMicros { get; init; } = 1_000;
+
     /// <summary>A random scenario for <paramref name="seed"/>: f, mode, workload, network and a subset of <paramref name="allowed"/>.</summary>
     public static SimulationScenario Generate(long seed, int f, FaultKinds allowed, ExecutionMode? mode = null)
     {

@@ -60,7 +60,7 @@ public sealed partial class Simulator
         operation.CompletedAt = _now;
         if (history.Count < _workloads[client].Count)
         {
-            Schedule(_now + _network.Next(1_000), new SimulatedEvent(SimulatedEventKind.Submit, node));
+            Schedule(_now + _network.NextLong(_scenario.ThinkMicros + 1), new SimulatedEvent(SimulatedEventKind.Submit, node));
         }
         else
         {

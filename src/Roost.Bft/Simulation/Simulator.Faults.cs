@@ -46,6 +46,13 @@ public sealed partial class Simulator
             }
         }
 
+        foreach (var (node, from, to) in _scenario.ScheduledCrashes)
+        {
+            var index = IndexOf(node);
+            At(from, () => Crash(index));
+            At(to, () => Restart(index));
+        }
+
         foreach (var executor in _scenario.CorruptedExecution)
         {
             for (var c = 0; c < 1 + _faults.Next(3); c++)
@@ -69,13 +76,16 @@ public sealed partial class Simulator
             _partitioned = false;
             for (var i = 0; i < _nodes.Length; i++)
             {
-                if (_nodes[i].Crashed)
+                if (_nodes[i].Crashed && !_scenario.ScheduledCrashes.Any(c => IndexOf(c.Node) == i && c.To > _now))
                 {
                     Restart(i);
                 }
             }
         });
     }
+
+    /// <summary>Restarts a crashed node now (experiments that end a crash on an event rather than at a time).</summary>
+    public void RestartNow(NodeId node) => Restart(IndexOf(node));
 
     private void At(long time, Action action) => Schedule(time, new SimulatedEvent(SimulatedEventKind.Fault, -1) { Action = action });
 

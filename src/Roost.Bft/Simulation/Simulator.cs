@@ -50,19 +50,21 @@ public sealed partial class Simulator
             var id = NodeId.Agreement(i);
             var signatures = new SimulatedSignatures(keyring, id);
             var byzantine = scenario.ByzantineAgreement.Contains(i)
-                ? new ByzantineBehaviour(id, scenario.Faults & (FaultKinds.EquivocatingPrimary | FaultKinds.WrongDigests | FaultKinds.Replay), random.Fork(), signatures, _options)
+                ? new ByzantineBehaviour(id, scenario.Faults & (FaultKinds.EquivocatingPrimary | FaultKinds.WrongDigests | FaultKinds.Replay), random.Fork(), signatures, _options, scenario.ByzantineFromMicros)
                 : null;
             nodes.Add(new SimulatedNode(new AgreementReplica(i, _options, keyring, signatures), byzantine));
         }
 
         _executionBase = nodes.Count;
+        StateGenesis? emptyImage = null;
         for (var i = 0; i < _options.ExecutionReplicas; i++)
         {
             var id = NodeId.Execution(i);
             var byzantine = scenario.ByzantineExecution.Contains(i)
-                ? new ByzantineBehaviour(id, scenario.Faults & (FaultKinds.WrongReplies | FaultKinds.WrongDigests | FaultKinds.Replay), random.Fork(), new SimulatedSignatures(keyring, id), _options)
+                ? new ByzantineBehaviour(id, scenario.Faults & (FaultKinds.WrongReplies | FaultKinds.WrongDigests | FaultKinds.Replay), random.Fork(), new SimulatedSignatures(keyring, id), _options, scenario.ByzantineFromMicros, scenario.WrongReplyProbability)
                 : null;
-            nodes.Add(new SimulatedNode(new ExecutionReplica(i, _options, _service, _genesis), byzantine));
+            var image = scenario.EmptyImageExecutors.Contains(i) ? emptyImage ??= StateGenesis.Empty(_genesis.ObjectCount) : _genesis;
+            nodes.Add(new SimulatedNode(new ExecutionReplica(i, _options, _service, image), byzantine));
         }
 
         _clientBase = nodes.Count;
@@ -75,6 +77,18 @@ public sealed partial class Simulator
 
         _nodes = [.. nodes];
     }
+
+    /// <summary>Called with every notice a node emits and the simulated time (µs); for experiments' measurements.</summary>
+    public Action<long, ProtocolEvent>? Observer { get; set; }
+
+    /// <summary>Simulated time now, in µs.</summary>
+    public long Now => _now;
+
+    /// <summary>The execution replica with this index (for experiments' probes).</summary>
+    public ExecutionReplica ExecutionReplicaAt(int index) => (ExecutionReplica)_nodes[_executionBase + index].Node;
+
+    /// <summary>Time (µs) the first falsified client reply was sent, or -1.</summary>
+    public long FirstBadReplyAt => _nodes.Select(n => n.Byzantine?.FirstBadReplyAt ?? -1).Where(t => t >= 0).DefaultIfEmpty(-1).Min();
 
     /// <summary>Runs the scenario to its end and checks every invariant.</summary>
     public SimulationResult Run()
@@ -199,6 +213,7 @@ public sealed partial class Simulator
                     break;
                 case Output.Notice notice:
                     Observe(target, notice.Event);
+                    Observer?.Invoke(_now, notice.Event);
                     break;
                 default:
                     break;

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using Roost.Bft;
+using Roost.Bft.Simulation;
+
+namespace Roost.Cli.Commands;
+
+/// <summary>
+/// <c>roost bft</c>: the BFT library's deterministic simulation (<c>sim</c>: many seeded runs, or one seed replayed)
+/// and its simulation-level experiments (<c>experiment</c>), as documented in docs/experiments/zz.md.
+/// </summary>
+internal sealed class BftCommand : ICommand
+{
+    public string Name => "bft";
+
+    public string Summary => "BFT (ZZ) deterministic simulation campaigns and simulated experiments";
+
+    public OptionSet Options { get; } = new OptionSet(
+            "roost bft sim [--runs N] [--f 1|2|both] [--first-seed S] [--faults all|K1,K2] [--mode zz|all|mixed] [--threads T]\n"
+            + "       roost bft sim --seed S [--f F] [--faults ...] [--mode ...]\n"
+            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--requests R]",
+            "sim runs seeded simulations of 3f+1 agreement and 2f+1 execution replicas with clients over a faulty network\n"
+            + "(drop, duplicate, reorder, partition, replay), crashes, Byzantine replicas and silent corruption, and checks\n"
+            + "linearizability, agreement, checkpoint correctness, repair and liveness after healing. Exit 1 if any run fails;\n"
+            + "each failure prints the command that replays it. experiment prints simulated-time measurements.")
+        .Add("runs", "N", "Seeds per value of f (default 1000)")
+        .Add("f", "F", "1, 2 or both (default both)")
+        .Add("first-seed", "S", "First seed (default 1); runs use S .. S+N-1")
+        .Add("seed", "S", "Replay one seed and print its scenario and result")
+        .Add("faults", "LIST", $"all (default) or a comma list of: {string.Join(", ", Enum.GetNames<FaultKinds>().Where(n => n is not ("None" or "All")))}")
+        .Add("mode", "M", "zz, all (2f+1 active) or mixed (default: 80 % zz)")
+        .Add("threads", "T", "Parallel runs (default: processor count)")
+        .Add("objects", "N", "experiment state-transfer: state objects (default 100000)")
+        .Add("object-bytes", "B", "experiment state-transfer: bytes per object (default 4096)")
+        .Add("bandwidth-mbit", "M", "experiment state-transfer: simulated link bandwidth in Mbit/s (default 1000)")
+        .Add("requests", "R", "experiment catch-up: requests issued while the replica is down (default 100000)")
+        .Add("empty-image", null, "experiment state-transfer: the sleeper holds none of the state (a new VM)");
+
+    public Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Task.FromResult((options.Positional.Count > 0 ? options.Positional[0] : null) switch
+        {
+            "sim" => Simulate(options, cancellationToken),
+            "experiment" => Experiment(options),
+            null => throw new UsageException("roost bft: say 'sim' or 'experiment' (see 'roost bft --help')"),
+            var other => throw new UsageException($"roost bft: unknown subcommand '{other}' (sim or experiment)"),
+        });
+    }
+
+    private static int Simulate(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        var faults = ParseFaults(options.Get("faults") ?? "all");
+        ExecutionMode? mode = (options.Get("mode") ?? "mixed") switch
+        {
+            "zz" => ExecutionMode.Zz,
+            "all" => ExecutionMode.AllActive,
+            "mixed" => null,
+            var m => throw new UsageException($"roost bft: --mode '{m}' is not zz, all or mixed"),
+        };
+        var fs = (options.Get("f") ?? (options.Has("seed") ? "1" : "both")) switch
+        {
+            "1" => new[] { 1 },
+            "2" => [2],
+            "both" => [1, 2],
+            var f => throw new UsageException($"roost bft: --f '{f}' is not 1, 2 or both"),
+        };
+
+        if (options.Get("seed") is { } seedText)
+        {
+            if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed))
+            {
+                throw new UsageException($"roost bft: --seed '{seedText}' is not a whole number");
+            }
+
+            var scenario = SimulationScenario.Generate(seed, fs[0], faults, mode);
+            var result = new Simulator(scenario).Run();
+            Console.WriteLine(scenario.Describe());
+            Console.WriteLine($"  simulated {result.EndMicros / 1000.0:F1} ms, {result.Events} events, {result.Messages} messages, views {result.Views}, "
+                + $"wake-ups {result.Wakes}, state transfers {result.Syncs}, corruptions found {result.CorruptionsDetected} (objects repaired {result.ObjectsRepaired}), retired {result.Retired}");
+            foreach (var violation in result.Violations)
+            {
+                Console.WriteLine("  VIOLATION " + violation);
+            }
+
+            Console.WriteLine(result.Passed ? "  ok" : "  FAILED");
+            return result.Passed ? 0 : 1;
+        }
+
+        var runs = options.GetInt("runs", 1000, 1, 100_000_000);
+        var first = options.GetInt("first-seed", 1, 0, int.MaxValue);
+        var threads = options.GetInt("threads", Environment.ProcessorCount, 1, 256);
+        var failed = 0;
+        var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        foreach (var f in fs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var started = clock.Elapsed;
+            var last = TimeSpan.Zero;
+            var summary = SimulationCampaign.Run(first, runs, f, faults, mode, threads, done =>
+            {
+                if (clock.Elapsed - last > TimeSpan.FromSeconds(10))
+                {
+                    last = clock.Elapsed;
+                    Console.Error.WriteLine($"  f={f}: {done}/{runs} runs ({(clock.Elapsed - started).TotalSeconds:F0} s)");
+                }
+            });
+            var wall = clock.Elapsed - started;
+            Console.WriteLine($"f={f}: {summary.Runs} runs (seeds {first}..{first + runs - 1}), {summary.Failures.Count} failed, {wall.TotalSeconds:F1} s wall, "
+                + $"{summary.Events / Math.Max(1, summary.Runs)} events/run");
+            Console.WriteLine($"  runs with view changes {summary.RunsWithViewChanges}, with wake-ups {summary.RunsWithWakes}, with state transfers {summary.RunsWithSyncs}; "
+                + $"corruptions found {summary.CorruptionsDetected}, replicas retired {summary.Retired}");
+            Console.WriteLine("  runs per fault kind: " + string.Join(", ", summary.RunsPerFault.Select(p => $"{p.Key} {p.Value}")));
+            foreach (var failure in summary.Failures.Take(20))
+            {
+                Console.WriteLine($"  FAILED {failure.Scenario.Describe()}");
+                foreach (var violation in failure.Violations.Take(3))
+                {
+                    Console.WriteLine("    " + violation);
+                }
+
+                Console.WriteLine($"    replay: roost bft sim --seed {failure.Scenario.Seed} --f {f} --faults {FaultsText(faults)} --mode {options.Get("mode") ?? "mixed"}");
+            }
+
+            failed += summary.Failures.Count;
+        }
+
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"total: {runs * fs.Length} runs, {failed} failed, {clock.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static int Experiment(ParsedOptions options)
+    {
+        var name = options.Positional.Count > 1 ? options.Positional[1] : throw new UsageException("roost bft experiment: name one of recovery, state-transfer, catch-up");
+        var seed = options.GetInt("seed", 1, 0, int.MaxValue);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        var violations = name switch
+        {
+            "recovery" => Recovery(seed),
+            "state-transfer" => StateTransfer(options, seed),
+            "catch-up" => CatchUp(options, seed),
+            _ => throw new UsageException($"roost bft experiment: unknown experiment '{name}' (recovery, state-transfer, catch-up)"),
+        };
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"  simulation: {wall.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU; invariant violations: {violations.Count}");
+        foreach (var violation in violations.Take(5))
+        {
+            Console.WriteLine("  VIOLATION " + violation);
+        }
+
+        return violations.Count == 0 ? 0 : 1;
+    }
+
+    private static IReadOnlyList<string> Recovery(int seed)
+    {
+        var r = Experiments.Recovery(seed);
+        Console.WriteLine($"recovery (simulated, f=1, ZZ, 100 µs links): first bad reply at {r.FirstBadReplyMicros / 1000.0:F3} ms, "
+            + $"sleeper woken at {r.WakeMicros / 1000.0:F3} ms, that request answered correctly at {r.CorrectServiceMicros / 1000.0:F3} ms: "
+            + $"{r.RecoveryMicros / 1000.0:F3} ms from first bad reply to correct service; wake-ups {r.Wakes}, retired {r.Retired}");
+        return r.Violations;
+    }
+
+    private static IReadOnlyList<string> StateTransfer(ParsedOptions options, int seed)
+    {
+        var objects = options.GetInt("objects", 100_000, 1, 10_000_000);
+        var bytes = options.GetInt("object-bytes", 4096, 32, 1 << 20);
+        var mbit = options.GetInt("bandwidth-mbit", 1000, 1, 1_000_000);
+        var empty = options.Has("empty-image");
+        var r = Experiments.StateTransfer(seed, objects, bytes, mbit * 125_000L, empty);
+        Console.WriteLine($"state transfer (simulated, f=1, ZZ, {objects} objects x {bytes} B = {(double)objects * bytes / 1e6:F0} MB, {mbit} Mbit/s links, "
+            + $"sleeper {(empty ? "with an empty image" : "from the initial image")}): woken at {r.WokenAtMicros / 1000.0:F1} ms, "
+            + $"first reply {(r.FirstReplyMicros - r.WokenAtMicros) / 1000.0:F1} ms after waking, whole state {(r.FullStateMicros - r.WokenAtMicros) / 1000.0:F1} ms after waking "
+            + $"({r.ObjectsFetched} objects, {r.BytesFetched / 1e6:F1} MB fetched)");
+        return r.Violations;
+    }
+
+    private static IReadOnlyList<string> CatchUp(ParsedOptions options, int seed)
+    {
+        var requests = options.GetInt("requests", 100_000, 100, 100_000_000);
+        var r = Experiments.CatchUp(seed, requests);
+        Console.WriteLine($"catch-up (simulated, f=1, 2f+1 mode, 100 µs links): e2 down while {r.LagRequests} requests were answered, restarted at "
+            + $"{r.RestartMicros / 1000.0:F1} ms, reached the head (sequence {r.HeadSequence}) {(r.CaughtUpMicros - r.RestartMicros) / 1000.0:F1} ms later "
+            + $"({r.ObjectsFetched} objects fetched); simulated {r.EndMicros / 1e6:F1} s in total");
+        return r.Violations;
+    }
+
+    private static FaultKinds ParseFaults(string text)
+    {
+        if (text == "all")
+        {
+            return FaultKinds.All;
+        }
+
+        var faults = FaultKinds.None;
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<FaultKinds>(name, ignoreCase: true, out var kind) || kind is FaultKinds.All or FaultKinds.None || !Enum.IsDefined(kind))
+            {
+                throw new UsageException($"roost bft: --faults: '{name}' is not a fault kind (see 'roost bft --help')");
+            }
+
+            faults |= kind;
+        }
+
+        return faults;
+    }
+
+    private static string FaultsText(FaultKinds faults) => faults == FaultKinds.All ? "all" : faults.ToString().Replace(" ", "", StringComparison.Ordinal);
+}
