@@ -26,6 +26,7 @@ internal sealed class ExecutionController
     private readonly SortedDictionary<long, Digest[]> _reports = [];
     private readonly Dictionary<long, int> _ages = [];
     private readonly SortedDictionary<long, Digest[]> _checkpoints = [];
+    private readonly SortedDictionary<long, Digest> _certified = [];
     private bool _recovering;
     private long _recoveryStart;
     private int _recoveryTicks;
@@ -110,6 +111,10 @@ internal sealed class ExecutionController
 
         digests[e] = state;
         Evaluate(digests, output, self, "checkpoints differ at " + sequence);
+        if (_certified.TryGetValue(sequence, out var certified))
+        {
+            Resolve(sequence, certified, output);
+        }
     }
 
     public void OnStatus(int e, int generation, bool awake) => Observe(e, generation, awake);
@@ -194,10 +199,26 @@ internal sealed class ExecutionController
         if (_recovering)
         {
             _recoveryTicks++;
+            if (_recoveryTicks >= _options.RecoveryGraceTicks && _certified.Count > 0)
+            {
+                var latest = _certified.Last();
+                Resolve(latest.Key, latest.Value, output);
+            }
         }
     }
 
     public void OnCertified(long sequence, Digest state, List<Output> output, NodeId self)
+    {
+        _certified[sequence] = state;
+        Resolve(sequence, state, output);
+    }
+
+    /// <summary>
+    /// After a wake-up: once a checkpoint after it is certified and every awake replica reported it (or the grace
+    /// period is over), retire the replicas that disagreed and put the others beyond f+1 back to sleep.
+    /// Outside a recovery: if more than f+1 are awake and agree, put the extra ones to sleep.
+    /// </summary>
+    private void Resolve(long sequence, Digest state, List<Output> output)
     {
         if (!Zz || !_checkpoints.TryGetValue(sequence, out var digests))
         {
@@ -258,6 +279,11 @@ internal sealed class ExecutionController
         foreach (var s in _checkpoints.Keys.Where(s => s < stable).ToList())
         {
             _checkpoints.Remove(s);
+        }
+
+        foreach (var s in _certified.Keys.Where(s => s < stable).ToList())
+        {
+            _certified.Remove(s);
         }
 
         _highestCommitted = Math.Max(_highestCommitted, stable);

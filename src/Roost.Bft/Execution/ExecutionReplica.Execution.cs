@@ -24,6 +24,8 @@ public sealed partial class ExecutionReplica
     private bool _catchingUp;
     private int _nextContentSource;
     private long _lastCheckpointSent;
+    private long _contentAskedTick = -1;
+    private long _contentAskedFor;
 
     private long VoteHorizon => _executed + 4L * _options.Window;
 
@@ -108,6 +110,14 @@ public sealed partial class ExecutionReplica
             var batch = digest == Batch.Empty.Digest ? Batch.Empty : _batches.GetValueOrDefault(next);
             if (batch is null || batch.Digest != digest)
             {
+                // The order is known but not the batch: ask one agreement replica now, not at the next tick.
+                if (_contentAskedTick != _tick || _contentAskedFor != next)
+                {
+                    _contentAskedTick = _tick;
+                    _contentAskedFor = next;
+                    Send(NodeId.Agreement(_nextContentSource++ % _options.AgreementReplicas), new SyncRequest(next, WithContent: true));
+                }
+
                 break;
             }
 
