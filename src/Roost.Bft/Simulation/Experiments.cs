@@ -103,7 +103,7 @@ public static class Experiments
             WrongReplyProbability = 1.0,
             EmptyImageExecutors = emptyImage ? [2] : [],
             ThinkMicros = 2_000,
-            SettleMicros = 200_000,
+            SettleMicros = 15_000_000,
         };
         var simulator = new Simulator(scenario);
         long woken = -1, firstReply = -1, full = -1;
