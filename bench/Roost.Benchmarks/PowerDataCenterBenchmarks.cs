@@ -8,8 +8,8 @@ namespace Roost.Benchmarks;
 
 /// <summary>
 /// One simulated day of the CloudSim-compatible power-aware data center under LR-MMT 1.2 on a synthetic workload of
-/// 2,000 VMs and 1,000 hosts, with PABFD's host search through the per-type search trees or by the plain scan of every
-/// candidate (both give identical results; the trees matter as the fleet grows).
+/// 2,000 VMs and 1,000 hosts. (The search and the leaf kernel are measured on their own in
+/// <see cref="LeafKernelBenchmarks"/>; whole-process A/B runs of each layer are in docs/experiments/simulator-performance.md.)
 /// </summary>
 [MemoryDiagnoser]
 public class PowerDataCenterBenchmarks

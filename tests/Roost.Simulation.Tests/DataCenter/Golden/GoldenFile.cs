@@ -15,21 +15,7 @@ internal static class GoldenFile
     public static bool Updating => Environment.GetEnvironmentVariable(UpdateVariable) == "1";
 
     /// <summary>The folder holding the golden files in the source tree (found from the test binaries up to Roost.slnx).</summary>
-    public static string Folder
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Roost.slnx")))
-                {
-                    return Path.Combine(dir.FullName, "tests", "Roost.Simulation.Tests", "DataCenter", "Golden");
-                }
-            }
-
-            throw new InvalidOperationException($"no Roost.slnx above {AppContext.BaseDirectory}: the golden files cannot be found");
-        }
-    }
+    public static string Folder => Path.Combine(RepositoryFolder.Root, "tests", "Roost.Simulation.Tests", "DataCenter", "Golden");
 
     /// <summary>
     /// Asserts that <paramref name="actual"/> equals the golden file <paramref name="name"/> byte for byte, or, when
