@@ -75,7 +75,10 @@ roost_run() { # size base1 base2
     -d "{\"id\":\"vm\",\"cpus\":1,\"memoryMiB\":$1}" "$2/api/vms")
   curl -s -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"mib":32,"pagesPerSecond":1500}' "$2/api/vms/vm/memtest"
   sleep 1
-  migrate=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"destination\":\"$3/\"}" "$2/api/vms/vm/migrate")
+  local ticket
+  ticket=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"id\":\"vm\",\"cpus\":1,\"memoryMiB\":$1}" "$3/api/incoming/tickets" | sed -n 's/.*"ticket":"\([^"]*\)".*/\1/p')
+  migrate=$(curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "{\"destination\":\"$3/\",\"ticket\":\"$ticket\"}" "$2/api/vms/vm/migrate")
   local check
   check=$(curl -s -H "Authorization: Bearer $token" "$3/api/vms/vm/memtest")
   echo "roost $1 boot_ms=$(echo "${create##* } * 1000" | bc | cut -d. -f1) total_ms=$(field totalMs <<<"${migrate//:/: }") qemu_total_ms=$(field qemuTotalMs <<<"${migrate//:/: }") downtime_ms=$(field downtimeMs <<<"${migrate//:/: }") handover_ms=$(field handoverMs <<<"${migrate//:/: }") bytes=$(field transferredBytes <<<"${migrate//:/: }") wrong=$(field wrong <<<"${check//:/: }") checked=$(field checked <<<"${check//:/: }")"

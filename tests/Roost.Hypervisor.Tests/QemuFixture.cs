@@ -43,13 +43,20 @@ public sealed class QemuFixture : IAsyncLifetime
         };
 
     /// <summary>Starts an agent; it is stopped (and its VMs destroyed) when the fixture is disposed, if not before.</summary>
-    public async Task<AgentServer> StartAgentAsync(string role, AgentCapacity? capacity = null, GuestImage? image = null, TimeSpan? bootTimeout = null)
+    /// <param name="role">Part of the agent's name.</param>
+    /// <param name="capacity">What it may hand out (default 4 CPUs, 1 GiB).</param>
+    /// <param name="image">The guest image (default: the fixture's).</param>
+    /// <param name="bootTimeout">How long a guest may take to boot (default 30 s).</param>
+    /// <param name="token">Its own bearer token (default <see cref="Token"/>, shared by every agent of the fixture).</param>
+    /// <param name="configure">Changes to its options (timeouts of migrations, say).</param>
+    public async Task<AgentServer> StartAgentAsync(
+        string role, AgentCapacity? capacity = null, GuestImage? image = null, TimeSpan? bootTimeout = null, string token = Token, Func<AgentOptions, AgentOptions>? configure = null)
     {
         var name = $"t{Environment.ProcessId}-{Interlocked.Increment(ref _agents)}-{role}";
         var options = new AgentOptions(
             name,
             capacity ?? new AgentCapacity(4, 1024),
-            Token,
+            token,
             image ?? Image,
             Accelerator,
             QemuEnvironment.Binary,
@@ -57,6 +64,7 @@ public sealed class QemuFixture : IAsyncLifetime
         {
             BootTimeout = bootTimeout ?? TimeSpan.FromSeconds(30),
         };
+        options = configure?.Invoke(options) ?? options;
         var server = await AgentServer.StartAsync(options, "127.0.0.1:0", TimeProvider.System, CancellationToken.None);
         lock (_servers)
         {

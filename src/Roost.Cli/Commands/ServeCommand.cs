@@ -26,7 +26,7 @@ internal sealed class ServeCommand : ICommand
         .Add("db", "SPEC", "Store: sqlite:PATH or postgres:CONNSTRING. Default: sqlite:DIR/roost.db.")
         .Add("listen", "ADDRESS:PORT", $"Where to listen. Default: {ControllerOptions.DefaultListen} (loopback only).")
         .Add("agents", "URL,...", "Manage real hosts through these 'roost agent' URLs (same order on every start) instead of a simulation.")
-        .Add("agent-token-file", "F", "File holding the agents' bearer token (needed with --agents).")
+        .Add("agent-token-file", "F", "The agents' bearer tokens (needed with --agents): one token for all, or one 'URL TOKEN' line per agent. Each agent only ever receives its own.")
         .Add("migration-bandwidth", "MiB/s", "With --agents: cap each live migration's bandwidth. Default: QEMU's.")
         .Add("tls-cert", "F", "Serve HTTPS with this PEM certificate (with --tls-key).")
         .Add("tls-key", "F", "PEM private key of --tls-cert.")

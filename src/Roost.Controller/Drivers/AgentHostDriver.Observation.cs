@@ -1,6 +1,8 @@
 using Roost.Controller.Drivers.Agents;
 using Roost.Core.Model;
 using Roost.Core.Monitoring;
+using Roost.Hypervisor.Agent;
+using AgentVmState = Roost.Hypervisor.Agent.VmState;
 
 namespace Roost.Controller.Drivers;
 
@@ -19,7 +21,7 @@ internal sealed partial class AgentHostDriver
         var now = _time.GetTimestamp();
 
         // A VM listed twice is mid-hand-over: the copy not leaving its agent is the VM's home.
-        var chosen = new Dictionary<VmId, (int Host, AgentVmDto Vm, AgentVmStatsDto? Stats, HostId? Destination)>();
+        var chosen = new Dictionary<VmId, (int Host, VmInfo Vm, VmStats? Stats, HostId? Destination)>();
         for (var h = 0; h < rounds.Length; h++)
         {
             if (rounds[h] is not { } round)
@@ -30,11 +32,22 @@ internal sealed partial class AgentHostDriver
             foreach (var (vm, stats, destination) in round)
             {
                 if (TryParseVmId(vm.Id, out var id)
-                    && (!chosen.TryGetValue(id, out var other) || (other.Vm.State == "MigratingOut" && vm.State != "MigratingOut")))
+                    && (!chosen.TryGetValue(id, out var other) || (other.Vm.State == AgentVmState.MigratingOut && vm.State != AgentVmState.MigratingOut)))
                 {
                     chosen[id] = (h, vm, stats, destination);
                 }
             }
+        }
+
+        // A migration this controller sent that failed: its reason goes with the VM's next observation off the move.
+        foreach (var (vm, pending) in _migrations.Where(m => m.Value.Outcome.IsCompleted).ToList())
+        {
+            if (pending.Outcome.IsCompletedSuccessfully && await pending.Outcome.ConfigureAwait(false) is { } failure)
+            {
+                _migrationFailures[vm] = failure;
+            }
+
+            _migrations.Remove(vm);
         }
 
         var vms = new List<VmObservation>();
@@ -52,7 +65,9 @@ internal sealed partial class AgentHostDriver
             {
                 var sample = Sample(id, new HostId(h), seen.Stats, seen.Vm, now);
                 var movingTo = MovingTo(id, seen.Destination);
-                current.Add(new VmObservation(id, new HostId(h), Allocation(seen.Vm), sample, movingTo));
+                _agentVms[id] = seen.Vm;
+                var problem = movingTo is null && _migrationFailures.Remove(id, out var why) ? why : null;
+                current.Add(new VmObservation(id, new HostId(h), Allocation(seen.Vm), sample, movingTo) { MigrationProblem = problem });
                 usage[h] += sample.Usage;
             }
 
@@ -61,14 +76,14 @@ internal sealed partial class AgentHostDriver
             vms.AddRange(current);
         }
 
-        foreach (var done in _migrations.Where(m => m.Value.Outcome.IsCompleted).Select(m => m.Key).ToList())
-        {
-            _migrations.Remove(done);
-        }
-
         foreach (var gone in _counters.Keys.Where(id => !chosen.ContainsKey(id)).ToList())
         {
             _counters.Remove(gone);
+        }
+
+        foreach (var gone in _agentVms.Keys.Where(id => !chosen.ContainsKey(id) && rounds.All(r => r is not null)).ToList())
+        {
+            _agentVms.Remove(gone);
         }
 
         var hosts = new List<HostObservation>(_agents.Length);
@@ -88,27 +103,27 @@ internal sealed partial class AgentHostDriver
         _migrations.TryGetValue(id, out var pending) && !pending.Outcome.IsCompleted ? pending.To : agentSays;
 
     /// <summary>One agent's VMs with their statistics and, for VMs leaving it, their destination; null when it did not answer.</summary>
-    private async Task<List<(AgentVmDto Vm, AgentVmStatsDto? Stats, HostId? Destination)>?> ObserveAgentAsync(int h, CancellationToken cancellationToken)
+    private async Task<List<(VmInfo Vm, VmStats? Stats, HostId? Destination)>?> ObserveAgentAsync(int h, CancellationToken cancellationToken)
     {
         var agent = _agents[h];
-        if (_problems[h] is not null && await agent.DescribeAsync(cancellationToken).ConfigureAwait(false) is AgentReply<AgentInfoDto>.Ok { Value: var info })
+        if (_problems[h] is not null && await agent.DescribeAsync(cancellationToken).ConfigureAwait(false) is AgentReply<AgentInfo>.Ok { Value: var info })
         {
             _capacity[h] = Capacity(info);
         }
 
-        if (await agent.ListAsync(cancellationToken).ConfigureAwait(false) is not AgentReply<AgentVmDto[]>.Ok { Value: var listed })
+        if (await agent.ListAsync(cancellationToken).ConfigureAwait(false) is not AgentReply<VmInfo[]>.Ok { Value: var listed })
         {
             _problems[h] = $"agent {agent.BaseAddress} does not answer";
             return null;
         }
 
         _problems[h] = null;
-        var result = new List<(AgentVmDto, AgentVmStatsDto?, HostId?)>();
-        foreach (var vm in listed.Where(v => v.State != "Incoming"))
+        var result = new List<(VmInfo, VmStats?, HostId?)>();
+        foreach (var vm in listed.Where(v => v.State != AgentVmState.Incoming))
         {
-            var stats = await agent.StatsAsync(vm.Id, cancellationToken).ConfigureAwait(false) is AgentReply<AgentVmStatsDto>.Ok { Value: var s } ? s : null;
+            var stats = await agent.StatsAsync(vm.Id, cancellationToken).ConfigureAwait(false) is AgentReply<VmStats>.Ok { Value: var s } ? s : null;
             HostId? destination = null;
-            if (vm.State == "MigratingOut" && await agent.MigrationAsync(vm.Id, cancellationToken).ConfigureAwait(false) is AgentReply<AgentMigrationDto>.Ok { Value: var migration })
+            if (vm.State == AgentVmState.MigratingOut && await agent.MigrationAsync(vm.Id, cancellationToken).ConfigureAwait(false) is AgentReply<MigrationProgress>.Ok { Value: var migration })
             {
                 var index = Array.FindIndex(_agents, a => a.BaseAddress.ToString() == migration.Destination);
                 destination = index >= 0 ? new HostId(index) : null;
@@ -121,7 +136,7 @@ internal sealed partial class AgentHostDriver
     }
 
     /// <summary>Rates since the last observation of the same VM on the same host; zero on first sight.</summary>
-    private UsageSample Sample(VmId id, HostId host, AgentVmStatsDto? stats, AgentVmDto vm, long now)
+    private UsageSample Sample(VmId id, HostId host, VmStats? stats, VmInfo vm, long now)
     {
         if (stats is null)
         {

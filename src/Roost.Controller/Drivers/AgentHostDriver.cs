@@ -3,6 +3,8 @@ using Roost.Controller.Drivers.Agents;
 using Roost.Controller.Store;
 using Roost.Core.Model;
 using Roost.Core.Power;
+using Roost.Hypervisor.Agent;
+using VmState = Roost.Controller.Store.VmState;
 
 namespace Roost.Controller.Drivers;
 
@@ -14,9 +16,11 @@ namespace Roost.Controller.Drivers;
 /// <remarks>
 /// Observation is black-box for CPU (QEMU's CPU seconds over the interval, in cores) and gray-box for memory (guest
 /// total minus available), network (guest rx+tx bytes, Mbit/s) and swap (guest pages in+out, MiB/s). A live migration
-/// is the source agent's <c>POST /api/vms/{id}/migrate</c>, which answers when it is over; until then, and whenever an
-/// agent lists the VM as MigratingOut (also after a controller restart), the VM is reported moving to the agent its
-/// migration names. Agents have no network cap and cannot resize a running VM: hosts get a nominal 1 Gbit/s, VMs
+/// asks the destination agent (with its own token) for a migration ticket, then the source agent (with its own token)
+/// for <c>POST /api/vms/{id}/migrate</c> with that ticket, which answers when it is over: no agent's token ever reaches
+/// another agent. Until then, and whenever an agent lists the VM as MigratingOut (also after a controller restart),
+/// the VM is reported moving to the agent its migration names; a failed migration's reason (the agent's one line)
+/// comes with the next observation of the VM. Agents have no network cap and cannot resize a running VM: hosts get a nominal 1 Gbit/s, VMs
 /// 100 Mbit/s, and resize commands are refused. Power is estimated with a linear 150–250 W model.
 /// </remarks>
 internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
@@ -34,6 +38,8 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
     private readonly List<VmObservation>[] _lastVms;
     private readonly Dictionary<VmId, Counters> _counters = [];
     private readonly Dictionary<VmId, PendingMigration> _migrations = [];
+    private readonly Dictionary<VmId, string> _migrationFailures = [];
+    private readonly Dictionary<VmId, VmInfo> _agentVms = [];
     private readonly CancellationTokenSource _shutdown = new();
     private TimeSpan _clockBase;
     private long _wallBase;
@@ -45,7 +51,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
         _fleet = fleet;
         _time = time;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        _agents = [.. fleet.Agents.Select(u => new AgentClient(_http, u, fleet.Token))];
+        _agents = [.. fleet.Agents.Select(u => new AgentClient(_http, u, fleet.TokenFor(u)))];
         _capacity = new ResourceVector[_agents.Length];
         _problems = new string?[_agents.Length];
         _lastVms = [.. _agents.Select(_ => new List<VmObservation>())];
@@ -67,12 +73,12 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
         {
             var info = await DescribeOrThrowAsync(h, cancellationToken).ConfigureAwait(false);
             hosts.Add(new StoredHost(new HostId(h), info.Name, _capacity[h]));
-            if (await _agents[h].ListAsync(cancellationToken).ConfigureAwait(false) is not AgentReply<AgentVmDto[]>.Ok { Value: var listed })
+            if (await _agents[h].ListAsync(cancellationToken).ConfigureAwait(false) is not AgentReply<VmInfo[]>.Ok { Value: var listed })
             {
                 throw new IOException($"agent {_agents[h].BaseAddress}: cannot list its VMs");
             }
 
-            foreach (var vm in listed.Where(v => v.State != "Incoming"))
+            foreach (var vm in listed.Where(v => v.State != Hypervisor.Agent.VmState.Incoming))
             {
                 if (TryParseVmId(vm.Id, out var id) && !vms.Any(v => v.Id == id))
                 {
@@ -103,12 +109,12 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
             _capacity[h] = stored.Capacity;
             switch (await _agents[h].DescribeAsync(cancellationToken).ConfigureAwait(false))
             {
-                case AgentReply<AgentInfoDto>.Ok { Value: var info } when info.Name != stored.Name:
+                case AgentReply<AgentInfo>.Ok { Value: var info } when info.Name != stored.Name:
                     throw new IOException($"--agents: agent #{h + 1} ({_agents[h].BaseAddress}) is '{info.Name}', but the store knows {stored.Id} as '{stored.Name}'; give the agents in the same order as on first start");
-                case AgentReply<AgentInfoDto>.Ok { Value: var info }:
+                case AgentReply<AgentInfo>.Ok { Value: var info }:
                     _capacity[h] = Capacity(info);
                     break;
-                case AgentReply<AgentInfoDto>.Failed failed:
+                case AgentReply<AgentInfo>.Failed failed:
                     _problems[h] = failed.Detail;
                     break;
             }
@@ -133,7 +139,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
             return Refuse($"{host} does not exist");
         }
 
-        var request = new AgentCreateVmDto(AgentVmId(vm), Math.Max(1, (int)Math.Ceiling(allocation.CpuCores - 1e-9)), Math.Max(64, (int)Math.Ceiling(allocation.MemoryMiB)));
+        var request = new CreateVmRequest(AgentVmId(vm), Math.Max(1, (int)Math.Ceiling(allocation.CpuCores - 1e-9)), Math.Max(64, (int)Math.Ceiling(allocation.MemoryMiB)));
         return ResultAsync(_agents[host.Value].CreateAsync(request, cancellationToken));
     }
 
@@ -168,8 +174,14 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
             return Refuse($"{destination} is unreachable: {down}");
         }
 
-        var request = new AgentMigrateDto(_agents[destination.Value].BaseAddress.ToString(), _fleet.Token, _fleet.MigrationMiBps > 0 ? _fleet.MigrationMiBps : null);
-        var outcome = MigrateInBackgroundAsync(_agents[source.Value], AgentVmId(vm), request, _shutdown.Token);
+        if (!_agentVms.TryGetValue(vm, out var known))
+        {
+            return Refuse($"{vm}: its size on {source} is not known yet");
+        }
+
+        var spec = new CreateVmRequest(known.Id, known.Cpus, known.MemoryMiB);
+        var bandwidth = _fleet.MigrationMiBps > 0 ? _fleet.MigrationMiBps : (int?)null;
+        var outcome = MigrateInBackgroundAsync(_agents[source.Value], _agents[destination.Value], spec, bandwidth, _shutdown.Token);
         _migrations[vm] = new PendingMigration(source, destination, outcome);
         return Task.FromResult(DriverResult.Ok);
     }
@@ -201,13 +213,25 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
         return false;
     }
 
-    private static async Task<string?> MigrateInBackgroundAsync(AgentClient source, string id, AgentMigrateDto request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A ticket from the destination (its token), then the migration at the source (its token) with the ticket; null on
+    /// success, else the one line saying what failed and where (the agent's own reason).
+    /// </summary>
+    private static async Task<string?> MigrateInBackgroundAsync(
+        AgentClient source, AgentClient destination, CreateVmRequest spec, int? bandwidthMiBps, CancellationToken cancellationToken)
     {
         // Leave the loop's step at once: the request lasts as long as the migration.
         await Task.Yield();
-        return await source.MigrateAsync(id, request, cancellationToken).ConfigureAwait(false) switch
+        var issued = await destination.IssueTicketAsync(spec, cancellationToken).ConfigureAwait(false);
+        if (issued is not AgentReply<TicketResponse>.Ok { Value: var ticket })
         {
-            AgentReply<System.Text.Json.JsonElement>.Failed failed => failed.Detail,
+            return $"no migration ticket: {((AgentReply<TicketResponse>.Failed)issued).Detail}";
+        }
+
+        var request = new MigrateRequest(destination.BaseAddress.ToString(), ticket.Ticket, bandwidthMiBps);
+        return await source.MigrateAsync(spec.Id ?? "", request, cancellationToken).ConfigureAwait(false) switch
+        {
+            AgentReply<MigrationReport>.Failed failed => failed.Detail,
             _ => null,
         };
     }
@@ -220,18 +244,18 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
 
     private static Task<DriverResult> Refuse(string reason) => Task.FromResult<DriverResult>(new DriverResult.Refused(reason));
 
-    private static ResourceVector Capacity(AgentInfoDto info) => new(info.Capacity.Cpus, info.Capacity.MemoryMiB, HostNetworkMbps);
+    private static ResourceVector Capacity(AgentInfo info) => new(info.Capacity.Cpus, info.Capacity.MemoryMiB, HostNetworkMbps);
 
-    private static ResourceVector Allocation(AgentVmDto vm) => new(vm.Cpus, vm.MemoryMiB, VmNetworkMbps);
+    private static ResourceVector Allocation(VmInfo vm) => new(vm.Cpus, vm.MemoryMiB, VmNetworkMbps);
 
-    private async Task<AgentInfoDto> DescribeOrThrowAsync(int h, CancellationToken cancellationToken)
+    private async Task<AgentInfo> DescribeOrThrowAsync(int h, CancellationToken cancellationToken)
     {
         switch (await _agents[h].DescribeAsync(cancellationToken).ConfigureAwait(false))
         {
-            case AgentReply<AgentInfoDto>.Ok { Value: var info }:
+            case AgentReply<AgentInfo>.Ok { Value: var info }:
                 _capacity[h] = Capacity(info);
                 return info;
-            case AgentReply<AgentInfoDto>.Failed failed:
+            case AgentReply<AgentInfo>.Failed failed:
                 throw new IOException(failed.Detail);
             default:
                 throw new InvalidOperationException("unreachable");

@@ -68,7 +68,7 @@ public sealed record MigrationSettings
     }
 
     /// <summary>The first duration not above zero and at most a day, as one line, or null.</summary>
-    internal static string? FirstOutOfRange(string what, params (string Name, TimeSpan Value)[] durations)
+    public static string? FirstOutOfRange(string what, params (string Name, TimeSpan Value)[] durations)
     {
         foreach (var (name, value) in durations)
         {

@@ -9,12 +9,16 @@ namespace Roost.Hypervisor.Agent;
 
 /// <summary>
 /// The agent's HTTP/JSON API. Every error is an RFC 7807 problem. <c>/api/incoming</c> is the peer half of live
-/// migration, called by the source agent.
+/// migration: tickets are issued to this agent's token holder, the other calls are made by the source agent with a
+/// ticket.
 /// </summary>
 public static class AgentEndpoints
 {
     /// <summary>The most guest RAM one <c>GET …/memory</c> returns (4 MiB).</summary>
     public const int MaxMemoryRead = 4 * 1024 * 1024;
+
+    /// <summary>The highest bandwidth cap a migration may ask for, in MiB/s.</summary>
+    public const int MaxBandwidthMiBps = 100_000;
 
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder app)
     {
@@ -41,16 +45,20 @@ public static class AgentEndpoints
         vms.MapPost("/{id}/marker", MarkAsync).Accepts<MarkerRequest>("application/json").WithSummary("Have the guest keep a marker string in RAM");
         vms.MapPost("/{id}/migrate", MigrateAsync).Accepts<MigrateRequest>("application/json").WithSummary("Live-migrate to another agent; returns when done");
         vms.MapGet("/{id}/migration", (string id, HostAgent agent, HttpContext http) => Respond(agent.Progress(id), http))
-            .WithSummary("Progress of the current or last outgoing migration");
-        vms.MapDelete("/{id}/migration", (string id, HostAgent agent, HttpContext http) => Respond(agent.CancelMigration(id), http))
-            .WithSummary("Cancel the outgoing migration; the VM stays here");
+            .WithSummary("Progress of the current or last outgoing migration (with the reason when it did not complete)");
+        vms.MapDelete("/{id}/migration", async (string id, HostAgent agent, HttpContext http) =>
+            Respond(await agent.CancelMigrationAsync(id).ConfigureAwait(false), http))
+            .WithSummary("Cancel the outgoing migration, in whatever phase: the VM stays here (or, once the stream is complete, the destination decides)");
 
         var incoming = app.MapGroup("/api/incoming").WithTags("Migration (peer)");
-        incoming.MapPost("/", PrepareIncomingAsync).Accepts<CreateVmRequest>("application/json").WithSummary("Admit a VM and start a QEMU waiting for it");
-        incoming.MapPost("/{id}/complete", async (string id, HostAgent agent, HttpContext http) =>
-            Respond(await agent.CompleteIncomingAsync(id, http.RequestAborted).ConfigureAwait(false), http)).WithSummary("The stream is complete: adopt the VM");
-        incoming.MapDelete("/{id}", async (string id, HostAgent agent, HttpContext http) =>
-            Respond(await agent.AbortIncomingAsync(id, http.RequestAborted).ConfigureAwait(false), http)).WithSummary("Drop an incoming VM");
+        incoming.MapPost("/tickets", IssueTicketAsync).Accepts<CreateVmRequest>("application/json")
+            .WithSummary("Issue a migration ticket admitting one VM here (this agent's token only)");
+        incoming.MapPost("/", AdmitIncomingAsync).Accepts<CreateVmRequest>("application/json")
+            .WithSummary("Admit a VM and start a QEMU waiting for its stream (the migration ticket as bearer)");
+        incoming.MapPost("/{id}/complete", (string id, HostAgent agent, HttpContext http) => SettleAsync(id, agent, http, isAbort: false))
+            .WithSummary("The stream is complete: adopt the VM; the answer is definite (adopted or dropped)");
+        incoming.MapDelete("/{id}", (string id, HostAgent agent, HttpContext http) => SettleAsync(id, agent, http, isAbort: true))
+            .WithSummary("Drop an incoming VM; the answer is definite (dropped, or adopted already)");
         return app;
     }
 
@@ -69,12 +77,36 @@ public static class AgentEndpoints
             return Respond<VmInfo>(((AgentOutcome<CreateVmRequest>.Failed)body).Problem, http);
         }
 
-        return ToSpec(request) is AgentOutcome<GuestSpec>.Ok { Value: var spec }
-            ? Respond(await agent.CreateAsync(spec, http.RequestAborted).ConfigureAwait(false), http)
-            : Respond<VmInfo>(((AgentOutcome<GuestSpec>.Failed)ToSpec(request)).Problem, http);
+        return ToSpec(request, http) switch
+        {
+            AgentOutcome<GuestSpec>.Ok { Value: var spec } => Respond(await agent.CreateAsync(spec, http.RequestAborted).ConfigureAwait(false), http),
+            AgentOutcome<GuestSpec>.Failed failed => Respond<VmInfo>(failed.Problem, http),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
     }
 
-    private static async Task<Results<Ok<IncomingResponse>, ProblemHttpResult>> PrepareIncomingAsync(HostAgent agent, HttpContext http)
+    private static async Task<Results<Ok<TicketResponse>, ProblemHttpResult>> IssueTicketAsync(HostAgent agent, HttpContext http)
+    {
+        if (!AgentServer.IsOwner(http))
+        {
+            return Respond<TicketResponse>(AgentProblem.Unauthorized($"POST {http.Request.Path}: only this agent's own token may issue tickets"), http);
+        }
+
+        var body = await JsonBody.ReadAsync<CreateVmRequest>(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (body is not AgentOutcome<CreateVmRequest>.Ok { Value: var request })
+        {
+            return Respond<TicketResponse>(((AgentOutcome<CreateVmRequest>.Failed)body).Problem, http);
+        }
+
+        return ToSpec(request, http) switch
+        {
+            AgentOutcome<GuestSpec>.Ok { Value: var spec } => Respond(agent.IssueTicket(spec), http),
+            AgentOutcome<GuestSpec>.Failed failed => Respond<TicketResponse>(failed.Problem, http),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+    }
+
+    private static async Task<Results<Ok<IncomingResponse>, ProblemHttpResult>> AdmitIncomingAsync(HostAgent agent, HttpContext http)
     {
         var body = await JsonBody.ReadAsync<CreateVmRequest>(http.Request, http.RequestAborted).ConfigureAwait(false);
         if (body is not AgentOutcome<CreateVmRequest>.Ok { Value: var request })
@@ -82,10 +114,17 @@ public static class AgentEndpoints
             return Respond<IncomingResponse>(((AgentOutcome<CreateVmRequest>.Failed)body).Problem, http);
         }
 
-        return ToSpec(request) is AgentOutcome<GuestSpec>.Ok { Value: var spec }
-            ? Respond(await agent.PrepareIncomingAsync(spec, http.RequestAborted).ConfigureAwait(false), http)
-            : Respond<IncomingResponse>(((AgentOutcome<GuestSpec>.Failed)ToSpec(request)).Problem, http);
+        return ToSpec(request, http) switch
+        {
+            AgentOutcome<GuestSpec>.Ok { Value: var spec } =>
+                Respond(await agent.AdmitIncomingAsync(spec, AgentServer.BearerOf(http), http.RequestAborted).ConfigureAwait(false), http),
+            AgentOutcome<GuestSpec>.Failed failed => Respond<IncomingResponse>(failed.Problem, http),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
     }
+
+    private static async Task<Results<Ok<IncomingSettlement>, ProblemHttpResult>> SettleAsync(string id, HostAgent agent, HttpContext http, bool isAbort) =>
+        Respond(await agent.SettleIncomingAsync(id, AgentServer.BearerOf(http), AgentServer.IsOwner(http), isAbort).ConfigureAwait(false), http);
 
     private static Results<FileContentHttpResult, ProblemHttpResult> ReadMemory(string id, string? offset, string? length, HostAgent agent, HttpContext http)
     {
@@ -147,29 +186,58 @@ public static class AgentEndpoints
             return Respond<MigrationReport>(((AgentOutcome<MigrateRequest>.Failed)body).Problem, http);
         }
 
-        if (!Uri.TryCreate(request.Destination, UriKind.Absolute, out var destination) || destination.Scheme is not ("http" or "https"))
+        var where = $"POST {http.Request.Path}";
+        if (request.Destination is null)
         {
-            return Respond<MigrationReport>(AgentProblem.BadRequest($"POST {http.Request.Path}: destination '{request.Destination}' is not an agent URL like http://127.0.0.1:7001/"), http);
+            return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: destination is missing (the destination agent's URL, like http://127.0.0.1:7002/)"), http);
         }
 
-        if (request.MaxBandwidthMiBps is < 0)
+        if (!Uri.TryCreate(request.Destination, UriKind.Absolute, out var destination) || destination.Scheme is not ("http" or "https")
+            || destination.UserInfo.Length > 0 || destination.Query.Length > 0 || destination.Fragment.Length > 0 || destination.Host.Length == 0)
         {
-            return Respond<MigrationReport>(AgentProblem.BadRequest($"POST {http.Request.Path}: maxBandwidthMiBps {request.MaxBandwidthMiBps} is negative"), http);
+            return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: destination '{Printable(request.Destination)}' is not an agent URL like http://127.0.0.1:7002/"), http);
         }
+
+        if (request.Ticket is null)
+        {
+            return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: ticket is missing (ask the destination: POST /api/incoming/tickets with its token)"), http);
+        }
+
+        if (request.Ticket.Length is 0 or > MigrationTicket.MaxLength || request.Ticket.Any(c => c is <= ' ' or > '~'))
+        {
+            return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: ticket is not a migration ticket (1 to {MigrationTicket.MaxLength} printable characters)"), http);
+        }
+
+        if (request.MaxBandwidthMiBps is < 0 or > MaxBandwidthMiBps)
+        {
+            return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: maxBandwidthMiBps {request.MaxBandwidthMiBps} is not from 0 to {MaxBandwidthMiBps}"), http);
+        }
+
+        var normalized = new Uri(destination.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
 
         // The migration is not tied to this request: a client that hangs up does not cancel it (DELETE …/migration does).
-        var outcome = await agent.MigrateAsync(id, destination, request.DestinationToken, request.MaxBandwidthMiBps ?? 0, CancellationToken.None).ConfigureAwait(false);
+        var outcome = await agent.MigrateAsync(id, normalized, request.Ticket, request.MaxBandwidthMiBps ?? 0, CancellationToken.None).ConfigureAwait(false);
         return Respond(outcome, http);
     }
 
-    private static AgentOutcome<GuestSpec> ToSpec(CreateVmRequest request)
+    private static AgentOutcome<GuestSpec> ToSpec(CreateVmRequest request, HttpContext http)
     {
-        if (request.Id is null || request.Cpus is null || request.MemoryMiB is null)
+        var where = $"{http.Request.Method} {http.Request.Path}";
+        var missing = new[] { ("id", request.Id is null), ("cpus", request.Cpus is null), ("memoryMiB", request.MemoryMiB is null) }
+            .Where(f => f.Item2).Select(f => f.Item1).ToList();
+        if (missing.Count > 0)
         {
-            return AgentProblem.BadRequest("a VM needs id, cpus and memoryMiB");
+            return AgentProblem.BadRequest($"{where}: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing (a VM needs id, cpus and memoryMiB)");
         }
 
-        var spec = new GuestSpec(request.Id, request.Cpus.Value, request.MemoryMiB.Value);
-        return spec.Validate() is { } invalid ? AgentProblem.BadRequest(invalid) : new AgentOutcome<GuestSpec>.Ok(spec);
+        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0);
+        return spec.Validate() is { } invalid ? AgentProblem.BadRequest($"{where}: {Printable(invalid)}") : new AgentOutcome<GuestSpec>.Ok(spec);
+    }
+
+    /// <summary>Client text safe to echo on one line: control characters replaced, at most 100 characters.</summary>
+    internal static string Printable(string text)
+    {
+        var clean = new string([.. text.Take(100).Select(c => char.IsControl(c) ? '?' : c)]);
+        return text.Length > 100 ? clean + "…" : clean;
     }
 }

@@ -15,6 +15,8 @@ public sealed record AgentProblem(int Status, string Type, string Title, string 
     public static AgentProblem UnknownVm(string agent, string id) =>
         new(404, TypePrefix + "unknown-vm", "Unknown VM", $"agent '{agent}' has no VM '{id}'");
 
+    public static AgentProblem PayloadTooLarge(string detail) => new(413, TypePrefix + "payload-too-large", "Payload too large", detail);
+
     public static AgentProblem Conflict(string detail) => new(409, TypePrefix + "conflict", "Conflict", detail);
 
     public static AgentProblem CapacityExceeded(string detail) => new(409, TypePrefix + "capacity-exceeded", "Capacity exceeded", detail);

@@ -17,6 +17,8 @@ namespace Roost.Hypervisor.Agent;
 /// </summary>
 public sealed class AgentServer : IAsyncDisposable
 {
+    private const string OwnerKey = "roost.owner";
+
     private readonly WebApplication _app;
     private int _disposed;
 
@@ -38,11 +40,31 @@ public sealed class AgentServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.UseUrls($"http://{listen}");
-        builder.Services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = JsonBody.MaxDrainBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        });
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            // Problems the framework writes itself (no route, wrong method, wrong content type) get the one line of
+            // detail every agent problem has.
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                415 => $"{request.Method} {AgentEndpoints.Printable(request.Path)}: body must be application/json, not '{AgentEndpoints.Printable(request.ContentType ?? "nothing")}'",
+                var status => $"{request.Method} {AgentEndpoints.Printable(request.Path)}: {context.ProblemDetails.Title ?? status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "error"}",
+            };
+        });
         builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.NumberHandling = AgentJson.Options.NumberHandling;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
+        });
         builder.Services.AddSingleton(time);
-        builder.Services.AddHttpClient<PeerClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(new PeerClient(options.PeerConnectTimeout));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<HostAgent>();
 
@@ -53,7 +75,13 @@ public sealed class AgentServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             var given = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
-            if (!CryptographicOperations.FixedTimeEquals(given, expected))
+            var owner = CryptographicOperations.FixedTimeEquals(given, expected);
+            context.Items[OwnerKey] = owner;
+
+            // A peer's migration ticket opens the incoming endpoints only; they check it against the VM themselves.
+            var path = context.Request.Path;
+            var ticketPath = path.StartsWithSegments("/api/incoming", StringComparison.Ordinal) && !path.StartsWithSegments("/api/incoming/tickets", StringComparison.Ordinal);
+            if (!owner && !(ticketPath && BearerOf(context) is not null))
             {
                 var detail = given.Length == 0
                     ? $"{context.Request.Method} {context.Request.Path}: no 'Authorization: Bearer <token>' header"
@@ -74,6 +102,16 @@ public sealed class AgentServer : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new AgentServer(app, agent) { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+    }
+
+    /// <summary>Whether the request carries this agent's own token (rather than, say, a peer's migration ticket).</summary>
+    internal static bool IsOwner(Microsoft.AspNetCore.Http.HttpContext context) => context.Items[OwnerKey] is true;
+
+    /// <summary>The bearer credential of the request, if it has one of a sane length.</summary>
+    internal static string? BearerOf(Microsoft.AspNetCore.Http.HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && header.Length is > 7 and <= 7 + MigrationTicket.MaxLength ? header[7..] : null;
     }
 
     /// <summary>Waits until the host shuts the server down (Ctrl-C in the CLI).</summary>

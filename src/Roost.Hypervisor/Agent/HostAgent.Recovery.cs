@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Roost.Core.Migration;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Qmp;
 
@@ -8,9 +9,10 @@ namespace Roost.Hypervisor.Agent;
 /// <summary>
 /// Restart after a crash. QEMU outlives its agent, so a restarted agent (same name, same run directory) takes over
 /// every VM its previous run left running or paused. A VM caught after a completed outgoing migration
-/// (<c>postmigrate</c>) is resolved by asking the destination: if the destination runs it, the local copy is
-/// destroyed; otherwise the destination's half is dropped and the local copy resumed. Incoming halves and anything
-/// unrecognised are killed, and every file no adopted VM uses is removed.
+/// (<c>postmigrate</c>) is settled with the destination using the migration's ticket (never this agent's token): if
+/// the destination adopted it, the local copy is destroyed; if it dropped its half, the local copy resumes; without a
+/// definite answer it stays paused. A VM adopted from a migration but not yet resumed is resumed. Incoming halves and
+/// anything unrecognised are killed, and every file no adopted VM uses is removed.
 /// </summary>
 public sealed partial class HostAgent
 {
@@ -38,6 +40,7 @@ public sealed partial class HostAgent
             await KillAsync(pid.Value).ConfigureAwait(false);
         }
 
+        PruneIncoming();
         foreach (var file in Directory.GetFiles(run).Where(f => !kept.Contains(Path.GetFileName(f).Split('.')[0])))
         {
             File.Delete(file);
@@ -72,22 +75,39 @@ public sealed partial class HostAgent
         try
         {
             var status = await vm.Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false);
-            var state = status switch
+            if (record.MigratingTo is not null && status == "running")
             {
-                "running" => VmState.Running,
-                "paused" => VmState.Paused,
-                "postmigrate" when await OwnsAfterMigrationAsync(record, cancellationToken).ConfigureAwait(false) => VmState.Running,
-                _ => (VmState?)null,
-            };
-            if (state is { } adopted)
-            {
-                if (status == "postmigrate")
-                {
-                    await vm.Qmp.ContinueAsync(cancellationToken).ConfigureAwait(false);
-                }
+                // QEMU outlived its agent and may still be sending the VM away: stop that before deciding anything.
+                status = await CancelLeftoverStreamAsync(vm, cancellationToken).ConfigureAwait(false);
+            }
 
-                SetState(spec.Id, vm, adopted);
-                return true;
+            switch (status)
+            {
+                case "running":
+                    SetState(spec.Id, vm, VmState.Running);
+                    if (record.MigratingTo is not null)
+                    {
+                        WriteRecord(vm, incoming: false, migratingTo: null);
+                        _ = DropRemoteHalfAsync(record);
+                    }
+
+                    return true;
+                case "paused" when record.MigratedIn:
+                    // Adopted from a migration and recorded so before the previous run resumed it: the source was
+                    // (or will be) told it runs here.
+                    await vm.Qmp.ContinueAsync(cancellationToken).ConfigureAwait(false);
+                    SetState(spec.Id, vm, VmState.Running);
+                    WriteRecord(vm, incoming: false, migratingTo: null);
+                    return true;
+                case "paused":
+                    SetState(spec.Id, vm, VmState.Paused);
+                    return true;
+                case "postmigrate":
+                    SetState(spec.Id, vm, VmState.MigratingOut);
+                    _ = SettleAfterRestartAsync(spec.Id, vm, record);
+                    return true;
+                default:
+                    break;
             }
         }
         catch (QmpException)
@@ -100,25 +120,83 @@ public sealed partial class HostAgent
         return false;
     }
 
-    /// <summary>
-    /// The previous run died after QEMU finished sending VM <paramref name="record"/> away but before the hand-over was
-    /// settled. True when the VM should resume here: the destination does not run it (its half is then dropped).
-    /// </summary>
-    private async Task<bool> OwnsAfterMigrationAsync(VmRecord record, CancellationToken cancellationToken)
+    /// <summary>Cancels an outgoing stream QEMU may still run and waits (up to the cancel timeout) until it is over.</summary>
+    private async Task<string> CancelLeftoverStreamAsync(QemuVm vm, CancellationToken cancellationToken)
     {
-        if (record.MigratingTo is null || !Uri.TryCreate(record.MigratingTo, UriKind.Absolute, out var destination))
+        var started = _time.GetTimestamp();
+        if (!(await vm.Qmp.QueryMigrateAsync(cancellationToken).ConfigureAwait(false)).ToStreamProgress().IsOver)
         {
-            return true;
+            await vm.Qmp.MigrateCancelAsync(cancellationToken).ConfigureAwait(false);
+            while (!(await vm.Qmp.QueryMigrateAsync(cancellationToken).ConfigureAwait(false)).ToStreamProgress().IsOver
+                && _time.GetElapsedTime(started) < Options.Migration.CancelTimeout)
+            {
+                await Task.Delay(Options.Migration.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var there = await _peers.GetVmAsync(destination, Options.Token, record.Id, cancellationToken).ConfigureAwait(false);
-        if (there is AgentOutcome<VmInfo>.Ok { Value.State: VmState.Running or VmState.Paused })
+        return await vm.Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The previous run died after QEMU finished sending the VM away but before the handover was settled. Ask the
+    /// destination, with the migration's ticket, to drop its copy (a fenced abort: the answer is definite) until it
+    /// answers: dropped → resume here; adopted → destroy here. Without a ticket, or without an answer within the
+    /// resolve timeout, the VM stays paused and whole for the operator: resuming blindly could run it twice.
+    /// </summary>
+    private async Task SettleAfterRestartAsync(string id, QemuVm vm, VmRecord record)
+    {
+        var settings = Options.Migration;
+        var started = _time.GetTimestamp();
+        var settled = false;
+        if (record.Ticket is { } ticket && Uri.TryCreate(record.MigratingTo, UriKind.Absolute, out var destination))
         {
-            return false;
+            while (!settled && !_closing.IsCancellationRequested && _time.GetElapsedTime(started) < settings.ResolveTimeout)
+            {
+                switch (await _peers.AbortAsync(destination, ticket, id, settings.ConfirmTimeout, _closing.Token).ConfigureAwait(false))
+                {
+                    case PeerReply.Adopted:
+                        Release(id, vm);
+                        await vm.DisposeAsync().ConfigureAwait(false);
+                        return;
+                    case PeerReply.Dropped or PeerReply.Declined:
+                        try
+                        {
+                            await vm.Qmp.ContinueAsync(_closing.Token).ConfigureAwait(false);
+                            WriteRecord(vm, incoming: false, migratingTo: null);
+                            SetState(id, vm, VmState.Running);
+                            return;
+                        }
+                        catch (Exception e) when (e is QmpException or OperationCanceledException)
+                        {
+                            settled = true;
+                        }
+
+                        break;
+                    default:
+                        try
+                        {
+                            await Task.Delay(settings.ResolveRetryInterval, _time, _closing.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            return;
+                        }
+
+                        break;
+                }
+            }
         }
 
-        await _peers.AbortIncomingAsync(destination, Options.Token, record.Id, cancellationToken).ConfigureAwait(false);
-        return true;
+        SetState(id, vm, VmState.Paused);
+    }
+
+    /// <summary>Best effort: tell the destination of an interrupted migration to drop its half (it also expires).</summary>
+    private async Task DropRemoteHalfAsync(VmRecord record)
+    {
+        if (record.Ticket is { } ticket && Uri.TryCreate(record.MigratingTo, UriKind.Absolute, out var destination))
+        {
+            await _peers.AbortAsync(destination, ticket, record.Id, Options.Migration.ConfirmTimeout, _closing.Token).ConfigureAwait(false);
+        }
     }
 
     private static VmRecord? ReadRecord(string path)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Roost.Core.Migration;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Agent;
@@ -18,15 +19,25 @@ public sealed partial class HostAgent : IAsyncDisposable
     private readonly Dictionary<string, ManagedVm> _vms = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly PeerClient _peers;
+    private readonly byte[] _ticketKey;
+    private readonly CancellationTokenSource _closing = new();
 
     public HostAgent(AgentOptions options, TimeProvider time, PeerClient peers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(peers);
+        if (options.Validate() is { } invalid)
+        {
+            throw new ArgumentException(invalid, nameof(options));
+        }
+
         Options = options;
         _time = time;
         _peers = peers;
+        _ticketKey = MigrationTicket.DeriveKey(options.Token);
+
+        // It holds QMP sockets, migration tickets (in VM records) and the adoption ledger: owner only.
         PrivateFiles.CreateDirectory(options.EffectiveRunDirectory);
     }
 
@@ -166,16 +177,31 @@ public sealed partial class HostAgent : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _closing.CancelAsync().ConfigureAwait(false);
         List<ManagedVm> all;
+        List<IncomingMigrationDriver> incoming;
         lock (_gate)
         {
             all = [.. _vms.Values];
+            incoming = [.. _incoming.Values];
             _vms.Clear();
+            _incoming.Clear();
+        }
+
+        foreach (var driver in incoming)
+        {
+            await driver.AbandonAsync().ConfigureAwait(false);
+            await driver.DisposeAsync().ConfigureAwait(false);
         }
 
         foreach (var managed in all)
         {
-            managed.MigrationCancellation?.Cancel();
+            if (managed.Outgoing is { } outgoing)
+            {
+                await outgoing.AbandonAsync().ConfigureAwait(false);
+                await outgoing.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (managed.Vm is { } vm)
             {
                 await vm.DisposeAsync().ConfigureAwait(false);
@@ -252,6 +278,11 @@ public sealed partial class HostAgent : IAsyncDisposable
                 return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' is {found.State}; wait or cancel first");
             }
 
+            if (found.State == VmState.Incoming)
+            {
+                return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' is an incoming migration; its source settles it (or it expires)");
+            }
+
             managed = found;
             _vms.Remove(id);
         }
@@ -317,29 +348,41 @@ public sealed partial class HostAgent : IAsyncDisposable
         _ = WatchExitAsync(id, vm);
     }
 
-    private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo)
+    /// <summary>
+    /// Writes what a restarted agent needs to take the VM over (owner-only: it may hold a migration ticket). Replaced
+    /// whole (write, then rename).
+    /// </summary>
+    private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo, string? ticket = null, bool migratedIn = false)
     {
-        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo);
-        var temporary = vm.Launch.RecordFile + ".tmp";
-        File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(record));
-        File.Move(temporary, vm.Launch.RecordFile, overwrite: true);
+        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn };
+        WriteDurably(vm.Launch.RecordFile, System.Text.Json.JsonSerializer.Serialize(record));
     }
 
-    /// <summary>When QEMU exits on its own (guest powered off, crash, kill), forget the VM and remove its files.</summary>
+    /// <summary>
+    /// When QEMU exits on its own (guest powered off, crash, kill), forget the VM and remove its files; a VM in a
+    /// migration is the migration's to settle: its machine is told instead.
+    /// </summary>
     private async Task WatchExitAsync(string id, QemuVm vm)
     {
         await vm.Exited.ConfigureAwait(false);
-        bool owned;
+        bool owned = false;
+        SourceMigrationDriver? outgoing = null;
+        IncomingMigrationDriver? incoming = null;
         lock (_gate)
         {
-            owned = _vms.TryGetValue(id, out var managed) && ReferenceEquals(managed.Vm, vm)
-                && managed.State is not (VmState.MigratingOut or VmState.Booting);
-            if (owned)
+            if (_vms.TryGetValue(id, out var managed) && ReferenceEquals(managed.Vm, vm))
             {
-                _vms.Remove(id);
+                (outgoing, incoming) = (managed.Outgoing, managed.Incoming);
+                owned = outgoing is null && incoming is null && managed.State != VmState.Booting;
+                if (owned)
+                {
+                    _vms.Remove(id);
+                }
             }
         }
 
+        outgoing?.Post(new SourceInput.SourceQemuExited($"QEMU exited: {vm.LastError}"));
+        incoming?.Post(new IncomingInput.QemuExited($"QEMU exited: {vm.LastError}"));
         if (owned)
         {
             await vm.DisposeAsync().ConfigureAwait(false);

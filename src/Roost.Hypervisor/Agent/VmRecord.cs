@@ -2,6 +2,13 @@ namespace Roost.Hypervisor.Agent;
 
 /// <summary>
 /// What an agent writes beside each QEMU it runs (<c>RUN/ID.vm.json</c>) so that, restarted after a crash, it can
-/// take the VM over: its size, whether it is only an incoming half, and where an outgoing migration was headed.
+/// take the VM over: its size, whether it is only an incoming half, where an outgoing migration was headed and with
+/// which ticket (to settle it with the destination), and whether it was just adopted from a migration (a paused
+/// guest then must be resumed: the source was told it runs here).
 /// </summary>
-internal sealed record VmRecord(string Id, int Cpus, int MemoryMiB, bool Incoming, string? MigratingTo);
+internal sealed record VmRecord(string Id, int Cpus, int MemoryMiB, bool Incoming, string? MigratingTo)
+{
+    public string? Ticket { get; init; }
+
+    public bool MigratedIn { get; init; }
+}

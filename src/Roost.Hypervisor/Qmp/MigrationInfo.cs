@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Roost.Core.Migration;
 
 namespace Roost.Hypervisor.Qmp;
 
@@ -38,6 +39,28 @@ public sealed record MigrationInfo(
             Millis(result, "downtime"),
             result.TryGetProperty("error-desc", out var e) ? e.GetString() : null);
     }
+
+    /// <summary>This report as the migration machine reads it. An unknown status counts as active: never as over.</summary>
+    public StreamProgress ToStreamProgress() => new(
+        Status switch
+        {
+            "none" => StreamStatus.None,
+            "setup" => StreamStatus.Setup,
+            "postcopy-active" or "postcopy-paused" or "postcopy-recover" => StreamStatus.PostCopyActive,
+            "pre-switchover" or "device" or "wait-unplug" => StreamStatus.Switchover,
+            "cancelling" => StreamStatus.Cancelling,
+            "cancelled" => StreamStatus.Cancelled,
+            "completed" => StreamStatus.Completed,
+            "failed" => StreamStatus.Failed,
+            _ => StreamStatus.Active,
+        },
+        TransferredBytes,
+        RemainingBytes,
+        TotalRamBytes,
+        DirtySyncCount,
+        TotalTime,
+        Downtime,
+        Error);
 
     private static long Long(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : 0;

@@ -48,18 +48,21 @@ public sealed partial class QmpClient
     public async Task<MigrationInfo> QueryMigrateAsync(CancellationToken cancellationToken) =>
         MigrationInfo.Parse(await ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>QEMU's own default cap on a migration stream (<c>MAX_THROTTLE</c>, 128 MiB/s).</summary>
+    public const long DefaultMaxBandwidth = 128L * 1024 * 1024;
+
     /// <summary>
-    /// <c>migrate-set-parameters</c>: bandwidth cap in bytes per second (0 = QEMU's default) and the downtime QEMU
-    /// aims for when it decides to stop the source.
+    /// <c>migrate-set-parameters</c>: bandwidth cap in bytes per second (0 = QEMU's default, set explicitly: parameters
+    /// outlive a migration, so a cap left by an earlier one would otherwise stay) and the downtime QEMU aims for when
+    /// it decides to stop the source.
     /// </summary>
     public Task SetMigrationParametersAsync(long maxBandwidthBytesPerSecond, TimeSpan downtimeLimit, CancellationToken cancellationToken)
     {
-        var arguments = new JsonObject { ["downtime-limit"] = (long)downtimeLimit.TotalMilliseconds };
-        if (maxBandwidthBytesPerSecond > 0)
+        var arguments = new JsonObject
         {
-            arguments["max-bandwidth"] = maxBandwidthBytesPerSecond;
-        }
-
+            ["downtime-limit"] = (long)downtimeLimit.TotalMilliseconds,
+            ["max-bandwidth"] = maxBandwidthBytesPerSecond > 0 ? maxBandwidthBytesPerSecond : DefaultMaxBandwidth,
+        };
         return ExecuteAsync("migrate-set-parameters", arguments, cancellationToken);
     }
 }

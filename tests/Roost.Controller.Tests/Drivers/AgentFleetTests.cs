@@ -31,6 +31,30 @@ public sealed class AgentFleetTests
     }
 
     [Fact]
+    public void TryParse_OneTokenPerAgent_EachAgentGetsItsOwn()
+    {
+        const string File = "# per-agent tokens\nhttp://127.0.0.1:7001 token-a\n\n  http://127.0.0.1:7002/   token-b  \n";
+
+        Assert.True(AgentFleet.TryParse("http://127.0.0.1:7001/,http://127.0.0.1:7002", File, out var fleet, out var error), error);
+
+        Assert.Equal("token-a", fleet.TokenFor(new Uri("http://127.0.0.1:7001/")));
+        Assert.Equal("token-b", fleet.TokenFor(new Uri("http://127.0.0.1:7002/")));
+    }
+
+    [Theory]
+    [InlineData("http://a/ t1\nhttp://c/ t3", "entry 2 names http://c/, which is not in --agents")]
+    [InlineData("http://a/ t1", "no token for http://b/")]
+    [InlineData("http://a/ t1\nhttp://a/ t2\nhttp://b/ t3", "http://a/ has two tokens")]
+    [InlineData("http://a/\nhttp://b/ t2", "entry 1 is not 'URL TOKEN'")]
+    [InlineData("t\u00e9", "printable ASCII")]
+    public void TryParse_BadTokenFile_SaysWhichEntry(string file, string expected)
+    {
+        Assert.False(AgentFleet.TryParse("http://a/,http://b/", file, out _, out var error));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_WithAnUnreachableAgent_FailsWithOneLineNamingIt()
     {
         var port = FreePort();

@@ -119,7 +119,7 @@ public sealed class AgentApiTests : IAsyncLifetime
     {
         using var client = new AgentClient(Server.BaseAddress);
 
-        using var response = await client.PostAsync("api/vms/nope/migrate", new MigrateRequest("http://127.0.0.1:9/", null, null));
+        using var response = await client.PostAsync("api/vms/nope/migrate", new MigrateRequest("http://127.0.0.1:9/", "some-ticket", null));
 
         await AgentClient.ProblemAsync(response, 404);
     }
@@ -129,10 +129,88 @@ public sealed class AgentApiTests : IAsyncLifetime
     {
         using var client = new AgentClient(Server.BaseAddress);
 
-        using var response = await client.PostAsync("api/vms/nope/migrate", new MigrateRequest("somewhere", null, null));
+        using var response = await client.PostAsync("api/vms/nope/migrate", new MigrateRequest("somewhere", "some-ticket", null));
 
         var (_, detail) = await AgentClient.ProblemAsync(response, 400);
         Assert.Contains("destination 'somewhere' is not an agent URL", detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("api/vms", "{\"id\":\"vm-1\",\"cpus\":\"NaN\",\"memoryMiB\":128}", "field 'cpus' must be an integer")]
+    [InlineData("api/vms", "{\"id\":\"vm-1\",\"cpus\":NaN,\"memoryMiB\":128}", "malformed JSON")]
+    [InlineData("api/vms", "{\"id\":\"vm-1\",\"cpus\":\"1\",\"memoryMiB\":128}", "field 'cpus' must be an integer")]
+    [InlineData("api/vms", "{\"id\":\"vm-1\",\"cpus\":1,\"memoryMiB\":1e400}", "field 'memoryMiB' must be an integer")]
+    [InlineData("api/vms", "{\"id\":\"vm-1\",\"cpus\":2147483648,\"memoryMiB\":128}", "field 'cpus' must be an integer")]
+    [InlineData("api/vms", "{\"id\":7,\"cpus\":1,\"memoryMiB\":128}", "field 'id' must be a string")]
+    [InlineData("api/vms", "{}", "id, cpus, memoryMiB are missing")]
+    [InlineData("api/vms", "[]", "malformed JSON")]
+    [InlineData("api/vms/nope/load", "{\"busyCpus\":\"Infinity\"}", "field 'busyCpus' must be an integer")]
+    [InlineData("api/vms/nope/load", "{\"busyCpus\":65}", "busyCpus (0-64)")]
+    [InlineData("api/vms/nope/marker", "{\"text\":\"a\\u001b[31m\"}", "text must be 1 to 64 letters")]
+    [InlineData("api/vms/nope/migrate", "{\"destination\":\"http://127.0.0.1:9/\"}", "ticket is missing")]
+    [InlineData("api/vms/nope/migrate", "{\"ticket\":\"t\"}", "destination is missing")]
+    [InlineData("api/vms/nope/migrate", "{\"destination\":\"http://u:p@127.0.0.1:9/\",\"ticket\":\"t\"}", "is not an agent URL")]
+    [InlineData("api/vms/nope/migrate", "{\"destination\":\"exec:touch /tmp/x\",\"ticket\":\"t\"}", "is not an agent URL")]
+    [InlineData("api/vms/nope/migrate", "{\"destination\":\"http://127.0.0.1:9/\",\"ticket\":\"t\",\"maxBandwidthMiBps\":-1}", "maxBandwidthMiBps -1 is not from 0 to 100000")]
+    [InlineData("api/vms/nope/migrate", "{\"destination\":\"http://127.0.0.1:9/\",\"destinationToken\":\"t\"}", "unknown field 'destinationToken'")]
+    [InlineData("api/incoming/tickets", "{\"id\":\"vm-1\",\"cpus\":1}", "memoryMiB is missing")]
+    public async Task BadBodies_Are400ProblemsNamingTheField(string path, string body, string expected)
+    {
+        using var client = new AgentClient(Server.BaseAddress);
+
+        using var response = await client.PostRawAsync(path, body);
+
+        var (type, detail) = await AgentClient.ProblemAsync(response, 400);
+        Assert.Equal("urn:roost:problem:bad-request", type);
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(detail, c => char.IsControl(c));
+    }
+
+    [Fact]
+    public async Task BodyOver64KiB_Is413Problem()
+    {
+        using var client = new AgentClient(Server.BaseAddress);
+
+        using var response = await client.PostRawAsync("api/vms", "{\"id\":\"" + new string('a', 70 * 1024) + "\"}");
+
+        var (type, _) = await AgentClient.ProblemAsync(response, 413);
+        Assert.Equal("urn:roost:problem:payload-too-large", type);
+    }
+
+    [Fact]
+    public async Task Tickets_OnlyForTheAgentsOwnToken_AndIncomingEndpointsTakeNoOtherBearer()
+    {
+        using var owner = new AgentClient(Server.BaseAddress);
+        using var stranger = new AgentClient(Server.BaseAddress, "v1.not-a-ticket");
+
+        using var issued = await owner.PostAsync("api/incoming/tickets", new CreateVmRequest("vm-1", 1, 128));
+        using var refused = await stranger.PostAsync("api/incoming/tickets", new CreateVmRequest("vm-1", 1, 128));
+        using var admission = await stranger.PostAsync("api/incoming", new CreateVmRequest("vm-1", 1, 128));
+        using var listing = await stranger.GetAsync("api/vms");
+
+        var ticket = (await AgentClient.ReadAsync<TicketResponse>(issued)).Ticket;
+        Assert.Matches("^v1\\.vm-1\\.1\\.128\\.[0-9]+\\.[0-9a-f]{32}\\.[0-9a-f]{64}$", ticket);
+        Assert.Contains("the bearer token is wrong", (await AgentClient.ProblemAsync(refused, 401)).Detail, StringComparison.Ordinal);
+        Assert.Contains("not a migration ticket", (await AgentClient.ProblemAsync(admission, 401)).Detail, StringComparison.Ordinal);
+        await AgentClient.ProblemAsync(listing, 401);
+    }
+
+    [Fact]
+    public async Task Admission_WithATicketForAnotherVmOrSize_Is401()
+    {
+        using var owner = new AgentClient(Server.BaseAddress);
+        using var issued = await owner.PostAsync("api/incoming/tickets", new CreateVmRequest("vm-1", 1, 128));
+        var ticket = (await AgentClient.ReadAsync<TicketResponse>(issued)).Ticket;
+        using var holder = new AgentClient(Server.BaseAddress, ticket);
+
+        using var otherVm = await holder.PostAsync("api/incoming", new CreateVmRequest("vm-2", 1, 128));
+        using var otherSize = await holder.PostAsync("api/incoming", new CreateVmRequest("vm-1", 2, 128));
+        using var tampered = new AgentClient(Server.BaseAddress, ticket.Replace(".128.", ".256.", StringComparison.Ordinal));
+        using var bigger = await tampered.PostAsync("api/incoming", new CreateVmRequest("vm-1", 1, 256));
+
+        Assert.Contains("admits VM 'vm-1'", (await AgentClient.ProblemAsync(otherVm, 401)).Detail, StringComparison.Ordinal);
+        Assert.Contains("not 'vm-1' (cpus=2", (await AgentClient.ProblemAsync(otherSize, 401)).Detail, StringComparison.Ordinal);
+        Assert.Contains("signature is wrong", (await AgentClient.ProblemAsync(bigger, 401)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]

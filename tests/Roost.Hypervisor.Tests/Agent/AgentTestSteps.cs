@@ -34,6 +34,20 @@ internal static class AgentTestSteps
         return report;
     }
 
+    /// <summary>A migration ticket from <paramref name="destination"/> (its own token) for VM <paramref name="id"/>.</summary>
+    public static async Task<string> TicketAsync(AgentClient destination, string id, int memoryMiB = 128)
+    {
+        using var response = await destination.PostAsync("api/incoming/tickets", new CreateVmRequest(id, 1, memoryMiB));
+        return (await AgentClient.ReadAsync<TicketResponse>(response)).Ticket;
+    }
+
+    /// <summary>Live-migrates VM <paramref name="id"/> the way the controller does: a ticket from the destination, then the source's migrate.</summary>
+    public static async Task<HttpResponseMessage> MigrateAsync(AgentClient source, AgentClient destination, Uri destinationAddress, string id, int? maxBandwidthMiBps = null, int memoryMiB = 128)
+    {
+        var ticket = await TicketAsync(destination, id, memoryMiB);
+        return await source.PostAsync($"api/vms/{id}/migrate", new MigrateRequest(destinationAddress.ToString(), ticket, maxBandwidthMiBps));
+    }
+
     /// <summary>Polls the VM's stats until the guest reporter's counter reaches <paramref name="seq"/>.</summary>
     public static async Task<GuestReport> WaitForSeqAsync(AgentClient client, string id, long seq)
     {

@@ -22,7 +22,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         await AgentTestSteps.StartMemtestAsync(src, "vm-1");
         var before = await AgentTestSteps.WaitForSeqAsync(src, "vm-1", 2);
 
-        using var response = await src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, null));
+        using var response = await AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1");
         var report = await AgentClient.ReadAsync<MigrationReport>(response);
 
         output.WriteLine($"migration: {report}");
@@ -59,7 +59,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         for (var i = 0; i < 20; i++)
         {
             var (from, to) = (clients[i % 2], agents[(i + 1) % 2]);
-            using var response = await from.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(to.BaseAddress.ToString(), null, null));
+            using var response = await AgentTestSteps.MigrateAsync(from, clients[(i + 1) % 2], to.BaseAddress, "vm-1");
             var report = await AgentClient.ReadAsync<MigrationReport>(response);
             var check = await AgentTestSteps.AssertMemoryIntactAsync(clients[(i + 1) % 2], "vm-1");
             output.WriteLine($"migration {i + 1,2}: {report.QemuTotalMs} ms, downtime {report.DowntimeMs} ms, {report.TransferredBytes / 1048576} MiB; "
@@ -83,7 +83,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         await AgentTestSteps.BootAsync(src, "vm-1");
         await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
         await LoadMemoryAsync(src);
-        var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         var incoming = await WaitForIncomingAsync(src, dst);
 
         using (var qemu = Process.GetProcessById(incoming.Pid))
@@ -95,7 +95,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var (type, detail) = await AgentClient.ProblemAsync(response, 502);
         output.WriteLine(detail);
         Assert.Equal("urn:roost:problem:migration-failed", type);
-        Assert.Contains("the VM runs on", detail, StringComparison.Ordinal);
+        Assert.Contains("the VM runs on the source", detail, StringComparison.Ordinal);
         await AssertStillRunsAtSourceAsync(src);
         await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
         await AgentTestSteps.AssertNothingLeftAsync(destination);
@@ -111,7 +111,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         await AgentTestSteps.BootAsync(src, "vm-1");
         await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
         await LoadMemoryAsync(src);
-        var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         await WaitForIncomingAsync(src, dst);
 
         await destination.DisposeAsync();
@@ -134,7 +134,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         await AgentTestSteps.BootAsync(src, "vm-1");
         await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
         await LoadMemoryAsync(src);
-        var migration = src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination.BaseAddress.ToString(), null, 2));
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         await WaitForIncomingAsync(src, dst);
 
         using (var cancel = await src.DeleteAsync("api/vms/vm-1/migration"))
@@ -156,6 +156,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var source = await fixture.StartAgentAsync("src");
         var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
         using var src = new AgentClient(source.BaseAddress);
+        using var smallClient = new AgentClient(small.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
         await AgentTestSteps.StartMemtestAsync(src, "vm-1");
         using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -163,21 +164,29 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
         var hangUp = HangUpOnEveryoneAsync(silent);
         var closedPort = ClosedPort();
+        const string Forged = "v1.vm-1.1.128.99999999999.0123456789abcdef0123456789abcdef.00";
 
-        var cases = new (MigrateRequest Request, string Type, string Expected)[]
+        using (var refused = await smallClient.PostAsync("api/incoming/tickets", new CreateVmRequest("vm-1", 1, 128)))
         {
-            (new($"http://127.0.0.1:{closedPort}/", null, null), "urn:roost:problem:peer-unreachable", "is unreachable"),
-            (new($"http://127.0.0.1:{silentPort}/", null, null), "urn:roost:problem:peer-unreachable", "is unreachable"),
-            (new(small.BaseAddress.ToString(), null, null), "urn:roost:problem:peer-refused", "cannot admit VM 'vm-1'"),
-            (new(small.BaseAddress.ToString(), "wrong-token", null), "urn:roost:problem:peer-refused", "401"),
+            var (type, detail) = await AgentClient.ProblemAsync(refused, 409);
+            Assert.Equal("urn:roost:problem:capacity-exceeded", type);
+            Assert.Contains("cannot admit VM 'vm-1'", detail, StringComparison.Ordinal);
+        }
+
+        var cases = new (string Destination, string Expected)[]
+        {
+            ($"http://127.0.0.1:{closedPort}/", "unreachable"),
+            ($"http://127.0.0.1:{silentPort}/", "unreachable|connection broke"),
+            (small.BaseAddress.ToString(), "refused: 401 .*signature is wrong"),
         };
-        foreach (var (request, expectedType, expected) in cases)
+        foreach (var (destination, expected) in cases)
         {
-            using var response = await src.PostAsync("api/vms/vm-1/migrate", request);
+            using var response = await src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination, Forged, null));
             var (type, detail) = await AgentClient.ProblemAsync(response, 502);
             output.WriteLine(detail);
-            Assert.Equal(expectedType, type);
-            Assert.Contains(expected, detail, StringComparison.Ordinal);
+            Assert.Equal("urn:roost:problem:migration-failed", type);
+            Assert.Matches(expected, detail);
+            Assert.Contains("the VM runs on the source", detail, StringComparison.Ordinal);
             await AssertStillRunsAtSourceAsync(src);
         }
 
