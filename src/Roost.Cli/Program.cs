@@ -27,6 +27,7 @@ internal static class Program
         new FuzzCommand(),
         new LabCommand(),
         new BftCommand(),
+        new RelayCommand(),
     ];
 
     public static async Task<int> Main(string[] args)

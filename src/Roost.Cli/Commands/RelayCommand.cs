@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Roost.Core.Migration.Stream;
+using Roost.Hypervisor.Qmp;
+using Roost.Hypervisor.Relay;
+
+namespace Roost.Cli.Commands;
+
+/// <summary>
+/// <c>roost relay source|destination</c>: one end of CloudNet's migration relay as a process, for experiments and
+/// for driving QEMU by hand. The source end takes QEMU's stream on loopback and sends it deduplicated, delta-encoded
+/// and compressed to the destination end, which rebuilds it byte for byte for the incoming QEMU.
+/// </summary>
+internal sealed class RelayCommand : ICommand
+{
+    private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
+    {
+        ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels"],
+        ["destination"] = ["listen", "secret-file", "qemu", "pin"],
+    };
+
+    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
+
+    public string Name => "relay";
+
+    public string Summary => "One end of the CloudNet migration relay (dedup, deltas, compression, smart stop) as a process";
+
+    public OptionSet Options { get; } = new OptionSet(
+            "roost relay destination --listen ADDRESS --secret-file FILE --qemu 127.0.0.1:PORT [--qemu …] [--pin RAMFILE …]\n"
+            + "       roost relay source --to ADDRESS:PORT --secret-file FILE [--qmp SOCKET] [--smart-stop on|off]\n"
+            + "                          [--dedup on|off] [--delta on|off] [--compression zstd|lz4|none] [--level N] [--channels N]",
+            "The destination end listens on ADDRESS (port chosen by the system) and prints 'listening ADDRESS:PORT'; once the\n"
+            + "source end proves it holds the secret (the file's bytes, at least 32, owner-only), it connects to the incoming\n"
+            + "QEMU at each --qemu (loopback only, one per channel) and feeds it the rebuilt stream; --pin names RAM files of\n"
+            + "VMs resident here, whose pages the source may then send as references. The source end prints 'listening\n"
+            + "127.0.0.1:PORT,…' (one port per channel: migrate QEMU to tcp:127.0.0.1:PORT) and relays to --to. With --qmp\n"
+            + "(the source QEMU's QMP socket) it applies the smart stop: when a pre-copy pass no longer shrinks the dirty set\n"
+            + "it raises QEMU's downtime limit so QEMU stops and copies. Each end prints one JSON line with what it carried\n"
+            + "when it is done and exits 0 when every stream ended whole, 1 otherwise.")
+        .Add("listen", "ADDRESS", "destination: the IP address to listen on for the source's relay")
+        .Add("qemu", "127.0.0.1:PORT", "destination: an incoming QEMU's migration listener (repeat per channel)", repeatable: true)
+        .Add("pin", "RAMFILE", "destination: RAM file of a VM resident here, offered for deduplication", repeatable: true)
+        .Add("to", "ADDRESS:PORT", "source: the destination relay")
+        .Add("secret-file", "FILE", "The migration's secret (at least 32 bytes, mode 0600 or stricter)")
+        .Add("qmp", "SOCKET", "source: the source QEMU's QMP socket, for the smart stop")
+        .Add("smart-stop", "on|off", "source: force the stop-and-copy when the dirty set stops shrinking (default on with --qmp)")
+        .Add("dedup", "on|off", "source: send pages the destination holds as digests (default on)")
+        .Add("delta", "on|off", "source: send re-sent pages as XOR deltas (default on)")
+        .Add("compression", "zstd|lz4|none", "source: frame compression (default zstd)")
+        .Add("level", "N", "source: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
+        .Add("channels", "N", "source: number of QEMU streams, 1 to 16 (default 1)");
+
+    public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var verb = options.Positional switch
+        {
+            [var v] when _optionsOf.ContainsKey(v) => v,
+            _ => throw new UsageException("roost relay: expected 'source' or 'destination' (see 'roost relay --help')"),
+        };
+        if (Options.Specs.Select(s => s.Name).FirstOrDefault(o => options.Has(o) && !_optionsOf[verb].Contains(o)) is { } stray)
+        {
+            throw new UsageException($"roost relay: --{stray} does not apply to '{verb}'");
+        }
+
+        var secret = ReadSecret(options.Get("secret-file") ?? throw new UsageException($"roost relay {verb}: --secret-file is required"));
+        return verb == "source"
+            ? await SourceAsync(options, secret, cancellationToken).ConfigureAwait(false)
+            : await DestinationAsync(options, secret, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> DestinationAsync(ParsedOptions options, byte[] secret, CancellationToken cancellationToken)
+    {
+        var listen = options.Get("listen") is { } l && IPAddress.TryParse(l, out var address)
+            ? address
+            : throw new UsageException("roost relay destination: --listen ADDRESS (an IP address) is required");
+        var qemus = options.GetAll("qemu").Select(q => IPEndPoint.TryParse(q, out var e) && IPAddress.IsLoopback(e.Address) && e.Port > 0
+            ? e
+            : throw new UsageException($"roost relay destination: --qemu {q} is not a loopback ADDRESS:PORT")).ToList();
+        if (qemus.Count == 0)
+        {
+            throw new UsageException("roost relay destination: at least one --qemu 127.0.0.1:PORT is required");
+        }
+
+        var pins = options.GetAll("pin").Select(CheckedFile).ToList();
+        await using var relay = DestinationRelay.Start(listen, secret, qemus, pins, new RelayTimeouts(), TimeProvider.System);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"listening {new IPEndPoint(listen, relay.Port)}"));
+        await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+        RelayResult result;
+        await using (cancellationToken.Register(() => _ = relay.AbortAsync("the relay process was interrupted")))
+        {
+            result = await relay.Completion.ConfigureAwait(false);
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(new { end = "destination", result.Completed, result.Failure, elapsedMs = (long)result.Elapsed.TotalMilliseconds, result.Traffic }, _json));
+        return result.Completed ? 0 : 1;
+    }
+
+    private static async Task<int> SourceAsync(ParsedOptions options, byte[] secret, CancellationToken cancellationToken)
+    {
+        var to = options.Get("to") is { } t && IPEndPoint.TryParse(t, out var endpoint) && endpoint.Port > 0
+            ? endpoint
+            : throw new UsageException("roost relay source: --to ADDRESS:PORT is required");
+        var codec = (options.Get("compression") ?? "zstd") switch
+        {
+            "zstd" => FrameCodec.Zstd,
+            "lz4" => FrameCodec.Lz4,
+            "none" => FrameCodec.None,
+            var other => throw new UsageException($"roost relay source: --compression {other} is not zstd, lz4 or none"),
+        };
+        var codecOptions = new RelayCodecOptions
+        {
+            Deduplicate = Switch(options, "dedup", true),
+            Delta = Switch(options, "delta", true),
+            Compression = codec,
+            CompressionLevel = options.GetInt("level", codec == FrameCodec.Zstd ? 3 : 0, min: 0, max: 19),
+        };
+        if (codecOptions.Validate() is { } invalid)
+        {
+            throw new UsageException($"roost relay source: {invalid}");
+        }
+
+        var channels = options.GetInt("channels", 1, min: 1, max: 16);
+        var qmpPath = options.Get("qmp");
+        var smartStop = Switch(options, "smart-stop", qmpPath is not null);
+        if (smartStop && qmpPath is null)
+        {
+            throw new UsageException("roost relay source: --smart-stop on needs --qmp SOCKET");
+        }
+
+        await using var relay = SourceRelay.Start(to, secret, codecOptions, channels, new RelayTimeouts(), TimeProvider.System);
+        Console.WriteLine($"listening {string.Join(',', relay.QemuPorts.Select(p => $"127.0.0.1:{p}"))}");
+        await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rule = smartStop ? WatchAsync(qmpPath!, stop.Token) : Task.FromResult<SmartStopDriver.Outcome?>(null);
+        RelayResult result;
+        await using (cancellationToken.Register(() => _ = relay.AbortAsync("the relay process was interrupted")))
+        {
+            result = await relay.Completion.ConfigureAwait(false);
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        var outcome = await rule.ConfigureAwait(false);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            end = "source",
+            result.Completed,
+            result.Failure,
+            elapsedMs = (long)result.Elapsed.TotalMilliseconds,
+            result.Traffic,
+            smartStop = outcome is null ? null : new { outcome.StoppedAtPass, outcome.Reason, passes = outcome.Rounds.Select(r => new { r.Number, r.DirtyBytes, startMs = (long)r.Start.TotalMilliseconds }) },
+        }, _json));
+        return result.Completed ? 0 : 1;
+    }
+
+    /// <summary>The smart stop over the source QEMU's QMP; a QMP failure only turns it off (the relay carries on).</summary>
+    private static async Task<SmartStopDriver.Outcome?> WatchAsync(string qmpPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var qmp = await QmpClient.ConnectAsync(qmpPath, TimeProvider.System, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            return await SmartStopDriver.RunAsync(qmp, new SmartStopOptions(), TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        catch (QmpException e)
+        {
+            await Console.Error.WriteLineAsync($"roost relay source: smart stop off: {e.Message}").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static bool Switch(ParsedOptions options, string name, bool fallback) => options.Get(name) switch
+    {
+        null => fallback,
+        "on" => true,
+        "off" => false,
+        var other => throw new UsageException($"roost relay: --{name} {other} is not on or off"),
+    };
+
+    private static string CheckedFile(string path) =>
+        File.Exists(path) ? path : throw new UsageException($"roost relay destination: --pin {path} is not a regular file");
+
+    /// <summary>The secret file's bytes: a regular file, owner-only, 32 to 4096 bytes.</summary>
+    private static byte[] ReadSecret(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null)
+        {
+            throw new UsageException($"roost relay: --secret-file {path} is not a regular file");
+        }
+
+        if ((info.UnixFileMode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new UsageException($"roost relay: --secret-file {path} is readable or writable by others (chmod 600 it)");
+        }
+
+        if (info.Length is < RelaySecrets.SecretBytes or > 4096)
+        {
+            throw new UsageException($"roost relay: --secret-file {path} holds {info.Length} bytes, not {RelaySecrets.SecretBytes} to 4096");
+        }
+
+        return File.ReadAllBytes(path);
+    }
+}

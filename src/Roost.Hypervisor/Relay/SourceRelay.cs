@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Roost.Core.Migration.Stream;
+
+namespace Roost.Hypervisor.Relay;
+
+/// <summary>
+/// The source end of the migration relay: one loopback port per channel for the source's QEMUs to migrate to
+/// (<c>tcp:127.0.0.1:PORT</c>), one connection to the destination's relay, and a <see cref="RelaySourceSession"/>
+/// doing the work. A QEMU's writes are read only as fast as the link takes the encoded frames, so QEMU's own pacing
+/// and its downtime estimate see the relay's real throughput. Any failure closes every connection: the source QEMU's
+/// migration fails, the destination's QEMU gets a truncated stream, and the handover aborts with the VM on the source.
+/// </summary>
+public sealed class SourceRelay : IAsyncDisposable
+{
+    private const int ReadBytes = 256 * 1024;
+
+    private readonly RelaySourceSession _session;
+    private readonly TcpListener[] _listeners;
+    private readonly IPEndPoint _destination;
+    private readonly RelayTimeouts _timeouts;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RelayConnections _connections;
+    private Socket? _peer;
+
+    private SourceRelay(RelaySourceSession session, TcpListener[] listeners, IPEndPoint destination, RelayTimeouts timeouts, TimeProvider time)
+    {
+        _session = session;
+        _listeners = listeners;
+        _destination = destination;
+        _timeouts = timeouts;
+        _time = time;
+        _connections = new RelayConnections(timeouts, time, () => session.Traffic, () => session.IsCompleted);
+        foreach (var listener in listeners)
+        {
+            _connections.Track(listener);
+        }
+    }
+
+    /// <summary>The loopback ports the source QEMUs migrate to, one per channel.</summary>
+    public IReadOnlyList<int> QemuPorts => [.. _listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+
+    /// <summary>Completes when the relay is done, whole or failed.</summary>
+    public Task<RelayResult> Completion => _connections.Completion;
+
+    public RelayTraffic Traffic => _session.Traffic;
+
+    /// <summary>Listens for the QEMUs at once and starts connecting to the destination's relay in the background.</summary>
+    public static SourceRelay Start(IPEndPoint destination, ReadOnlySpan<byte> secret, RelayCodecOptions options, int channels, RelayTimeouts timeouts, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeouts);
+        ArgumentNullException.ThrowIfNull(time);
+        var session = new RelaySourceSession(options, secret, RandomNumberGenerator.GetBytes(RelaySecrets.NonceBytes), channels, FrameCompressors.For(options.Compression, options.CompressionLevel));
+        var listeners = new TcpListener[channels];
+        for (var i = 0; i < channels; i++)
+        {
+            listeners[i] = new TcpListener(IPAddress.Loopback, 0);
+            listeners[i].Start(1);
+        }
+
+        var relay = new SourceRelay(session, listeners, destination, timeouts, time);
+        _ = relay.RunAsync();
+        return relay;
+    }
+
+    /// <summary>Gives up: tells the destination's relay and closes every connection.</summary>
+    public async Task AbortAsync(string reason)
+    {
+        await ApplyAsync(s => s.Abort(reason)).ConfigureAwait(false);
+        _connections.Fail(reason);
+    }
+
+    public ValueTask DisposeAsync() => _connections.ShutdownAsync(_gate, _session);
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            _peer = await ConnectAsync().ConfigureAwait(false);
+            var reader = ReadPeerAsync(_peer);
+            await ApplyAsync(s => s.Start()).ConfigureAwait(false);
+            await _opened.Task.WaitAsync(_timeouts.Handshake, _time, _connections.Stop.Token).ConfigureAwait(false);
+            var channels = _listeners.Select((listener, channel) => PumpQemuAsync(listener, channel)).ToList();
+            await Task.WhenAll(channels).ConfigureAwait(false);
+            if (_session.IsCompleted)
+            {
+                // Every stream is framed and sent: half-close, and wait for the destination to confirm by closing.
+                _peer.Shutdown(SocketShutdown.Send);
+                await reader.WaitAsync(_timeouts.Idle, _time, _connections.Stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+        {
+            _connections.Fail(Describe(e));
+        }
+        finally
+        {
+            _connections.Finish();
+        }
+    }
+
+    private async Task<Socket> ConnectAsync()
+    {
+        var socket = new Socket(_destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _connections.Track(socket);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token);
+        timeout.CancelAfter(_timeouts.Connect);
+        try
+        {
+            await socket.ConnectAsync(_destination, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the destination's relay at {_destination} did not accept a connection within {_timeouts.Connect.TotalSeconds:0} s");
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"cannot reach the destination's relay at {_destination}: {e.Message}", e);
+        }
+
+        return socket;
+    }
+
+    private async Task ReadPeerAsync(Socket peer)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token);
+                idle.CancelAfter(_timeouts.Idle);
+                var read = await peer.ReceiveAsync(buffer, SocketFlags.None, idle.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    await ApplyAsync(s => s.PeerClosed()).ConfigureAwait(false);
+                    return;
+                }
+
+                await ApplyAsync(s => s.FromPeer(buffer.AsSpan(0, read))).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
+        {
+            await AbortAsync($"the destination's relay was silent for {_timeouts.Idle.TotalSeconds:0} s").ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            _connections.Fail($"the connection to the destination's relay broke: {e.Message}");
+        }
+    }
+
+    private async Task PumpQemuAsync(TcpListener listener, int channel)
+    {
+        using var accept = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token);
+        accept.CancelAfter(_timeouts.Connect);
+        Socket qemu;
+        try
+        {
+            qemu = await listener.AcceptSocketAsync(accept.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the source's QEMU did not connect to relay channel {channel} within {_timeouts.Connect.TotalSeconds:0} s");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+
+        _connections.Track(qemu);
+        var buffer = new byte[ReadBytes];
+        while (!_session.IsOver)
+        {
+            var read = await qemu.ReceiveAsync(buffer, SocketFlags.None, _connections.Stop.Token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                await ApplyAsync(s => s.QemuEnded(channel)).ConfigureAwait(false);
+                return;
+            }
+
+            await ApplyAsync(s => s.FromQemu(channel, buffer.AsSpan(0, read))).ConfigureAwait(false);
+        }
+    }
+
+    private delegate IReadOnlyList<RelayOutput> SessionStep(RelaySourceSession session);
+
+    /// <summary>One step of the session, then its outputs, in order, under the one lock: frames go out in the order made.</summary>
+    private async Task ApplyAsync(SessionStep step)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var output in step(_session))
+            {
+                switch (output)
+                {
+                    case RelayOutput.SendToPeer send when _peer is { } peer:
+                        await _connections.SendAsync(peer, send.Bytes, "the destination's relay").ConfigureAwait(false);
+                        break;
+                    case RelayOutput.Opened:
+                        _opened.TrySetResult();
+                        break;
+                    case RelayOutput.Failed failed:
+                        _connections.Fail(failed.Reason);
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string Describe(Exception e) => e is OperationCanceledException ? "the relay was shut down" : e.Message;
+}

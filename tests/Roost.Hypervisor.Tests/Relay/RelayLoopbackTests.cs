@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Sockets;
+using Roost.Core.Migration.Stream;
+using Roost.Hypervisor.Relay;
+
+namespace Roost.Hypervisor.Tests.Relay;
+
+/// <summary>The two relay ends over loopback sockets, with stand-ins for QEMU: whole streams, and every way one end can be lost.</summary>
+public sealed class RelayLoopbackTests
+{
+    private static readonly RelayTimeouts _quick = new()
+    {
+        Connect = TimeSpan.FromSeconds(10),
+        Handshake = TimeSpan.FromSeconds(10),
+        Write = TimeSpan.FromSeconds(3),
+        Idle = TimeSpan.FromSeconds(4),
+    };
+
+    [Theory]
+    [InlineData(FrameCodec.Zstd)]
+    [InlineData(FrameCodec.Lz4)]
+    [InlineData(FrameCodec.None)]
+    public async Task Relays_CarryAStreamWhole(FrameCodec codec)
+    {
+        var stream = Stream(1, 3 << 20);
+        using var qemu = new FakeQemu.Incoming();
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(1), [qemu.Endpoint], [], _quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(1), new RelayCodecOptions { Compression = codec }, 1, _quick, TimeProvider.System);
+
+        var sent = await FakeQemu.SendAsync(source.QemuPorts[0], stream);
+        var (received, clean) = await qemu.Received.WaitAsync(TimeSpan.FromSeconds(60));
+        var (atSource, atDestination) = (await source.Completion, await destination.Completion);
+
+        Assert.True(sent, "the source relay broke the QEMU connection");
+        Assert.True(clean, "the incoming stream did not end cleanly");
+        Assert.Equal(stream, received);
+        Assert.True(atSource.Completed, atSource.Failure);
+        Assert.True(atDestination.Completed, atDestination.Failure);
+        Assert.Equal(stream.Length, atSource.Traffic.StreamBytes);
+        Assert.Equal(atSource.Traffic.WireBytes, atDestination.Traffic.WireBytes);
+        Assert.True(codec == FrameCodec.None || atSource.Traffic.WireBytes < stream.Length, $"{codec}: {atSource.Traffic.WireBytes} wire bytes for {stream.Length}");
+    }
+
+    [Fact]
+    public async Task SourceRelayLostMidStream_IncomingQemuNeverGetsTheWholeStream()
+    {
+        var stream = Stream(2, 4 << 20);
+        using var qemu = new FakeQemu.Incoming();
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(2), [qemu.Endpoint], [], _quick, TimeProvider.System);
+        var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(2), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
+
+        var sent = await FakeQemu.SendAsync(source.QemuPorts[0], stream, stopAfter: 1 << 20, atStop: async () =>
+        {
+            await qemu.FlowingAsync();
+            await source.DisposeAsync();
+        });
+        var (received, clean) = await qemu.Received.WaitAsync(TimeSpan.FromSeconds(60));
+        var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(sent, "the source QEMU's connection survived its relay");
+        Assert.False(clean, "the incoming QEMU saw a clean end of a cut stream");
+        Assert.True(received.Length < stream.Length && stream.AsSpan().StartsWith(received), "the incoming QEMU got more than a prefix");
+        Assert.False(atDestination.Completed);
+    }
+
+    [Fact]
+    public async Task DestinationRelayLostMidStream_SourceQemuConnectionBreaks()
+    {
+        var stream = Stream(3, 4 << 20);
+        using var qemu = new FakeQemu.Incoming();
+        var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(3), [qemu.Endpoint], [], _quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(3), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
+
+        var sent = await FakeQemu.SendAsync(source.QemuPorts[0], stream, stopAfter: 1 << 20, atStop: async () =>
+        {
+            await qemu.FlowingAsync();
+            await destination.DisposeAsync();
+        });
+        var (received, clean) = await qemu.Received.WaitAsync(TimeSpan.FromSeconds(60));
+        var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(sent, "the source QEMU's connection survived the destination's relay");
+        Assert.False(clean && received.Length == stream.Length, "the incoming QEMU got the whole stream");
+        Assert.False(atSource.Completed);
+    }
+
+    [Fact]
+    public async Task WrongSecret_NothingReachesTheIncomingQemu()
+    {
+        using var qemu = new FakeQemu.Incoming();
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(4), [qemu.Endpoint], [], _quick with { Connect = TimeSpan.FromSeconds(2), Handshake = TimeSpan.FromSeconds(2) }, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(5), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
+
+        var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(atSource.Completed);
+        Assert.Contains("secret", atSource.Failure, StringComparison.Ordinal);
+        Assert.False(atDestination.Completed);
+        Assert.False(qemu.Received.IsCompleted, "the destination relay connected to QEMU without an authenticated source");
+    }
+
+    [Fact]
+    public async Task LinkGoesSilent_BothEndsGiveUpWithinTheirTimeouts()
+    {
+        var stream = Stream(6, 8 << 20);
+        using var qemu = new FakeQemu.Incoming();
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(6), [qemu.Endpoint], [], _quick, TimeProvider.System);
+        await using var link = new StallingLink(new IPEndPoint(IPAddress.Loopback, destination.Port));
+        await using var source = SourceRelay.Start(link.Endpoint, Secret(6), new RelayCodecOptions { Compression = FrameCodec.None }, 1, _quick, TimeProvider.System);
+
+        var sent = FakeQemu.SendAsync(source.QemuPorts[0], stream, stopAfter: 2 << 20, atStop: () =>
+        {
+            link.Stall();
+            return Task.CompletedTask;
+        });
+        var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(await sent.WaitAsync(TimeSpan.FromSeconds(60)), "the source QEMU's connection survived a dead link");
+        Assert.False(atSource.Completed);
+        Assert.False(atDestination.Completed);
+        Assert.Contains("s", atDestination.Failure, StringComparison.Ordinal);
+    }
+
+    private static byte[] Secret(int seed)
+    {
+        var secret = new byte[32];
+        new Random(seed).NextBytes(secret);
+        return secret;
+    }
+
+    /// <summary>A stream with compressible and repeated parts, as guest memory has.</summary>
+    private static byte[] Stream(int seed, int length)
+    {
+        var random = new Random(seed);
+        var stream = new byte[length];
+        for (var i = 0; i < length; i += 4096)
+        {
+            random.NextBytes(stream.AsSpan(i, Math.Min(1024, length - i)));
+        }
+
+        return stream;
+    }
+
+    /// <summary>A TCP forwarder that can stop forwarding without closing anything, as a cut WAN link looks to both ends.</summary>
+    private sealed class StallingLink : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly IPEndPoint _target;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _run;
+        private volatile bool _stalled;
+
+        public StallingLink(IPEndPoint target)
+        {
+            _target = target;
+            _listener.Start(1);
+            _run = RunAsync();
+        }
+
+        public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
+
+        public void Stall() => _stalled = true;
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _run;
+            _stop.Dispose();
+        }
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                using var inbound = await _listener.AcceptSocketAsync(_stop.Token);
+                using var outbound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await outbound.ConnectAsync(_target, _stop.Token);
+                await Task.WhenAll(PumpAsync(inbound, outbound), PumpAsync(outbound, inbound));
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                // Torn down.
+            }
+        }
+
+        private async Task PumpAsync(Socket from, Socket to)
+        {
+            var buffer = new byte[65536];
+            while (true)
+            {
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                while (_stalled)
+                {
+                    await Task.Delay(100, _stop.Token);
+                }
+
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+            }
+        }
+    }
+}
