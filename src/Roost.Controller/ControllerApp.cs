@@ -117,10 +117,12 @@ public static partial class ControllerApp
         {
             return await store.TryLockAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsStoreFailure(e))
+        catch (Exception e) when (IsStoreFailure(e) || e is UnauthorizedAccessException)
         {
+            // A database server that does not answer is unreachable; a database file that cannot be made cannot be opened.
             await store.DisposeAsync().ConfigureAwait(false);
-            throw new StartupException($"store {store.Description}: unreachable: {StoreFailureHandler.OneLine(e)}", e);
+            var what = e is IOException or UnauthorizedAccessException ? "cannot be opened" : "unreachable";
+            throw new StartupException($"store {store.Description}: {what}: {StoreFailureHandler.OneLine(e)}", e);
         }
     }
 

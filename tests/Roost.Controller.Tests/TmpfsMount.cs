@@ -17,10 +17,10 @@ internal sealed class TmpfsMount : IDisposable
 
     public static string? SkipReason { get; } = Probe();
 
-    public static TmpfsMount Create(int sizeKiB)
+    public static TmpfsMount Create(int sizeKiB, bool readOnly = false)
     {
         var path = Directory.CreateTempSubdirectory("roost-tmpfs-").FullName;
-        var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={sizeKiB}k,mode=0700", "tmpfs", path);
+        var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={sizeKiB}k,mode=0700{(readOnly ? ",ro" : "")}", "tmpfs", path);
         if (code != 0)
         {
             Directory.Delete(path);

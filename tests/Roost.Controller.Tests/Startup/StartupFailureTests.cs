@@ -56,4 +56,21 @@ public sealed class StartupFailureTests(ITestOutputHelper output)
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", stdout + stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>A data directory that exists but cannot be written (a read-only file system): one line, exit 2.</summary>
+    [TmpfsFact]
+    public async Task AReadOnlyDataDirectory_IsOneLineAndExitCode2()
+    {
+        using var readOnly = TmpfsMount.Create(sizeKiB: 64, readOnly: true);
+
+        var (exitCode, stdout, stderr) = await ServeProcess.RunToExitAsync(
+            TimeSpan.FromSeconds(60), "serve", "--data", readOnly.Path, "--listen", $"127.0.0.1:{Drivers.AgentFleetTests.FreePort()}", "--hosts", "2", "--vms", "2");
+
+        output.WriteLine($"read-only: exit {exitCode}; stderr: {stderr}");
+        Assert.Equal(2, exitCode);
+        var single = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"roost serve: store sqlite:{readOnly.Path}/roost.db: cannot be opened: ", single, StringComparison.Ordinal);
+        Assert.Contains("Read-only file system", single, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
 }

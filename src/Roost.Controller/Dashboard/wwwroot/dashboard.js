@@ -82,6 +82,11 @@ function renderEvents(events) {
 async function refresh() {
   try {
     const response = await fetch("/api/overview");
+    if (response.status === 503) {
+      // A standby (or a controller taking over): say so instead of showing stale figures.
+      $("driver").textContent = (await response.json()).detail;
+      return;
+    }
     const o = await response.json();
     $("driver").textContent = o.driver;
     $("mode").textContent = o.settings.mode;
