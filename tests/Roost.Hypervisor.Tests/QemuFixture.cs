@@ -7,14 +7,22 @@ namespace Roost.Hypervisor.Tests;
 /// <summary>
 /// Builds the guest image once (from the user's image cache, so only the first run downloads), decides KVM or TCG
 /// once, and starts agents on 127.0.0.1 with a fresh port, run directory and name each. Does nothing without QEMU.
+/// At start it sweeps away what killed test runs left (<see cref="StaleTestGuests"/>): their orphaned QEMUs would load
+/// the machine, their RAM files fill /dev/shm.
 /// </summary>
 public sealed class QemuFixture : IAsyncLifetime
 {
     public const string Token = "test-token-0123456789";
 
     private readonly List<AgentServer> _servers = [];
+    private readonly Lazy<Task<(AgentServer Agent, VmInfo Vm)>> _shared;
     private int _agents;
     private GuestImage? _image;
+
+    public QemuFixture()
+    {
+        _shared = new(BootSharedGuestAsync);
+    }
 
     public GuestImage Image => _image ?? throw new InvalidOperationException(QemuEnvironment.SkipReason ?? "the image was not built");
 
@@ -29,6 +37,7 @@ public sealed class QemuFixture : IAsyncLifetime
             return;
         }
 
+        StaleTestGuests.Sweep();
         _image = await ImageAsync("minimal");
         Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
     }
@@ -74,6 +83,13 @@ public sealed class QemuFixture : IAsyncLifetime
         return server;
     }
 
+    /// <summary>
+    /// One guest, <c>vm-1</c> of 128 MiB, booted on first use and shared by the tests that only look at a guest (read
+    /// its RAM, files, fingerprint, refused requests): a boot is the dearest step of the suite. A test that changes the
+    /// guest (load, memory verifier, pause, stop, migration) boots its own.
+    /// </summary>
+    public Task<(AgentServer Agent, VmInfo Vm)> SharedGuestAsync() => _shared.Value;
+
     public async Task DisposeAsync()
     {
         List<AgentServer> servers;
@@ -90,6 +106,13 @@ public sealed class QemuFixture : IAsyncLifetime
         }
 
         DeleteDirectory(ProbeDirectory);
+    }
+
+    private async Task<(AgentServer Agent, VmInfo Vm)> BootSharedGuestAsync()
+    {
+        var agent = await StartAgentAsync("shared");
+        using var client = new AgentClient(agent.BaseAddress);
+        return (agent, await Agent.AgentTestSteps.BootAsync(client, "vm-1"));
     }
 
     private static void DeleteDirectory(string path)

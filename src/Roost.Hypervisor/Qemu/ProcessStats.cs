@@ -24,6 +24,40 @@ public sealed record ProcessStats(TimeSpan CpuTime, long ResidentBytes)
         return Parse(text, Environment.SystemPageSize);
     }
 
+    /// <summary>
+    /// How long the process has waited, runnable, for a CPU: the second figure of <c>/proc/PID/task/TID/schedstat</c>,
+    /// the longest over its threads (time that thread would have run on an idle host).
+    /// Null when the process is gone or the kernel keeps no such figure.
+    /// </summary>
+    public static TimeSpan? ReadRunQueueWait(int pid)
+    {
+        long longest = -1;
+        try
+        {
+            foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (fields.Length >= 2 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var waitNs))
+                    {
+                        longest = Math.Max(longest, waitNs);
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended while we looked.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        return longest < 0 ? null : TimeSpan.FromTicks(longest / 100);
+    }
+
     /// <summary>Parses one /proc/PID/stat line (proc(5)): fields after the ')' that closes the command name.</summary>
     public static ProcessStats? Parse(string stat, int pageSize)
     {

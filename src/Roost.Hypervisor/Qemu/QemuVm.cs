@@ -10,7 +10,11 @@ namespace Roost.Hypervisor.Qemu;
 /// </summary>
 public sealed class QemuVm : IAsyncDisposable
 {
+    /// <summary>A boot may take this many times its timeout in wall time, however loaded the host is.</summary>
+    public const int BootWallLimit = 3;
+
     private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan _bootPoll = TimeSpan.FromMilliseconds(250);
 
     private readonly Process _process;
     private readonly TimeProvider _time;
@@ -168,14 +172,40 @@ public sealed class QemuVm : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the guest's first report: the guest has booted and its reporter runs.</summary>
+    /// <summary>
+    /// Waits for the guest's first report: the guest has booted and its reporter runs. <paramref name="timeout"/> counts
+    /// only time QEMU could use: while one of its threads waits for a CPU (a loaded host) the clock stops, so a boot that
+    /// is slow because the machine is busy does not fail, while a guest that hangs (spinning or idle) still does, with
+    /// the figures in the message. <see cref="BootWallLimit"/> times <paramref name="timeout"/> of wall time is the limit
+    /// regardless.
+    /// </summary>
     public async Task<GuestReport> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var report = Reporter.WaitForReportAsync(_ => true, timeout, cancellationToken);
-        var first = await Task.WhenAny(report, Exited).ConfigureAwait(false);
-        if (first == Exited)
+        var started = _time.GetTimestamp();
+        var waitedBefore = ProcessStats.ReadRunQueueWait(ProcessId) ?? TimeSpan.Zero;
+        using var gaveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var report = Reporter.WaitForReportAsync(_ => true, timeout * BootWallLimit, gaveUp.Token);
+        while (true)
         {
-            throw new QemuException($"VM '{Spec.Id}': QEMU exited while the guest booted: {LastError}");
+            var first = await Task.WhenAny(report, Exited, Task.Delay(_bootPoll, _time, cancellationToken)).ConfigureAwait(false);
+            if (first == report)
+            {
+                break;
+            }
+
+            if (first == Exited)
+            {
+                throw new QemuException($"VM '{Spec.Id}': QEMU exited while the guest booted: {LastError}");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var elapsed = _time.GetElapsedTime(started);
+            var waited = Waited(waitedBefore);
+            if (elapsed - waited >= timeout || elapsed >= timeout * BootWallLimit)
+            {
+                await gaveUp.CancelAsync().ConfigureAwait(false);
+                throw new QemuException(NotBootedMessage(timeout, elapsed, waited));
+            }
         }
 
         try
@@ -184,9 +214,19 @@ public sealed class QemuVm : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new QemuException($"VM '{Spec.Id}': the guest reporter did not speak within {timeout.TotalSeconds:0.#} s of start");
+            var elapsed = _time.GetElapsedTime(started);
+            throw new QemuException(NotBootedMessage(timeout, elapsed, Waited(waitedBefore)));
         }
     }
+
+    /// <summary>How long QEMU waited for a CPU since <paramref name="before"/> was read (never negative: a thread that ends takes its figure along).</summary>
+    private TimeSpan Waited(TimeSpan before) =>
+        ProcessStats.ReadRunQueueWait(ProcessId) is { } now && now > before ? now - before : TimeSpan.Zero;
+
+    private string NotBootedMessage(TimeSpan timeout, TimeSpan elapsed, TimeSpan waited) =>
+        string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"VM '{Spec.Id}': the guest reporter did not speak within {timeout.TotalSeconds:0.#} s of start ({elapsed.TotalSeconds:0.#} s passed, {waited.TotalSeconds:0.#} s of them waiting for a CPU; QEMU used {ReadProcessStats()?.CpuTime.TotalSeconds ?? 0:0.#} s of CPU)");
 
     /// <summary>Host-side statistics of the QEMU process, or null once it has exited.</summary>
     public ProcessStats? ReadProcessStats() => HasExited ? null : ProcessStats.Read(ProcessId);

@@ -118,6 +118,8 @@ internal sealed class AgentTestbed : IAsyncDisposable
         {
             if (_image is null)
             {
+                // What killed test runs left (orphaned QEMUs, RAM files) goes first: it would load the machine.
+                Roost.Hypervisor.Tests.StaleTestGuests.Sweep();
                 var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", CancellationToken.None) switch
                 {
                     ImageBuildResult.Built built => built.Image,

@@ -4,16 +4,18 @@ using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Tests.Agent;
 
-/// <summary>One real guest: its RAM read from the host, its statistics, load commands, pause/resume and stop.</summary>
+/// <summary>
+/// One real guest: its RAM read from the host, its statistics, load commands, pause/resume and stop. Tests that only
+/// look share the fixture's guest (<see cref="QemuFixture.SharedGuestAsync"/>); the others boot their own.
+/// </summary>
 [Collection(QemuTests.Name)]
 public sealed class GuestTests(QemuFixture fixture)
 {
     [QemuFact]
     public async Task MarkerWrittenInsideGuest_IsFoundInPagesReadThroughTheAgent()
     {
-        var agent = await fixture.StartAgentAsync("mem");
+        var (agent, vm) = await fixture.SharedGuestAsync();
         using var client = new AgentClient(agent.BaseAddress);
-        var vm = await AgentTestSteps.BootAsync(client, "vm-1");
         var marker = $"roost-marker-{vm.Pid}-7f3a";
         using (var mark = await client.PostAsync("api/vms/vm-1/marker", new MarkerRequest(marker)))
         {
@@ -39,9 +41,8 @@ public sealed class GuestTests(QemuFixture fixture)
     [QemuFact]
     public async Task MemoryRangeOutsideRam_Is400Problem()
     {
-        var agent = await fixture.StartAgentAsync("mem");
+        var (agent, _) = await fixture.SharedGuestAsync();
         using var client = new AgentClient(agent.BaseAddress);
-        await AgentTestSteps.BootAsync(client, "vm-1");
 
         using var response = await client.GetAsync($"api/vms/vm-1/memory?offset={128L * 1024 * 1024}&length=4096");
 
@@ -98,10 +99,7 @@ public sealed class GuestTests(QemuFixture fixture)
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task GuestRamFile_AndRunDirectory_AreOwnerOnly()
     {
-        var agent = await fixture.StartAgentAsync("modes");
-        using var client = new AgentClient(agent.BaseAddress);
-
-        var vm = await AgentTestSteps.BootAsync(client, "vm-1");
+        var (agent, vm) = await fixture.SharedGuestAsync();
 
         // QEMU has written the guest's RAM by now (the guest booted): the mode it was created with still holds.
         Assert.Equal(PrivateFiles.FileMode, File.GetUnixFileMode(vm.MemoryPath));
@@ -137,9 +135,8 @@ public sealed class GuestTests(QemuFixture fixture)
     [QemuFact]
     public async Task Memtest_BadRequests_AreProblems()
     {
-        var agent = await fixture.StartAgentAsync("memtest");
+        var (agent, _) = await fixture.SharedGuestAsync();
         using var client = new AgentClient(agent.BaseAddress);
-        await AgentTestSteps.BootAsync(client, "vm-1");
 
         var cases = new (Func<Task<HttpResponseMessage>> Call, int Status, string Expected)[]
         {

@@ -9,9 +9,8 @@ public sealed class GuestFingerprintClientTests(QemuFixture fixture)
     [QemuFact]
     public async Task Fingerprint_CountsEveryPage_AndLeavesTheGuestRunning()
     {
-        var agent = await fixture.StartAgentAsync("fp");
+        var (agent, _) = await fixture.SharedGuestAsync();
         using var client = new AgentClient(agent.BaseAddress);
-        await Agent.AgentTestSteps.BootAsync(client, "vm-1");
         using var http = new HttpClient();
 
         var result = await new GuestFingerprintClient(http).FingerprintAsync(agent.BaseAddress, QemuFixture.Token, "vm-1", HashSampling.None, CancellationToken.None);
