@@ -34,7 +34,7 @@ internal sealed class RelayCommand : ICommand
             + "source end proves it holds the secret (the file's bytes, at least 32, owner-only), it connects to the incoming\n"
             + "QEMU at each --qemu (loopback only, one per channel) and feeds it the rebuilt stream; --pin names RAM files of\n"
             + "VMs resident here, whose pages the source may then send as references. The source end prints 'listening\n"
-            + "127.0.0.1:PORT,…' (one port per channel: migrate QEMU to tcp:127.0.0.1:PORT) and relays to --to. With --qmp\n"
+            + "unix:PATH,…' (one owner-only Unix socket per channel: migrate QEMU to unix:PATH) and relays to --to. With --qmp\n"
             + "(the source QEMU's QMP socket) it applies the smart stop: when a pre-copy pass no longer shrinks the dirty set\n"
             + "it raises QEMU's downtime limit so QEMU stops and copies. Each end prints one JSON line with what it carried\n"
             + "when it is done and exits 0 when every stream ended whole, 1 otherwise.")
@@ -129,12 +129,27 @@ internal sealed class RelayCommand : ICommand
             throw new UsageException("roost relay source: --smart-stop on needs --qmp SOCKET");
         }
 
-        await using var relay = SourceRelay.Start(to, secret, codecOptions, channels, new RelayTimeouts(), TimeProvider.System);
-        Console.WriteLine($"listening {string.Join(',', relay.QemuPorts.Select(p => $"127.0.0.1:{p}"))}");
+        // QEMU connects over Unix sockets in an owner-only directory: no other local user can reach them, and little
+        // of QEMU's stream can queue between QEMU and the relay (see SourceRelay).
+        var sockets = Directory.CreateTempSubdirectory("roost-relay-");
+        try
+        {
+            return await RunSourceAsync(to, secret, codecOptions, channels, smartStop ? qmpPath : null, sockets.FullName, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            sockets.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<int> RunSourceAsync(IPEndPoint to, byte[] secret, RelayCodecOptions codecOptions, int channels, string? qmpPath, string sockets, CancellationToken cancellationToken)
+    {
+        await using var relay = SourceRelay.Start(to, secret, codecOptions, channels, new RelayTimeouts(), TimeProvider.System, sockets);
+        Console.WriteLine($"listening {string.Join(',', relay.QemuUris)}");
         await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var rule = smartStop ? WatchAsync(qmpPath!, stop.Token) : Task.FromResult<SmartStopDriver.Outcome?>(null);
+        var rule = qmpPath is not null ? WatchAsync(qmpPath, () => relay.SentToPeer, stop.Token) : Task.FromResult<SmartStopDriver.Outcome?>(null);
         RelayResult result;
         await using (cancellationToken.Register(() => _ = relay.AbortAsync("the relay process was interrupted")))
         {
@@ -156,12 +171,12 @@ internal sealed class RelayCommand : ICommand
     }
 
     /// <summary>The smart stop over the source QEMU's QMP; a QMP failure only turns it off (the relay carries on).</summary>
-    private static async Task<SmartStopDriver.Outcome?> WatchAsync(string qmpPath, CancellationToken cancellationToken)
+    private static async Task<SmartStopDriver.Outcome?> WatchAsync(string qmpPath, Func<long> linkBytes, CancellationToken cancellationToken)
     {
         try
         {
             await using var qmp = await QmpClient.ConnectAsync(qmpPath, TimeProvider.System, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-            return await SmartStopDriver.RunAsync(qmp, new SmartStopOptions(), TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            return await SmartStopDriver.RunAsync(qmp, new SmartStopOptions(), TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellationToken, linkBytes).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -6,9 +6,11 @@ using Roost.Core.Migration.Stream;
 namespace Roost.Hypervisor.Relay;
 
 /// <summary>
-/// The source end of the migration relay: one loopback port per channel for the source's QEMUs to migrate to
-/// (<c>tcp:127.0.0.1:PORT</c>), one connection to the destination's relay, and a <see cref="RelaySourceSession"/>
-/// doing the work. A QEMU's writes are read only as fast as the link takes the encoded frames, so QEMU's own pacing
+/// The source end of the migration relay: one listener per channel for the source's QEMUs to migrate to (a Unix
+/// socket in an owner-only directory, <c>unix:PATH</c>, or a loopback port, <c>tcp:127.0.0.1:PORT</c>), one
+/// connection to the destination's relay, and a <see cref="RelaySourceSession"/> doing the work. A Unix socket keeps
+/// what QEMU has written but the relay not yet read to the socket's send buffer (about 200 KiB), where a loopback TCP
+/// connection lets megabytes queue: bytes that would all still have to cross the link after QEMU stops the guest. A QEMU's writes are read only as fast as the link takes the encoded frames, so QEMU's own pacing
 /// and its downtime estimate see the relay's real throughput. Any failure closes every connection: the source QEMU's
 /// migration fails, the destination's QEMU gets a truncated stream, and the handover aborts with the VM on the source.
 /// </summary>
@@ -17,7 +19,7 @@ public sealed class SourceRelay : IAsyncDisposable
     private const int ReadBytes = 256 * 1024;
 
     private readonly RelaySourceSession _session;
-    private readonly TcpListener[] _listeners;
+    private readonly Socket[] _listeners;
     private readonly IPEndPoint _destination;
     private readonly RelayTimeouts _timeouts;
     private readonly TimeProvider _time;
@@ -25,8 +27,9 @@ public sealed class SourceRelay : IAsyncDisposable
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RelayConnections _connections;
     private Socket? _peer;
+    private long _sentToPeer;
 
-    private SourceRelay(RelaySourceSession session, TcpListener[] listeners, IPEndPoint destination, RelayTimeouts timeouts, TimeProvider time)
+    private SourceRelay(RelaySourceSession session, Socket[] listeners, IPEndPoint destination, RelayTimeouts timeouts, TimeProvider time)
     {
         _session = session;
         _listeners = listeners;
@@ -40,27 +43,46 @@ public sealed class SourceRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>The loopback ports the source QEMUs migrate to, one per channel.</summary>
-    public IReadOnlyList<int> QemuPorts => [.. _listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+    /// <summary>What the source QEMUs migrate to, one per channel (<c>tcp:127.0.0.1:PORT</c> or <c>unix:PATH</c>).</summary>
+    public IReadOnlyList<string> QemuUris => [.. _listeners.Select(l => l.LocalEndPoint switch
+    {
+        IPEndPoint ip => $"tcp:127.0.0.1:{ip.Port}",
+        var unix => $"unix:{unix}",
+    })];
 
     /// <summary>Completes when the relay is done, whole or failed.</summary>
     public Task<RelayResult> Completion => _connections.Completion;
 
-    public RelayTraffic Traffic => _session.Traffic;
+    /// <summary>Bytes handed to the link so far; safe to read from any thread while the relay runs.</summary>
+    public long SentToPeer => Interlocked.Read(ref _sentToPeer);
 
-    /// <summary>Listens for the QEMUs at once and starts connecting to the destination's relay in the background.</summary>
-    public static SourceRelay Start(IPEndPoint destination, ReadOnlySpan<byte> secret, RelayCodecOptions options, int channels, RelayTimeouts timeouts, TimeProvider time)
+    /// <summary>
+    /// Listens for the QEMUs at once (on Unix sockets in <paramref name="socketDirectory"/>, which must be owner-only,
+    /// or on loopback ports when it is null) and starts connecting to the destination's relay in the background.
+    /// </summary>
+    public static SourceRelay Start(IPEndPoint destination, ReadOnlySpan<byte> secret, RelayCodecOptions options, int channels, RelayTimeouts timeouts, TimeProvider time, string? socketDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeouts);
         ArgumentNullException.ThrowIfNull(time);
         var session = new RelaySourceSession(options, secret, RandomNumberGenerator.GetBytes(RelaySecrets.NonceBytes), channels, FrameCompressors.For(options.Compression, options.CompressionLevel));
-        var listeners = new TcpListener[channels];
+        var listeners = new Socket[channels];
         for (var i = 0; i < channels; i++)
         {
-            listeners[i] = new TcpListener(IPAddress.Loopback, 0);
-            listeners[i].Start(1);
+            listeners[i] = socketDirectory is null ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) : new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            if (socketDirectory is null)
+            {
+                listeners[i].Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            }
+            else
+            {
+                var path = Path.Combine(socketDirectory, $"relay-{i}.sock");
+                File.Delete(path);
+                listeners[i].Bind(new UnixDomainSocketEndPoint(path));
+            }
+
+            listeners[i].Listen(1);
         }
 
         var relay = new SourceRelay(session, listeners, destination, timeouts, time);
@@ -155,14 +177,14 @@ public sealed class SourceRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpQemuAsync(TcpListener listener, int channel)
+    private async Task PumpQemuAsync(Socket listener, int channel)
     {
         using var accept = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token);
         accept.CancelAfter(_timeouts.Connect);
         Socket qemu;
         try
         {
-            qemu = await listener.AcceptSocketAsync(accept.Token).ConfigureAwait(false);
+            qemu = await listener.AcceptAsync(accept.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
         {
@@ -170,7 +192,12 @@ public sealed class SourceRelay : IAsyncDisposable
         }
         finally
         {
-            listener.Stop();
+            if (listener.LocalEndPoint is UnixDomainSocketEndPoint unix)
+            {
+                File.Delete(unix.ToString());
+            }
+
+            listener.Dispose();
         }
 
         _connections.Track(qemu);
@@ -202,6 +229,7 @@ public sealed class SourceRelay : IAsyncDisposable
                 {
                     case RelayOutput.SendToPeer send when _peer is { } peer:
                         await _connections.SendAsync(peer, send.Bytes, "the destination's relay").ConfigureAwait(false);
+                        Interlocked.Add(ref _sentToPeer, send.Bytes.Length);
                         break;
                     case RelayOutput.Opened:
                         _opened.TrySetResult();

@@ -62,11 +62,12 @@ internal static class FakeQemu
         }
     }
 
-    /// <summary>Connects to a relay's QEMU port and writes <paramref name="stream"/>, then closes; false when the relay broke the connection.</summary>
-    public static async Task<bool> SendAsync(int port, byte[] stream, int stopAfter = int.MaxValue, Func<Task>? atStop = null)
+    /// <summary>Connects to a relay's QEMU listener (tcp:ADDRESS:PORT or unix:PATH) and writes <paramref name="stream"/>, then closes; false when the relay broke the connection.</summary>
+    public static async Task<bool> SendAsync(string uri, byte[] stream, int stopAfter = int.MaxValue, Func<Task>? atStop = null)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, port);
+        var unix = uri.StartsWith("unix:", StringComparison.Ordinal);
+        using var socket = unix ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(unix ? new UnixDomainSocketEndPoint(uri["unix:".Length..]) : IPEndPoint.Parse(uri["tcp:".Length..]));
         try
         {
             for (var sent = 0; sent < stream.Length;)

@@ -17,17 +17,19 @@ public sealed class RelayLoopbackTests
     };
 
     [Theory]
-    [InlineData(FrameCodec.Zstd)]
-    [InlineData(FrameCodec.Lz4)]
-    [InlineData(FrameCodec.None)]
-    public async Task Relays_CarryAStreamWhole(FrameCodec codec)
+    [InlineData(FrameCodec.Zstd, true)]
+    [InlineData(FrameCodec.Lz4, false)]
+    [InlineData(FrameCodec.None, false)]
+    public async Task Relays_CarryAStreamWhole(FrameCodec codec, bool unixSocket)
     {
         var stream = Stream(1, 3 << 20);
+        var sockets = unixSocket ? Directory.CreateTempSubdirectory("roost-relay-test-") : null;
         using var qemu = new FakeQemu.Incoming();
         await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(1), [qemu.Endpoint], [], _quick, TimeProvider.System);
-        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(1), new RelayCodecOptions { Compression = codec }, 1, _quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(1), new RelayCodecOptions { Compression = codec }, 1, _quick, TimeProvider.System, sockets?.FullName);
+        Assert.StartsWith(unixSocket ? "unix:" : "tcp:", source.QemuUris[0], StringComparison.Ordinal);
 
-        var sent = await FakeQemu.SendAsync(source.QemuPorts[0], stream);
+        var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream);
         var (received, clean) = await qemu.Received.WaitAsync(TimeSpan.FromSeconds(60));
         var (atSource, atDestination) = (await source.Completion, await destination.Completion);
 
@@ -39,6 +41,8 @@ public sealed class RelayLoopbackTests
         Assert.Equal(stream.Length, atSource.Traffic.StreamBytes);
         Assert.Equal(atSource.Traffic.WireBytes, atDestination.Traffic.WireBytes);
         Assert.True(codec == FrameCodec.None || atSource.Traffic.WireBytes < stream.Length, $"{codec}: {atSource.Traffic.WireBytes} wire bytes for {stream.Length}");
+        Assert.True(sockets is null || Directory.GetFiles(sockets.FullName).Length == 0, "the relay left its QEMU socket behind");
+        sockets?.Delete(recursive: true);
     }
 
     [Fact]
@@ -49,7 +53,7 @@ public sealed class RelayLoopbackTests
         await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(2), [qemu.Endpoint], [], _quick, TimeProvider.System);
         var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(2), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
 
-        var sent = await FakeQemu.SendAsync(source.QemuPorts[0], stream, stopAfter: 1 << 20, atStop: async () =>
+        var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 1 << 20, atStop: async () =>
         {
             await qemu.FlowingAsync();
             await source.DisposeAsync();
@@ -71,7 +75,7 @@ public sealed class RelayLoopbackTests
         var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(3), [qemu.Endpoint], [], _quick, TimeProvider.System);
         await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(3), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
 
-        var sent = await FakeQemu.SendAsync(source.QemuPorts[0], stream, stopAfter: 1 << 20, atStop: async () =>
+        var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 1 << 20, atStop: async () =>
         {
             await qemu.FlowingAsync();
             await destination.DisposeAsync();
@@ -109,7 +113,7 @@ public sealed class RelayLoopbackTests
         await using var link = new StallingLink(new IPEndPoint(IPAddress.Loopback, destination.Port));
         await using var source = SourceRelay.Start(link.Endpoint, Secret(6), new RelayCodecOptions { Compression = FrameCodec.None }, 1, _quick, TimeProvider.System);
 
-        var sent = FakeQemu.SendAsync(source.QemuPorts[0], stream, stopAfter: 2 << 20, atStop: () =>
+        var sent = FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 2 << 20, atStop: () =>
         {
             link.Stall();
             return Task.CompletedTask;
