@@ -56,6 +56,9 @@ public sealed partial class AgreementReplica : IProtocolNode
     /// <summary>Execution replicas this replica believes awake (for tests and the runner's status).</summary>
     public IReadOnlyList<int> AwakeExecutors => _controller.Awake();
 
+    /// <summary>One line of state for replays with --trace: view, stable checkpoint, commits, controller beliefs.</summary>
+    public string DescribeState() => $"view {_view}{(_inViewChange ? " (changing)" : "")} stable {_stable} committed {_committedUpTo}; {_controller.Describe()}";
+
     public IReadOnlyList<Output> Handle(Input input)
     {
         ArgumentNullException.ThrowIfNull(input);

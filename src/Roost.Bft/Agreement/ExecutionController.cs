@@ -31,6 +31,8 @@ internal sealed class ExecutionController
     private long _recoveryStart;
     private int _recoveryTicks;
     private long _highestCommitted;
+    private long _ticks;
+    private long _probedAt = -1;
 
     public ExecutionController(BftOptions options)
     {
@@ -49,6 +51,11 @@ internal sealed class ExecutionController
     }
 
     private bool Zz => _options.Mode == ExecutionMode.Zz;
+
+    /// <summary>The controller's beliefs, one line (for replays with --trace).</summary>
+    public string Describe() => string.Join(" ", Enumerable.Range(0, _count).Select(e =>
+        $"e{e}:{(_awake[e] ? "awake" : "asleep")}/g{_generation[e]}{(_pending[e] is { } p ? $"/pending {p.Kind} g{p.Generation} t{p.Ticks}" : "")}{(_faulty[e] ? "/faulty" : "")}"))
+        + $" recovering={_recovering}";
 
     public IReadOnlyList<int> Awake()
     {
@@ -144,6 +151,7 @@ internal sealed class ExecutionController
 
     public void OnTick(List<Output> output, NodeId self)
     {
+        _ticks++;
         foreach (var sequence in _ages.Keys.ToList())
         {
             var age = ++_ages[sequence];
@@ -353,6 +361,17 @@ internal sealed class ExecutionController
                 Command(e, ControlKind.Wake, output);
                 _joining[e] = _options.RecoveryGraceTicks;
                 woke = true;
+            }
+        }
+
+        // The beliefs may be stale (a command applied without this replica seeing it confirmed, or a status lost):
+        // once per tick, while something is wrong, every executor is asked for its status.
+        if (_probedAt != _ticks)
+        {
+            _probedAt = _ticks;
+            for (var e = 0; e < _count; e++)
+            {
+                output.Add(new Output.Send(NodeId.Execution(e), new Control(ControlKind.Probe, _generation[e])));
             }
         }
 

@@ -7,7 +7,9 @@ namespace Roost.Bft.Execution;
 /// The replica's side of the ZZ controller. A control message names the replica's generation; f+1 matching ones from
 /// distinct agreement replicas (so at least one correct replica decided it) change the state and the generation.
 /// A message for another generation (late, replayed, or from a replica with a stale belief) is answered with the
-/// replica's status instead. In a deployment this part runs in the hypervisor's agent, which resumes the paused VM.
+/// replica's status instead, and so is a probe or a command that does not apply (a wake for an awake replica): a
+/// controller whose belief went stale (its command's effect never confirmed to it) learns the truth that way.
+/// In a deployment this part runs in the hypervisor's agent, which resumes the paused VM.
 /// </summary>
 public sealed partial class ExecutionReplica
 {
@@ -15,7 +17,7 @@ public sealed partial class ExecutionReplica
 
     private void OnControl(int replica, Control m)
     {
-        if (m.Generation != _generation)
+        if (m.Generation != _generation || m.Kind == ControlKind.Probe)
         {
             Send(NodeId.Agreement(replica), new ExecStatus(_generation, _awake || _resuming));
             return;
@@ -43,6 +45,7 @@ public sealed partial class ExecutionReplica
                 GoToSleep(wipe: true);
                 break;
             default:
+                Send(NodeId.Agreement(replica), new ExecStatus(_generation, awake));
                 return;
         }
 
@@ -70,11 +73,29 @@ public sealed partial class ExecutionReplica
     }
 
     /// <summary>
-    /// Pause. The state goes back to the last complete checkpoint (consistent objects and tree), the base a later
-    /// wake-up transfers from. A retired replica is recreated from the initial state instead (a fresh VM).
+    /// Pause. A replica with its whole state verified keeps it as it is (a paused VM keeps its memory): the base a
+    /// later wake-up transfers from. One in the middle of a transfer goes back to its last complete checkpoint
+    /// (consistent objects and tree). A retired replica is recreated from the initial state instead (a fresh VM).
     /// </summary>
     private void GoToSleep(bool wipe)
     {
+        var keep = !wipe && _sync is null && _tree.IsComplete;
+        if (keep)
+        {
+            // Fold the writes since the last checkpoint into the tree: objects and tree agree at _executed.
+            foreach (var k in _store.Dirty)
+            {
+                _tree.SetLeaf(k, MerkleTree.LeafHash(k, _store.Get(k)));
+            }
+
+            if (_store.Dirty.Count > 0 || !_snapshots.Exists(s => s.Sequence == _executed))
+            {
+                _store.ClearDirty();
+                _tree.Recompute();
+                _snapshots.Add(new Snapshot(_executed, _store.Snapshot(), _tree.Clone()));
+            }
+        }
+
         _awake = false;
         _resuming = false;
         _catchingUp = false;
@@ -89,6 +110,11 @@ public sealed partial class ExecutionReplica
         _stableSeen = 0;
         _out.Add(new Output.CancelTimer(TimerKind.Fetch));
         _out.Add(new Output.CancelTimer(TimerKind.Audit));
+        if (keep)
+        {
+            return;
+        }
+
         var last = wipe ? null : _snapshots.FindLast(s => s.Tree.IsComplete);
         if (last is null)
         {

@@ -179,7 +179,9 @@ public sealed partial class ExecutionReplica
 
         _store.ClearDirty();
         _tree.Recompute();
-        _snapshots.Add(new Snapshot(sequence, _store.Snapshot(), _tree.Clone()));
+        var snapshot = new Snapshot(sequence, _store.Snapshot(), _tree.Clone());
+        _snapshots.Add(snapshot);
+        _sync?.Filling.Add(snapshot);
         CollectSnapshots();
         Notice(new ProtocolEvent.CheckpointTaken(Id, sequence, _tree.Root));
         SendToAgreement(new ExecCheckpoint(sequence, _tree.Root, _generation));

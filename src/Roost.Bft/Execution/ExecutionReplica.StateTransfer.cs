@@ -59,6 +59,9 @@ public sealed partial class ExecutionReplica
         _tree = MerkleTree.Partial(_store.Count, target.State);
         _verified = new bool[_store.Count];
         _unverified = _store.Count;
+        var own = new Snapshot(target.Sequence, _store.Snapshot(), _tree.Clone());
+        _snapshots.Add(own);
+        _sync.Filling.Add(own);
         if (baseTree.Root == target.State)
         {
             PruneSubtree(1);
@@ -243,10 +246,18 @@ public sealed partial class ExecutionReplica
 
     private void OnStateRequest(int peer, StateRequest m)
     {
-        var snapshot = _snapshots.FindLast(s => s.Root == m.Root);
-        if (snapshot is null || m.Nodes.Count + m.Objects.Count > 4 * _options.FetchItemsPerRequest)
+        if (m.Nodes.Count + m.Objects.Count > 4 * _options.FetchItemsPerRequest)
         {
             Send(NodeId.Execution(peer), new StateReply(m.Root, false, [], []));
+            return;
+        }
+
+        var snapshot = _snapshots.FindLast(s => s.Root == m.Root);
+        if (snapshot is null)
+        {
+            // We do not hold that checkpoint. Our newest copies of the objects asked for may still be the ones it
+            // has (objects nobody wrote since): offer them; the peer keeps only what hashes to its certified leaves.
+            Send(NodeId.Execution(peer), new StateReply(m.Root, false, [], _snapshots.Count == 0 ? [] : Candidates(_snapshots[^1], m.Objects)));
             return;
         }
 
@@ -261,18 +272,24 @@ public sealed partial class ExecutionReplica
             }
         }
 
+        Send(NodeId.Execution(peer), new StateReply(m.Root, true, nodes, Candidates(snapshot, m.Objects)));
+    }
+
+    /// <summary>The snapshot's copies of the objects asked for, up to the reply size bound.</summary>
+    private List<ObjectContent> Candidates(Snapshot snapshot, IReadOnlyList<int> wanted)
+    {
         var objects = new List<ObjectContent>();
         long bytes = 0;
-        foreach (var k in m.Objects)
+        foreach (var k in wanted)
         {
-            if (k < 0 || k >= _store.Count || !tree.IsLeafKnown(k) || bytes > MaxReplyBytes)
+            if (k < 0 || k >= _store.Count || !snapshot.Tree.IsLeafKnown(k) || bytes > MaxReplyBytes)
             {
                 continue;
             }
 
             // Serve only what still hashes to our own leaf: never pass on a corrupt or unverified copy.
             var content = snapshot.Objects[k];
-            if (MerkleTree.LeafHash(k, content) != tree.Leaf(k))
+            if (MerkleTree.LeafHash(k, content) != snapshot.Tree.Leaf(k))
             {
                 continue;
             }
@@ -281,7 +298,7 @@ public sealed partial class ExecutionReplica
             bytes += content.Length;
         }
 
-        Send(NodeId.Execution(peer), new StateReply(m.Root, true, nodes, objects));
+        return objects;
     }
 
     private void OnStateReply(int peer, StateReply m)
@@ -298,10 +315,21 @@ public sealed partial class ExecutionReplica
             sync.Unavailable.Add(peer);
             if (sync.Unavailable.Count >= _options.ExecutionReplicas - 1 && _certified.Sequence > sync.Target.Sequence)
             {
-                // Nobody keeps our target any more: move to the newer certified checkpoint.
-                StartSync(_certified, "target checkpoint gone", rehash: true);
+                // Nobody keeps our target any more: move to the newer certified checkpoint. If our own checkpoint
+                // there matches it, keep what we verified (and that checkpoint, which peers may need: it can be
+                // the only copy of what we executed); otherwise start over from our hashed content.
+                var own = _snapshots.FindLast(s => s.Sequence == _certified.Sequence && s.Root == _certified.State);
+                if (own is not null)
+                {
+                    Retarget(own);
+                }
+                else
+                {
+                    StartSync(_certified, "target checkpoint gone", rehash: true);
+                }
             }
 
+            InstallObjects(m.Objects);
             return;
         }
 
@@ -348,7 +376,19 @@ public sealed partial class ExecutionReplica
             }
         }
 
-        foreach (var item in m.Objects)
+        InstallObjects(m.Objects);
+    }
+
+    /// <summary>Installs the fetched objects that hash to the certified leaves of the transfer's target.</summary>
+    private void InstallObjects(IReadOnlyList<ObjectContent> items)
+    {
+        if (_sync is not { } sync)
+        {
+            return;
+        }
+
+        var target = sync.TargetTree;
+        foreach (var item in items)
         {
             var k = item.Index;
             if (k < 0 || k >= _store.Count || _verified is null || _verified[k] || !target.IsLeafKnown(k))
@@ -373,6 +413,74 @@ public sealed partial class ExecutionReplica
         }
 
         TryExecute();
+    }
+
+    /// <summary>
+    /// Moves a transfer whose target is gone to the newer certified checkpoint <paramref name="own"/>, which this
+    /// replica reached by executing on demand and whose root matches the certified one (so every node its partial tree
+    /// knows is the certified one). The objects still unverified were not written since the old target, so their
+    /// content is still the base's: each is verified from the new tree where it knows the leaf or a subtree that
+    /// agrees with the base, and fetched against it otherwise.
+    /// </summary>
+    private void Retarget(Snapshot own)
+    {
+        if (_sync is not { } old || _verified is null)
+        {
+            return;
+        }
+
+        Notice(new ProtocolEvent.SyncStarted(Id, own.Sequence, "target checkpoint gone, own checkpoint matches the newer one"));
+        var sync = new StateSync(_certified, old.Base, _store.Count, old.StartTick, own.Tree.Clone())
+        {
+            ObjectsFetched = old.ObjectsFetched,
+            BytesFetched = old.BytesFetched,
+            LastReplyTick = _tick,
+        };
+        foreach (var k in old.OnDemand)
+        {
+            sync.OnDemand.Add(k);
+        }
+
+        // Snapshots below the new target may differ from it where the new tree is unknown to them: no longer filled.
+        sync.Filling.AddRange(old.Filling.Where(s => s.Sequence >= own.Sequence));
+
+        _sync = sync;
+        var target = sync.TargetTree;
+        for (var k = 0; k < _store.Count; k++)
+        {
+            if (_verified[k])
+            {
+                continue;
+            }
+
+            var node = target.LeafNode(k);
+            while (node > 1 && !target.IsKnown(node))
+            {
+                node /= 2;
+            }
+
+            if (target.Node(node) == sync.Base.Node(node))
+            {
+                PruneSubtree(node);
+            }
+            else if (node >= target.Capacity)
+            {
+                sync.Wanted.Add(k);
+            }
+            else
+            {
+                sync.Frontier.Add(node);
+            }
+        }
+
+        if (_unverified == 0)
+        {
+            CompleteSync();
+        }
+        else
+        {
+            SendStateRequests();
+        }
     }
 
     /// <summary>The target and base agree on this subtree: its objects are ours already.</summary>
@@ -417,14 +525,30 @@ public sealed partial class ExecutionReplica
         _unverified--;
         sync.Wanted.Remove(index);
         sync.OnDemand.Remove(index);
-        var leaf = _tree.LeafNode(index);
+        CopyPath(_tree, sync, index);
+        var content = _store.Get(index);
+        foreach (var snapshot in sync.Filling)
+        {
+            snapshot.Objects[index] = content;
+            CopyPath(snapshot.Tree, sync, index);
+        }
+    }
+
+    /// <summary>
+    /// Makes an object's path and the siblings on it known in <paramref name="tree"/>, from the target where known and
+    /// from the base below a subtree the two agree on. A node unknown to a tree of this transfer covers only objects
+    /// not written since its target, so the target's (or the agreeing base's) value is its value.
+    /// </summary>
+    private static void CopyPath(MerkleTree tree, StateSync sync, int index)
+    {
+        var leaf = tree.LeafNode(index);
         for (var node = leaf; node > 1; node /= 2)
         {
             foreach (var n in new[] { node, node ^ 1 })
             {
-                if (!_tree.IsKnown(n))
+                if (!tree.IsKnown(n))
                 {
-                    _tree.CopyIfUnknown(sync.TargetTree.IsKnown(n) ? sync.TargetTree : sync.Base, n);
+                    tree.CopyIfUnknown(sync.TargetTree.IsKnown(n) ? sync.TargetTree : sync.Base, n);
                 }
             }
         }
@@ -439,9 +563,14 @@ public sealed partial class ExecutionReplica
 
         Notice(new ProtocolEvent.SyncCompleted(Id, sync.Target.Sequence, sync.ObjectsFetched, sync.BytesFetched));
         _tree = _tree.Completed();
+        foreach (var snapshot in sync.Filling)
+        {
+            snapshot.Tree = snapshot.Tree.Completed();
+        }
+
         _sync = null;
         _verified = null;
-        if (_store.Dirty.Count == 0)
+        if (_store.Dirty.Count == 0 && !_snapshots.Exists(s => s.Sequence == _executed))
         {
             _snapshots.Add(new Snapshot(_executed, _store.Snapshot(), _tree.Clone()));
         }

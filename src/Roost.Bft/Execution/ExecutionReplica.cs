@@ -62,6 +62,11 @@ public sealed partial class ExecutionReplica : IProtocolNode
     /// <summary>Merkle root of the state at the last checkpoint.</summary>
     public Digest Root => _tree.Root;
 
+    /// <summary>One line of state for replays with --trace.</summary>
+    public string DescribeState() => $"{(_awake ? "awake" : _resuming ? "resuming" : "asleep")} g{_generation} executed {_executed} certified {_certified.Sequence} snapshots [{string.Join(",", _snapshots.Select(x => x.Sequence))}]"
+        + (_sync is { } sync ? $" syncing to {sync.Target.Sequence} ({_unverified} unverified, wanted {sync.Wanted.Count}, frontier {sync.Frontier.Count}, unavailable [{string.Join(",", sync.Unavailable)}], outstanding {sync.Outstanding})" : "")
+        + (_catchingUp ? " catching-up" : "");
+
     public IReadOnlyList<Output> Handle(Input input)
     {
         ArgumentNullException.ThrowIfNull(input);

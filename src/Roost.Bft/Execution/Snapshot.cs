@@ -17,7 +17,7 @@ internal sealed class Snapshot
 
     public byte[][] Objects { get; }
 
-    public MerkleTree Tree { get; }
+    public MerkleTree Tree { get; set; }
 
     public Digest Root => Tree.Root;
 

@@ -12,13 +12,16 @@ namespace Roost.Bft.Execution;
 /// </summary>
 internal sealed class StateSync
 {
-    public StateSync(CheckpointEntry target, MerkleTree baseTree, int objects, long startTick)
+    public StateSync(CheckpointEntry target, MerkleTree baseTree, int objects, long startTick, MerkleTree? targetTree = null)
     {
         Target = target;
         Base = baseTree;
-        TargetTree = MerkleTree.Partial(objects, target.State);
+        TargetTree = targetTree ?? MerkleTree.Partial(objects, target.State);
         StartTick = startTick;
-        Frontier.Add(1);
+        if (targetTree is null)
+        {
+            Frontier.Add(1);
+        }
     }
 
     public CheckpointEntry Target { get; }
@@ -45,6 +48,13 @@ internal sealed class StateSync
 
     /// <summary>Peers that said they do not hold the target checkpoint.</summary>
     public HashSet<int> Unavailable { get; } = [];
+
+    /// <summary>
+    /// Snapshots at or above the target taken since the transfer began (the target's own, then checkpoints reached
+    /// by executing on demand): an object verified later was not written since the target, so it is filled into
+    /// them too, and they become complete with the transfer. Peers that fetch from them then get everything.
+    /// </summary>
+    public List<Snapshot> Filling { get; } = [];
 
     public int ObjectsFetched { get; set; }
 

@@ -14,7 +14,7 @@ public sealed record Control(ControlKind Kind, int Generation) : Message
     internal static Control ReadBody(ref WireReader reader)
     {
         var code = reader.ReadByte();
-        var kind = code <= (byte)ControlKind.Retire ? (ControlKind)code : throw new WireFormatException($"control kind {code} is unknown");
+        var kind = code <= (byte)ControlKind.Probe ? (ControlKind)code : throw new WireFormatException($"control kind {code} is unknown");
         var generation = reader.ReadInt32();
         return new Control(kind, generation);
     }

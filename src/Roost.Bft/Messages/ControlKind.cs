@@ -11,4 +11,7 @@ public enum ControlKind : byte
 
     /// <summary>Shut a replica found faulty down; it is recreated as a sleeper with empty state.</summary>
     Retire,
+
+    /// <summary>Ask for the replica's status (<see cref="ExecStatus"/>); changes nothing, needs no quorum.</summary>
+    Probe,
 }

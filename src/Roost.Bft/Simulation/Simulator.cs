@@ -90,6 +90,24 @@ public sealed partial class Simulator
     /// <summary>Time (µs) the first falsified client reply was sent, or -1.</summary>
     public long FirstBadReplyAt => _nodes.Select(n => n.Byzantine?.FirstBadReplyAt ?? -1).Where(t => t >= 0).DefaultIfEmpty(-1).Min();
 
+    /// <summary>Every node's state, one line each (for replays with --trace).</summary>
+    public IEnumerable<string> DescribeNodes()
+    {
+        foreach (var node in _nodes)
+        {
+            var state = node.Node switch
+            {
+                AgreementReplica a => a.DescribeState(),
+                ExecutionReplica e => e.DescribeState(),
+                _ => null,
+            };
+            if (state is not null)
+            {
+                yield return $"{node.Node.Id}{(node.Crashed ? " (crashed)" : "")}{(node.Byzantine is not null ? " (byzantine)" : "")}: {state}";
+            }
+        }
+    }
+
     /// <summary>Runs the scenario to its end and checks every invariant.</summary>
     public SimulationResult Run()
     {

@@ -29,6 +29,7 @@ internal sealed class BftCommand : ICommand
         .Add("seed", "S", "Replay one seed and print its scenario and result")
         .Add("faults", "LIST", $"all (default) or a comma list of: {string.Join(", ", Enum.GetNames<FaultKinds>().Where(n => n is not ("None" or "All")))}")
         .Add("mode", "M", "zz, all (2f+1 active) or mixed (default: 80 % zz)")
+        .Add("trace", null, "With --seed: print the protocol events (not commits and executions) and every node's state at the end")
         .Add("threads", "T", "Parallel runs (default: processor count)")
         .Add("objects", "N", "experiment state-transfer: state objects (default 100000)")
         .Add("object-bytes", "B", "experiment state-transfer: bytes per object (default 4096)")
@@ -74,8 +75,28 @@ internal sealed class BftCommand : ICommand
             }
 
             var scenario = SimulationScenario.Generate(seed, fs[0], faults, mode);
-            var result = new Simulator(scenario).Run();
+            var simulator = new Simulator(scenario);
+            if (options.Has("trace"))
+            {
+                simulator.Observer = (at, e) =>
+                {
+                    if (e is not (ProtocolEvent.Executed or ProtocolEvent.ReplySent or ProtocolEvent.Committed or ProtocolEvent.Stable))
+                    {
+                        Console.WriteLine($"  {at,10} µs {e}");
+                    }
+                };
+            }
+
+            var result = simulator.Run();
             Console.WriteLine(scenario.Describe());
+            if (options.Has("trace"))
+            {
+                foreach (var line in simulator.DescribeNodes())
+                {
+                    Console.WriteLine("  end: " + line);
+                }
+            }
+
             Console.WriteLine($"  simulated {result.EndMicros / 1000.0:F1} ms, {result.Events} events, {result.Messages} messages, views {result.Views}, "
                 + $"wake-ups {result.Wakes}, state transfers {result.Syncs}, corruptions found {result.CorruptionsDetected} (objects repaired {result.ObjectsRepaired}), retired {result.Retired}");
             foreach (var violation in result.Violations)

@@ -27,6 +27,7 @@ public sealed class MessageCodecTests
         new ExecReport(5, _d, 2),
         new ExecCheckpoint(8, _d, 1),
         new Control(ControlKind.Retire, 3),
+        new Control(ControlKind.Probe, 4),
         new ExecStatus(3, true),
         new ResendReply(3, 7),
         new StateRequest(_d, [1, 2, 3], [0, 5]),
