@@ -12,14 +12,14 @@ namespace Roost.Controller.Tests.Drivers;
 /// <summary>The agent driver against two scripted agents: whose token goes where, the agents' own wire types, and failure reasons.</summary>
 public sealed class AgentHostDriverTests
 {
-    private static readonly Uri _a = new("http://127.0.0.1:7101/");
-    private static readonly Uri _b = new("http://127.0.0.1:7102/");
+    internal static readonly Uri AgentA = new("http://127.0.0.1:7101/");
+    internal static readonly Uri AgentB = new("http://127.0.0.1:7102/");
 
     [Fact]
     public async Task Migration_TicketFromTheDestination_EachTokenOnlyToItsAgent_AndTheAgentsReasonComesBack()
     {
         var agents = new ScriptedAgents();
-        var fleet = new AgentFleet([_a, _b], "") { AgentTokens = new Dictionary<Uri, string> { [_a] = "token-a", [_b] = "token-b" } };
+        var fleet = new AgentFleet([AgentA, AgentB], "") { AgentTokens = new Dictionary<Uri, string> { [AgentA] = "token-a", [AgentB] = "token-b" } };
         using var driver = new AgentHostDriver(fleet, TimeProvider.System, agents);
         await driver.DiscoverAsync(CancellationToken.None);
         await driver.ObserveAsync(CancellationToken.None);
@@ -35,14 +35,14 @@ public sealed class AgentHostDriverTests
 
         Assert.IsType<DriverResult.Accepted>(started);
         Assert.Contains("boom: the VM runs on the source", seen?.MigrationProblem, StringComparison.Ordinal);
-        Assert.All(agents.Calls, c => Assert.Equal(c.Agent == _a ? "Bearer token-a" : "Bearer token-b", c.Authorization));
+        Assert.All(agents.Calls, c => Assert.Equal(c.Agent == AgentA ? "Bearer token-a" : "Bearer token-b", c.Authorization));
         var ticketCall = Assert.Single(agents.Calls, c => c.Path == "/api/incoming/tickets");
-        Assert.Equal(_b, ticketCall.Agent);
+        Assert.Equal(AgentB, ticketCall.Agent);
         var migrate = Assert.Single(agents.Calls, c => c.Path == "/api/vms/vm-1/migrate");
-        Assert.Equal(_a, migrate.Agent);
+        Assert.Equal(AgentA, migrate.Agent);
         using var body = JsonDocument.Parse(migrate.Body);
         Assert.Equal("v1.ticket-from-b", body.RootElement.GetProperty("ticket").GetString());
-        Assert.Equal(_b.ToString(), body.RootElement.GetProperty("destination").GetString());
+        Assert.Equal(AgentB.ToString(), body.RootElement.GetProperty("destination").GetString());
         Assert.DoesNotContain("token-b", migrate.Body, StringComparison.Ordinal);
     }
 
@@ -50,15 +50,18 @@ public sealed class AgentHostDriverTests
     public async Task Observe_AnswerOfTheWrongShape_IsAnAgentProblem_NotAnException()
     {
         var agents = new ScriptedAgents { VmsBody = """[{"id":"vm-1","cpus":"NaN","memoryMiB":128,"state":"Running","pid":1,"memoryPath":""}]""" };
-        using var driver = new AgentHostDriver(new AgentFleet([_a, _b], "t"), TimeProvider.System, agents);
+        using var driver = new AgentHostDriver(new AgentFleet([AgentA, AgentB], "t"), TimeProvider.System, agents);
 
         var e = await Assert.ThrowsAsync<IOException>(() => driver.DiscoverAsync(CancellationToken.None));
 
         Assert.Contains("cannot list its VMs", e.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Two agents in one handler: A runs vm-1, B is empty; B issues tickets; A's migrate fails with a reason.</summary>
-    private sealed class ScriptedAgents : HttpMessageHandler
+    /// <summary>
+    /// Two agents in one handler: A runs vm-1, B is empty; B issues tickets; A's migrate fails with a reason. Every call
+    /// is recorded. Also served over HTTP by <see cref="MigrationOutcomeTests"/>.
+    /// </summary>
+    internal sealed class ScriptedAgents : HttpMessageHandler
     {
         public ConcurrentQueue<(Uri Agent, string Method, string Path, string Authorization, string Body)> Calls { get; } = new();
 
@@ -70,7 +73,7 @@ public sealed class AgentHostDriverTests
             var agent = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
             var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
             Calls.Enqueue((agent, request.Method.Method, uri.AbsolutePath, request.Headers.Authorization?.ToString() ?? "", body));
-            var isA = agent == _a;
+            var isA = agent == AgentA;
             return (request.Method.Method, uri.AbsolutePath) switch
             {
                 ("GET", "/api/agent") => Ok(new AgentInfo(isA ? "a" : "b", new AgentCapacity(4, 1024), new AgentCapacity(0, 0), "TCG", "6.1", isA ? 1 : 0)),

@@ -1,6 +1,4 @@
 using Roost.Hypervisor.Agent;
-using Roost.Hypervisor.Images;
-using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Tests.Agent;
 
@@ -11,23 +9,9 @@ public sealed class AgentApiTests : IAsyncLifetime
 
     private AgentServer Server => _server ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync()
-    {
-        var name = $"api{Environment.ProcessId}";
-        var image = new GuestImage("minimal", "/nonexistent/kernel", "/nonexistent/initrd", "none", KernelIsVmlinux: true);
-        var options = new AgentOptions(name, new AgentCapacity(2, 512), QemuFixture.Token, image, Accelerator.Tcg, "/nonexistent/qemu",
-            Path.Combine(Path.GetTempPath(), "roost-tests", name));
-        _server = await AgentServer.StartAsync(options, "127.0.0.1:0", TimeProvider.System, CancellationToken.None);
-    }
+    public async Task InitializeAsync() => _server = await QemulessAgent.StartAsync("api", new AgentCapacity(2, 512));
 
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-            Directory.Delete(_server.Agent.Options.EffectiveRunDirectory, recursive: true);
-        }
-    }
+    public Task DisposeAsync() => QemulessAgent.StopAsync(_server);
 
     [Fact]
     public async Task WrongToken_Is401ProblemWithBearerChallenge()

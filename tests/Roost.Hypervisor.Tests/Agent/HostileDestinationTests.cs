@@ -10,6 +10,7 @@ namespace Roost.Hypervisor.Tests.Agent;
 /// A source agent with a real guest migrating to a hostile or broken destination (<see cref="HostileAgentStub"/>,
 /// alone or in front of a real agent): whatever the peer answers, nothing from it reaches QEMU or a shell, the source's
 /// token never leaves it, the VM keeps running exactly once, reservations are released, and cancel works in every phase.
+/// The guest runs the memory verifier throughout; every check of where the VM runs also checks that no page lost a write.
 /// </summary>
 [Collection(QemuTests.Name)]
 public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelper output)
@@ -37,6 +38,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
         var source = await fixture.StartAgentAsync("hsrc", token: SourceToken, configure: _quickSource);
         using var src = new AgentClient(source.BaseAddress, SourceToken);
         await AgentTestSteps.BootAsync(src, Vm);
+        await AgentTestSteps.StartMemtestAsync(src, Vm, mib: 8);
         using var dropper = new TcpListener(IPAddress.Loopback, 0);
         dropper.Start();
         var dropping = DropAfterAsync(dropper, 256 * 1024);
@@ -102,6 +104,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
         using var dst = new AgentClient(destination.BaseAddress, DestinationToken);
         using var forward = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
         await AgentTestSteps.BootAsync(src, Vm);
+        await AgentTestSteps.StartMemtestAsync(src, Vm, mib: 8);
         var hang = new HashSet<string>(StringComparer.Ordinal);
         await using var stub = new HostileAgentStub(async request =>
         {
@@ -194,6 +197,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
         using var dst = new AgentClient(destination.BaseAddress, DestinationToken);
         using var forward = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
         var vm = await AgentTestSteps.BootAsync(src, Vm);
+        await AgentTestSteps.StartMemtestAsync(src, Vm, mib: 8);
         var before = await AgentTestSteps.WaitForSeqAsync(src, Vm, 2);
         await using var stub = new HostileAgentStub(async request =>
         {
@@ -209,6 +213,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
         Assert.Contains($"DELETE /api/incoming/{Vm}", stub.Requests);
         var after = await AgentTestSteps.WaitForSeqAsync(dst, Vm, before.Seq + 1);
         Assert.True(after.Seq > before.Seq, "the guest rebooted");
+        output.WriteLine($"memtest at the destination: {await AgentTestSteps.AssertMemoryIntactAsync(dst, Vm)}");
         Assert.True(await AgentTestSteps.ListsOnlyAsync(src), "the source still lists the VM");
         Assert.False(Directory.Exists($"/proc/{vm.Pid}"), "the source's QEMU still runs");
         Assert.DoesNotContain(stub.Authorizations, a => a.Contains(SourceToken, StringComparison.Ordinal) || a.Contains(DestinationToken, StringComparison.Ordinal));
@@ -249,6 +254,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
         Assert.Equal(VmState.Running, (await src.GetJsonAsync<VmInfo>($"api/vms/{Vm}")).State);
         var now = await AgentTestSteps.WaitForSeqAsync(src, Vm, 1);
         await AgentTestSteps.WaitForSeqAsync(src, Vm, now.Seq + 1);
+        await AgentTestSteps.AssertMemoryIntactAsync(src, Vm);
     }
 
     private static async Task AssertDestinationEmptyAsync(AgentClient dst)
