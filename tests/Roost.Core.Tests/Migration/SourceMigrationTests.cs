@@ -283,6 +283,7 @@ public sealed class SourceMigrationTests
     [InlineData("exec:touch /tmp/x", 4444, "host 'exec:touch /tmp/x'")]
     [InlineData("a,b", 4444, "host 'a,b'")]
     [InlineData("unix:/tmp/s", 4444, "host 'unix:/tmp/s'")]
+    [InlineData("fd:3", 4444, "host 'fd:3'")]
     [InlineData("fe80::1%eth0", 4444, "host 'fe80::1%eth0'")]
     public void TryTcp_AnythingElse_IsRefusedWithTheReason(string host, long port, string expected)
     {

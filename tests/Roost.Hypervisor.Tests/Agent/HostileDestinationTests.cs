@@ -49,6 +49,8 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
             ("exec: URI (the old reply)", Json($$"""{"id":"{{Vm}}","migrationUri":"{{exec}}"}"""), "unexpected field 'migrationUri'"),
             ("exec: as the port", Json($$"""{"id":"{{Vm}}","port":"{{exec}}"}"""), "'port' is missing or not an integer"),
             ("unix: URI beside a port", Json($$"""{"id":"{{Vm}}","port":4444,"migrationUri":"unix:/tmp/roost-evil.sock"}"""), "unexpected field 'migrationUri'"),
+            ("fd: URI beside a port", Json($$"""{"id":"{{Vm}}","port":4444,"migrationUri":"fd:3"}"""), "unexpected field 'migrationUri'"),
+            ("fd: as the port", Json($$"""{"id":"{{Vm}}","port":"fd:3"}"""), "'port' is missing or not an integer"),
             ("file: URI beside a port", Json($$"""{"id":"{{Vm}}","port":4444,"uri":"file:/tmp/roost-guest-ram"}"""), "unexpected field 'uri'"),
             ("a third host", Json($$"""{"id":"{{Vm}}","port":4444,"host":"10.9.9.9"}"""), "unexpected field 'host'"),
             ("port 0", Json($$"""{"id":"{{Vm}}","port":0}"""), "'port' 0 is not from 1 to 65535"),
