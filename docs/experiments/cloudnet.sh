@@ -4,8 +4,10 @@
 # (dedup + XOR deltas + zstd + smart stop) at both ends. Every run checks every page of the guest's verifier after
 # the migration ("wrong" must be 0). Needs root, qemu-system-x86 10.x, socat, bc and a built image (./roost image build).
 # Usage: docs/experiments/cloudnet.sh [runs=3] [methods="plain xbzrle multifd-zstd auto-converge postcopy roost"]
+#        methods also: roost-lz4 (LZ4 frames), roost-nostop (no smart stop), roost-bare (relay only: no dedup, delta,
+#        compression or smart stop)
 #        env: SIZE=512 (MiB) RATE=100mbit RTT=40ms WORKLOAD="32 1500" (verifier MiB and pages/s; "32 0" = idle)
-#             ROOST=./roost ROOST_RELAY="--dedup on --delta on --compression zstd" (extra relay source options)
+#             ROOST=./roost ROOST_RELAY="--level 1" (extra options for every relay source)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-3}
@@ -80,7 +82,7 @@ run() { # method run-number
   ask src.rep "memtest start $workload" '"ack"' >/dev/null
   start_qemu dst "$s2" -incoming defer
   for vm in src dst; do qmp $vm migrate-set-capabilities '{"capabilities": [{"capability": "events", "state": true}]}' >/dev/null; done
-  local listen="tcp:$a2:47001" target="tcp:$a2:47001"
+  local listen="tcp:$a2:47001" target="tcp:$a2:47001" method_options=""
   case $method in
     plain) ;;
     xbzrle)
@@ -95,19 +97,26 @@ run() { # method run-number
       qmp src migrate-set-capabilities '{"capabilities": [{"capability": "auto-converge", "state": true}]}' >/dev/null ;;
     postcopy)
       for vm in src dst; do qmp $vm migrate-set-capabilities '{"capabilities": [{"capability": "postcopy-ram", "state": true}]}' >/dev/null; done ;;
-    roost)
+    roost*)
+      case $method in
+        roost) method_options="" ;;
+        roost-lz4) method_options="--compression lz4" ;;
+        roost-nostop) method_options="--smart-stop off" ;;
+        roost-bare) method_options="--dedup off --delta off --compression none --smart-stop off" ;;
+        *) echo "cloudnet.sh: unknown method '$method'" >&2; exit 2 ;;
+      esac
       listen="tcp:127.0.0.1:47001"
       head -c 32 /dev/urandom > "$work/relay-secret"
       chmod 600 "$work/relay-secret" ;;
     *) echo "cloudnet.sh: unknown method '$method'" >&2; exit 2 ;;
   esac
   qmp dst migrate-incoming "{\"uri\": \"$listen\"}" >/dev/null
-  if [ "$method" = roost ]; then
+  if [ "${method%%-*}" = roost ]; then
     ip netns exec "$s2" $roost relay destination --listen "$a2" --secret-file "$work/relay-secret" --qemu 127.0.0.1:47001 > "$work/relay-dst.out" 2>&1 &
     until grep -qs '^listening' "$work/relay-dst.out"; do sleep 0.05; done
     # shellcheck disable=SC2086
     ip netns exec "$s1" $roost relay source --to "$(sed -n 's/^listening //p' "$work/relay-dst.out")" --secret-file "$work/relay-secret" \
-      --qmp "$work/src.relay.sock" $relay_options > "$work/relay-src.out" 2>&1 &
+      --qmp "$work/src.relay.sock" $method_options $relay_options > "$work/relay-src.out" 2>&1 &
     until grep -qs '^listening' "$work/relay-src.out"; do sleep 0.05; done
     target="$(sed -n 's/^listening //p' "$work/relay-src.out")"
   fi
@@ -136,7 +145,7 @@ run() { # method run-number
     check='"wrong": -1'
   fi
   local relay_wire=""
-  if [ "$method" = roost ]; then
+  if [ "${method%%-*}" = roost ]; then
     wait %?"relay source" 2>/dev/null || true
     relay_wire=" relay_wire=$(grep -o '"wireBytes":[0-9]*' "$work/relay-src.out" | grep -o '[0-9]*$' || true) stopped_at_pass=$(grep -o '"stoppedAtPass":[0-9a-z]*' "$work/relay-src.out" | cut -d: -f2 || true)"
   fi
