@@ -5,11 +5,14 @@
 # OUT_DIR/all is COMMIT as it is; each LAYER named makes OUT_DIR/LAYER with one change to COMMIT's source:
 #   plain-scan  the host search is the plain scan (PlainHostScan), not the trees (TreeHostSearch)
 #   scalar      the leaf kernel's scalar twin everywhere, not the AVX-512 one
-#   recompute   a host's derived state recomputed on every append (PowerDataCenterOptions.RecomputeOnAppend)
-#   no-bands    the trees' offset area ordered by offset alone, not by overload-screen band first
+#   recompute   a host's derived state recomputed on every append (PowerDataCenterOptions.RecomputeOnAppend;
+#               only up to 840ef37: appending in place was then dropped, as it bought nothing measurable)
+#   no-bands    the trees' offset area ordered by offset alone, not by overload-screen band first (only up to
+#               840ef37: the bands were then dropped likewise)
 #   no-screen   no overload screen: the search skips no host for it, and every overload check is exact
 # No layer changes a result: simulator-ab.sh stops if two builds' outputs differ. The layers exist from commit
-# 840ef37 (the simulator split by owner); for an older commit name no LAYER.
+# 840ef37 (the simulator split by owner); for an older commit name no LAYER. A change that no longer applies stops
+# the script with a message.
 set -euo pipefail
 [ "$#" -ge 2 ] || { echo "usage: simulator-layers.sh OUT_DIR COMMIT [LAYER...]" >&2; exit 2; }
 out="$(realpath -m "$1")"

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Roost.Core.Balancing.Consolidation;
 
@@ -25,7 +24,6 @@ internal sealed partial class HostAllocation
     private readonly Fleet _fleet;
     private readonly VmTable _vms;
     private readonly PowerDataCenterFault _fault;
-    private readonly bool _appendInPlace;
     private readonly List<int>[] _hostVms;
     private readonly List<int>[] _migratingIn;
     private readonly int[] _migratingInCount;
@@ -38,17 +36,11 @@ internal sealed partial class HostAllocation
     private readonly double[] _utilizationMips;
     private readonly double[] _previousUtilizationMips;
 
-    // Derived state, stored by StoreDerived (or extended by AppendDerived) after every change.
+    // Derived state, stored by StoreDerived after every change.
     private readonly double[] _available;
     private readonly double[] _allocatedForPlacement;
     private readonly double[] _requestedMips;
     private readonly int[] _maxRam;
-
-    // Per host: the request epoch its derived state was stored in (−1 once a change left it behind) and whether every
-    // VM's booking fitted then; together they say whether a VM appended to the list can update it in place.
-    private readonly int[] _derivedEpoch;
-    private readonly bool[] _derivedFits;
-    private int _requestEpoch;
 
     // The host's utilisation history (its VMs' weighted), summed when read after a change.
     private readonly double[] _history;
@@ -63,7 +55,6 @@ internal sealed partial class HostAllocation
         _fleet = fleet;
         _vms = vms;
         _fault = options.Fault;
-        _appendInPlace = !options.RecomputeOnAppend;
         var count = fleet.HostCount;
         _hostVms = new List<int>[count];
         _migratingIn = new List<int>[count];
@@ -76,11 +67,8 @@ internal sealed partial class HostAllocation
         _allocatedForPlacement = new double[count];
         _requestedMips = new double[count];
         _maxRam = new int[count];
-        _derivedEpoch = new int[count];
-        _derivedFits = new bool[count];
         _history = new double[count * VmTable.HistoryStride];
         _historyDirty = new bool[count];
-        Array.Fill(_derivedEpoch, -1);
         for (var h = 0; h < count; h++)
         {
             _hostVms[h] = new List<int>(4);
@@ -140,14 +128,10 @@ internal sealed partial class HostAllocation
     /// <summary>Sets the one observer told of every change to a host's derived state (the planner).</summary>
     public void Observe(IHostObserver observer) => _observer = observer;
 
-    /// <summary>New requests are about to be read: every host's derived state was computed from the old ones.</summary>
-    public void StartRequestEpoch() => _requestEpoch++;
-
     /// <summary>VMs are created at t = 0 from now until <see cref="EndInitialPlacement"/>.</summary>
     public void StartInitialPlacement()
     {
         PlacingInitially = true;
-        _requestEpoch++;
     }
 
     /// <summary>
@@ -157,7 +141,6 @@ internal sealed partial class HostAllocation
     public void EndInitialPlacement()
     {
         PlacingInitially = false;
-        _requestEpoch++;
         for (var h = 0; h < HostCount; h++)
         {
             _ramFree[h] = _fleet.RamMiB(h);
@@ -189,10 +172,7 @@ internal sealed partial class HostAllocation
 
         _hostVms[host].Add(vm);
         _vms[vm].Host = host;
-        if (!AppendDerived(host, vm))
-        {
-            Recompute(host);
-        }
+        Recompute(host, created: true);
     }
 
     /// <summary>Host.vmDestroy (while planning): the VM leaves the host's list; it keeps its host of record.</summary>
@@ -209,7 +189,6 @@ internal sealed partial class HostAllocation
     public void Restore(int host, List<int> saved, bool recompute)
     {
         var list = _hostVms[host];
-        InvalidateDerived(host);
         list.Clear();
         list.AddRange(_migratingIn[host]);
         foreach (var v in saved)
@@ -238,12 +217,6 @@ internal sealed partial class HostAllocation
     {
         var source = _vms[vm].Host;
         _vms[vm].InMigration = true;
-        InvalidateDerived(target);
-        if (source >= 0)
-        {
-            InvalidateDerived(source);
-        }
-
         if (!_migratingIn[target].Contains(vm))
         {
             _migratingIn[target].Add(vm);
@@ -263,10 +236,8 @@ internal sealed partial class HostAllocation
         if (source >= 0)
         {
             _hostVms[source].Remove(vm);
-            InvalidateDerived(source);
         }
 
-        InvalidateDerived(target);
         if (_migratingIn[target].Remove(vm))
         {
             _migratingInCount[target]--;
@@ -338,13 +309,16 @@ internal sealed partial class HostAllocation
 
     private bool IsCompleted(int v) => !_vms[v].InMigration && _vms[v].Requested == 0 && !_vms[v].Instantiating && !_vms[v].Removed;
 
-    /// <summary>Refreshes the derived state of one host after its VM list or its VMs' requests changed.</summary>
-    public void Recompute(int host)
+    /// <summary>
+    /// Refreshes the derived state of one host after its VM list or its VMs' requests changed (<paramref name="created"/>:
+    /// a VM was just appended, the change the test-only faults of appends leave half done).
+    /// </summary>
+    public void Recompute(int host, bool created = false)
     {
         var vms = _hostVms[host];
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
-        var fits = Allocate(host, allocated, out var available);
-        StoreDerived(host, allocated, available, fits);
+        _ = Allocate(host, allocated, out var available);
+        StoreDerived(host, allocated, available, created);
     }
 
     /// <summary>
@@ -402,17 +376,16 @@ internal sealed partial class HostAllocation
         return false;
     }
 
-    /// <summary>The host's derived state no longer matches its list or its VMs' flags until it is next stored.</summary>
-    private void InvalidateDerived(int host) => _derivedEpoch[host] = -1;
-
-    private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available, bool fits)
+    private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available, bool created)
     {
         _available[host] = available;
         (_allocatedForPlacement[host], _requestedMips[host], _maxRam[host]) = Sums(host, allocated);
-        _derivedFits[host] = fits;
-        _derivedEpoch[host] = _requestEpoch;
-        _historyDirty[host] = true;
-        Screen.Invalidate(host);
+        _historyDirty[host] = _historyDirty[host] || !created || _fault != PowerDataCenterFault.HostHistoryMissesAppends;
+        if (!created || _fault != PowerDataCenterFault.ScreenKeyMissesAppends)
+        {
+            Screen.Invalidate(host);
+        }
+
         _observer?.HostChanged(host);
     }
 
@@ -442,57 +415,5 @@ internal sealed partial class HostAllocation
         }
 
         return (forPlacement, requested, maxRam);
-    }
-
-    /// <summary>
-    /// The derived state after <paramref name="vm"/> was appended to the host's list, updated in place instead of
-    /// recomputed, where that gives the same bits: the state was stored in this request epoch from the list without
-    /// the VM (so no request or flag it was computed from has changed), everything fitted, and the VM fits too. Then
-    /// every sum of <see cref="Allocate"/> and <see cref="StoreDerived"/> just takes one more term at its end, and so
-    /// does the screen key's. False when it cannot (the caller recomputes).
-    /// </summary>
-    private bool AppendDerived(int host, int vm)
-    {
-        if (!_appendInPlace || !_derivedFits[host] || _derivedEpoch[host] != _requestEpoch)
-        {
-            return false;
-        }
-
-        var capped = _vms.Capped(vm, _fleet.PeMips(host));
-        var migratingIn = IsMigratingIn(host, vm);
-        var booked = migratingIn ? capped * MigratingInShare : capped;
-        if (!(_available[host] >= booked))
-        {
-            return false;
-        }
-
-        var allocated = migratingIn ? capped * MigratingInShare : _vms[vm].InMigration ? capped * MigratingOutShare : capped;
-        _available[host] -= booked;
-        var forPlacement = _allocatedForPlacement[host] + allocated;
-        if (_migratingInCount[host] > 0 && migratingIn)
-        {
-            forPlacement += allocated * MigratingOutShare / MigratingInShare;
-        }
-
-        _allocatedForPlacement[host] = forPlacement;
-        _requestedMips[host] += PlacingInitially ? 0 : _vms.Requested(vm);
-        _maxRam[host] = Math.Max(_maxRam[host], _vms[vm].Ram);
-        _historyDirty[host] = _historyDirty[host] || _fault != PowerDataCenterFault.HostHistoryMissesAppends;
-        AssertDerivedCurrent(host);
-        Screen.OnVmAppended(host, vm);
-        _observer?.HostChanged(host);
-        return true;
-    }
-
-    /// <summary>Debug builds: the derived state extended in place is what recomputing it gives, bit for bit.</summary>
-    [Conditional("DEBUG")]
-    private void AssertDerivedCurrent(int host)
-    {
-        var allocated = new double[_hostVms[host].Count];
-        Allocate(host, allocated, out var available);
-        var (forPlacement, requested, maxRam) = Sums(host, allocated);
-        Debug.Assert(
-            (available, forPlacement, requested, maxRam) == (_available[host], _allocatedForPlacement[host], _requestedMips[host], _maxRam[host]),
-            $"host {host}: derived state appended in place differs from recomputing it");
     }
 }

@@ -17,7 +17,7 @@ namespace Roost.Simulation.DataCenter;
 /// A host with no allocation is never screened (PABFD accepts it without asking the detector), nor, under LR, a host
 /// whose history is not certified to fill the regression window (the fallback detector may decide for it): their key
 /// is −∞. Keys are cached per host; the host allocation, which makes every change to a host, invalidates a key
-/// (<see cref="Invalidate"/>) or extends it in place (<see cref="OnVmAppended"/>), so a cached key is always the one
+/// (<see cref="Invalidate"/>) after every change, so a cached key is always the one
 /// <see cref="Key"/> would compute.
 /// </remarks>
 internal sealed class OverloadScreen
@@ -112,26 +112,6 @@ internal sealed class OverloadScreen
 
     /// <summary>The host's derived state was stored afresh: its key is recomputed when next read.</summary>
     public void Invalidate(int host) => _stale[host] = true;
-
-    /// <summary>
-    /// A VM was appended to the host's list and the host's derived state updated in place: a current key takes the
-    /// VM's term at the end of its sum (the order <see cref="ComputeKey"/> adds in); a stale one stays stale.
-    /// </summary>
-    public void OnVmAppended(int host, int vm)
-    {
-        if (_stale[host] || _fault == PowerDataCenterFault.ScreenKeyMissesAppends)
-        {
-            return;
-        }
-
-        if (Rule.Kind == ScreenKind.Regression)
-        {
-            _hostForecast[host] += _vmForecast[vm] * _vms[vm].Mips;
-            _hostFullWindow[host] |= _vmFullWindow[vm];
-        }
-
-        _key[host] = KeyFromParts(host);
-    }
 
     /// <summary>Refreshes a VM's unweighted LR forecast and window certificate after its history grew.</summary>
     public void OnVmHistoryChanged(int vm)

@@ -10,9 +10,6 @@ internal sealed record PowerDataCenterOptions
     /// <summary>The fleet size from which host updates, overload detection and tree builds use every core.</summary>
     public int ParallelHostThreshold { get; init; } = DefaultParallelHostThreshold;
 
-    /// <summary>Recompute a host's derived state whenever a VM is appended instead of updating it in place.</summary>
-    public bool RecomputeOnAppend { get; init; }
-
     /// <summary>Test only: a cache deliberately left stale, to show that the reference oracle catches it.</summary>
     public PowerDataCenterFault Fault { get; init; }
 }
@@ -25,9 +22,9 @@ internal enum PowerDataCenterFault
     /// <summary>The search trees miss a host that becomes a candidate while planning (a pristine host that receives a VM).</summary>
     SearchMissesNewCandidates,
 
-    /// <summary>A VM appended to a host in place leaves the host's overload-screen key as it was.</summary>
+    /// <summary>A VM appended to a host leaves the host's overload-screen key as it was.</summary>
     ScreenKeyMissesAppends,
 
-    /// <summary>A VM appended to a host in place leaves the host's utilisation history as it was.</summary>
+    /// <summary>A VM appended to a host leaves the host's utilisation history as it was.</summary>
     HostHistoryMissesAppends,
 }

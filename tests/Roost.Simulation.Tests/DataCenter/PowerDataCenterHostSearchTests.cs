@@ -15,14 +15,13 @@ public sealed class PowerDataCenterHostSearchTests
         return policy;
     }
 
-    private static SimulationResult Run(string policy, int seed, int parallelHostThreshold = int.MaxValue, bool recomputeOnAppend = false)
+    private static SimulationResult Run(string policy, int seed, int parallelHostThreshold = int.MaxValue)
     {
         var workload = SyntheticWorkload.Generate(seed, vmCount: 400, steps: 144);
         var setup = DataCenterSetup.CloudSimPlanetLab(hostCount: 240, seed: seed) with { Duration = TimeSpan.FromHours(12) };
         var options = new PowerDataCenterOptions
         {
             ParallelHostThreshold = parallelHostThreshold,
-            RecomputeOnAppend = recomputeOnAppend,
         };
         return new PowerDataCenter(workload, setup, Policy(policy), options).Run(workload.Name, progress: null);
     }
@@ -47,19 +46,5 @@ public sealed class PowerDataCenterHostSearchTests
         var serial = Run(policy, seed);
 
         AssertSameResults(serial, parallel, $"{policy} seed {seed}");
-    }
-
-    [Theory]
-    [InlineData("lr-mmt-1.2", 1)]
-    [InlineData("lr-mc-1.2", 2)]
-    [InlineData("thr-mmt-0.8", 4)]
-    [InlineData("iqr-mu-1.5", 6)]
-    [InlineData("mad-mmt-2.5", 7)]
-    public void AppendingVmsInPlace_GivesTheResultsOfRecomputing_BitForBit(string policy, int seed)
-    {
-        var inPlace = Run(policy, seed);
-        var recomputed = Run(policy, seed, recomputeOnAppend: true);
-
-        AssertSameResults(recomputed, inPlace, $"{policy} seed {seed}");
     }
 }

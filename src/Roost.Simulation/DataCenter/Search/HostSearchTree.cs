@@ -17,7 +17,7 @@ namespace Roost.Simulation.DataCenter.Search;
 /// the answer of a full scan whatever the leaf order. The leaves are laid out in two areas. Hosts whose offset is
 /// zero (their power is what their allocation says: untouched since the last update) come first, sorted by <c>a</c>,
 /// so that node ranges are tight and G_r alone tells them apart. Hosts with an offset (planning has changed their
-/// allocation) follow, sorted when the tree is built (by offset, under LR by overload-screen band first) and
+/// allocation) follow, sorted by offset when the tree is built and
 /// appended as planning touches more (see <see cref="Relocate"/>): a host that just received a VM has a large
 /// offset, and kept at its sorted place it would widen its node's range while that node's least offset stays zero,
 /// so that no bound could skip the node.

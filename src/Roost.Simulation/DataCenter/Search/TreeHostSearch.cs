@@ -20,14 +20,6 @@ internal sealed class TreeHostSearch : IHostSearch
     // A host whose offset is within this of zero is laid out with those without one (by allocation).
     private const double PlainOffsetWatts = 1e-6;
 
-    // Offset-area layout under LR: keys this far below the threshold and more in one band, the rest in bands this wide
-    // (a key of 1 is a forecast of full utilisation), at most this many, each spanning more than any offset (watts) so
-    // that bands never interleave.
-    private const double ScreenBandDepth = 0.15;
-    private const double ScreenBandWidth = 0.02;
-    private const double MaxScreenBand = 100;
-    private const double ScreenBandSpan = 1e6;
-
     // A node this small, or over which G_r is flat, is scanned leaf by leaf.
     private const int ScanSpan = 64;
 
@@ -187,7 +179,7 @@ internal sealed class TreeHostSearch : IHostSearch
 
     /// <summary>
     /// Lays one type's hosts out: those without an offset (and the inactive ones) in increasing allocation, then the
-    /// others by <see cref="OffsetAreaKey"/> (see <see cref="HostSearchTree"/>), and fills the tree.
+    /// others in increasing offset (see <see cref="HostSearchTree"/>), and fills the tree.
     /// </summary>
     private void BuildTree(int type)
     {
@@ -209,7 +201,7 @@ internal sealed class TreeHostSearch : IHostSearch
             }
             else
             {
-                keys[--withOffset] = OffsetAreaKey(_hosts[h].ScreenKey, offset);
+                keys[--withOffset] = offset;
                 hosts[withOffset] = h;
             }
         }
@@ -231,26 +223,6 @@ internal sealed class TreeHostSearch : IHostSearch
         }
 
         tree.Build();
-    }
-
-    /// <summary>
-    /// Where a host goes in the offset area when the tree is built: by overload-screen band, then by offset. Under LR
-    /// the screen rejects a host for a VM when the host's forecast (its key) is within the VM's forecast of the
-    /// threshold; keys further below than <see cref="ScreenBandDepth"/> are rejected for almost no VM and share band 0,
-    /// the rest go in bands <see cref="ScreenBandWidth"/> wide. The hosts a query's screen rejects then share blocks,
-    /// which the screen skips whole, instead of setting the bounds of blocks of hosts it accepts (they sit high in the
-    /// cheapest piece of G_r with small offsets). 20,000 hosts: offset-area leaves scanned −21 %, node visits −6 %.
-    /// </summary>
-    private double OffsetAreaKey(double screenKey, double offset)
-    {
-        if (_screen.Kind != ScreenKind.Regression)
-        {
-            return offset;
-        }
-
-        var above = screenKey - ((1 / _screen.Safety) - ScreenBandDepth);
-        var band = above > 0 ? Math.Min(MaxScreenBand, Math.Floor(above / ScreenBandWidth)) + 1 : 0;
-        return (band * ScreenBandSpan) + offset;
     }
 
     /// <summary>Writes the host's leaf: its state with <paramref name="offset"/> (its <see cref="Offset"/>) if searchable, else empty.</summary>
