@@ -257,22 +257,40 @@ public sealed partial class ExecutionReplica
         {
             // We do not hold that checkpoint. Our newest copies of the objects asked for may still be the ones it
             // has (objects nobody wrote since): offer them; the peer keeps only what hashes to its certified leaves.
-            Send(NodeId.Execution(peer), new StateReply(m.Root, false, [], _snapshots.Count == 0 ? [] : Candidates(_snapshots[^1], m.Objects)));
+            Send(NodeId.Execution(peer), new StateReply(m.Root, false, NodeCandidates(null, m.Nodes), _snapshots.Count == 0 ? [] : Candidates(_snapshots[^1], m.Objects)));
             return;
         }
 
         snapshot.LastRequested = _tick;
-        var tree = snapshot.Tree;
+        Send(NodeId.Execution(peer), new StateReply(m.Root, true, NodeCandidates(snapshot, m.Nodes), Candidates(snapshot, m.Objects)));
+    }
+
+    /// <summary>
+    /// The children of the nodes asked for, from <paramref name="snapshot"/> where it knows them, else from our other
+    /// snapshots (newest first): a subtree unchanged between checkpoints has the same children, and the peer accepts
+    /// only children that hash to the node it knows, so a candidate from another checkpoint is safe to offer.
+    /// </summary>
+    private List<NodeChildren> NodeCandidates(Snapshot? snapshot, IReadOnlyList<int> wanted)
+    {
         var nodes = new List<NodeChildren>();
-        foreach (var node in m.Nodes)
+        foreach (var node in wanted)
         {
-            if (node >= 1 && node < tree.Capacity && tree.IsKnown(2 * node) && tree.IsKnown(2 * node + 1))
+            if (node < 1 || node >= _tree.Capacity)
             {
-                nodes.Add(new NodeChildren(node, tree.Node(2 * node), tree.Node(2 * node + 1)));
+                continue;
+            }
+
+            var source = snapshot is not null && Knows(snapshot.Tree, node) ? snapshot
+                : _snapshots.LastOrDefault(s => Knows(s.Tree, node));
+            if (source is not null)
+            {
+                nodes.Add(new NodeChildren(node, source.Tree.Node(2 * node), source.Tree.Node(2 * node + 1)));
             }
         }
 
-        Send(NodeId.Execution(peer), new StateReply(m.Root, true, nodes, Candidates(snapshot, m.Objects)));
+        return nodes;
+
+        static bool Knows(MerkleTree tree, int node) => tree.IsKnown(2 * node) && tree.IsKnown(2 * node + 1);
     }
 
     /// <summary>The snapshot's copies of the objects asked for, up to the reply size bound.</summary>
@@ -329,8 +347,11 @@ public sealed partial class ExecutionReplica
                 }
             }
 
-            InstallObjects(m.Objects);
-            return;
+            if (_sync is not { } current || m.Root != current.Target.State)
+            {
+                InstallObjects(m.Objects);
+                return;
+            }
         }
 
         var target = sync.TargetTree;

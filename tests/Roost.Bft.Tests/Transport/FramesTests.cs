@@ -1,0 +1,77 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Roost.Bft.Crypto;
+using Roost.Bft.Messages;
+using Roost.Bft.Transport;
+
+namespace Roost.Bft.Tests.Transport;
+
+public sealed class FramesTests
+{
+    private static readonly Keyring _keys = Keyring.ForSeed(5);
+    private static readonly NodeId _a0 = NodeId.Agreement(0);
+    private static readonly NodeId _e1 = NodeId.Execution(1);
+
+    private static async Task<(NodeId From, Message Message)?> Read(byte[] bytes, StrongBox<ulong>? counter = null, NodeId? self = null)
+    {
+        using var stream = new MemoryStream(bytes);
+        return await Frames.ReadAsync(stream, _keys, self ?? _e1, counter ?? new StrongBox<ulong>(0), "127.0.0.1:4000", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task RoundTrip_SenderAndMessage()
+    {
+        var frame = Frames.Encode(_keys, _a0, _e1, 1, new Control(ControlKind.Wake, 3));
+
+        var read = await Read(frame);
+
+        Assert.Equal((_a0, (Message)new Control(ControlKind.Wake, 3)), read);
+    }
+
+    [Fact]
+    public async Task FlippedBit_MacRejected_OneLine()
+    {
+        var frame = Frames.Encode(_keys, _a0, _e1, 1, new ExecStatus(2, true));
+        frame[^40] ^= 1;
+
+        var e = await Assert.ThrowsAsync<FrameException>(() => Read(frame));
+
+        Assert.Equal("corrupt frame from 127.0.0.1:4000: the MAC does not match the key of a0 and e1", e.Message);
+    }
+
+    [Fact]
+    public async Task HugeLength_RejectedBeforeReading()
+    {
+        var frame = new byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, int.MaxValue);
+
+        var e = await Assert.ThrowsAsync<FrameException>(() => Read(frame));
+
+        Assert.Contains("length 2147483647 is outside", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplayedCounter_Rejected()
+    {
+        var counter = new StrongBox<ulong>(0);
+        var frame = Frames.Encode(_keys, _a0, _e1, 7, new ExecStatus(2, true));
+        await Read(frame, counter);
+
+        var e = await Assert.ThrowsAsync<FrameException>(() => Read(frame, counter));
+
+        Assert.Contains("counter 7 does not rise above 7", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongReceiverOrTruncated_Rejected()
+    {
+        var frame = Frames.Encode(_keys, _a0, _e1, 1, new ExecStatus(2, true));
+
+        var wrong = await Assert.ThrowsAsync<FrameException>(() => Read(frame, self: NodeId.Execution(2)));
+        var cut = await Assert.ThrowsAsync<FrameException>(() => Read(frame[..^3]));
+
+        Assert.Contains("addressed to e1, this is e2", wrong.Message, StringComparison.Ordinal);
+        Assert.Contains("ended inside a frame", cut.Message, StringComparison.Ordinal);
+        Assert.Null(await Read([]));
+    }
+}
