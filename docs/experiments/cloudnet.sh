@@ -50,9 +50,9 @@ event_time() { # file event [data-grep]: the host time of the first such QMP eve
   line=$(grep "\"event\": \"$2\"" "$work/$1" | grep -- "${3:-.}" | head -1) || return 0
   [ -n "$line" ] && printf '%s.%06d\n' "$(field seconds <<<"$line")" "$(field microseconds <<<"$line")"
 }
-wan_bytes() { # the bytes that entered the WAN from site 1 and from site 2 so far
+wan_bytes() { # the bytes that entered this lab's WAN from site 1 and from site 2 so far
   local status
-  status=$($roost lab wan status)
+  status=$($roost lab wan status | awk -v lab="$lab:" '$1 == lab {mine = 1; next} /^[^ ]/ {mine = 0} mine')
   echo "$(grep -o ' s1: in [0-9]* frames ([0-9]* B' <<<"$status" | grep -o '[0-9]* B' | grep -o '[0-9]*') $(grep -o ' s2: in [0-9]* frames ([0-9]* B' <<<"$status" | grep -o '[0-9]* B' | grep -o '[0-9]*')"
 }
 start_qemu() { # vm namespace [extra args…]
@@ -74,8 +74,9 @@ start_qemu() { # vm namespace [extra args…]
   ask "$vm.ev" '{"execute": "qmp_capabilities"}' '"return"' >/dev/null
 }
 
-run() { # method run-number
+run() { # method run-number (in a subshell of its own: whatever it started stops with it, even when a step fails)
   local method=$1
+  trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -f /dev/shm/roost-cn-"$lab"-*' EXIT
   rm -f "$work"/src.* "$work"/dst.* "$work"/relay-*
   start_qemu src "$s1"
   until grep -q '"seq"' "$work/src.rep.out" 2>/dev/null; do sleep 0.05; done
