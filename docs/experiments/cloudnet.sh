@@ -5,7 +5,7 @@
 # the migration ("wrong" must be 0). Needs root, qemu-system-x86 10.x, socat, bc and a built image (./roost image build).
 # Usage: docs/experiments/cloudnet.sh [runs=3] [methods="plain xbzrle multifd-zstd auto-converge postcopy roost"]
 #        methods also: roost-lz4 (LZ4 frames), roost-nostop (no smart stop), roost-bare (relay only: no dedup, delta,
-#        compression or smart stop)
+#        compression or smart stop), roost-buf (the link socket's send buffer bounded to 1 MiB)
 #        env: SIZE=512 (MiB) RATE=100mbit RTT=40ms WORKLOAD="32 1500" (verifier MiB and pages/s; "32 0" = idle)
 #             ROOST=./roost ROOST_RELAY="--level 1" (extra options for every relay source)
 set -euo pipefail
@@ -103,6 +103,7 @@ run() { # method run-number (in a subshell of its own: whatever it started stops
         roost) method_options="" ;;
         roost-lz4) method_options="--compression lz4" ;;
         roost-nostop) method_options="--smart-stop off" ;;
+        roost-buf) method_options="--send-buffer-kib 1024" ;; # about 2 x bandwidth x RTT of 100 Mbit/s x 40 ms
         roost-bare) method_options="--dedup off --delta off --compression none --smart-stop off" ;;
         *) echo "cloudnet.sh: unknown method '$method'" >&2; exit 2 ;;
       esac

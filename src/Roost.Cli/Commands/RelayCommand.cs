@@ -16,7 +16,7 @@ internal sealed class RelayCommand : ICommand
 {
     private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
     {
-        ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels"],
+        ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels", "send-buffer-kib"],
         ["destination"] = ["listen", "secret-file", "qemu", "pin"],
     };
 
@@ -29,7 +29,8 @@ internal sealed class RelayCommand : ICommand
     public OptionSet Options { get; } = new OptionSet(
             "roost relay destination --listen ADDRESS --secret-file FILE --qemu 127.0.0.1:PORT [--qemu …] [--pin RAMFILE …]\n"
             + "       roost relay source --to ADDRESS:PORT --secret-file FILE [--qmp SOCKET] [--smart-stop on|off]\n"
-            + "                          [--dedup on|off] [--delta on|off] [--compression zstd|lz4|none] [--level N] [--channels N]",
+            + "                          [--dedup on|off] [--delta on|off] [--compression zstd|lz4|none] [--level N] [--channels N]\n"
+            + "                          [--send-buffer-kib N]",
             "The destination end listens on ADDRESS (port chosen by the system) and prints 'listening ADDRESS:PORT'; once the\n"
             + "source end proves it holds the secret (the file's bytes, at least 32, owner-only), it connects to the incoming\n"
             + "QEMU at each --qemu (loopback only, one per channel) and feeds it the rebuilt stream; --pin names RAM files of\n"
@@ -49,7 +50,8 @@ internal sealed class RelayCommand : ICommand
         .Add("delta", "on|off", "source: send re-sent pages as XOR deltas (default on)")
         .Add("compression", "zstd|lz4|none", "source: frame compression (default zstd)")
         .Add("level", "N", "source: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
-        .Add("channels", "N", "source: number of QEMU streams, 1 to 16 (default 1)");
+        .Add("channels", "N", "source: number of QEMU streams, 1 to 16 (default 1)")
+        .Add("send-buffer-kib", "N", "source: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
@@ -122,6 +124,7 @@ internal sealed class RelayCommand : ICommand
         }
 
         var channels = options.GetInt("channels", 1, min: 1, max: 16);
+        var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var qmpPath = options.Get("qmp");
         var smartStop = Switch(options, "smart-stop", qmpPath is not null);
         if (smartStop && qmpPath is null)
@@ -134,7 +137,7 @@ internal sealed class RelayCommand : ICommand
         var sockets = Directory.CreateTempSubdirectory("roost-relay-");
         try
         {
-            return await RunSourceAsync(to, secret, codecOptions, channels, smartStop ? qmpPath : null, sockets.FullName, cancellationToken).ConfigureAwait(false);
+            return await RunSourceAsync(to, secret, codecOptions, (channels, sendBuffer), smartStop ? qmpPath : null, sockets.FullName, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -142,9 +145,9 @@ internal sealed class RelayCommand : ICommand
         }
     }
 
-    private static async Task<int> RunSourceAsync(IPEndPoint to, byte[] secret, RelayCodecOptions codecOptions, int channels, string? qmpPath, string sockets, CancellationToken cancellationToken)
+    private static async Task<int> RunSourceAsync(IPEndPoint to, byte[] secret, RelayCodecOptions codecOptions, (int Channels, int SendBuffer) link, string? qmpPath, string sockets, CancellationToken cancellationToken)
     {
-        await using var relay = SourceRelay.Start(to, secret, codecOptions, channels, new RelayTimeouts(), TimeProvider.System, sockets);
+        await using var relay = SourceRelay.Start(to, secret, codecOptions, link.Channels, new RelayTimeouts(), TimeProvider.System, sockets, link.SendBuffer);
         Console.WriteLine($"listening {string.Join(',', relay.QemuUris)}");
         await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
 

@@ -22,6 +22,7 @@ public sealed class SourceRelay : IAsyncDisposable
     private readonly Socket[] _listeners;
     private readonly IPEndPoint _destination;
     private readonly RelayTimeouts _timeouts;
+    private readonly int _sendBufferBytes;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,12 +30,13 @@ public sealed class SourceRelay : IAsyncDisposable
     private Socket? _peer;
     private long _sentToPeer;
 
-    private SourceRelay(RelaySourceSession session, Socket[] listeners, IPEndPoint destination, RelayTimeouts timeouts, TimeProvider time)
+    private SourceRelay(RelaySourceSession session, Socket[] listeners, IPEndPoint destination, RelayTimeouts timeouts, TimeProvider time, int sendBufferBytes)
     {
         _session = session;
         _listeners = listeners;
         _destination = destination;
         _timeouts = timeouts;
+        _sendBufferBytes = sendBufferBytes;
         _time = time;
         _connections = new RelayConnections(timeouts, time, () => session.Traffic, () => session.IsCompleted);
         foreach (var listener in listeners)
@@ -59,9 +61,13 @@ public sealed class SourceRelay : IAsyncDisposable
     /// <summary>
     /// Listens for the QEMUs at once (on Unix sockets in <paramref name="socketDirectory"/>, which must be owner-only,
     /// or on loopback ports when it is null) and starts connecting to the destination's relay in the background.
+    /// <paramref name="sendBufferBytes"/> bounds the link connection's send buffer (0: the kernel's autotuning, up to
+    /// several MB): about twice the link's bandwidth-delay product keeps it full while leaving little queued when QEMU
+    /// stops the guest, all of which the guest waits for.
     /// </summary>
-    public static SourceRelay Start(IPEndPoint destination, ReadOnlySpan<byte> secret, RelayCodecOptions options, int channels, RelayTimeouts timeouts, TimeProvider time, string? socketDirectory = null)
+    public static SourceRelay Start(IPEndPoint destination, ReadOnlySpan<byte> secret, RelayCodecOptions options, int channels, RelayTimeouts timeouts, TimeProvider time, string? socketDirectory = null, int sendBufferBytes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(sendBufferBytes);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeouts);
@@ -85,7 +91,7 @@ public sealed class SourceRelay : IAsyncDisposable
             listeners[i].Listen(1);
         }
 
-        var relay = new SourceRelay(session, listeners, destination, timeouts, time);
+        var relay = new SourceRelay(session, listeners, destination, timeouts, time, sendBufferBytes);
         _ = relay.RunAsync();
         return relay;
     }
@@ -129,6 +135,11 @@ public sealed class SourceRelay : IAsyncDisposable
     private async Task<Socket> ConnectAsync()
     {
         var socket = new Socket(_destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (_sendBufferBytes > 0)
+        {
+            socket.SendBufferSize = _sendBufferBytes;
+        }
+
         _connections.Track(socket);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token);
         timeout.CancelAfter(_timeouts.Connect);

@@ -26,7 +26,7 @@ public sealed class RelayLoopbackTests
         var sockets = unixSocket ? Directory.CreateTempSubdirectory("roost-relay-test-") : null;
         using var qemu = new FakeQemu.Incoming();
         await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(1), [qemu.Endpoint], [], _quick, TimeProvider.System);
-        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(1), new RelayCodecOptions { Compression = codec }, 1, _quick, TimeProvider.System, sockets?.FullName);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(1), new RelayCodecOptions { Compression = codec }, 1, _quick, TimeProvider.System, sockets?.FullName, sendBufferBytes: unixSocket ? 64 * 1024 : 0);
         Assert.StartsWith(unixSocket ? "unix:" : "tcp:", source.QemuUris[0], StringComparison.Ordinal);
 
         var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream);
