@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Relay;
+using Xunit.Abstractions;
 
 namespace Roost.Hypervisor.Tests.Relay;
 
 /// <summary>The two relay ends over loopback sockets, with stand-ins for QEMU: whole streams, and every way one end can be lost.</summary>
-public sealed class RelayLoopbackTests
+public sealed class RelayLoopbackTests(ITestOutputHelper output)
 {
     private static readonly RelayTimeouts _quick = new()
     {
@@ -113,18 +114,25 @@ public sealed class RelayLoopbackTests
         await using var link = new StallingLink(new IPEndPoint(IPAddress.Loopback, destination.Port));
         await using var source = SourceRelay.Start(link.Endpoint, Secret(6), new RelayCodecOptions { Compression = FrameCodec.None }, 1, _quick, TimeProvider.System);
 
-        var sent = FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 2 << 20, atStop: () =>
+        // The link goes silent mid-stream, once bytes flow end to end: stalled before the handshake got through, the
+        // destination would only give up at its handshake deadline, and no idle timeout would be tested.
+        var sent = FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 2 << 20, atStop: async () =>
         {
+            await qemu.FlowingAsync();
             link.Stall();
-            return Task.CompletedTask;
         });
+        var started = TimeProvider.System.GetTimestamp();
         var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"source after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s: {atSource.Failure}");
         var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"destination after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s: {atDestination.Failure}");
 
         Assert.False(await sent.WaitAsync(TimeSpan.FromSeconds(60)), "the source QEMU's connection survived a dead link");
+        output.WriteLine($"QEMU after {TimeProvider.System.GetElapsedTime(started).TotalSeconds:0.0} s");
         Assert.False(atSource.Completed);
         Assert.False(atDestination.Completed);
-        Assert.Contains("s", atDestination.Failure, StringComparison.Ordinal);
+        Assert.Matches("silent for 4 s|took no bytes for 3 s", atSource.Failure);
+        Assert.Contains("the source's relay was silent for 4 s", atDestination.Failure, StringComparison.Ordinal);
     }
 
     private static byte[] Secret(int seed)
