@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Roost.Hypervisor.Agent;
 using Roost.Hypervisor.Images;
 using Roost.Hypervisor.Qemu;
@@ -16,6 +17,7 @@ public sealed class QemuFixture : IAsyncLifetime
 
     private readonly List<AgentServer> _servers = [];
     private readonly Lazy<Task<(AgentServer Agent, VmInfo Vm)>> _shared;
+    private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _once = new(StringComparer.Ordinal);
     private int _agents;
     private GuestImage? _image;
 
@@ -89,6 +91,14 @@ public sealed class QemuFixture : IAsyncLifetime
     /// guest (load, memory verifier, pause, stop, migration) boots its own.
     /// </summary>
     public Task<(AgentServer Agent, VmInfo Vm)> SharedGuestAsync() => _shared.Value;
+
+    /// <summary>
+    /// What <paramref name="create"/> makes, made on the first call with <paramref name="key"/> and handed to every later
+    /// call with it: a guest that tests hand on to each other, each checking its state before it relies on it.
+    /// </summary>
+    public async Task<T> OnceAsync<T>(string key, Func<Task<T>> create)
+        where T : class =>
+        (T)await _once.GetOrAdd(key, _ => new Lazy<Task<object>>(async () => await create())).Value;
 
     public async Task DisposeAsync()
     {

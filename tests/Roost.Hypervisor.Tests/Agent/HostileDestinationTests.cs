@@ -11,6 +11,7 @@ namespace Roost.Hypervisor.Tests.Agent;
 /// alone or in front of a real agent): whatever the peer answers, nothing from it reaches QEMU or a shell, the source's
 /// token never leaves it, the VM keeps running exactly once, reservations are released, and cancel works in every phase.
 /// The guest runs the memory verifier throughout; every check of where the VM runs also checks that no page lost a write.
+/// The tests that end with the VM running at the source share one source guest (<see cref="SharedSourceAsync"/>).
 /// </summary>
 [Collection(QemuTests.Name)]
 public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelper output)
@@ -35,10 +36,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
     {
         var marker = Path.Combine(Path.GetTempPath(), $"roost-exec-marker-{Environment.ProcessId}");
         File.Delete(marker);
-        var source = await fixture.StartAgentAsync("hsrc", token: SourceToken, configure: _quickSource);
-        using var src = new AgentClient(source.BaseAddress, SourceToken);
-        await AgentTestSteps.BootAsync(src, Vm);
-        await AgentTestSteps.StartMemtestAsync(src, Vm, mib: 8);
+        using var src = await SharedSourceAsync();
         using var dropper = new TcpListener(IPAddress.Loopback, 0);
         dropper.Start();
         var dropping = DropAfterAsync(dropper, 256 * 1024);
@@ -97,16 +95,15 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
     [QemuFact]
     public async Task CancelInEveryPhase_VmKeepsRunningAtSource_DestinationReleasesItsHalf()
     {
-        var source = await fixture.StartAgentAsync("csrc", token: SourceToken, configure: _quickSource);
+        // The expiry of an unclaimed half is what the in-doubt case waits for; 15 s still leaves a whole stream of this
+        // guest (a few seconds under load) several times over.
         var destination = await fixture.StartAgentAsync("cdst", token: DestinationToken, configure: o => o with
         {
-            Incoming = o.Incoming with { StreamTimeout = TimeSpan.FromSeconds(30) },
+            Incoming = o.Incoming with { StreamTimeout = TimeSpan.FromSeconds(15) },
         });
-        using var src = new AgentClient(source.BaseAddress, SourceToken);
+        using var src = await SharedSourceAsync();
         using var dst = new AgentClient(destination.BaseAddress, DestinationToken);
         using var forward = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
-        await AgentTestSteps.BootAsync(src, Vm);
-        await AgentTestSteps.StartMemtestAsync(src, Vm, mib: 8);
         var hang = new HashSet<string>(StringComparer.Ordinal);
         await using var stub = new HostileAgentStub(async request =>
         {
@@ -219,6 +216,25 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
         Assert.True(await AgentTestSteps.ListsOnlyAsync(src), "the source still lists the VM");
         Assert.False(Directory.Exists($"/proc/{vm.Pid}"), "the source's QEMU still runs");
         Assert.DoesNotContain(stub.Authorizations, a => a.Contains(SourceToken, StringComparison.Ordinal) || a.Contains(DestinationToken, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A client of the source agent whose guest (memory verifier running) the tests that end with the VM running at the
+    /// source hand on to each other: booted by the first, and checked running there with no page wrong before each uses it.
+    /// </summary>
+    private async Task<AgentClient> SharedSourceAsync()
+    {
+        var source = await fixture.OnceAsync("hostile-source", async () =>
+        {
+            var agent = await fixture.StartAgentAsync("hsrc", token: SourceToken, configure: _quickSource);
+            using var client = new AgentClient(agent.BaseAddress, SourceToken);
+            await AgentTestSteps.BootAsync(client, Vm);
+            await AgentTestSteps.StartMemtestAsync(client, Vm, mib: 8);
+            return agent;
+        });
+        var src = new AgentClient(source.BaseAddress, SourceToken);
+        await AssertRunsAtSourceAsync(src);
+        return src;
     }
 
     private static StubAnswer.Json Json(string body, int status = 200) => new(status, body);
