@@ -204,6 +204,10 @@ public sealed partial class ControlLoop
         if (action.Kind == ActionKind.Migrate)
         {
             var clock = _clock;
+
+            // The event is written before the agents are asked, with the action already in flight in the store: a
+            // controller killed while the agents answer still leaves the operator's log saying the migration was sent.
+            await EventAsync("migration", $"{action.Vm} migrating {action.From} -> {action.To} (action {action.Id})", cancellationToken).ConfigureAwait(false);
             var result = await _driver.StartMigrationAsync(action.Vm, action.To, action.Allocation, cancellationToken).ConfigureAwait(false);
             if (result is DriverResult.Refused refused)
             {
@@ -215,7 +219,6 @@ public sealed partial class ControlLoop
             await _store.SetVmPlacementAsync(action.Vm, action.From, vm?.Allocation ?? action.Allocation, clock, cancellationToken).ConfigureAwait(false);
             _migrationsThisStep++;
             _counters = _counters with { MigrationsStarted = _counters.MigrationsStarted + 1 };
-            await EventAsync("migration", $"{action.Vm} migrating {action.From} -> {action.To} (action {action.Id})", cancellationToken).ConfigureAwait(false);
         }
         else
         {

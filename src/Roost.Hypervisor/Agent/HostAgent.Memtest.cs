@@ -53,17 +53,17 @@ public sealed partial class HostAgent
             return problem;
         }
 
-        return await running.Vm.Reporter.RequestAsync("memtest stop", _memtestTimeout, cancellationToken).ConfigureAwait(false) is not null
-            ? new AgentOutcome<VmInfo>.Ok(running.Managed.ToInfo())
-            : AgentProblem.HypervisorFailed($"VM '{id}': the guest did not acknowledge 'memtest stop' within {_memtestTimeout.TotalSeconds:0} s");
+        return (await running.Vm.RequestGuestAsync("memtest stop", _memtestTimeout, cancellationToken).ConfigureAwait(false)).Failure is { } failure
+            ? AgentProblem.HypervisorFailed(failure)
+            : new AgentOutcome<VmInfo>.Ok(running.Managed.ToInfo());
     }
 
     private static async Task<AgentOutcome<MemtestReport>> MemtestCommandAsync(string id, QemuVm vm, string command, CancellationToken cancellationToken)
     {
-        var ack = await vm.Reporter.RequestAsync(command, _memtestTimeout, cancellationToken).ConfigureAwait(false);
+        var (ack, failure) = await vm.RequestGuestAsync(command, _memtestTimeout, cancellationToken).ConfigureAwait(false);
         if (ack is not { } line)
         {
-            return AgentProblem.HypervisorFailed($"VM '{id}': the guest did not acknowledge '{command}' within {_memtestTimeout.TotalSeconds:0} s");
+            return AgentProblem.HypervisorFailed(failure ?? $"VM '{id}': the guest did not acknowledge '{command}'");
         }
 
         if (MemtestReport.TryParse(line) is { } report)

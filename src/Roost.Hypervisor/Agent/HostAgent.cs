@@ -223,9 +223,9 @@ public sealed partial class HostAgent : IAsyncDisposable
 
         foreach (var command in commands)
         {
-            if (!await vm.Reporter.SendAsync(command, _commandTimeout, cancellationToken).ConfigureAwait(false))
+            if ((await vm.RequestGuestAsync(command, _commandTimeout, cancellationToken).ConfigureAwait(false)).Failure is { } failure)
             {
-                return AgentProblem.HypervisorFailed($"VM '{id}': the guest did not acknowledge '{command}' within {_commandTimeout.TotalSeconds:0} s");
+                return AgentProblem.HypervisorFailed(failure);
             }
         }
 

@@ -174,48 +174,92 @@ public sealed class QemuVm : IAsyncDisposable
 
     /// <summary>
     /// Waits for the guest's first report: the guest has booted and its reporter runs. <paramref name="timeout"/> counts
-    /// only time QEMU could use: while one of its threads waits for a CPU (a loaded host) the clock stops, so a boot that
-    /// is slow because the machine is busy does not fail, while a guest that hangs (spinning or idle) still does, with
-    /// the figures in the message. <see cref="BootWallLimit"/> times <paramref name="timeout"/> of wall time is the limit
-    /// regardless.
+    /// only time QEMU could use (see <see cref="WaitOnGuestAsync{T}"/>), so a boot that is slow because the machine is
+    /// busy does not fail, while a guest that hangs (spinning or idle) still does, with the figures in the message.
     /// </summary>
     public async Task<GuestReport> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var wait = await WaitOnGuestAsync(
+            (wallLimit, token) => Reporter.WaitForReportAsync(_ => true, wallLimit, token), timeout, cancellationToken).ConfigureAwait(false);
+        return wait switch
+        {
+            { Answered: true, Value: { } report } => report,
+            { QemuExited: true } => throw new QemuException($"VM '{Spec.Id}': QEMU exited while the guest booted: {LastError}"),
+            _ => throw new QemuException(NotAnsweredMessage("the guest reporter did not speak", timeout, wait.Elapsed, wait.Waited)),
+        };
+    }
+
+    /// <summary>
+    /// Sends one reporter command and returns the guest's acknowledgement line, or null with the reason when the guest
+    /// did not answer within <paramref name="timeout"/> of time QEMU could use (the clock stops while QEMU waits for a
+    /// CPU, as for a boot) or QEMU exited. The line is the guest's: parse it with a validating reader.
+    /// </summary>
+    public async Task<(System.Text.Json.JsonElement? Ack, string? Failure)> RequestGuestAsync(
+        string command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var wait = await WaitOnGuestAsync(
+            (wallLimit, token) => Reporter.RequestAsync(command, wallLimit, token), timeout, cancellationToken).ConfigureAwait(false);
+        return wait switch
+        {
+            { Answered: true, Value: { } ack } => (ack, null),
+            { QemuExited: true } => (null, $"VM '{Spec.Id}': QEMU exited before the guest acknowledged '{command}'"),
+            _ => (null, NotAnsweredMessage($"the guest did not acknowledge '{command}'", timeout, wait.Elapsed, wait.Waited)),
+        };
+    }
+
+    private readonly record struct GuestWait<T>(bool Answered, bool QemuExited, T? Value, TimeSpan Elapsed, TimeSpan Waited);
+
+    /// <summary>
+    /// Waits for an answer from the guest that <paramref name="start"/> asks for (given a wall-time limit and a token
+    /// this method cancels when it gives up). <paramref name="timeout"/> counts only time QEMU could use: while one of
+    /// its threads waits for a CPU (a loaded host) the clock stops. <see cref="BootWallLimit"/> times
+    /// <paramref name="timeout"/> of wall time is the limit regardless. A <see cref="TimeoutException"/> from the answer
+    /// (its wall limit) is a timeout.
+    /// </summary>
+    private async Task<GuestWait<T>> WaitOnGuestAsync<T>(
+        Func<TimeSpan, CancellationToken, Task<T>> start, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var waitedBefore = ProcessStats.ReadRunQueueWait(ProcessId) ?? TimeSpan.Zero;
         using var gaveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var report = Reporter.WaitForReportAsync(_ => true, timeout * BootWallLimit, gaveUp.Token);
+        var answer = start(timeout * BootWallLimit, gaveUp.Token);
         while (true)
         {
-            var first = await Task.WhenAny(report, Exited, Task.Delay(_bootPoll, _time, cancellationToken)).ConfigureAwait(false);
-            if (first == report)
+            var first = await Task.WhenAny(answer, Exited, Task.Delay(_bootPoll, _time, cancellationToken)).ConfigureAwait(false);
+            if (first == answer)
             {
-                break;
+                try
+                {
+                    return new(true, false, await answer.ConfigureAwait(false), _time.GetElapsedTime(started), Waited(waitedBefore));
+                }
+                catch (TimeoutException)
+                {
+                    return new(false, false, default, _time.GetElapsedTime(started), Waited(waitedBefore));
+                }
             }
 
-            if (first == Exited)
-            {
-                throw new QemuException($"VM '{Spec.Id}': QEMU exited while the guest booted: {LastError}");
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
             var elapsed = _time.GetElapsedTime(started);
             var waited = Waited(waitedBefore);
-            if (elapsed - waited >= timeout || elapsed >= timeout * BootWallLimit)
+            var exited = first == Exited;
+            if (!exited)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (exited || elapsed - waited >= timeout || elapsed >= timeout * BootWallLimit)
             {
                 await gaveUp.CancelAsync().ConfigureAwait(false);
-                throw new QemuException(NotBootedMessage(timeout, elapsed, waited));
-            }
-        }
+                try
+                {
+                    await answer.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+                {
+                    // The answer was abandoned (or ran out of wall time): the outcome is decided.
+                }
 
-        try
-        {
-            return await report.ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            var elapsed = _time.GetElapsedTime(started);
-            throw new QemuException(NotBootedMessage(timeout, elapsed, Waited(waitedBefore)));
+                return new(false, exited, default, elapsed, waited);
+            }
         }
     }
 
@@ -223,10 +267,10 @@ public sealed class QemuVm : IAsyncDisposable
     private TimeSpan Waited(TimeSpan before) =>
         ProcessStats.ReadRunQueueWait(ProcessId) is { } now && now > before ? now - before : TimeSpan.Zero;
 
-    private string NotBootedMessage(TimeSpan timeout, TimeSpan elapsed, TimeSpan waited) =>
+    private string NotAnsweredMessage(string what, TimeSpan timeout, TimeSpan elapsed, TimeSpan waited) =>
         string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"VM '{Spec.Id}': the guest reporter did not speak within {timeout.TotalSeconds:0.#} s of start ({elapsed.TotalSeconds:0.#} s passed, {waited.TotalSeconds:0.#} s of them waiting for a CPU; QEMU used {ReadProcessStats()?.CpuTime.TotalSeconds ?? 0:0.#} s of CPU)");
+            $"VM '{Spec.Id}': {what} within {timeout.TotalSeconds:0.#} s ({elapsed.TotalSeconds:0.#} s passed, {waited.TotalSeconds:0.#} s of them waiting for a CPU; QEMU used {ReadProcessStats()?.CpuTime.TotalSeconds ?? 0:0.#} s of CPU)");
 
     /// <summary>Host-side statistics of the QEMU process, or null once it has exited.</summary>
     public ProcessStats? ReadProcessStats() => HasExited ? null : ProcessStats.Read(ProcessId);
