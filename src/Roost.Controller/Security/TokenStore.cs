@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Roost.Simulation.Input;
 
 namespace Roost.Controller.Security;
 
@@ -46,15 +47,22 @@ public sealed class TokenStore : IDisposable
             File.Delete(stale);
         }
 
-        var info = new FileInfo(path);
-        if (info.LinkTarget is not null || Directory.Exists(path))
+        // A FIFO or a device would block or never end the read: only a regular file (not a link to one) is read.
+        var kind = InputFile.KindOf(path);
+        var isLink = new FileInfo(path).LinkTarget is not null;
+        if (isLink || kind is not (FileKind.Regular or FileKind.Missing))
         {
-            throw new IOException($"{path}: the token file is a link or a directory; remove it and start again");
+            throw new IOException($"{path}: the token file is {(isLink ? "a link" : InputFile.Name(kind))}; remove it and start again");
         }
 
-        if (info.Exists && info.Length <= MaxFileBytes)
+        if (kind == FileKind.Regular && new FileInfo(path).Length <= MaxFileBytes)
         {
-            var text = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
+            var text = InputFile.Read(path, MaxFileBytes) switch
+            {
+                InputFileResult.Read read => Encoding.UTF8.GetString(read.Bytes.Span).Trim(),
+                InputFileResult.Refused refused => throw new IOException($"{path}: {refused.Reason}"),
+                _ => throw new InvalidOperationException("unreachable"),
+            };
             if (IsToken(text))
             {
                 return new TokenStore(path, text);
