@@ -103,13 +103,7 @@ internal sealed partial class AgentCommand : ICommand
     {
         if (tokenFile is not null)
         {
-            if (!File.Exists(tokenFile))
-            {
-                throw new UsageException($"roost agent: --token-file '{tokenFile}' does not exist");
-            }
-
-            var token = File.ReadAllText(tokenFile).Trim();
-            return token.Length > 0 ? token : throw new UsageException($"roost agent: --token-file '{tokenFile}' is empty");
+            return TokenFile.Read("roost agent: --token-file", tokenFile);
         }
 
         var generated = RandomNumberGenerator.GetHexString(32, lowercase: true);

@@ -7,9 +7,6 @@ namespace Roost.Cli.Commands;
 /// <summary><c>roost fingerprint</c>: fingerprint a running guest's RAM through its agent and write a fingerprint file.</summary>
 internal sealed class FingerprintCommand : ICommand
 {
-    /// <summary>Largest token file read: a bearer token is a line, not a file of any size.</summary>
-    private const long MaxTokenFileBytes = 64 * 1024;
-
     public string Name => "fingerprint";
 
     public string Summary => "Fingerprint a running VM's memory (Memory Buddies) through its agent";
@@ -100,13 +97,6 @@ internal sealed class FingerprintCommand : ICommand
                 : throw new UsageException("roost fingerprint: give --token-file F or set ROOST_TOKEN to the agent's bearer token");
         }
 
-        var shown = PrintableText.Escape(tokenFile);
-        var token = InputFile.Read(tokenFile, MaxTokenFileBytes) switch
-        {
-            InputFileResult.Read read => System.Text.Encoding.UTF8.GetString(read.Bytes.Span).Trim(),
-            InputFileResult.Refused refused => throw new UsageException($"roost fingerprint: --token-file {shown}: {refused.Reason}"),
-            _ => throw new InvalidOperationException("unreachable"),
-        };
-        return token.Length > 0 ? token : throw new UsageException($"roost fingerprint: --token-file {shown}: is empty");
+        return TokenFile.Read("roost fingerprint: --token-file", tokenFile);
     }
 }

@@ -111,16 +111,7 @@ internal sealed class ServeCommand : ICommand
             throw new UsageException("roost serve: --agents needs --agent-token-file F, the file holding the agents' bearer token");
         }
 
-        string token;
-        try
-        {
-            token = File.ReadAllText(tokenFile);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"roost serve: --agent-token-file {tokenFile}: {e.Message}");
-        }
-
+        var token = TokenFile.Read("roost serve: --agent-token-file", tokenFile);
         return AgentFleet.TryParse(list, token, out var fleet, out var error)
             ? fleet with { MigrationMiBps = options.GetInt("migration-bandwidth", 0, min: 0, max: 100_000) }
             : throw new UsageException($"roost serve: {error}");

@@ -137,6 +137,28 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void Agent_TokenFileIsAFifo_OneLineAndExitTwo()
+    {
+        var fifo = Path.Combine(_folder, "token");
+        SpecialFile.MakeFifo(fifo);
+
+        AssertOneCleanLine(
+            RoostProcess.Run("agent", "--name", "fifo", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", "--token-file", fifo),
+            $"roost agent: --token-file {fifo}: is a named pipe (FIFO), not a regular file");
+    }
+
+    [Fact]
+    public void Serve_AgentTokenFileIsAFifo_OneLineAndExitTwo()
+    {
+        var fifo = Path.Combine(_folder, "token");
+        SpecialFile.MakeFifo(fifo);
+
+        AssertOneCleanLine(
+            RoostProcess.Run("serve", "--data", Path.Combine(_folder, "data"), "--agents", "http://127.0.0.1:9", "--agent-token-file", fifo),
+            $"roost serve: --agent-token-file {fifo}: is a named pipe (FIFO), not a regular file");
+    }
+
+    [Fact]
     public void Fingerprint_BitsPerPageNaN_OneLineAndExitTwo() =>
         AssertOneCleanLine(
             RoostProcess.Run("fingerprint", "--agent", "http://127.0.0.1:9", "--vm", "vm-1", "--out", Path.Combine(_folder, "x.rsfp"), "--kind", "bloom", "--bits-per-page", "NaN"),
