@@ -143,6 +143,11 @@ public sealed partial class HostAgent
 
             nonce = ticket.Nonce;
         }
+        else if (!GuestSpec.IsValidId(id))
+        {
+            // The id becomes a ledger file name pattern below: '*' or '?' would match other VMs' adoptions.
+            return AgentProblem.BadRequest($"/api/incoming/{AgentEndpoints.Printable(id)}: not a VM id (1 to 32 lower-case letters, digits or dashes)");
+        }
 
         IncomingMigrationDriver? driver;
         lock (_gate)
@@ -176,7 +181,7 @@ public sealed partial class HostAgent
     /// <summary>Records durably that this host owns the VM now: the ledger entry and the VM's record, before its guest runs.</summary>
     internal void CommitAdoption(IncomingMigrationDriver driver, QemuVm vm)
     {
-        Directory.CreateDirectory(LedgerDirectory);
+        PrivateFiles.CreateDirectory(LedgerDirectory);
         WriteDurably(Path.Combine(LedgerDirectory, $"{driver.Spec.Id}.{driver.Nonce}"), driver.Spec.Id + "\n");
         WriteRecord(vm, incoming: false, migratingTo: null, migratedIn: true);
     }

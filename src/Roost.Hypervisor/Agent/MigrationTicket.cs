@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Agent;
 
@@ -39,7 +40,7 @@ public sealed partial record MigrationTicket(string VmId, int Cpus, int MemoryMi
     /// <summary>The ticket's text, signed with <paramref name="key"/>.</summary>
     public string Sign(ReadOnlySpan<byte> key)
     {
-        if (!VmPattern().IsMatch(VmId) || !NoncePattern().IsMatch(Nonce) || Cpus < 1 || MemoryMiB < 1 || ExpiresAtUnixSeconds < 0)
+        if (!GuestSpec.IsValidId(VmId) || !NoncePattern().IsMatch(Nonce) || Cpus < 1 || MemoryMiB < 1 || ExpiresAtUnixSeconds < 0)
         {
             throw new ArgumentException($"ticket {this} has a field out of range");
         }
@@ -59,7 +60,7 @@ public sealed partial record MigrationTicket(string VmId, int Cpus, int MemoryMi
         }
 
         var parts = text.Split('.');
-        if (parts.Length != 7 || parts[0] != Version || !VmPattern().IsMatch(parts[1]) || !NoncePattern().IsMatch(parts[5])
+        if (parts.Length != 7 || parts[0] != Version || !GuestSpec.IsValidId(parts[1]) || !NoncePattern().IsMatch(parts[5])
             || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var cpus)
             || !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var memory)
             || !long.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
@@ -85,9 +86,6 @@ public sealed partial record MigrationTicket(string VmId, int Cpus, int MemoryMi
 
     private static string Mac(ReadOnlySpan<byte> key, string body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(body)));
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
-    private static partial Regex VmPattern();
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex NoncePattern();

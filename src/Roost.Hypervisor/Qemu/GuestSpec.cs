@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 
 namespace Roost.Hypervisor.Qemu;
@@ -10,10 +11,13 @@ public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB)
 {
     public const int MinMemoryMiB = 64;
 
+    /// <summary>Whether <paramref name="id"/> is a VM id: the one allow-list for ids that name files and sockets.</summary>
+    public static bool IsValidId([NotNullWhen(true)] string? id) => id is not null && IdPattern().IsMatch(id);
+
     /// <summary>Null when the spec is valid, else one line saying which field is wrong and why.</summary>
     public string? Validate()
     {
-        if (Id is null || !IdPattern().IsMatch(Id))
+        if (!IsValidId(Id))
         {
             return $"VM id '{Id}' must be 1 to 32 lower-case letters, digits or dashes, starting with a letter or digit";
         }

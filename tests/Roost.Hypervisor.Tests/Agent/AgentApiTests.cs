@@ -198,6 +198,21 @@ public sealed class AgentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Settle_ByTheOwner_WithAWildcardId_Is400_NotAnotherVmsAdoption()
+    {
+        var ledger = Path.Combine(Server.Agent.Options.EffectiveRunDirectory, "ledger");
+        Directory.CreateDirectory(ledger);
+        await File.WriteAllTextAsync(Path.Combine(ledger, $"vm-1.{new string('0', 32)}"), "vm-1\n");
+        using var owner = new AgentClient(Server.BaseAddress);
+
+        using var wildcard = await owner.PostAsync("api/incoming/vm-*/complete", null);
+        using var adopted = await owner.PostAsync("api/incoming/vm-1/complete", null);
+
+        Assert.Contains("not a VM id", (await AgentClient.ProblemAsync(wildcard, 400)).Detail, StringComparison.Ordinal);
+        Assert.Equal(IncomingSettlement.Adopted, (await AgentClient.ReadAsync<IncomingSettlement>(adopted)).Outcome);
+    }
+
+    [Fact]
     public async Task CapacityExceeded_Is409ProblemAndReservesNothing()
     {
         using var client = new AgentClient(Server.BaseAddress);
