@@ -15,8 +15,13 @@ trap cleanup EXIT
 echo "fuzz-token" > "$work/token"
 ./roost agent --name fuzz-target --listen 127.0.0.1:$port --capacity cpus=1,memory=1 --token-file "$work/token" --accel tcg >"$work/agent.log" 2>&1 &
 agent=$!
-until curl -sf -H "Authorization: Bearer fuzz-token" http://127.0.0.1:$port/api/agent >/dev/null; do sleep 0.5; done
-pid=$(pgrep -f -n -- "--name fuzz-target")
+for try in $(seq 1200); do  # the first ./roost builds the CLI: up to 10 minutes
+  curl -sf -H "Authorization: Bearer fuzz-token" http://127.0.0.1:$port/api/agent >/dev/null && break
+  kill -0 "$agent" 2>/dev/null || { echo "the agent exited:" >&2; cat "$work/agent.log" >&2; exit 1; }
+  [ "$try" -lt 1200 ] || { echo "the agent did not answer within 10 minutes" >&2; exit 1; }
+  sleep 0.5
+done
+pid=$agent  # the roost script execs dotnet: the same process
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
 before=$(hwm)
 ROOST_FUZZ_CASES=$cases ROOST_FUZZ_SEED=$seed ROOST_FUZZ_AGENT=http://127.0.0.1:$port/ ROOST_FUZZ_TOKEN=fuzz-token \

@@ -20,8 +20,13 @@ agent=$!
 python3 "$(dirname "$0")/endless-peer.py" $peer_port &
 peer=$!
 auth=(-H "Authorization: Bearer experiment-token" -H "Content-Type: application/json")
-until curl -sf "${auth[@]}" http://127.0.0.1:$agent_port/api/agent >/dev/null; do sleep 0.5; done
-pid=$(pgrep -f -n -- "--name endless-src")
+for try in $(seq 1200); do  # the first ./roost builds the CLI: up to 10 minutes
+  curl -sf "${auth[@]}" http://127.0.0.1:$agent_port/api/agent >/dev/null && break
+  kill -0 "$agent" 2>/dev/null || { echo "the agent exited:" >&2; cat "$work/agent.log" >&2; exit 1; }
+  [ "$try" -lt 1200 ] || { echo "the agent did not answer within 10 minutes" >&2; exit 1; }
+  sleep 0.5
+done
+pid=$agent  # the roost script execs dotnet: the same process
 curl -sf "${auth[@]}" -d '{"id":"vm","cpus":1,"memoryMiB":128}' http://127.0.0.1:$agent_port/api/vms >/dev/null
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$pid/status"; }
 before=$(hwm)
