@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Roost.Core.Migration;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Qmp;
@@ -16,15 +15,12 @@ namespace Roost.Hypervisor.Agent;
 internal sealed class IncomingMigrationDriver : IAsyncDisposable
 {
     private readonly IncomingMigration _machine;
-    private readonly Channel<IncomingInput> _inputs = Channel.CreateUnbounded<IncomingInput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<CallId, TaskCompletionSource<PeerReply>> _calls = [];
     private readonly TaskCompletionSource<PeerReply> _admission = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly MachineTimers _timers;
+    private readonly MachineLoop<IncomingInput> _loop;
     private readonly HostAgent _agent;
     private readonly TimeProvider _time;
     private readonly Lock _vmGate = new();
-    private Task _loop = Task.CompletedTask;
     private long _lastCall;
     private QemuVm? _vm;
     private bool _destroyed;
@@ -36,7 +32,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
         Spec = spec;
         Nonce = nonce;
         FinishedAt = null;
-        _timers = new MachineTimers(time);
+        _loop = new MachineLoop<IncomingInput>(time);
         _machine = new IncomingMigration(spec.Id, settings);
     }
 
@@ -62,13 +58,9 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
     /// <summary>The answer to the admission: <see cref="PeerReply.Admitted"/> or <see cref="PeerReply.Declined"/>.</summary>
     public Task<PeerReply> Admission => _admission.Task;
 
-    public void Start()
-    {
-        _loop = Task.Run(RunAsync);
-        Post(new IncomingInput.Begin());
-    }
+    public void Start() => _loop.Start(new IncomingInput.Begin(), StepAsync);
 
-    public void Post(IncomingInput input) => _inputs.Writer.TryWrite(input);
+    public void Post(IncomingInput input) => _loop.Post(input);
 
     /// <summary>A complete (or abort) call from the source: the machine's definite answer, when it gives it.</summary>
     public Task<PeerReply> CallAsync(bool isAbort)
@@ -78,7 +70,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
         {
             var call = new CallId(++_lastCall);
             _calls[call] = answer;
-            if (!_inputs.Writer.TryWrite(isAbort ? new IncomingInput.AbortRequested(call) : new IncomingInput.CompleteRequested(call)))
+            if (!_loop.Post(isAbort ? new IncomingInput.AbortRequested(call) : new IncomingInput.CompleteRequested(call)))
             {
                 _calls.Remove(call);
                 answer.TrySetResult(new PeerReply.Failed("the incoming migration is closing"));
@@ -89,13 +81,11 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
     }
 
     /// <summary>Cancels the calls and commands still out (when the agent shuts down); otherwise each ends by its own timeout.</summary>
-    public Task AbandonAsync() => _stop.CancelAsync();
+    public Task AbandonAsync() => _loop.AbandonAsync();
 
     public async ValueTask DisposeAsync()
     {
-        _inputs.Writer.TryComplete();
-        _timers.Dispose();
-        await _loop.ConfigureAwait(false);
+        await _loop.DisposeAsync().ConfigureAwait(false);
         lock (_calls)
         {
             foreach (var waiting in _calls.Values)
@@ -107,14 +97,11 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
         _admission.TrySetResult(new PeerReply.Failed("the agent is shutting down"));
     }
 
-    private async Task RunAsync()
+    private async Task StepAsync(IncomingInput input)
     {
-        await foreach (var input in _inputs.Reader.ReadAllAsync().ConfigureAwait(false))
+        foreach (var output in _machine.Handle(input))
         {
-            foreach (var output in _machine.Handle(input))
-            {
-                await ExecuteAsync(output).ConfigureAwait(false);
-            }
+            await ExecuteAsync(output).ConfigureAwait(false);
         }
     }
 
@@ -123,7 +110,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
         switch (output)
         {
             case IncomingOutput.ArmTimer timer:
-                _timers.Arm(timer.Kind, timer.After, () => Post(new IncomingInput.TimerFired(timer.Kind, timer.Generation)));
+                _loop.Arm(timer.Kind, timer.After, new IncomingInput.TimerFired(timer.Kind, timer.Generation));
                 break;
             case IncomingOutput.LaunchIncoming launch:
                 Qemu(launch.Request, async ct =>
@@ -198,7 +185,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
                 break;
             case IncomingOutput.Finished finished:
                 FinishedAt = _time.GetTimestamp();
-                _timers.Dispose();
+                _loop.StopTimers();
                 _admission.TrySetResult(new PeerReply.Declined("the incoming migration is over"));
                 if (finished.Outcome is IncomingOutcome.Adopted)
                 {
@@ -211,20 +198,12 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
         }
     }
 
-    private void Qemu(RequestId request, Func<CancellationToken, Task<QemuReply>> command) => _ = Task.Run(async () =>
-    {
-        QemuReply reply;
-        try
-        {
-            reply = await command(_stop.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is QmpException or QemuException or IOException or OperationCanceledException or InvalidOperationException or System.Net.Sockets.SocketException)
-        {
-            reply = new QemuReply.Failed(e.Message);
-        }
-
-        Post(new IncomingInput.QemuAnswered(request, reply));
-    });
+    private void Qemu(RequestId request, Func<CancellationToken, Task<QemuReply>> command) => _loop.Run(
+        command,
+        e => e is QmpException or QemuException or IOException or OperationCanceledException or InvalidOperationException or System.Net.Sockets.SocketException
+            ? new QemuReply.Failed(e.Message)
+            : null,
+        reply => new IncomingInput.QemuAnswered(request, reply));
 
     private QemuVm Require() => Vm ?? throw new InvalidOperationException($"VM '{Spec.Id}': the incoming QEMU is not running");
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Roost.Core.Migration;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Qmp;
@@ -15,11 +14,9 @@ namespace Roost.Hypervisor.Agent;
 internal sealed class SourceMigrationDriver : IAsyncDisposable
 {
     private readonly SourceMigration _machine;
-    private readonly Channel<SourceInput> _inputs = Channel.CreateUnbounded<SourceInput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Queue<TaskCompletionSource<SourceOutput.CancelAnswered>> _cancels = new();
     private readonly TaskCompletionSource<SourceOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly MachineTimers _timers;
+    private readonly MachineLoop<SourceInput> _loop;
     private readonly TimeProvider _time;
     private readonly PeerClient _peers;
     private readonly QemuVm _vm;
@@ -27,7 +24,6 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
     private readonly MigrationSettings _settings;
     private readonly Func<Task> _destroySource;
     private readonly long _started;
-    private Task _loop = Task.CompletedTask;
     private long? _confirmStarted;
 
     public SourceMigrationDriver(
@@ -40,7 +36,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
         _peers = peers;
         _time = time;
         _destroySource = destroySource;
-        _timers = new MachineTimers(time);
+        _loop = new MachineLoop<SourceInput>(time);
         _started = time.GetTimestamp();
         _machine = new SourceMigration(new SourceMigrationPlan(vm.Spec.Id, destination.ToString(), destination.Host, settings));
         Snapshot = new MigrationProgress(destination.ToString(), "admitting", 0, 0, 0, 0, 0);
@@ -58,13 +54,9 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
 
     public TimeSpan Elapsed => _time.GetElapsedTime(_started);
 
-    public void Start()
-    {
-        _loop = Task.Run(RunAsync);
-        Post(new SourceInput.Begin());
-    }
+    public void Start() => _loop.Start(new SourceInput.Begin(), StepAsync);
 
-    public void Post(SourceInput input) => _inputs.Writer.TryWrite(input);
+    public void Post(SourceInput input) => _loop.Post(input);
 
     /// <summary>Asks the machine to cancel; the answer says whether it will and what happens.</summary>
     public Task<SourceOutput.CancelAnswered> CancelAsync()
@@ -73,7 +65,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
         lock (_cancels)
         {
             _cancels.Enqueue(answer);
-            if (!_inputs.Writer.TryWrite(new SourceInput.CancelRequested()))
+            if (!_loop.Post(new SourceInput.CancelRequested()))
             {
                 _cancels.Dequeue();
                 answer.TrySetResult(new SourceOutput.CancelAnswered(false, $"VM '{_vm.Spec.Id}' is not migrating"));
@@ -84,32 +76,24 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
     }
 
     /// <summary>Cancels the calls and commands still out (when the agent shuts down); otherwise each ends by its own timeout.</summary>
-    public Task AbandonAsync() => _stop.CancelAsync();
+    public Task AbandonAsync() => _loop.AbandonAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        _inputs.Writer.TryComplete();
-        _timers.Dispose();
-        await _loop.ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _loop.DisposeAsync();
 
-    private async Task RunAsync()
+    private async Task StepAsync(SourceInput input)
     {
-        await foreach (var input in _inputs.Reader.ReadAllAsync().ConfigureAwait(false))
+        foreach (var output in _machine.Handle(input))
         {
-            foreach (var output in _machine.Handle(input))
-            {
-                await ExecuteAsync(output).ConfigureAwait(false);
-            }
+            await ExecuteAsync(output).ConfigureAwait(false);
+        }
 
-            Snapshot = Describe();
-            if (_machine.IsFinished)
+        Snapshot = Describe();
+        if (_machine.IsFinished)
+        {
+            lock (_cancels)
             {
-                lock (_cancels)
-                {
-                    // Later cancels find the channel closed and are told at once; those already queued are answered here.
-                    _inputs.Writer.TryComplete();
-                }
+                // Later cancels find the loop closed and are told at once; those already queued are answered here.
+                _loop.Close();
             }
         }
     }
@@ -120,7 +104,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
         switch (output)
         {
             case SourceOutput.ArmTimer timer:
-                _timers.Arm(timer.Kind, timer.After, () => Post(new SourceInput.TimerFired(timer.Kind, timer.Generation)));
+                _loop.Arm(timer.Kind, timer.After, new SourceInput.TimerFired(timer.Kind, timer.Generation));
                 break;
             case SourceOutput.RequestAdmission admit:
                 Peer(admit.Request, ct => _peers.AdmitAsync(Destination, _ticket, _vm.Spec, _settings.AdmitTimeout, ct));
@@ -190,7 +174,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
                 break;
             case SourceOutput.Finished finished:
                 Handover = _confirmStarted is { } confirmed ? _time.GetElapsedTime(confirmed) : TimeSpan.Zero;
-                _timers.Dispose();
+                _loop.StopTimers();
                 _outcome.TrySetResult(finished.Outcome);
                 break;
             default:
@@ -198,35 +182,15 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
         }
     }
 
-    private void Peer(RequestId request, Func<CancellationToken, Task<PeerReply>> call) => _ = Task.Run(async () =>
-    {
-        PeerReply reply;
-        try
-        {
-            reply = await call(_stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            reply = new PeerReply.Failed("abandoned");
-        }
+    private void Peer(RequestId request, Func<CancellationToken, Task<PeerReply>> call) => _loop.Run(
+        call,
+        e => e is OperationCanceledException ? new PeerReply.Failed("abandoned") : null,
+        reply => new SourceInput.PeerAnswered(request, reply));
 
-        Post(new SourceInput.PeerAnswered(request, reply));
-    });
-
-    private void Qemu(RequestId request, Func<CancellationToken, Task<QemuReply>> command) => _ = Task.Run(async () =>
-    {
-        QemuReply reply;
-        try
-        {
-            reply = await command(_stop.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is QmpException or IOException or OperationCanceledException or InvalidOperationException)
-        {
-            reply = new QemuReply.Failed($"source QEMU: {e.Message}");
-        }
-
-        Post(new SourceInput.QemuAnswered(request, reply));
-    });
+    private void Qemu(RequestId request, Func<CancellationToken, Task<QemuReply>> command) => _loop.Run(
+        command,
+        e => e is QmpException or IOException or OperationCanceledException or InvalidOperationException ? new QemuReply.Failed($"source QEMU: {e.Message}") : null,
+        reply => new SourceInput.QemuAnswered(request, reply));
 
     private QmpClient Require(QmpClient? qmp) =>
         qmp ?? throw new QmpException($"VM '{_vm.Spec.Id}': the source's QEMU has exited");
