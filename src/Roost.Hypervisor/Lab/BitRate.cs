@@ -47,6 +47,6 @@ public readonly partial record struct BitRate(long BitsPerSecond)
         var b => $"{b}bit",
     };
 
-    [GeneratedRegex("^([0-9]{1,12}(?:\\.[0-9]{1,6})?)(bit|kbit|mbit|gbit)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^([0-9]{1,12}(?:\.[0-9]{1,6})?)(bit|kbit|mbit|gbit)\z", RegexOptions.IgnoreCase)]
     private static partial Regex Pattern();
 }

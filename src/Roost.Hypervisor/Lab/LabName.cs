@@ -36,6 +36,7 @@ public readonly partial record struct LabName
 
     public override string ToString() => Value;
 
-    [GeneratedRegex("^[a-z][a-z0-9]{0,9}$")]
+    // \z, not $: $ also matches before a final newline, which would put "lab\n" into ip's batch input and paths.
+    [GeneratedRegex(@"^[a-z][a-z0-9]{0,9}\z")]
     private static partial Regex Pattern();
 }

@@ -135,6 +135,6 @@ public sealed partial record WanLabOptions(int Sites, BitRate Bandwidth, TimeSpa
 
     public override string ToString() => $"{Sites} sites, {Bandwidth}, rtt {FormatDuration(RoundTrip)}";
 
-    [GeneratedRegex("^([0-9]{1,10}(?:\\.[0-9]{1,6})?)(us|ms|s)$")]
+    [GeneratedRegex(@"^([0-9]{1,10}(?:\.[0-9]{1,6})?)(us|ms|s)\z")]
     private static partial Regex DurationPattern();
 }

@@ -28,6 +28,8 @@ public sealed class WanLabOptionsTests
     [InlineData("1", null, null, "--sites 1 is not from 2 to 8")]
     [InlineData("two", null, null, "--sites 'two' is not a whole number from 2 to 8")]
     [InlineData(null, "100", null, "--bandwidth '100' is not a rate such as 500kbit, 100mbit or 1gbit")]
+    [InlineData(null, "100mbit\n", null, "--bandwidth '100mbit\n' is not a rate such as 500kbit, 100mbit or 1gbit")]
+    [InlineData(null, null, "40ms\n", "--rtt '40ms\n' is not a duration such as 0, 250us, 40ms or 1s")]
     [InlineData(null, "100mbps", null, "--bandwidth '100mbps' is not a rate such as 500kbit, 100mbit or 1gbit")]
     [InlineData(null, "20gbit", null, "--bandwidth 20gbit is not from 100kbit to 10gbit")]
     [InlineData(null, null, "40", "--rtt '40' is not a duration such as 0, 250us, 40ms or 1s")]
@@ -79,6 +81,7 @@ public sealed class WanLabOptionsTests
     [InlineData("lab;rm", false)]
     [InlineData("../x", false)]
     [InlineData("", false)]
+    [InlineData("lab\n", false)]
     public void LabName_AllowsOnlyShortLowercaseNames(string text, bool valid)
     {
         Assert.Equal(valid, LabName.TryParse(text, out _, out _));
