@@ -7,6 +7,6 @@ public sealed record LabStatus(WanLabState State, bool RelayRunning, IReadOnlyLi
 {
     public bool Healthy => State.Complete && RelayRunning && MissingNamespaces.Count == 0;
 
-    /// <summary>Its owner (a test run) is gone, or it was left half built: <see cref="WanLab.SweepStaleAsync"/> removes it.</summary>
-    public bool Stale => !State.Complete || State.Owner is { IsAlive: false };
+    /// <summary>See <see cref="WanLabState.IsStale"/>: <see cref="WanLab.SweepStaleAsync"/> removes it.</summary>
+    public bool Stale => State.IsStale;
 }

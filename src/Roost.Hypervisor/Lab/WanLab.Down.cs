@@ -38,8 +38,7 @@ public sealed partial class WanLab
         var removed = new List<string>();
         using var held = await store.LockAsync(_lockTimeout, time, cancellationToken).ConfigureAwait(false);
 
-        // Under the lock no 'up' is half way, so an incomplete state is a crashed one.
-        foreach (var state in store.List().Where(s => !s.Complete || s.Owner is { IsAlive: false }))
+        foreach (var state in store.List().Where(s => s.IsStale))
         {
             if (await RemoveAsync(state, store, time, cancellationToken).ConfigureAwait(false) is LabDownResult.Removed)
             {

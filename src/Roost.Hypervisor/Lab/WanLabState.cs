@@ -22,6 +22,13 @@ public sealed record WanLabState(
     public WanLabOptions Options =>
         new(Sites, new BitRate(BandwidthBitsPerSecond), TimeSpan.FromMicroseconds(RoundTripMicroseconds));
 
+    /// <summary>
+    /// Its owner (a test run) is gone, or it was left half built (under the store's lock no <c>up</c> is half way,
+    /// so an incomplete state is a crashed one): <see cref="WanLab.SweepStaleAsync"/> removes it.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsStale => !Complete || Owner is { IsAlive: false };
+
     public static WanLabState Planned(WanLabLayout layout, ProcessIdentity? owner, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(layout);
