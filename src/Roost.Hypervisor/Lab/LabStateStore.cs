@@ -65,7 +65,8 @@ public sealed class LabStateStore
         }
     }
 
-    public WanLabState? TryRead(LabName name) => TryReadFile(StatePath(name));
+    /// <summary>The recorded state of lab <paramref name="name"/>, or null when there is none (or its file is not a well-formed state of that lab).</summary>
+    public WanLabState? TryRead(LabName name) => TryReadFile(StatePath(name), name.Value);
 
     public void Write(WanLabState state)
     {
@@ -107,9 +108,8 @@ public sealed class LabStateStore
 
         return [.. System.IO.Directory.EnumerateFiles(Directory, "*" + StateSuffix)
             .Where(path => !path.EndsWith(StatsSuffix, StringComparison.Ordinal))
-            .Select(TryReadFile)
+            .Select(path => TryReadFile(path, Path.GetFileName(path)[..^StateSuffix.Length]))
             .OfType<WanLabState>()
-            .Where(state => LabName.TryParse(state.Name, out _, out _))
             .OrderBy(state => state.Name, StringComparer.Ordinal)];
     }
 
@@ -126,11 +126,15 @@ public sealed class LabStateStore
         writer.WriteLine(line);
     }
 
-    private static WanLabState? TryReadFile(string path)
+    /// <summary>The state in <paramref name="path"/> if it is well formed and names the lab its file is named after, else null.</summary>
+    private static WanLabState? TryReadFile(string path, string expectedName)
     {
         try
         {
-            return JsonSerializer.Deserialize<WanLabState>(File.ReadAllText(path), LabJson.Options);
+            return JsonSerializer.Deserialize<WanLabState>(File.ReadAllText(path), LabJson.Options) is { IsWellFormed: true } state
+                && state.Name == expectedName
+                ? state
+                : null;
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {

@@ -12,7 +12,6 @@ public sealed record WanLabState(
     int Sites,
     long BandwidthBitsPerSecond,
     long RoundTripMicroseconds,
-    IReadOnlyList<string> Namespaces,
     ProcessIdentity? Relay,
     ProcessIdentity? Owner,
     bool Complete,
@@ -21,6 +20,24 @@ public sealed record WanLabState(
     [JsonIgnore]
     public WanLabOptions Options =>
         new(Sites, new BitRate(BandwidthBitsPerSecond), TimeSpan.FromMicroseconds(RoundTripMicroseconds));
+
+    /// <summary>
+    /// Every namespace the lab has or may have had, derived from its name and site count (not stored: nothing read
+    /// from the file but the allow-listed name and a validated count reaches <c>ip netns</c>).
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Namespaces => new WanLabLayout(LabName.Parse(Name), Options).Namespaces;
+
+    /// <summary>
+    /// Whether this is a state <c>up</c> could have written: a lab name and options that pass
+    /// <see cref="WanLabOptions.Validate"/>. The store ignores any other file.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsWellFormed =>
+        LabName.TryParse(Name, out _, out _)
+        && RoundTripMicroseconds >= 0
+        && RoundTripMicroseconds <= WanLabOptions.MaxRoundTrip.Ticks / TimeSpan.TicksPerMicrosecond
+        && Options.Validate() is null;
 
     /// <summary>
     /// Its owner (a test run) is gone, or it was left half built (under the store's lock no <c>up</c> is half way,
@@ -36,8 +53,7 @@ public sealed record WanLabState(
             layout.Name.Value,
             layout.Options.Sites,
             layout.Options.Bandwidth.BitsPerSecond,
-            layout.Options.RoundTrip.Ticks / 10,
-            layout.Namespaces,
+            layout.Options.RoundTrip.Ticks / TimeSpan.TicksPerMicrosecond,
             null,
             owner,
             false,

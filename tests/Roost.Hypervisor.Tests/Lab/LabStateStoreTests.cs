@@ -37,6 +37,25 @@ public sealed class LabStateStoreTests : IDisposable
     }
 
     [Fact]
+    public void TryRead_TakesOnlyTheNameAndCountsFromTheFile_AndOnlyAStateOfThatLab()
+    {
+        var store = new LabStateStore(_directory);
+        store.Write(WanLabState.Planned(new WanLabLayout(LabName.Parse("a"), WanLabOptions.Default), null, DateTimeOffset.UnixEpoch));
+        var text = File.ReadAllText(store.StatePath(LabName.Parse("a")));
+        Assert.Contains("\"sites\": 2,", text);
+        File.WriteAllText(store.StatePath(LabName.Parse("a")), text.Replace("\"sites\": 2,", "\"sites\": 2, \"namespaces\": [\"stranger\"],"));
+        File.WriteAllText(store.StatePath(LabName.Parse("b")), text);
+        File.WriteAllText(store.StatePath(LabName.Parse("c")), text.Replace("\"name\": \"a\"", "\"name\": \"c\"").Replace("\"sites\": 2,", "\"sites\": 99,"));
+
+        var a = store.TryRead(LabName.Parse("a"));
+
+        Assert.Equal(["roost-a-wan", "roost-a-s1", "roost-a-s2"], a?.Namespaces);
+        Assert.Null(store.TryRead(LabName.Parse("b")));
+        Assert.Null(store.TryRead(LabName.Parse("c")));
+        Assert.Equal(["a"], store.List().Select(s => s.Name));
+    }
+
+    [Fact]
     public void Delete_RemovesEveryFileOfTheLab()
     {
         var store = new LabStateStore(_directory);
