@@ -98,37 +98,42 @@ public sealed class DestinationRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes connections until one completes the handshake; the others are closed.</summary>
+    /// <summary>
+    /// Takes connections until one completes the handshake; the others are closed. One deadline covers accepting and
+    /// the handshakes: a connection that stays silent in its handshake runs into it as much as no connection at all.
+    /// </summary>
     private async Task AcceptAuthenticatedAsync(byte[] buffer)
     {
+        var window = _timeouts.Connect + _timeouts.Handshake;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token);
-        deadline.CancelAfter(_timeouts.Connect + _timeouts.Handshake);
+        deadline.CancelAfter(window);
         string? lastFailure = null;
-        for (var attempt = 0; attempt < MaxHandshakeTries; attempt++)
+        RelayDestinationSession? session = null;
+        try
         {
-            Socket socket;
-            try
+            for (var attempt = 0; attempt < MaxHandshakeTries; attempt++)
             {
-                socket = await _listener.AcceptSocketAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
-            {
-                throw new TimeoutException($"no relay proved this migration's secret within {(_timeouts.Connect + _timeouts.Handshake).TotalSeconds:0} s{(lastFailure is null ? "" : $" (last: {lastFailure})")}");
-            }
+                var socket = await _listener.AcceptSocketAsync(deadline.Token).ConfigureAwait(false);
+                socket.NoDelay = true;
+                _connections.Track(socket);
+                session = new RelayDestinationSession(_secret, RandomNumberGenerator.GetBytes(RelaySecrets.NonceBytes), _qemus.Count, FrameCompressors.Decompressors());
+                var failure = await HandshakeAsync(socket, session, buffer, deadline.Token).ConfigureAwait(false);
+                if (failure is null)
+                {
+                    _listener.Stop();
+                    return;
+                }
 
-            socket.NoDelay = true;
-            _connections.Track(socket);
-            var session = new RelayDestinationSession(_secret, RandomNumberGenerator.GetBytes(RelaySecrets.NonceBytes), _qemus.Count, FrameCompressors.Decompressors());
-            var opened = await HandshakeAsync(socket, session, buffer, deadline.Token).ConfigureAwait(false);
-            if (opened is null)
-            {
-                _listener.Stop();
-                return;
+                lastFailure = failure;
+                session.Dispose();
+                session = null;
+                socket.Dispose();
             }
-
-            lastFailure = opened;
-            session.Dispose();
-            socket.Dispose();
+        }
+        catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
+        {
+            session?.Dispose();
+            throw new TimeoutException($"no relay proved this migration's secret within {window.TotalSeconds:0} s{(lastFailure is null ? "" : $" (last: {lastFailure})")}");
         }
 
         throw new IOException($"{MaxHandshakeTries} connections to the migration relay failed the handshake (last: {lastFailure})");

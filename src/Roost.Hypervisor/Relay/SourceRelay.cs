@@ -112,14 +112,14 @@ public sealed class SourceRelay : IAsyncDisposable
             _peer = await ConnectAsync().ConfigureAwait(false);
             var reader = ReadPeerAsync(_peer);
             await ApplyAsync(s => s.Start()).ConfigureAwait(false);
-            await _opened.Task.WaitAsync(_timeouts.Handshake, _time, _connections.Stop.Token).ConfigureAwait(false);
+            await WithinAsync(_opened.Task, _timeouts.Handshake, "did not prove it holds this migration's secret").ConfigureAwait(false);
             var channels = _listeners.Select((listener, channel) => PumpQemuAsync(listener, channel)).ToList();
             await Task.WhenAll(channels).ConfigureAwait(false);
             if (_session.IsCompleted)
             {
                 // Every stream is framed and sent: half-close, and wait for the destination to confirm by closing.
                 _peer.Shutdown(SocketShutdown.Send);
-                await reader.WaitAsync(_timeouts.Idle, _time, _connections.Stop.Token).ConfigureAwait(false);
+                await WithinAsync(reader, _timeouts.Idle, "did not confirm the end of the streams").ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
@@ -256,6 +256,19 @@ public sealed class SourceRelay : IAsyncDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/>; past <paramref name="limit"/>, fails naming what the destination's relay did not do.</summary>
+    private async Task WithinAsync(Task task, TimeSpan limit, string what)
+    {
+        try
+        {
+            await task.WaitAsync(limit, _time, _connections.Stop.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the destination's relay at {_destination} {what} within {limit.TotalSeconds:0} s");
         }
     }
 

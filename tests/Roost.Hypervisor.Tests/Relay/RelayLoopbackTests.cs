@@ -106,6 +106,35 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SilentConnection_DestinationFailsNamingTheHandshakeDeadline()
+    {
+        using var qemu = new FakeQemu.Incoming();
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(7), [qemu.Endpoint], [], _quick with { Connect = TimeSpan.FromSeconds(1), Handshake = TimeSpan.FromSeconds(1) }, TimeProvider.System);
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(new IPEndPoint(IPAddress.Loopback, destination.Port));
+
+        var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(atDestination.Completed);
+        Assert.StartsWith("no relay proved this migration's secret within 2 s", atDestination.Failure, StringComparison.Ordinal);
+        Assert.False(qemu.Received.IsCompleted, "the destination relay connected to QEMU without an authenticated source");
+    }
+
+    [Fact]
+    public async Task SilentDestination_SourceFailsNamingTheHandshakeDeadline()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(1);
+        await using var source = SourceRelay.Start((IPEndPoint)silent.LocalEndpoint, Secret(8), new RelayCodecOptions(), 1, _quick with { Handshake = TimeSpan.FromSeconds(1) }, TimeProvider.System);
+        using var accepted = await silent.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(atSource.Completed);
+        Assert.Equal($"the destination's relay at {silent.LocalEndpoint} did not prove it holds this migration's secret within 1 s", atSource.Failure);
+    }
+
+    [Fact]
     public async Task LinkGoesSilent_BothEndsGiveUpWithinTheirTimeouts()
     {
         var stream = Stream(6, 8 << 20);
