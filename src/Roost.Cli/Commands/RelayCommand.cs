@@ -4,6 +4,7 @@ using System.Text.Json;
 using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Qmp;
 using Roost.Hypervisor.Relay;
+using Roost.Simulation.Input;
 
 namespace Roost.Cli.Commands;
 
@@ -14,6 +15,8 @@ namespace Roost.Cli.Commands;
 /// </summary>
 internal sealed class RelayCommand : ICommand
 {
+    private const int MaxSecretBytes = 4096;
+
     private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
     {
         ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels", "send-buffer-kib"],
@@ -200,28 +203,33 @@ internal sealed class RelayCommand : ICommand
         var other => throw new UsageException($"roost relay: --{name} {other} is not on or off"),
     };
 
-    private static string CheckedFile(string path) =>
-        File.Exists(path) ? path : throw new UsageException($"roost relay destination: --pin {path} is not a regular file");
+    /// <summary>A --pin file: a regular file (a FIFO or a device would block or never end the pinning).</summary>
+    private static string CheckedFile(string path) => InputFile.KindOf(path) is var kind && kind == FileKind.Regular
+        ? path
+        : throw new UsageException($"roost relay destination: --pin {PrintableText.Escape(path)}: is {InputFile.Name(kind)}{InputFile.LinkNote(path)}, not a regular file");
 
-    /// <summary>The secret file's bytes: a regular file, owner-only, 32 to 4096 bytes.</summary>
+    /// <summary>The secret file's bytes: a regular file, not a link, owner-only, 32 to 4096 bytes.</summary>
     private static byte[] ReadSecret(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists || info.LinkTarget is not null)
+        var shown = PrintableText.Escape(path);
+        if (new FileInfo(path).LinkTarget is not null)
         {
-            throw new UsageException($"roost relay: --secret-file {path} is not a regular file");
+            throw new UsageException($"roost relay: --secret-file {shown}: is a symbolic link, not a regular file");
         }
 
-        if ((info.UnixFileMode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        var secret = InputFile.Read(path, MaxSecretBytes) switch
         {
-            throw new UsageException($"roost relay: --secret-file {path} is readable or writable by others (chmod 600 it)");
+            InputFileResult.Read read => read.Bytes.ToArray(),
+            InputFileResult.Refused refused => throw new UsageException($"roost relay: --secret-file {shown}: {refused.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        if ((new FileInfo(path).UnixFileMode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new UsageException($"roost relay: --secret-file {shown}: is readable or writable by others (chmod 600 it)");
         }
 
-        if (info.Length is < RelaySecrets.SecretBytes or > 4096)
-        {
-            throw new UsageException($"roost relay: --secret-file {path} holds {info.Length} bytes, not {RelaySecrets.SecretBytes} to 4096");
-        }
-
-        return File.ReadAllBytes(path);
+        return secret.Length >= RelaySecrets.SecretBytes
+            ? secret
+            : throw new UsageException($"roost relay: --secret-file {shown}: holds {secret.Length} bytes, not {RelaySecrets.SecretBytes} to {MaxSecretBytes}");
     }
 }
