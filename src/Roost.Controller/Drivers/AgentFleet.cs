@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Roost.Hypervisor.Agent;
 
 namespace Roost.Controller.Drivers;
 
@@ -32,7 +33,7 @@ public sealed record AgentFleet(IReadOnlyList<Uri> Agents, string Token)
         var agents = new List<Uri>();
         foreach (var part in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!TryAgentUrl(part, out var normalized))
+            if (!AgentUrl.TryParse(part, out var normalized))
             {
                 error = $"--agents: '{part}' is not an agent URL like http://127.0.0.1:7001/";
                 return false;
@@ -76,7 +77,7 @@ public sealed record AgentFleet(IReadOnlyList<Uri> Agents, string Token)
         for (var i = 0; i < lines.Count; i++)
         {
             var pair = lines[i].Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (pair.Length != 2 || !TryAgentUrl(pair[0], out var agent) || !IsToken(pair[1]))
+            if (pair.Length != 2 || !AgentUrl.TryParse(pair[0], out var agent) || !IsToken(pair[1]))
             {
                 error = $"--agent-token-file: entry {i + 1} is not 'URL TOKEN' (one per agent, or a single token for all)";
                 return false;
@@ -102,19 +103,6 @@ public sealed record AgentFleet(IReadOnlyList<Uri> Agents, string Token)
         }
 
         fleet = new AgentFleet(agents, "") { AgentTokens = tokens };
-        return true;
-    }
-
-    private static bool TryAgentUrl(string text, [NotNullWhen(true)] out Uri? agent)
-    {
-        agent = null;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0
-            || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
-        {
-            return false;
-        }
-
-        agent = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         return true;
     }
 

@@ -192,8 +192,7 @@ public static class AgentEndpoints
             return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: destination is missing (the destination agent's URL, like http://127.0.0.1:7002/)"), http);
         }
 
-        if (!Uri.TryCreate(request.Destination, UriKind.Absolute, out var destination) || destination.Scheme is not ("http" or "https")
-            || destination.UserInfo.Length > 0 || destination.Query.Length > 0 || destination.Fragment.Length > 0 || destination.Host.Length == 0)
+        if (!AgentUrl.TryParse(request.Destination, out var destination))
         {
             return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: destination '{Printable(request.Destination)}' is not an agent URL like http://127.0.0.1:7002/"), http);
         }
@@ -213,10 +212,8 @@ public static class AgentEndpoints
             return Respond<MigrationReport>(AgentProblem.BadRequest($"{where}: maxBandwidthMiBps {request.MaxBandwidthMiBps} is not from 0 to {MaxBandwidthMiBps}"), http);
         }
 
-        var normalized = new Uri(destination.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
-
         // The migration is not tied to this request: a client that hangs up does not cancel it (DELETE …/migration does).
-        var outcome = await agent.MigrateAsync(id, normalized, request.Ticket, request.MaxBandwidthMiBps ?? 0, CancellationToken.None).ConfigureAwait(false);
+        var outcome = await agent.MigrateAsync(id, destination, request.Ticket, request.MaxBandwidthMiBps ?? 0, CancellationToken.None).ConfigureAwait(false);
         return Respond(outcome, http);
     }
 
