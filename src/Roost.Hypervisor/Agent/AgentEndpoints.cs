@@ -231,10 +231,10 @@ public static class AgentEndpoints
         return spec.Validate() is { } invalid ? AgentProblem.BadRequest($"{where}: {Printable(invalid)}") : new AgentOutcome<GuestSpec>.Ok(spec);
     }
 
-    /// <summary>Client text safe to echo on one line: control characters replaced, at most 100 characters.</summary>
-    internal static string Printable(string text)
+    /// <summary>Client or peer text safe to echo on one line: control characters replaced, at most <paramref name="max"/> characters.</summary>
+    internal static string Printable(string text, int max = 100)
     {
-        var clean = new string([.. text.Take(100).Select(c => char.IsControl(c) ? '?' : c)]);
-        return text.Length > 100 ? clean + "…" : clean;
+        var clean = new string([.. text.Take(max).Select(c => char.IsControl(c) ? '?' : c)]);
+        return text.Length > max ? clean + "…" : clean;
     }
 }

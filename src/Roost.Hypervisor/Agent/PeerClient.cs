@@ -230,11 +230,7 @@ public sealed class PeerClient : IDisposable
     private static string Call(Uri peer, string method, string path) => $"peer agent {peer}: {method} /{path}";
 
     /// <summary>Text from a peer, safe to print on one line: control characters replaced, at most 200 characters.</summary>
-    private static string Printable(string text)
-    {
-        var clean = new string([.. text.Take(200).Select(c => char.IsControl(c) ? '?' : c)]);
-        return text.Length > 200 ? clean + "…" : clean;
-    }
+    private static string Printable(string text) => AgentEndpoints.Printable(text, 200);
 
     private static string FirstSentence(string message) => message.Split(". ", 2)[0];
 
