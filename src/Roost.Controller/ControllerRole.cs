@@ -33,6 +33,27 @@ public sealed class ControllerRole
 
     public IStoreWriterLock? Writer => _state.Writer;
 
+    /// <summary>
+    /// The role and, unless active, why this controller does not act, in one line for <c>/healthz</c> and the API's 503
+    /// (which say the role beside it, as the health status or the problem's title). Read from one snapshot.
+    /// </summary>
+    public (RoleState Role, string? Why) Inactivity
+    {
+        get
+        {
+            var state = _state;
+            return (state.Role, state switch
+            {
+                { Role: RoleState.Active } => null,
+                { Role: RoleState.Standby } => $"another controller is the writer of {Store}; this one takes over when it stops",
+                { Role: RoleState.Starting, Reason: { } reason } => $"taking over {Store}: {reason}",
+                { Role: RoleState.Starting } => $"taking over {Store}",
+                { Reason: { } reason } => reason,
+                _ => "stopped",
+            });
+        }
+    }
+
     /// <summary>Completes when the controller becomes active; cancelled if it stops first.</summary>
     public Task Activated => _active.Task;
 

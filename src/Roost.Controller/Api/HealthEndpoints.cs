@@ -33,14 +33,9 @@ public static class HealthEndpoints
 
     internal static (string Status, string? Reason) Assess(ControllerRole role, StepHealth health, ControlLoopOptions loop, DateTimeOffset now)
     {
-        switch (role.Current)
+        if (role.Inactivity is (var state, { } why))
         {
-            case RoleState.Standby:
-                return ("standby", $"another controller is the writer of {role.Store}");
-            case RoleState.Starting:
-                return ("starting", role.Reason ?? $"taking over {role.Store}");
-            case RoleState.Stopped:
-                return ("stopped", role.Reason);
+            return (state.ToString().ToLowerInvariant(), why);
         }
 
         if (health.Failure is { } failure && health.FailingSince is { } since)

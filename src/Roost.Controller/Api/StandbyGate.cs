@@ -17,21 +17,15 @@ public static class StandbyGate
         {
             var path = context.Request.Path;
             var gated = path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
-            var state = role.Current;
-            if (!gated || state == RoleState.Active)
+            if (!gated || role.Inactivity is not (var state, { } why))
             {
                 await next(context).ConfigureAwait(false);
                 return;
             }
 
-            var (title, detail) = state switch
-            {
-                RoleState.Standby => ("Standby", $"standby: another controller is the writer of {role.Store}; this one takes over when it stops"),
-                RoleState.Starting => ("Starting", $"taking over {role.Store}{(role.Reason is { } r ? ": " + r : "")}"),
-                _ => ("Stopped", $"stopped: {role.Reason}"),
-            };
             context.Response.Headers.RetryAfter = "1";
-            await TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: title).ExecuteAsync(context).ConfigureAwait(false);
+            await TypedResults.Problem(why, statusCode: StatusCodes.Status503ServiceUnavailable, title: state.ToString())
+                .ExecuteAsync(context).ConfigureAwait(false);
         });
     }
 }

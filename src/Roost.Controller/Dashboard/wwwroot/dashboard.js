@@ -84,7 +84,8 @@ async function refresh() {
     const response = await fetch("/api/overview");
     if (response.status === 503) {
       // A standby (or a controller taking over): say so instead of showing stale figures.
-      $("driver").textContent = (await response.json()).detail;
+      const problem = await response.json();
+      $("driver").textContent = `${problem.title.toLowerCase()}: ${problem.detail}`;
       return;
     }
     const o = await response.json();
