@@ -83,12 +83,10 @@ public static partial class ControllerApp
         }
         catch
         {
+            // No standby task runs yet: the role holds no lock but this one, and a token only if Kestrel failed.
             await app.DisposeAsync().ConfigureAwait(false);
-            if (role.Writer is { } held)
-            {
-                await held.DisposeAsync().ConfigureAwait(false);
-            }
-            else if (writer is not null)
+            role.Tokens?.Dispose();
+            if (writer is not null)
             {
                 await writer.DisposeAsync().ConfigureAwait(false);
             }
