@@ -56,6 +56,19 @@ internal sealed class ParsedOptions
         return value;
     }
 
+    /// <summary>
+    /// Refuses in one line an option given that <paramref name="subcommand"/> (<c>fit</c>, <c>wan up</c>) does not take;
+    /// <paramref name="allowed"/> are the options it takes. The first such option in name order is named.
+    /// </summary>
+    public void RejectOptionsOutside(string subcommand, IReadOnlyCollection<string> allowed)
+    {
+        ArgumentNullException.ThrowIfNull(allowed);
+        if (_values.Keys.Where(name => !allowed.Contains(name)).Order(StringComparer.Ordinal).FirstOrDefault() is { } stray)
+        {
+            throw new UsageException($"roost {Verb} {subcommand}: option '--{stray}' does not apply here (see 'roost {Verb} --help')");
+        }
+    }
+
     public void RejectPositional()
     {
         if (Positional.Count > 0)

@@ -55,10 +55,7 @@ internal sealed class LabCommand : ICommand
             ["relay"] => "relay",
             _ => throw new UsageException("roost lab: expected 'wan up', 'wan down', 'wan status' or 'wan measure' (see 'roost lab --help')"),
         };
-        if (Options.Specs.Select(s => s.Name).FirstOrDefault(o => options.Has(o) && !_optionsOf[verb].Contains(o)) is { } stray)
-        {
-            throw new UsageException($"roost lab: --{stray} does not apply to '{verb}'");
-        }
+        options.RejectOptionsOutside(verb == "relay" ? verb : $"wan {verb}", _optionsOf[verb]);
 
         return verb switch
         {

@@ -58,11 +58,8 @@ internal sealed class MoveCommand : ICommand
             throw new UsageException("roost move: expected fit, predict or record (see 'roost move --help')");
         }
 
+        options.RejectOptionsOutside(options.Positional[0], allowed);
         var verb = $"roost move {options.Positional[0]}";
-        foreach (var name in _optionsOf.Values.SelectMany(o => o).Distinct().Where(n => options.Has(n) && !allowed.Contains(n)))
-        {
-            throw new UsageException($"{verb}: option '--{name}' does not apply here (see 'roost move --help')");
-        }
 
         try
         {

@@ -159,6 +159,12 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void Lab_AnOptionTheSubcommandDoesNotTake_OneLineAndExitTwo() =>
+        AssertOneCleanLine(
+            RoostProcess.Run("lab", "wan", "status", "--rtt", "40ms"),
+            "roost lab wan status: option '--rtt' does not apply here (see 'roost lab --help')");
+
+    [Fact]
     public void Fingerprint_BitsPerPageNaN_OneLineAndExitTwo() =>
         AssertOneCleanLine(
             RoostProcess.Run("fingerprint", "--agent", "http://127.0.0.1:9", "--vm", "vm-1", "--out", Path.Combine(_folder, "x.rsfp"), "--kind", "bloom", "--bits-per-page", "NaN"),
