@@ -12,7 +12,7 @@ namespace Roost.Bft.Transport;
 /// the encoded message, and an HMAC-SHA256 over all of that with the key of that pair of nodes. A frame longer than
 /// <see cref="MaxFrameBytes"/>, with a bad MAC, a wrong receiver, a counter that does not rise, or an undecodable
 /// message is rejected with one <see cref="FrameException"/> naming what is wrong; nothing larger than the bound is
-/// ever buffered.
+/// ever buffered, and a frame's buffer grows with the bytes that arrive, not with the length its prefix declares.
 /// </summary>
 public static class Frames
 {
@@ -21,6 +21,9 @@ public static class Frames
 
     private const int HeaderBytes = 3 + 3 + 8;
     private const int MacBytes = 32;
+
+    // A frame's buffer starts at this size (or the declared length if smaller) and doubles as bytes arrive.
+    private const int FirstBufferBytes = 64 << 10;
 
     /// <summary>The bytes of one frame, length prefix included.</summary>
     public static byte[] Encode(Keyring keyring, NodeId from, NodeId to, ulong counter, Message message)
@@ -71,12 +74,8 @@ public static class Frames
             throw new FrameException($"corrupt frame from {where}: length {(uint)length} is outside {HeaderBytes + 1 + MacBytes}..{MaxFrameBytes}");
         }
 
-        var frame = new byte[length];
-        if (await ReadFullyAsync(stream, frame, cancellationToken).ConfigureAwait(false) < length)
-        {
-            throw new FrameException($"corrupt frame from {where}: the stream ended inside a frame of {length} bytes");
-        }
-
+        var frame = await ReadFrameAsync(stream, length, cancellationToken).ConfigureAwait(false)
+            ?? throw new FrameException($"corrupt frame from {where}: the stream ended inside a frame of {length} bytes");
         return Decode(frame, keyring, self, lastCounter, where);
     }
 
@@ -140,6 +139,33 @@ public static class Frames
         }
 
         return new NodeId((NodeRole)role, BinaryPrimitives.ReadUInt16LittleEndian(span[1..]));
+    }
+
+    /// <summary>
+    /// Reads the <paramref name="length"/> bytes of a frame into a buffer that doubles as they arrive, so that a prefix
+    /// declaring more than the peer sends costs what was sent; null if the stream ends first.
+    /// </summary>
+    private static async Task<byte[]?> ReadFrameAsync(Stream stream, int length, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Math.Min(length, FirstBufferBytes)];
+        var read = 0;
+        while (read < length)
+        {
+            if (read == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+            }
+
+            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return null;
+            }
+
+            read += n;
+        }
+
+        return buffer;
     }
 
     /// <summary>Reads until the buffer is full or the stream ends; returns how many bytes were read.</summary>

@@ -51,6 +51,31 @@ public sealed class FramesTests
     }
 
     [Fact]
+    public async Task DeclaredLengthNotSent_BufferBoundedByWhatArrived()
+    {
+        var frame = new byte[4 + 100];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, Frames.MaxFrameBytes);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = await Assert.ThrowsAsync<FrameException>(() => Read(frame));
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains($"ended inside a frame of {Frames.MaxFrameBytes} bytes", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < Frames.MaxFrameBytes / 16, $"{allocated} bytes allocated for a frame that sent 100");
+    }
+
+    [Fact]
+    public async Task LargeFrame_ReadWhole()
+    {
+        var result = Enumerable.Range(0, 300_000).Select(i => unchecked((byte)i)).ToArray();
+        var frame = Frames.Encode(_keys, _a0, _e1, 1, new Reply(4, 5, 6, result));
+
+        var read = await Read(frame);
+
+        Assert.Equal(result, Assert.IsType<Reply>(read?.Message).Result);
+    }
+
+    [Fact]
     public async Task ReplayedCounter_Rejected()
     {
         var counter = new StrongBox<ulong>(0);
