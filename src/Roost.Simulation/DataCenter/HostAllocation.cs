@@ -26,7 +26,6 @@ internal sealed partial class HostAllocation
     private readonly PowerDataCenterFault _fault;
     private readonly List<int>[] _hostVms;
     private readonly List<int>[] _migratingIn;
-    private readonly int[] _migratingInCount;
 
     // CloudSim's RAM and bandwidth provisioners: booked while VMs are created, released afterwards.
     private readonly int[] _ramFree;
@@ -58,7 +57,6 @@ internal sealed partial class HostAllocation
         var count = fleet.HostCount;
         _hostVms = new List<int>[count];
         _migratingIn = new List<int>[count];
-        _migratingInCount = new int[count];
         _ramFree = new int[count];
         _bandwidthFree = new double[count];
         _utilizationMips = new double[count];
@@ -93,7 +91,7 @@ internal sealed partial class HostAllocation
     /// <summary>The host's VMs in list order (a VM migrating in included), valid until the host next changes.</summary>
     public ReadOnlySpan<int> VmsOf(int host) => CollectionsMarshal.AsSpan(_hostVms[host]);
 
-    public bool IsMigratingIn(int host, int vm) => _migratingInCount[host] > 0 && _migratingIn[host].Contains(vm);
+    public bool IsMigratingIn(int host, int vm) => _migratingIn[host].Count > 0 && _migratingIn[host].Contains(vm);
 
     /// <summary>MIPS the scheduler has left.</summary>
     public double Available(int host) => _available[host];
@@ -215,12 +213,10 @@ internal sealed partial class HostAllocation
     /// </summary>
     public void StartMigration(int vm, int target)
     {
-        var source = _vms[vm].Host;
         _vms[vm].InMigration = true;
         if (!_migratingIn[target].Contains(vm))
         {
             _migratingIn[target].Add(vm);
-            _migratingInCount[target]++;
             _hostVms[target].Add(vm);
         }
     }
@@ -238,11 +234,7 @@ internal sealed partial class HostAllocation
             _hostVms[source].Remove(vm);
         }
 
-        if (_migratingIn[target].Remove(vm))
-        {
-            _migratingInCount[target]--;
-        }
-
+        _migratingIn[target].Remove(vm);
         _hostVms[target].Remove(vm);
         _vms[vm].InMigration = false;
         _hostVms[target].Add(vm);
@@ -317,15 +309,14 @@ internal sealed partial class HostAllocation
     {
         var vms = _hostVms[host];
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
-        _ = Allocate(host, allocated, out var available);
+        Allocate(host, allocated, out var available);
         StoreDerived(host, allocated, available, created);
     }
 
     /// <summary>
-    /// Allocates MIPS to every VM on the host in list order (see the class remarks) into <paramref name="allocated"/>;
-    /// false if not every booking fitted.
+    /// Allocates MIPS to every VM on the host in list order (see the class remarks) into <paramref name="allocated"/>.
     /// </summary>
-    private bool Allocate(int host, Span<double> allocated, out double available)
+    private void Allocate(int host, Span<double> allocated, out double available)
     {
         var vms = _hostVms[host];
         var total = _fleet.TotalMips(host);
@@ -359,7 +350,7 @@ internal sealed partial class HostAllocation
                     : _vms[v].InMigration ? capped * MigratingOutShare : capped;
             }
 
-            return true;
+            return;
         }
 
         var scale = total / required;
@@ -373,7 +364,6 @@ internal sealed partial class HostAllocation
         }
 
         available = 0;
-        return false;
     }
 
     private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available, bool created)
@@ -396,7 +386,7 @@ internal sealed partial class HostAllocation
         double forPlacement = 0;
         double requested = 0;
         var maxRam = int.MinValue;
-        var anyMigratingIn = _migratingInCount[host] > 0;
+        var anyMigratingIn = _migratingIn[host].Count > 0;
         for (var i = 0; i < vms.Count; i++)
         {
             var v = vms[i];
