@@ -38,12 +38,9 @@ internal sealed class OverloadScreen
     private readonly double[] _vmForecast = [];
     private readonly bool[] _vmFullWindow = [];
 
-    // Per host: the key, whether it must be recomputed, and under LR its parts: Σ forecast · MIPS over its VMs and
-    // whether one has a full window.
+    // Per host: the key, and whether it must be recomputed.
     private readonly double[] _key;
     private readonly bool[] _stale;
-    private readonly double[] _hostForecast = [];
-    private readonly bool[] _hostFullWindow = [];
 
     public OverloadScreen(IOverloadDetector? detector, Fleet fleet, VmTable vms, HostAllocation hosts, PowerDataCenterFault fault)
     {
@@ -63,8 +60,6 @@ internal sealed class OverloadScreen
                 Rule = new ScreenRule(ScreenKind.Regression, 0, regression.Safety);
                 _vmForecast = new double[vms.Count];
                 _vmFullWindow = new bool[vms.Count];
-                _hostForecast = new double[fleet.HostCount];
-                _hostFullWindow = new bool[fleet.HostCount];
 
                 // Coefficient of history[j] (most recent first) in the forecast at x = window + horizon, by linearity
                 // of the fit: the forecast of the j-th unit vector.
@@ -96,7 +91,7 @@ internal sealed class OverloadScreen
             _stale[host] = false;
         }
 
-        Debug.Assert(_fault != PowerDataCenterFault.None || _key[host].Equals(KeyFromScratch(host)), $"host {host}: cached screen key is stale");
+        Debug.Assert(_fault != PowerDataCenterFault.None || _key[host].Equals(ComputeKey(host)), $"host {host}: cached screen key is stale");
         return _key[host];
     }
 
@@ -138,18 +133,26 @@ internal sealed class OverloadScreen
         _vmFullWindow[vm] = positive == RegressionWindow;
     }
 
+    /// <summary>The key from the host's lists and derived state, touching no cache.</summary>
     private double ComputeKey(int host)
     {
-        if (Rule.Kind == ScreenKind.Regression)
+        if (_hosts.AllocatedForPlacement(host) == 0)
         {
-            // The host's history is the MIPS-weighted sum of its VMs' (all non-negative), so one VM with a full window
-            // of positive values gives the host one, and the host's forecast is the weighted sum of the VMs'.
-            (_hostForecast[host], _hostFullWindow[host]) = ForecastOf(host);
+            return double.NegativeInfinity;
         }
 
-        return KeyFromParts(host);
+        return Rule.Kind switch
+        {
+            ScreenKind.Threshold => _hosts.RequestedMips(host),
+            ScreenKind.Regression when ForecastOf(host) is { FullWindow: true } regression => regression.Forecast / _fleet.TotalMips(host),
+            _ => double.NegativeInfinity,
+        };
     }
 
+    /// <summary>
+    /// Under LR: the host's history is the MIPS-weighted sum of its VMs' (all non-negative), so one VM with a full
+    /// window of positive values gives the host one, and the host's forecast is the weighted sum of the VMs'.
+    /// </summary>
     private (double Forecast, bool FullWindow) ForecastOf(int host)
     {
         double forecast = 0;
@@ -162,27 +165,6 @@ internal sealed class OverloadScreen
 
         return (forecast, full);
     }
-
-    /// <summary>The key from the host's derived state and, under LR, its weighted forecast sum and window certificate.</summary>
-    private double KeyFromParts(int host) => KeyOf(host, Rule.Kind == ScreenKind.Regression ? (_hostForecast[host], _hostFullWindow[host]) : default);
-
-    private double KeyOf(int host, (double Forecast, bool FullWindow) regression)
-    {
-        if (_hosts.AllocatedForPlacement(host) == 0)
-        {
-            return double.NegativeInfinity;
-        }
-
-        return Rule.Kind switch
-        {
-            ScreenKind.Threshold => _hosts.RequestedMips(host),
-            ScreenKind.Regression when regression.FullWindow => regression.Forecast / _fleet.TotalMips(host),
-            _ => double.NegativeInfinity,
-        };
-    }
-
-    /// <summary>For the debug check: the key computed from the lists, touching no cache.</summary>
-    private double KeyFromScratch(int host) => KeyOf(host, Rule.Kind == ScreenKind.Regression ? ForecastOf(host) : default);
 
     /// <summary>
     /// The number of intervals LR looks ahead, if it is the same for every host and VM (it depends on the largest VM
