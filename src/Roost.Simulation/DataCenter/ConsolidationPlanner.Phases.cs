@@ -6,10 +6,10 @@ namespace Roost.Simulation.DataCenter;
 /// <summary>The phases of a planning step: overload relief, underload consolidation, and undoing the working copy.</summary>
 internal sealed partial class ConsolidationPlanner
 {
-    // Exclusions by generation: a host is excluded while its entry equals _generation. A: not to pick as underloaded
-    // (and, while relieving overloads, not to place on); B: not to place on while consolidating.
+    // Exclusions by generation: a host is excluded while its entry equals _generation: not to pick as underloaded
+    // (and, while relieving overloads, not to place on). Hosts not to place on while consolidating are excluded in
+    // the search alone: consolidation judges no pristine host, the only ones judged outside it.
     private readonly int[] _excludedA;
-    private readonly int[] _excludedB;
     private int _generation;
     private readonly bool[] _isOverloaded;
 
@@ -85,11 +85,7 @@ internal sealed partial class ConsolidationPlanner
             }
         }
 
-        void ExcludeB(int h)
-        {
-            _excludedB[h] = _generation;
-            _search.Exclude(h);
-        }
+        void ExcludeB(int h) => _search.Exclude(h);
 
         foreach (var h in overloaded)
         {
@@ -156,7 +152,7 @@ internal sealed partial class ConsolidationPlanner
             placed.Clear();
             foreach (var vm in SortByCpuDescending(_evacuees))
             {
-                var target = FindHostForVm(vm, _excludedB, includePristine: false);
+                var target = FindHostForVm(vm, excluded: null, includePristine: false);
                 if (target < 0)
                 {
                     foreach (var (v, t) in placed)

@@ -53,7 +53,6 @@ internal sealed partial class ConsolidationPlanner : IHostObserver, IHostJudge
         _pristineRep = new int[fleet.TypeCount];
         _stalePower = new double[fleet.HostCount];
         _excludedA = new int[fleet.HostCount];
-        _excludedB = new int[fleet.HostCount];
         _isOverloaded = new bool[fleet.HostCount];
         _search = CreateSearch(options);
         _query = new HostQuery(this);
