@@ -18,9 +18,22 @@ public sealed class SimulatorTests
         var summary = SimulationCampaign.Run(firstSeed, runs, f, FaultKinds.All, mode: null, parallelism: 1);
 
         var failures = string.Join("\n", summary.Failures.Take(5).Select(r => r.Scenario.Describe() + "\n  " + string.Join("\n  ", r.Violations.Take(3))));
-        Assert.True(summary.Failures.Count == 0, $"{summary.Failures.Count} of {runs} runs failed; replay with 'roost bft sim --seed N --f {f}':\n{failures}");
+        Assert.True(summary.Failed == 0, $"{summary.Failed} of {runs} runs failed; replay with 'roost bft sim --seed N --f {f}':\n{failures}");
         Assert.True(summary.RunsWithViewChanges > 0 && summary.RunsWithWakes > 0 && summary.RunsWithSyncs > 0 && summary.CorruptionsDetected > 0,
             "the campaign did not exercise view changes, wake-ups, state transfers and corruption repair");
+    }
+
+    [Fact]
+    public void Campaign_TalliedOnSeveralThreads_SameSummaryAsOnOne()
+    {
+        var serial = SimulationCampaign.Run(500, 60, 1, FaultKinds.All, mode: null, parallelism: 1);
+        var parallel = SimulationCampaign.Run(500, 60, 1, FaultKinds.All, mode: null, parallelism: 3);
+
+        Assert.Equal(
+            (serial.Runs, serial.Failed, serial.Events, serial.Messages, serial.RunsWithViewChanges, serial.RunsWithWakes, serial.RunsWithSyncs, serial.CorruptionsDetected, serial.Retired),
+            (parallel.Runs, parallel.Failed, parallel.Events, parallel.Messages, parallel.RunsWithViewChanges, parallel.RunsWithWakes, parallel.RunsWithSyncs, parallel.CorruptionsDetected, parallel.Retired));
+        Assert.Equal(serial.RunsPerFault, parallel.RunsPerFault);
+        Assert.True(serial.Events > 0 && serial.RunsPerFault.Values.All(n => n > 0), "the campaign ran nothing");
     }
 
     /// <summary>
