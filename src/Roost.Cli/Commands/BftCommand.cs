@@ -11,6 +11,9 @@ namespace Roost.Cli.Commands;
 /// </summary>
 internal sealed class BftCommand : ICommand
 {
+    // The state-transfer experiment holds every object in memory: 5x the documented 410 MB run.
+    private const long MaxStateBytes = 2L << 30;
+
     public string Name => "bft";
 
     public string Summary => "BFT (ZZ) deterministic simulation campaigns and simulated experiments";
@@ -51,6 +54,16 @@ internal sealed class BftCommand : ICommand
 
     private static int Simulate(ParsedOptions options, CancellationToken cancellationToken)
     {
+        if (options.Positional.Count > 1)
+        {
+            throw new UsageException($"roost bft sim: unexpected argument '{options.Positional[1]}' (see 'roost bft --help')");
+        }
+
+        if (options.Has("trace") && !options.Has("seed"))
+        {
+            throw new UsageException("roost bft sim: --trace needs --seed S (it traces one replayed run)");
+        }
+
         var faults = ParseFaults(options.Get("faults") ?? "all");
         ExecutionMode? mode = (options.Get("mode") ?? "mixed") switch
         {
@@ -128,7 +141,7 @@ internal sealed class BftCommand : ICommand
                 }
             });
             var wall = clock.Elapsed - started;
-            Console.WriteLine($"f={f}: {summary.Runs} runs (seeds {first}..{first + runs - 1}), {summary.Failures.Count} failed, {wall.TotalSeconds:F1} s wall, "
+            Console.WriteLine($"f={f}: {summary.Runs} runs (seeds {first}..{(long)first + runs - 1}), {summary.Failed} failed, {wall.TotalSeconds:F1} s wall, "
                 + $"{summary.Events / Math.Max(1, summary.Runs)} events/run");
             Console.WriteLine($"  runs with view changes {summary.RunsWithViewChanges}, with wake-ups {summary.RunsWithWakes}, with state transfers {summary.RunsWithSyncs}; "
                 + $"corruptions found {summary.CorruptionsDetected}, replicas retired {summary.Retired}");
@@ -144,17 +157,22 @@ internal sealed class BftCommand : ICommand
                 Console.WriteLine($"    replay: roost bft sim --seed {failure.Scenario.Seed} --f {f} --faults {FaultsText(faults)} --mode {options.Get("mode") ?? "mixed"}");
             }
 
-            failed += summary.Failures.Count;
+            failed += summary.Failed;
         }
 
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Console.WriteLine($"total: {runs * fs.Length} runs, {failed} failed, {clock.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU");
+        Console.WriteLine($"total: {(long)runs * fs.Length} runs, {failed} failed, {clock.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU");
         return failed == 0 ? 0 : 1;
     }
 
     private static int Experiment(ParsedOptions options)
     {
         var name = options.Positional.Count > 1 ? options.Positional[1] : throw new UsageException("roost bft experiment: name one of recovery, state-transfer, catch-up");
+        if (options.Positional.Count > 2)
+        {
+            throw new UsageException($"roost bft experiment: unexpected argument '{options.Positional[2]}' (see 'roost bft --help')");
+        }
+
         var seed = options.GetInt("seed", 1, 0, int.MaxValue);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
@@ -189,6 +207,12 @@ internal sealed class BftCommand : ICommand
         var objects = options.GetInt("objects", 100_000, 1, 10_000_000);
         var bytes = options.GetInt("object-bytes", 4096, 32, 1 << 20);
         var mbit = options.GetInt("bandwidth-mbit", 1000, 1, 1_000_000);
+        if ((long)objects * bytes > MaxStateBytes)
+        {
+            throw new UsageException($"roost bft experiment state-transfer: --objects {objects} x --object-bytes {bytes} is {(long)objects * bytes} bytes of state; "
+                + $"at most {MaxStateBytes} (the simulation holds the state in memory)");
+        }
+
         var empty = options.Has("empty-image");
         var r = Experiments.StateTransfer(seed, objects, bytes, mbit * 125_000L, empty);
         Console.WriteLine($"state transfer (simulated, f=1, ZZ, {objects} objects x {bytes} B = {(double)objects * bytes / 1e6:F0} MB, {mbit} Mbit/s links, "
