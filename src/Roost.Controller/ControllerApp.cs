@@ -275,7 +275,8 @@ public static partial class ControllerApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreFailureHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddRoostOpenApi(readsNeedToken: !IPAddress.IsLoopback(endpoint.Address));
+        builder.Services.AddSingleton<ApiWriteGate>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
@@ -290,7 +291,7 @@ public static partial class ControllerApp
         app.UseStatusCodePages();
         app.UseBodyLimit(options.MaxRequestBodyBytes);
         app.UseStandbyGate(role);
-        app.UseBearerTokenForMutations(role);
+        app.UseBearerToken(role, readsNeedToken: !IPAddress.IsLoopback(endpoint.Address));
         app.MapOpenApi();
         app.MapHostEndpoints();
         app.MapVmEndpoints();

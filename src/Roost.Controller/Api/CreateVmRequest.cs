@@ -6,8 +6,8 @@ namespace Roost.Controller.Api;
 
 /// <summary>
 /// A new VM: its size (required: <c>cpuCores</c> in (0, 1024], <c>memoryMiB</c> in (0, 16777216], <c>networkMbps</c> in
-/// [0, 1000000]), optionally a name (1 to 100 characters, default <c>vm</c>) and the host it must go on (else the
-/// controller places it).
+/// [0, 1000000]), optionally a name (1 to 100 characters, unique among VMs, not of an id's form such as <c>12</c> or
+/// <c>vm-12</c>; default: the id, <c>vm-N</c>) and the host it must go on, by id (else the controller places it).
 /// </summary>
 public sealed record CreateVmRequest(string? Name, double? CpuCores, double? MemoryMiB, double? NetworkMbps, int? Host) : IRequestBody<NewVm>
 {
@@ -16,10 +16,21 @@ public sealed record CreateVmRequest(string? Name, double? CpuCores, double? Mem
     public const double MaxNetworkMbps = 1_000_000;
     public const int MaxNameLength = 100;
 
+    public static IReadOnlyList<string> RequiredFields { get; } = ["cpuCores", "memoryMiB", "networkMbps"];
+
     public bool TryValidate(FieldErrors errors, [NotNullWhen(true)] out NewVm? command)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var name = errors.Name("name", Name, MaxNameLength, "vm");
+        string? name = null;
+        if (Name is not null)
+        {
+            name = errors.Name("name", Name, MaxNameLength, "");
+            if (NameOrId.TryParseId(Name, "vm-", out _))
+            {
+                errors.Add("name", $"'{Name}' has the form of a VM id (ids are the controller's): choose another name, or give none to be named by the id");
+            }
+        }
+
         var allocation = new ResourceVector(
             errors.Number("cpuCores", CpuCores, 0, MaxCpuCores),
             errors.Number("memoryMiB", MemoryMiB, 0, MaxMemoryMiB),

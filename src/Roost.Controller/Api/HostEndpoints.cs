@@ -4,31 +4,39 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Roost.Controller.Control;
 using Roost.Controller.Store;
-using Roost.Core.Model;
 
 namespace Roost.Controller.Api;
 
+/// <summary>Hosts, each by its name or id (<see cref="NameOrId"/>): as last observed, and into or out of maintenance.</summary>
 public static class HostEndpoints
 {
+    private const string Kind = "host";
+    private const string IdPrefix = "host-";
+
     public static IEndpointRouteBuilder MapHostEndpoints(this IEndpointRouteBuilder app)
     {
         var hosts = app.MapGroup("/api/hosts").WithTags("Hosts");
-        hosts.MapGet("/", ListHosts);
-        hosts.MapGet("/{id:int}", GetHost);
-        hosts.MapPost("/{id:int}/maintenance", SetMaintenance).Accepts<MaintenanceRequest>("application/json");
+        hosts.MapGet("/", ListHosts).ProducesProblems(StatusCodes.Status400BadRequest);
+        hosts.MapGet("/{host}", GetHost).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        hosts.MapPost("/{host}/maintenance", SetMaintenance).Accepts<MaintenanceRequest>("application/json")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return app;
     }
 
-    private static Ok<HostResponse[]> ListHosts(LiveState live) =>
-        TypedResults.Ok(live.Current.Hosts.Select(HostResponse.From).ToArray());
+    private static Results<Ok<HostResponse[]>, ProblemHttpResult> ListHosts(HttpRequest request, LiveState live)
+    {
+        var errors = new FieldErrors();
+        StrictQuery.Check(request, errors);
+        return errors.IsEmpty ? TypedResults.Ok(live.Current.Hosts.Select(HostResponse.From).ToArray()) : Problems.Invalid(errors);
+    }
 
-    private static Results<Ok<HostResponse>, ProblemHttpResult> GetHost(int id, LiveState live) =>
-        live.Current.Hosts.FirstOrDefault(h => h.Id.Value == id) is { } host
-            ? TypedResults.Ok(HostResponse.From(host))
-            : Problems.NotFound($"host-{id} does not exist");
+    private static Results<Ok<HostResponse>, ProblemHttpResult> GetHost(string host, LiveState live) =>
+        NameOrId.TryResolve(host, Kind, IdPrefix, live.Current.Hosts, h => h.Id.Value, h => h.Name, out var found, out var problem)
+            ? TypedResults.Ok(HostResponse.From(found))
+            : problem;
 
     private static async Task<Results<Accepted<HostResponse>, ProblemHttpResult>> SetMaintenance(
-        int id, HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
+        string host, HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, LiveState live, TimeProvider time, CancellationToken cancellationToken)
     {
         var input = await RequestBody.ReadAsync<MaintenanceRequest, bool>(request, options.MaxRequestBodyBytes, cancellationToken);
         if (!input.TryGet(out var enabled, out var problem))
@@ -36,14 +44,19 @@ public static class HostEndpoints
             return problem;
         }
 
-        if (!await store.SetMaintenanceAsync(new HostId(id), enabled, cancellationToken))
+        if (!NameOrId.TryResolve(host, Kind, IdPrefix, await store.GetHostsAsync(cancellationToken), h => h.Id.Value, h => h.Name, out var found, out problem))
         {
-            return Problems.NotFound($"host-{id} does not exist");
+            return problem;
         }
 
-        await store.AddEventAsync(time.GetUtcNow(), "maintenance", $"host-{id} {(enabled ? "entering" : "leaving")} maintenance (operator)", cancellationToken);
+        if (!await store.SetMaintenanceAsync(found.Id, enabled, cancellationToken))
+        {
+            return Problems.NotFound($"{found.Id} does not exist");
+        }
+
+        await store.AddEventAsync(time.GetUtcNow(), "maintenance", $"{found.Id} ({found.Name}) {(enabled ? "entering" : "leaving")} maintenance (operator)", cancellationToken);
         loop.Nudge();
-        var host = live.Current.Hosts.FirstOrDefault(h => h.Id.Value == id);
-        return TypedResults.Accepted($"/api/hosts/{id}", host is null ? null : HostResponse.From(host with { Maintenance = enabled }));
+        var seen = live.Current.Hosts.FirstOrDefault(h => h.Id == found.Id);
+        return TypedResults.Accepted($"/api/hosts/{found.Id.Value}", seen is null ? null : HostResponse.From(seen with { Maintenance = enabled }));
     }
 }

@@ -10,5 +10,8 @@ namespace Roost.Controller.Api;
 public interface IRequestBody<TCommand>
     where TCommand : notnull
 {
+    /// <summary>The JSON names of the fields <see cref="TryValidate"/> requires (for the OpenAPI document).</summary>
+    static abstract IReadOnlyList<string> RequiredFields { get; }
+
     bool TryValidate(FieldErrors errors, [NotNullWhen(true)] out TCommand? command);
 }

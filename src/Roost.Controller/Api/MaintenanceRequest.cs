@@ -8,6 +8,8 @@ namespace Roost.Controller.Api;
 /// </summary>
 public sealed record MaintenanceRequest(bool? Enabled) : IRequestBody<bool>
 {
+    public static IReadOnlyList<string> RequiredFields { get; } = ["enabled"];
+
     public bool TryValidate(FieldErrors errors, [NotNullWhen(true)] out bool command)
     {
         ArgumentNullException.ThrowIfNull(errors);

@@ -13,17 +13,18 @@ public static class PlanEndpoints
     public static IEndpointRouteBuilder MapPlanEndpoints(this IEndpointRouteBuilder app)
     {
         var plans = app.MapGroup("/api/plans").WithTags("Plans");
-        plans.MapGet("/", ListPlans);
-        plans.MapGet("/{id:long}", GetPlan);
-        plans.MapPost("/{id:long}/approve", Approve);
-        plans.MapPost("/{id:long}/reject", Reject);
-        app.MapGet("/api/migrations", ListMigrations).WithTags("Plans");
+        plans.MapGet("/", ListPlans).ProducesProblems(StatusCodes.Status400BadRequest);
+        plans.MapGet("/{id:long}", GetPlan).ProducesProblems(StatusCodes.Status404NotFound);
+        plans.MapPost("/{id:long}/approve", Approve).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        plans.MapPost("/{id:long}/reject", Reject).ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        app.MapGet("/api/migrations", ListMigrations).WithTags("Plans").ProducesProblems(StatusCodes.Status400BadRequest);
         return app;
     }
 
-    private static async Task<Results<Ok<PlanResponse[]>, ProblemHttpResult>> ListPlans(string? status, string? limit, IControllerStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PlanResponse[]>, ProblemHttpResult>> ListPlans(string? status, string? limit, HttpRequest request, IControllerStore store, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
+        StrictQuery.Check(request, errors, "status", "limit");
         var query = PlansQuery.Parse(status, limit, errors);
         if (!errors.IsEmpty)
         {
@@ -59,9 +60,10 @@ public static class PlanEndpoints
         return plan is null ? Problems.NotFound($"plan {id} does not exist") : TypedResults.Ok(PlanResponse.From(plan));
     }
 
-    private static async Task<Results<Ok<ActionResponse[]>, ProblemHttpResult>> ListMigrations(string? limit, IControllerStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ActionResponse[]>, ProblemHttpResult>> ListMigrations(string? limit, HttpRequest request, IControllerStore store, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
+        StrictQuery.Check(request, errors, "limit");
         var query = MigrationsQuery.Parse(limit, errors);
         return errors.IsEmpty
             ? TypedResults.Ok((await store.GetActionsAsync(ActionKind.Migrate, query.Limit, cancellationToken)).Select(ActionResponse.From).ToArray())

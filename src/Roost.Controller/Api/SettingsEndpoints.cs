@@ -15,15 +15,17 @@ public static partial class SettingsEndpoints
         var settings = app.MapGroup("/api/settings").WithTags("Settings");
         settings.MapGet("/", GetSettings);
         settings.MapPut("/", PutSettings).Accepts<SettingsRequest>("application/json");
-        app.MapPost("/api/token/rotate", RotateToken).WithTags("Settings");
+        settings.MapPatch("/", PatchSettings).Accepts<SettingsPatchRequest>("application/json");
+        app.MapPost("/api/token/rotate", RotateToken).WithTags("Settings").ProducesProblems(StatusCodes.Status409Conflict);
         return app;
     }
 
     private static async Task<Ok<SettingsDto>> GetSettings(IControllerStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(SettingsDto.From(await store.GetSettingsAsync(cancellationToken) ?? ControllerSettings.Default));
 
+    /// <summary>Replaces every setting.</summary>
     private static async Task<Results<Ok<SettingsDto>, ProblemHttpResult>> PutSettings(
-        HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, ApiWriteGate gate, TimeProvider time, CancellationToken cancellationToken)
     {
         var input = await RequestBody.ReadAsync<SettingsRequest, ControllerSettings>(request, options.MaxRequestBodyBytes, cancellationToken);
         if (!input.TryGet(out var settings, out var problem))
@@ -31,14 +33,44 @@ public static partial class SettingsEndpoints
             return problem;
         }
 
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await SaveAsync(settings, store, time, cancellationToken);
+        }
+
+        loop.Nudge();
+        return TypedResults.Ok(SettingsDto.From(settings));
+    }
+
+    /// <summary>Changes the settings given and keeps the others; patches run one at a time, so none undoes another.</summary>
+    private static async Task<Results<Ok<SettingsDto>, ProblemHttpResult>> PatchSettings(
+        HttpRequest request, ControllerOptions options, IControllerStore store, ControlLoop loop, ApiWriteGate gate, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var input = await RequestBody.ReadAsync<SettingsPatchRequest, SettingsPatch>(request, options.MaxRequestBodyBytes, cancellationToken);
+        if (!input.TryGet(out var patch, out var problem))
+        {
+            return problem;
+        }
+
+        ControllerSettings settings;
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            settings = patch.ApplyTo(await store.GetSettingsAsync(cancellationToken) ?? ControllerSettings.Default);
+            await SaveAsync(settings, store, time, cancellationToken);
+        }
+
+        loop.Nudge();
+        return TypedResults.Ok(SettingsDto.From(settings));
+    }
+
+    private static async Task SaveAsync(ControllerSettings settings, IControllerStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
         await store.SaveSettingsAsync(settings, cancellationToken);
         await store.AddEventAsync(
             time.GetUtcNow(),
             "settings",
             $"mode {settings.Mode.ToString().ToLowerInvariant()}, threshold {settings.Threshold:0.###}, at most {settings.MaxConcurrentMigrations} concurrent migrations (operator)",
             cancellationToken);
-        loop.Nudge();
-        return TypedResults.Ok(SettingsDto.From(settings));
     }
 
     /// <summary>

@@ -9,6 +9,8 @@ namespace Roost.Controller.Api;
 /// </summary>
 public sealed record SettingsRequest(string? Mode, double? Threshold, int? MaxConcurrentMigrations) : IRequestBody<ControllerSettings>
 {
+    public static IReadOnlyList<string> RequiredFields { get; } = ["mode", "threshold", "maxConcurrentMigrations"];
+
     public bool TryValidate(FieldErrors errors, [NotNullWhen(true)] out ControllerSettings? command)
     {
         ArgumentNullException.ThrowIfNull(errors);

@@ -115,7 +115,7 @@ public sealed partial class ControlLoop
     private static HostId? ChoosePlacement(StoredVm vm, IReadOnlyList<StoredHost> hosts, Dictionary<HostId, ResourceVector> committed)
     {
         bool Fits(StoredHost h) =>
-            !h.Maintenance && (committed[h.Id] + vm.Allocation).FitsWithin(h.Capacity with { CpuCores = h.Capacity.CpuCores * 1.5 });
+            !h.Maintenance && (committed[h.Id] + vm.Allocation).FitsWithin(h.PlacementCapacity);
 
         if (vm.RequestedHost is { } requested)
         {

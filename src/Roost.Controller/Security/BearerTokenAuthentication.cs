@@ -6,17 +6,22 @@ namespace Roost.Controller.Security;
 /// <summary>
 /// Every request that changes something (any method but GET, HEAD and OPTIONS) must carry
 /// <c>Authorization: Bearer TOKEN</c>; otherwise 401 with problem details and <c>WWW-Authenticate: Bearer</c>.
-/// Reads are open, as the dashboard is, on the loopback address the controller binds by default.
+/// Reads are open, as the dashboard is, on a loopback address (the default); on any other address
+/// (<c>readsNeedToken</c>) reads need the token too, except the ones that tell nothing about the inventory:
+/// <c>/healthz</c>, the OpenAPI document and the dashboard's page and script (which then ask for the token).
 /// </summary>
 public static class BearerTokenAuthentication
 {
-    public static IApplicationBuilder UseBearerTokenForMutations(this IApplicationBuilder app, ControllerRole role)
+    private static readonly string[] _openReads = ["/healthz", "/openapi/v1.json", "/", "/dashboard.js"];
+
+    public static IApplicationBuilder UseBearerToken(this IApplicationBuilder app, ControllerRole role, bool readsNeedToken)
     {
         ArgumentNullException.ThrowIfNull(role);
         return app.Use(async (context, next) =>
         {
             var method = context.Request.Method;
-            if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+            var read = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+            if (read && (!readsNeedToken || _openReads.Contains(context.Request.Path.Value, StringComparer.Ordinal)))
             {
                 await next(context).ConfigureAwait(false);
                 return;
@@ -31,8 +36,9 @@ public static class BearerTokenAuthentication
             }
 
             context.Response.Headers.WWWAuthenticate = "Bearer";
+            var what = read ? "this controller listens beyond loopback, so reads need" : "this request changes state and needs";
             var detail = presented is null
-                ? "this request changes state and needs 'Authorization: Bearer TOKEN' (the token is in the controller's data directory, file 'token')"
+                ? $"{what} 'Authorization: Bearer TOKEN' (the token is in the controller's data directory, file 'token')"
                 : "the bearer token is wrong or was rotated";
             await TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(context).ConfigureAwait(false);
         });

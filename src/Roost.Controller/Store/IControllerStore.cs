@@ -37,14 +37,16 @@ public interface IControllerStore : IAsyncDisposable
 
     Task<bool> SetMaintenanceAsync(HostId host, bool maintenance, CancellationToken cancellationToken);
 
+    /// <summary>Every VM but the deleted ones, by id.</summary>
     Task<IReadOnlyList<StoredVm>> GetVmsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The VM with this id, or null when there is none or it was deleted.</summary>
     Task<StoredVm?> FindVmAsync(VmId vm, CancellationToken cancellationToken);
 
     /// <summary>Inserts or replaces a VM with a given id (inventory discovered from the driver).</summary>
     Task UpsertVmAsync(StoredVm vm, CancellationToken cancellationToken);
 
-    /// <summary>Stores a VM asked for by an operator, in state <see cref="VmState.Pending"/>, under a fresh id.</summary>
+    /// <summary>Stores a VM asked for by an operator, in state <see cref="VmState.Pending"/>, under an id no VM ever had (deleted ones included).</summary>
     Task<StoredVm> CreateVmAsync(NewVm vm, CancellationToken cancellationToken);
 
     /// <summary>Records where a VM runs and what it holds; leaves its state alone.</summary>

@@ -2,5 +2,8 @@ using Roost.Core.Model;
 
 namespace Roost.Controller.Store;
 
-/// <summary>A VM asked for through the API; the store gives it an id and the state <see cref="VmState.Pending"/>.</summary>
-public sealed record NewVm(string Name, ResourceVector Allocation, HostId? RequestedHost);
+/// <summary>
+/// A VM asked for through the API; the store gives it an id, the state <see cref="VmState.Pending"/>, and, without a
+/// name, its id as name (<c>vm-N</c>).
+/// </summary>
+public sealed record NewVm(string? Name, ResourceVector Allocation, HostId? RequestedHost);

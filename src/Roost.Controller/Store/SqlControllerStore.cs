@@ -85,10 +85,10 @@ internal abstract partial class SqlControllerStore : IControllerStore
     private const string VmColumns = "id, name, host_id, cpu_cores, memory_mib, network_mbps, state, last_moved_at_ms, requested_host_id";
 
     public async Task<IReadOnlyList<StoredVm>> GetVmsAsync(CancellationToken cancellationToken) =>
-        await QueryAsync($"SELECT {VmColumns} FROM vms ORDER BY id", ReadVm, cancellationToken).ConfigureAwait(false);
+        await QueryAsync($"SELECT {VmColumns} FROM vms WHERE state <> @deleted ORDER BY id", ReadVm, cancellationToken, ("deleted", Name(VmState.Deleted))).ConfigureAwait(false);
 
     public async Task<StoredVm?> FindVmAsync(VmId vm, CancellationToken cancellationToken) =>
-        FirstOrNull(await QueryAsync($"SELECT {VmColumns} FROM vms WHERE id = @id", ReadVm, cancellationToken, ("id", (long)vm.Value)).ConfigureAwait(false));
+        FirstOrNull(await QueryAsync($"SELECT {VmColumns} FROM vms WHERE id = @id AND state <> @deleted", ReadVm, cancellationToken, ("id", (long)vm.Value), ("deleted", Name(VmState.Deleted))).ConfigureAwait(false));
 
     private const string UpsertVmSql =
         $"""
@@ -138,13 +138,14 @@ internal abstract partial class SqlControllerStore : IControllerStore
     {
         ArgumentNullException.ThrowIfNull(vm);
 
-        // The id is the next above every id ever used; the primary key turns a concurrent duplicate into an error, so
+        // The id is the next above every id ever used (deleted VMs keep their rows); the primary key turns a concurrent duplicate into an error, so
         // retry: two creations never share an id.
         for (var attempt = 0; ; attempt++)
         {
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             var next = await ScalarLongAsync(connection, null, "SELECT COALESCE(MAX(id), -1) + 1 FROM vms", cancellationToken).ConfigureAwait(false);
-            var stored = new StoredVm(new VmId(checked((int)next)), vm.Name, null, vm.Allocation, VmState.Pending, null, vm.RequestedHost);
+            var id = new VmId(checked((int)next));
+            var stored = new StoredVm(id, vm.Name ?? id.ToString(), null, vm.Allocation, VmState.Pending, null, vm.RequestedHost);
             try
             {
                 await ExecuteAsync(

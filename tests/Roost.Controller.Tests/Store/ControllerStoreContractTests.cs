@@ -64,6 +64,24 @@ public abstract class ControllerStoreContractTests
     }
 
     [ContractFact]
+    public async Task DeletedVm_IsNeitherListedNorFound_ItsIdIsNeverReused_AndAnUnnamedVmIsNamedByItsId()
+    {
+        await using var store = await CreateStoreAsync();
+        var kept = await store.CreateVmAsync(new NewVm("kept", new ResourceVector(1, 512, 10), null), default);
+        var doomed = await store.CreateVmAsync(new NewVm(null, new ResourceVector(1, 512, 10), null), default);
+        Assert.True(await store.TransitionVmAsync(doomed.Id, VmState.Pending, VmState.Failed, default));
+
+        Assert.True(await store.TransitionVmAsync(doomed.Id, VmState.Failed, VmState.Deleted, default));
+        var after = await store.CreateVmAsync(new NewVm(null, new ResourceVector(1, 512, 10), null), default);
+        var listed = await store.GetVmsAsync(default);
+
+        Assert.Equal(doomed.Id.ToString(), doomed.Name);
+        Assert.Null(await store.FindVmAsync(doomed.Id, default));
+        Assert.Equal([kept.Id, after.Id], listed.Select(v => v.Id));
+        Assert.True(after.Id.Value > doomed.Id.Value, $"{after.Id} reuses or precedes the deleted {doomed.Id}");
+    }
+
+    [ContractFact]
     public async Task TransitionVm_OnlyFromExpectedState()
     {
         await using var store = await CreateStoreAsync();

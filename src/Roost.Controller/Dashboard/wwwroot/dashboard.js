@@ -81,7 +81,12 @@ function renderEvents(events) {
 
 async function refresh() {
   try {
-    const response = await fetch("/api/overview");
+    // A controller listening beyond loopback wants the token for reads too.
+    const response = await fetch("/api/overview", token() ? { headers: { Authorization: `Bearer ${token()}` } } : {});
+    if (response.status === 401) {
+      $("driver").textContent = "this controller needs the bearer token to show anything: use the token button";
+      return;
+    }
     if (response.status === 503) {
       // A standby (or a controller taking over): say so instead of showing stale figures.
       const problem = await response.json();

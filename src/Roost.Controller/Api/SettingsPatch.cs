@@ -1,0 +1,13 @@
+using Roost.Controller.Store;
+
+namespace Roost.Controller.Api;
+
+/// <summary>Validated new values for some settings; null keeps the current one.</summary>
+public sealed record SettingsPatch(ControlMode? Mode, double? Threshold, int? MaxConcurrentMigrations)
+{
+    public ControllerSettings ApplyTo(ControllerSettings current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return new ControllerSettings(Mode ?? current.Mode, Threshold ?? current.Threshold, MaxConcurrentMigrations ?? current.MaxConcurrentMigrations);
+    }
+}
