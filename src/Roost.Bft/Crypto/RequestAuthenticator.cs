@@ -30,7 +30,7 @@ public static class RequestAuthenticator
     public static bool Verify(Keyring keyring, int client, Digest request, int replica, ReadOnlySpan<byte> authenticator)
     {
         ArgumentNullException.ThrowIfNull(keyring);
-        if (authenticator.Length < (replica + 1) * MacSize)
+        if (authenticator.Length < (replica + 1) * MacSize || !keyring.Knows(NodeId.Client(client), NodeId.Agreement(replica)))
         {
             return false;
         }

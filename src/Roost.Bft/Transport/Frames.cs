@@ -96,6 +96,11 @@ public static class Frames
             throw new FrameException($"corrupt frame from {where}: addressed to {to}, this is {self}");
         }
 
+        if (!keyring.Knows(from, to))
+        {
+            throw new FrameException($"corrupt frame from {where}: {from} is not a peer of {to} (no key for the pair)");
+        }
+
         var signed = frame[..^MacBytes];
         Span<byte> mac = stackalloc byte[MacBytes];
         HMACSHA256.HashData(keyring.PairKey(from, to), signed, mac);

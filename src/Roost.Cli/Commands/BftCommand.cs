@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using Roost.Bft;
+using Roost.Bft.Net;
 using Roost.Bft.Simulation;
 
 namespace Roost.Cli.Commands;
 
 /// <summary>
 /// <c>roost bft</c>: the BFT library's deterministic simulation (<c>sim</c>: many seeded runs, or one seed replayed)
-/// and its simulation-level experiments (<c>experiment</c>), as documented in docs/experiments/zz.md.
+/// and its simulation-level experiments (<c>experiment</c>), as documented in docs/experiments/zz.md; the deployment on
+/// real processes (<c>keys</c>, <c>node</c>, <c>cluster</c>, <c>experiment real</c>) is in BftCommand.Real.cs.
 /// </summary>
-internal sealed class BftCommand : ICommand
+internal sealed partial class BftCommand : ICommand
 {
     // The state-transfer experiment holds every object in memory: 5x the documented 410 MB run.
     private const long MaxStateBytes = 2L << 30;
@@ -21,11 +23,17 @@ internal sealed class BftCommand : ICommand
     public OptionSet Options { get; } = new OptionSet(
             "roost bft sim [--runs N] [--f 1|2|both] [--first-seed S] [--faults all|K1,K2] [--mode zz|all|mixed] [--threads T]\n"
             + "       roost bft sim --seed S [--f F] [--faults ...] [--mode ...]\n"
-            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--requests R]",
+            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--requests R]\n"
+            + "       roost bft keys --config FILE --out DIR\n"
+            + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin]\n"
+            + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go]\n"
+            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies]",
             "sim runs seeded simulations of 3f+1 agreement and 2f+1 execution replicas with clients over a faulty network\n"
             + "(drop, duplicate, reorder, partition, replay), crashes, Byzantine replicas and silent corruption, and checks\n"
             + "linearizability, agreement, checkpoint correctness, repair and liveness after healing. Exit 1 if any run fails;\n"
-            + "each failure prints the command that replays it. experiment prints simulated-time measurements.")
+            + "each failure prints the command that replays it. experiment prints simulated-time measurements.\n"
+            + "keys, node and cluster run a deployment as real processes over TCP on loopback (see docs/experiments/zz.md);\n"
+            + "experiment real compares ZZ with 2f+1 active executors on several services sharing this machine.")
         .Add("runs", "N", "Seeds per value of f (default 1000)")
         .Add("f", "F", "1, 2 or both (default both)")
         .Add("first-seed", "S", "First seed (default 1); runs use S .. S+N-1")
@@ -38,18 +46,42 @@ internal sealed class BftCommand : ICommand
         .Add("object-bytes", "B", "experiment state-transfer: bytes per object (default 4096)")
         .Add("bandwidth-mbit", "M", "experiment state-transfer: simulated link bandwidth in Mbit/s (default 1000)")
         .Add("requests", "R", "experiment catch-up: requests issued while the replica is down (default 100000)")
-        .Add("empty-image", null, "experiment state-transfer: the sleeper holds none of the state (a new VM)");
+        .Add("empty-image", null, "experiment state-transfer: the sleeper holds none of the state (a new VM)")
+        .Add("config", "FILE", "keys/node/cluster: the deployment file (f, mode, service, timing, node addresses)")
+        .Add("keys", "PATH", "node: the node's key file; cluster: the folder of every node's key file")
+        .Add("out", "DIR", "keys: folder to write the key files into (created owner-only)")
+        .Add("node", "NAME", "node: which replica this process runs (a0, e1, ...)")
+        .Add("lie-on-stdin", null, "node: an executor that sends wrong replies once a line arrives on standard input (fault experiments)")
+        .Add("warmup", "S", "cluster/experiment real: seconds of load before the measured window (default 2)")
+        .Add("duration", "S", "cluster/experiment real: seconds of the measured window (default 10)")
+        .Add("work", "N", "cluster/experiment real: SHA-256 rounds per request (default 20000)")
+        .Add("wrong-replies", "eI", "cluster: this executor lies from --wrong-after; experiment real: fault mode")
+        .Add("wrong-after", "S", "cluster: seconds after the load starts when the liar starts (default 1)")
+        .Add("wait-go", null, "cluster: after 'ready', wait for a line on standard input before loading")
+        .Add("services", "N", "experiment real: replicated services sharing the machine (default 4)")
+        .Add("clients", "C", "experiment real: closed-loop clients per service (default 4)");
 
-    public Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Task.FromResult((options.Positional.Count > 0 ? options.Positional[0] : null) switch
+        try
         {
-            "sim" => Simulate(options, cancellationToken),
-            "experiment" => Experiment(options),
-            null => throw new UsageException("roost bft: say 'sim' or 'experiment' (see 'roost bft --help')"),
-            var other => throw new UsageException($"roost bft: unknown subcommand '{other}' (sim or experiment)"),
-        });
+            return (options.Positional.Count > 0 ? options.Positional[0] : null) switch
+            {
+                "sim" => Simulate(options, cancellationToken),
+                "experiment" when options.Positional.Count > 1 && options.Positional[1] == "real" => await ExperimentRealAsync(options, cancellationToken).ConfigureAwait(false),
+                "experiment" => Experiment(options),
+                "keys" => Keys(options),
+                "node" => await NodeAsync(options, cancellationToken).ConfigureAwait(false),
+                "cluster" => await ClusterAsync(options, cancellationToken).ConfigureAwait(false),
+                null => throw new UsageException("roost bft: say 'sim', 'experiment', 'keys', 'node' or 'cluster' (see 'roost bft --help')"),
+                var other => throw new UsageException($"roost bft: unknown subcommand '{other}' (sim, experiment, keys, node or cluster)"),
+            };
+        }
+        catch (ConfigException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static int Simulate(ParsedOptions options, CancellationToken cancellationToken)
@@ -167,7 +199,7 @@ internal sealed class BftCommand : ICommand
 
     private static int Experiment(ParsedOptions options)
     {
-        var name = options.Positional.Count > 1 ? options.Positional[1] : throw new UsageException("roost bft experiment: name one of recovery, state-transfer, catch-up");
+        var name = options.Positional.Count > 1 ? options.Positional[1] : throw new UsageException("roost bft experiment: name one of recovery, state-transfer, catch-up, real");
         if (options.Positional.Count > 2)
         {
             throw new UsageException($"roost bft experiment: unexpected argument '{options.Positional[2]}' (see 'roost bft --help')");
@@ -181,7 +213,7 @@ internal sealed class BftCommand : ICommand
             "recovery" => Recovery(seed),
             "state-transfer" => StateTransfer(options, seed),
             "catch-up" => CatchUp(options, seed),
-            _ => throw new UsageException($"roost bft experiment: unknown experiment '{name}' (recovery, state-transfer, catch-up)"),
+            _ => throw new UsageException($"roost bft experiment: unknown experiment '{name}' (recovery, state-transfer, catch-up, real)"),
         };
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine($"  simulation: {wall.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU; invariant violations: {violations.Count}");

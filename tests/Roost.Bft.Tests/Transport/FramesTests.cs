@@ -40,6 +40,22 @@ public sealed class FramesTests
     }
 
     [Fact]
+    public void PairKeyring_FrameFromANodeWithoutAKey_RejectedOneLine()
+    {
+        // e1's own key file holds a0's pair only; c0 shares no key with it (and a0's key cannot derive another pair's).
+        var e1Keys = Keyring.ForPairs(_e1, [new(_a0, _keys.PairKey(_a0, _e1))]);
+        var fromA0 = Frames.Encode(_keys, _a0, _e1, 1, new ExecStatus(2, true));
+        var fromC0 = Frames.Encode(_keys, NodeId.Client(0), _e1, 1, new ExecStatus(2, true));
+
+        var accepted = Frames.Decode(fromA0.AsSpan(4), e1Keys, _e1, new StrongBox<ulong>(0), "127.0.0.1:4000");
+        var e = Assert.Throws<FrameException>(() => Frames.Decode(fromC0.AsSpan(4), e1Keys, _e1, new StrongBox<ulong>(0), "127.0.0.1:4001"));
+
+        Assert.Equal(_a0, accepted.From);
+        Assert.Equal("corrupt frame from 127.0.0.1:4001: c0 is not a peer of e1 (no key for the pair)", e.Message);
+        Assert.False(e1Keys.Knows(NodeId.Client(0), NodeId.Agreement(0)));
+    }
+
+    [Fact]
     public async Task HugeLength_RejectedBeforeReading()
     {
         var frame = new byte[8];

@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace Roost.Bft.Net;
+
+/// <summary>
+/// What one cluster run measured: requests answered in the window, throughput, latency percentiles, ZZ's wake-ups
+/// and freezes, and in fault mode the time from the first wrong reply to the answer of every request in flight then.
+/// </summary>
+public sealed record ClusterResult(
+    string Mode,
+    long Requests,
+    double WindowSeconds,
+    double MedianLatencyMs,
+    double P90LatencyMs,
+    int Freezes,
+    int Thaws,
+    string Freezer,
+    double? RecoveryMs,
+    long Errors)
+{
+    public double Throughput => Requests / WindowSeconds;
+
+    /// <summary>One line, <c>result key=value ...</c>, that <see cref="TryParse"/> reads back.</summary>
+    public string Format() => string.Create(CultureInfo.InvariantCulture,
+        $"result mode={Mode} requests={Requests} window-s={WindowSeconds:F3} throughput={Throughput:F2} median-ms={MedianLatencyMs:F2} p90-ms={P90LatencyMs:F2} "
+        + $"freezes={Freezes} thaws={Thaws} freezer={Freezer.Replace(' ', '_')} recovery-ms={(RecoveryMs is { } r ? r.ToString("F1", CultureInfo.InvariantCulture) : "none")} errors={Errors}");
+
+    public static bool TryParse(string line, out ClusterResult? result)
+    {
+        result = null;
+        if (line is null || !line.StartsWith("result ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var fields = line[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => w.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        double D(string key) => double.Parse(fields[key], CultureInfo.InvariantCulture);
+        try
+        {
+            result = new ClusterResult(
+                fields["mode"],
+                long.Parse(fields["requests"], CultureInfo.InvariantCulture),
+                D("window-s"),
+                D("median-ms"),
+                D("p90-ms"),
+                int.Parse(fields["freezes"], CultureInfo.InvariantCulture),
+                int.Parse(fields["thaws"], CultureInfo.InvariantCulture),
+                fields["freezer"].Replace('_', ' '),
+                fields["recovery-ms"] == "none" ? null : D("recovery-ms"),
+                long.Parse(fields["errors"], CultureInfo.InvariantCulture));
+            return true;
+        }
+        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
+        {
+            return false;
+        }
+    }
+}

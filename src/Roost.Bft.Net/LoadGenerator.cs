@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Roost.Bft.Services;
+
+namespace Roost.Bft.Net;
+
+/// <summary>
+/// Closed-loop clients: each submits a hash-chain request on a random object (seeded per client) and the next one as
+/// soon as f+1 matching replies accepted the last. Records when each request was submitted and answered
+/// (<see cref="Stopwatch"/> ticks); counts the requests answered inside the window after the warm-up.
+/// Each client's record is touched only by its own node loop while running, and read after the run.
+/// </summary>
+internal sealed class LoadGenerator
+{
+    private readonly DeploymentConfig _config;
+    private readonly ClusterOptions _options;
+    private readonly Dictionary<NodeId, ClientLoad> _clients = [];
+    private volatile bool _running;
+
+    public LoadGenerator(DeploymentConfig config, ClusterOptions options)
+    {
+        _config = config;
+        _options = options;
+        for (var i = 0; i < config.Clients; i++)
+        {
+            _clients[NodeId.Client(i)] = new ClientLoad(new Random((options.Seed * 7919) + i));
+        }
+    }
+
+    public void OnDelivered(NodeHost host, ProtocolEvent e)
+    {
+        if (e is not ProtocolEvent.Delivered { Client: var client, Result: var result } || !_clients.TryGetValue(client, out var load))
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        load.Done.Add((load.SubmittedAt, now));
+        if (result.Length != 32)
+        {
+            load.Errors++;
+        }
+
+        load.SubmittedAt = -1;
+        if (_running)
+        {
+            Submit(host, load);
+        }
+    }
+
+    public async Task<ClusterResult> RunAsync(IReadOnlyList<NodeHost> hosts, Func<long> badReplyAt, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        _running = true;
+        foreach (var host in hosts)
+        {
+            var load = _clients[host.Id];
+            load.SubmittedAt = Stopwatch.GetTimestamp();
+            await host.PostAsync(new Input.Submit(Next(load)), cancellationToken).ConfigureAwait(false);
+        }
+
+        await Task.Delay(_options.Warmup + _options.Duration, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        _running = false;
+        var end = Stopwatch.GetTimestamp();
+
+        // Let the clients' loops finish what they were doing before their records are read.
+        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var from = start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency);
+        var done = _clients.Values.SelectMany(c => c.Done).Where(d => d.Answered >= from && d.Answered <= end).ToList();
+        var latencies = done.Select(d => (d.Answered - d.Submitted) * 1000.0 / Stopwatch.Frequency).Order().ToList();
+        double? recovery = null;
+        var bad = badReplyAt();
+        if (bad >= 0)
+        {
+            // Every request in flight when the first wrong reply left must be answered (by f+1 matching replies).
+            var inFlight = _clients.Values.SelectMany(c => c.Done).Where(d => d.Submitted <= bad && d.Answered > bad).ToList();
+            var unanswered = _clients.Values.Any(c => c.SubmittedAt >= 0 && c.SubmittedAt <= bad);
+            recovery = inFlight.Count == 0 || unanswered ? null : (inFlight.Max(d => d.Answered) - bad) * 1000.0 / Stopwatch.Frequency;
+        }
+
+        return new ClusterResult(
+            _config.Options.Mode == ExecutionMode.Zz ? "zz" : "all",
+            done.Count,
+            (end - from) / (double)Stopwatch.Frequency,
+            Percentile(latencies, 0.5),
+            Percentile(latencies, 0.9),
+            0,
+            0,
+            "none",
+            recovery,
+            _clients.Values.Sum(c => c.Errors));
+    }
+
+    private static double Percentile(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+
+    private void Submit(NodeHost host, ClientLoad load)
+    {
+        load.SubmittedAt = Stopwatch.GetTimestamp();
+        _ = host.PostAsync(new Input.Submit(Next(load)), CancellationToken.None).AsTask();
+    }
+
+    private byte[] Next(ClientLoad load) =>
+        HashChainService.Encode(load.Random.Next(_config.Service.Objects), _options.Work, ++load.Salt);
+
+    private sealed class ClientLoad(Random random)
+    {
+        public Random Random { get; } = random;
+
+        public List<(long Submitted, long Answered)> Done { get; } = [];
+
+        public long SubmittedAt { get; set; } = -1;
+
+        public long Salt { get; set; }
+
+        public long Errors { get; set; }
+    }
+}

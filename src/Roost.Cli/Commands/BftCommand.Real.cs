@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Roost.Bft;
+using Roost.Bft.Net;
+using Roost.Simulation.Input;
+
+namespace Roost.Cli.Commands;
+
+/// <summary>
+/// <c>roost bft keys|node|cluster|experiment real</c>: a deployment as real processes on loopback (Roost.Bft.Net),
+/// and the ZZ-versus-2f+1 experiment of docs/experiments/zz.md, section 6.
+/// </summary>
+internal sealed partial class BftCommand
+{
+    private const UnixFileMode OthersMode = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private static int Keys(ParsedOptions options)
+    {
+        options.RejectOptionsOutside("keys", ["config", "out"]);
+        NoMorePositional(options, 1);
+        var config = ReadConfig(options);
+        var output = options.Get("out") ?? throw new UsageException("roost bft keys: --out DIR is required");
+        if (File.Exists(output) || (Directory.Exists(output) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(output) & OthersMode) != 0))
+        {
+            throw new UsageException($"roost bft keys: --out {PrintableText.Escape(output)}: must be a folder only its owner can open (chmod 700) or a new path");
+        }
+
+        NodeKeys.Generate(config, output);
+        Console.WriteLine($"wrote {config.Addresses.Count} key files (owner-only) to {output}");
+        return 0;
+    }
+
+    private static async Task<int> NodeAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        options.RejectOptionsOutside("node", ["config", "keys", "node", "lie-on-stdin"]);
+        NoMorePositional(options, 1);
+        var config = ReadConfig(options);
+        var name = options.Get("node") ?? throw new UsageException("roost bft node: --node NAME is required");
+        if (!DeploymentConfig.TryParseNode(name, out var self) || !config.Addresses.ContainsKey(self) || self.Role == NodeRole.Client)
+        {
+            throw new UsageException($"roost bft node: --node '{PrintableText.Escape(name)}' is not a replica of the deployment (a0.., e0..)");
+        }
+
+        var keyPath = options.Get("keys") ?? throw new UsageException("roost bft node: --keys FILE is required");
+        var keys = ReadKeys(keyPath, config, self);
+        Task? lie = null;
+        if (options.Has("lie-on-stdin"))
+        {
+            lie = self.Role == NodeRole.Execution
+                ? Task.Run(Console.In.ReadLine, cancellationToken) // Console.In reads synchronously even when asked to read async
+                : throw new UsageException("roost bft node: --lie-on-stdin applies to an execution replica");
+        }
+
+        await NodeRunner.RunAsync(config, keys, Console.Out, Console.Error, lie, cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task<int> ClusterAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        options.RejectOptionsOutside("cluster", ["config", "keys", "warmup", "duration", "work", "seed", "wrong-replies", "wrong-after", "wait-go"]);
+        NoMorePositional(options, 1);
+        var configPath = options.Get("config") ?? throw new UsageException("roost bft cluster: --config FILE is required");
+        var config = ReadConfig(options);
+        var keyDir = options.Get("keys") ?? throw new UsageException("roost bft cluster: --keys DIR is required");
+        int? liar = null;
+        if (options.Get("wrong-replies") is { } liarName)
+        {
+            liar = DeploymentConfig.TryParseNode(liarName, out var node) && node.Role == NodeRole.Execution && config.Addresses.ContainsKey(node)
+                ? node.Index
+                : throw new UsageException($"roost bft cluster: --wrong-replies '{PrintableText.Escape(liarName)}' is not an execution replica of the deployment");
+        }
+
+        var clusterOptions = new ClusterOptions
+        {
+            Warmup = TimeSpan.FromSeconds(options.GetDouble("warmup", 2, 0, 3600)),
+            Duration = TimeSpan.FromSeconds(options.GetDouble("duration", 10, 0.1, 86_400)),
+            Work = options.GetInt("work", 20_000, 0, Roost.Bft.Services.HashChainService.MaxWork),
+            Seed = options.GetInt("seed", 1, 0, 1_000_000),
+            WrongReplies = liar,
+            WrongAfter = TimeSpan.FromSeconds(options.GetDouble("wrong-after", 1, 0, 86_400)),
+            WaitForGo = options.Has("wait-go"),
+        };
+        var started = Stopwatch.GetTimestamp();
+        var cluster = new Cluster(
+            config,
+            clusterOptions,
+            node => ReadKeys(Path.Combine(keyDir, NodeKeys.FileName(node)), config, node),
+            node =>
+            {
+                var start = RoostStartInfo("bft", "node", "--config", configPath, "--keys", Path.Combine(keyDir, NodeKeys.FileName(node)), "--node", node.ToString());
+                if (liar == node.Index && node.Role == NodeRole.Execution)
+                {
+                    // The cluster tells it when to start lying (--wrong-after seconds into the load).
+                    start.ArgumentList.Add("--lie-on-stdin");
+                    start.RedirectStandardInput = true;
+                }
+
+                return start;
+            },
+            Console.Out,
+            Console.Error);
+        var result = await cluster.RunAsync(clusterOptions.WaitForGo ? Console.In : null, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine(result.Format());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s wall; load average {LoadAverage()}"));
+        return result.Requests > 0 && result.Errors == 0 ? 0 : 1;
+    }
+
+    private static DeploymentConfig ReadConfig(ParsedOptions options)
+    {
+        var path = options.Get("config") ?? throw new UsageException($"roost bft {options.Positional[0]}: --config FILE is required");
+        var text = InputFile.Read(path, DeploymentConfig.MaxBytes) switch
+        {
+            InputFileResult.Read read => Encoding.UTF8.GetString(read.Bytes.Span),
+            InputFileResult.Refused refused => throw new UsageException($"--config {PrintableText.Escape(path)}: {refused.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        return DeploymentConfig.Parse(text, PrintableText.Escape(path));
+    }
+
+    private static NodeKeys ReadKeys(string path, DeploymentConfig config, NodeId node)
+    {
+        var shown = PrintableText.Escape(path);
+        var text = InputFile.Read(path, NodeKeys.MaxBytes) switch
+        {
+            InputFileResult.Read read => Encoding.ASCII.GetString(read.Bytes.Span),
+            InputFileResult.Refused refused => throw new ConfigException($"key file {shown}: {refused.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersMode) != 0)
+        {
+            throw new ConfigException($"key file {shown}: other users can read or write it; it must be owner-only (chmod 600)");
+        }
+
+        return NodeKeys.Parse(text, $"key file {shown}", config, node);
+    }
+
+    private static void NoMorePositional(ParsedOptions options, int count)
+    {
+        if (options.Positional.Count > count)
+        {
+            throw new UsageException($"roost bft {options.Positional[0]}: unexpected argument '{PrintableText.Escape(options.Positional[count])}' (see 'roost bft --help')");
+        }
+    }
+
+    /// <summary>Starts this same CLI (roost.dll under dotnet, or the apphost) with <paramref name="args"/>.</summary>
+    private static ProcessStartInfo RoostStartInfo(params string[] args)
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var start = new ProcessStartInfo(host);
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(BftCommand).Assembly.Location);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    /// <summary>Free TCP ports on loopback, found by binding port 0 (released before use: a small race other programs rarely win).</summary>
+    private static List<int> FreePorts(int count)
+    {
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+            }
+
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Stop();
+            }
+        }
+    }
+
+    /// <summary>A deployment file for the experiment: f = 1 on loopback, the mode, the service and generous timeouts for a loaded machine.</summary>
+    internal static string ExperimentConfig(string mode, int clients, int objects, int objectBytes)
+    {
+        var ports = FreePorts(4 + 3 + 3 + clients);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"f 1\nmode {mode}\nservice hash-chain objects={objects} object-bytes={objectBytes}\n");
+
+        // Executions queue behind one another on a shared CPU: a reply missing for two 500 ms ticks is a fault.
+        text.Append("timing view-change=4000 execution-watch=500 client-retransmit=3000\n");
+        var p = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"agreement a{i} 127.0.0.1:{ports[p++]}\n");
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"execution e{i} 127.0.0.1:{ports[p++]} agent 127.0.0.1:{ports[p++]}\n");
+        }
+
+        for (var i = 0; i < clients; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"client c{i} 127.0.0.1:{ports[p++]}\n");
+        }
+
+        return text.ToString();
+    }
+}
