@@ -23,7 +23,13 @@ internal sealed partial class AgentCommand : ICommand
         .Add("token-file", "F", "File holding the bearer token (default: generate one and write it beside the run directory)")
         .Add("accel", "MODE", "auto (probe KVM, else TCG), tcg or kvm (default auto)")
         .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)")
-        .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)");
+        .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)")
+        .Add("migration-transport", "relay|tcp", "Outgoing migrations through Roost's relay (deduplicated, delta, compressed; default) or QEMU's plain TCP")
+        .Add("dedup", "on|off", "relay: send pages the destination holds as digests (default on)")
+        .Add("delta", "on|off", "relay: send re-sent pages as XOR deltas (default on)")
+        .Add("compression", "zstd|lz4|none", "relay: frame compression (default zstd)")
+        .Add("level", "N", "relay: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
+        .Add("send-buffer-kib", "N", "relay: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
@@ -67,6 +73,14 @@ internal sealed partial class AgentCommand : ICommand
         var agentOptions = new AgentOptions(name, capacity, token, image, accelerator, qemu, runDirectory)
         {
             MigrationHost = listen[..listen.LastIndexOf(':')],
+            MigrationTransport = options.Get("migration-transport") switch
+            {
+                null or "relay" => MigrationTransportKind.Relay,
+                "tcp" => MigrationTransportKind.Tcp,
+                var other => throw new UsageException($"roost agent: --migration-transport '{other}' is not relay or tcp"),
+            },
+            RelayCodec = RelayCommand.CodecOptions(options, "roost agent"),
+            RelaySendBufferBytes = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0,
         };
         AgentServer server;
         try

@@ -107,25 +107,7 @@ internal sealed class RelayCommand : ICommand
         var to = options.Get("to") is { } t && IPEndPoint.TryParse(t, out var endpoint) && endpoint.Port > 0
             ? endpoint
             : throw new UsageException("roost relay source: --to ADDRESS:PORT is required");
-        var codec = (options.Get("compression") ?? "zstd") switch
-        {
-            "zstd" => FrameCodec.Zstd,
-            "lz4" => FrameCodec.Lz4,
-            "none" => FrameCodec.None,
-            var other => throw new UsageException($"roost relay source: --compression {other} is not zstd, lz4 or none"),
-        };
-        var codecOptions = new RelayCodecOptions
-        {
-            Deduplicate = Switch(options, "dedup", true),
-            Delta = Switch(options, "delta", true),
-            Compression = codec,
-            CompressionLevel = options.GetInt("level", codec == FrameCodec.Zstd ? 3 : 0, min: 0, max: 19),
-        };
-        if (codecOptions.Validate() is { } invalid)
-        {
-            throw new UsageException($"roost relay source: {invalid}");
-        }
-
+        var codecOptions = CodecOptions(options, "roost relay source");
         var channels = options.GetInt("channels", 1, min: 1, max: 16);
         var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var qmpPath = options.Get("qmp");
@@ -195,12 +177,32 @@ internal sealed class RelayCommand : ICommand
         }
     }
 
+    /// <summary>The relay codec from --dedup, --delta, --compression and --level (shared with <c>roost agent</c>).</summary>
+    internal static RelayCodecOptions CodecOptions(ParsedOptions options, string who)
+    {
+        var codec = (options.Get("compression") ?? "zstd") switch
+        {
+            "zstd" => FrameCodec.Zstd,
+            "lz4" => FrameCodec.Lz4,
+            "none" => FrameCodec.None,
+            var other => throw new UsageException($"{who}: --compression {other} is not zstd, lz4 or none"),
+        };
+        var codecOptions = new RelayCodecOptions
+        {
+            Deduplicate = Switch(options, "dedup", true),
+            Delta = Switch(options, "delta", true),
+            Compression = codec,
+            CompressionLevel = options.GetInt("level", codec == FrameCodec.Zstd ? 3 : 0, min: 0, max: 19),
+        };
+        return codecOptions.Validate() is { } invalid ? throw new UsageException($"{who}: {invalid}") : codecOptions;
+    }
+
     private static bool Switch(ParsedOptions options, string name, bool fallback) => options.Get(name) switch
     {
         null => fallback,
         "on" => true,
         "off" => false,
-        var other => throw new UsageException($"roost relay: --{name} {other} is not on or off"),
+        var other => throw new UsageException($"roost: --{name} {other} is not on or off"),
     };
 
     /// <summary>A --pin file: a regular file (a FIFO or a device would block or never end the pinning).</summary>

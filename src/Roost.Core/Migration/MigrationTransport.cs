@@ -9,7 +9,8 @@ namespace Roost.Core.Migration;
 /// How the source's QEMU reaches the destination's. Closed set, and built by the source only: the host is the one of
 /// the destination agent the source was asked to migrate to, the port the only thing the peer contributes (validated
 /// 1..65535). No string from a peer ever becomes a QEMU URI, so <c>exec:</c>, <c>fd:</c>, <c>unix:</c>, <c>file:</c>,
-/// <c>rdma:</c> and third hosts cannot be asked for. A relay at each end (CloudNet) would be another case here.
+/// <c>rdma:</c> and third hosts cannot be asked for. Through the CloudNet relays the same address is where the
+/// source's relay connects (the driver's choice; QEMU then migrates to that relay's local socket).
 /// </summary>
 public abstract partial record MigrationTransport
 {

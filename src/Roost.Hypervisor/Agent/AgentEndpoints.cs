@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Agent;
@@ -53,7 +54,7 @@ public static class AgentEndpoints
         var incoming = app.MapGroup("/api/incoming").WithTags("Migration (peer)");
         incoming.MapPost("/tickets", IssueTicketAsync).Accepts<CreateVmRequest>("application/json")
             .WithSummary("Issue a migration ticket admitting one VM here (this agent's token only)");
-        incoming.MapPost("/", AdmitIncomingAsync).Accepts<CreateVmRequest>("application/json")
+        incoming.MapPost("/", AdmitIncomingAsync).Accepts<IncomingRequest>("application/json")
             .WithSummary("Admit a VM and start a QEMU waiting for its stream (the migration ticket as bearer)");
         incoming.MapPost("/{id}/complete", (string id, HostAgent agent, HttpContext http) => SettleAsync(id, agent, http, isAbort: false))
             .WithSummary("The stream is complete: adopt the VM; the answer is definite (adopted or dropped)");
@@ -108,16 +109,27 @@ public static class AgentEndpoints
 
     private static async Task<Results<Ok<IncomingResponse>, ProblemHttpResult>> AdmitIncomingAsync(HostAgent agent, HttpContext http)
     {
-        var body = await JsonBody.ReadAsync<CreateVmRequest>(http.Request, http.RequestAborted).ConfigureAwait(false);
-        if (body is not AgentOutcome<CreateVmRequest>.Ok { Value: var request })
+        var body = await JsonBody.ReadAsync<IncomingRequest>(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (body is not AgentOutcome<IncomingRequest>.Ok { Value: var request })
         {
-            return Respond<IncomingResponse>(((AgentOutcome<CreateVmRequest>.Failed)body).Problem, http);
+            return Respond<IncomingResponse>(((AgentOutcome<IncomingRequest>.Failed)body).Problem, http);
         }
 
-        return ToSpec(request, http) switch
+        byte[]? secret = null;
+        if (request.RelaySecret is { } hex)
+        {
+            if (hex.Length != 2 * RelaySecrets.SecretBytes || !hex.All(char.IsAsciiHexDigitLower))
+            {
+                return Respond<IncomingResponse>(AgentProblem.BadRequest($"POST {http.Request.Path}: relaySecret is not {2 * RelaySecrets.SecretBytes} lower-case hex digits"), http);
+            }
+
+            secret = Convert.FromHexString(hex);
+        }
+
+        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB), http) switch
         {
             AgentOutcome<GuestSpec>.Ok { Value: var spec } =>
-                Respond(await agent.AdmitIncomingAsync(spec, AgentServer.BearerOf(http), http.RequestAborted).ConfigureAwait(false), http),
+                Respond(await agent.AdmitIncomingAsync(spec, AgentServer.BearerOf(http), secret, http.RequestAborted).ConfigureAwait(false), http),
             AgentOutcome<GuestSpec>.Failed failed => Respond<IncomingResponse>(failed.Problem, http),
             _ => throw new InvalidOperationException("unreachable"),
         };

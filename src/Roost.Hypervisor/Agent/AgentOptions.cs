@@ -1,6 +1,8 @@
 using Roost.Core.Migration;
+using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Images;
 using Roost.Hypervisor.Qemu;
+using Roost.Hypervisor.Relay;
 
 namespace Roost.Hypervisor.Agent;
 
@@ -42,12 +44,36 @@ public sealed record AgentOptions(
     /// <summary>The address QEMU listens on for incoming migrations (the agent's own listen address).</summary>
     public string MigrationHost { get; init; } = "127.0.0.1";
 
+    /// <summary>How outgoing migrations carry their stream: through the relay ends (the default) or plain TCP.</summary>
+    public MigrationTransportKind MigrationTransport { get; init; } = MigrationTransportKind.Relay;
+
+    /// <summary>What the source's relay does to the pages (deduplication, deltas, compression), for experiments.</summary>
+    public RelayCodecOptions RelayCodec { get; init; } = new();
+
+    /// <summary>How long either relay end waits for each thing before it fails the migration.</summary>
+    public RelayTimeouts RelayTimeouts { get; init; } = new();
+
+    /// <summary>The source relay's link send buffer in bytes (0: the kernel's autotuning); about 2 x bandwidth x RTT.</summary>
+    public int RelaySendBufferBytes { get; init; }
+
     /// <summary>Null when every option is in range, else one line naming the first that is not.</summary>
     public string? Validate()
     {
-        if ((Migration.Validate() ?? Incoming.Validate()) is { } invalid)
+        if ((Migration.Validate() ?? Incoming.Validate() ?? RelayCodec.Validate()) is { } invalid)
         {
             return invalid;
+        }
+
+        if (!Enum.IsDefined(MigrationTransport) || RelaySendBufferBytes is < 0 or > 64 * 1024 * 1024)
+        {
+            return $"agent option {nameof(MigrationTransport)} {MigrationTransport} or {nameof(RelaySendBufferBytes)} {RelaySendBufferBytes} is out of range";
+        }
+
+        if (MigrationSettings.FirstOutOfRange(
+            "relay timeout", (nameof(RelayTimeouts.Connect), RelayTimeouts.Connect), (nameof(RelayTimeouts.Handshake), RelayTimeouts.Handshake),
+            (nameof(RelayTimeouts.Write), RelayTimeouts.Write), (nameof(RelayTimeouts.Idle), RelayTimeouts.Idle)) is { } timeout)
+        {
+            return timeout;
         }
 
         return MigrationSettings.FirstOutOfRange(

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Roost.Core.Migration;
 using Roost.Hypervisor.Qemu;
+using Roost.Hypervisor.Relay;
 
 namespace Roost.Hypervisor.Agent;
 
@@ -48,7 +49,11 @@ public sealed partial class HostAgent
     }
 
     /// <summary>Admits an incoming VM on the strength of <paramref name="ticketText"/> and starts its QEMU waiting for the stream.</summary>
-    public async Task<AgentOutcome<IncomingResponse>> AdmitIncomingAsync(GuestSpec spec, string? ticketText, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <paramref name="relaySecret"/> (the source relays its stream) the QEMU listens on loopback and a
+    /// <see cref="Relay.DestinationRelay"/> on the migration address feeds it; the port answered is the relay's.
+    /// </remarks>
+    public async Task<AgentOutcome<IncomingResponse>> AdmitIncomingAsync(GuestSpec spec, string? ticketText, byte[]? relaySecret, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (!MigrationTicket.TryRead(ticketText, _ticketKey, out var ticket, out var error))
@@ -86,7 +91,7 @@ public sealed partial class HostAgent
             return refusal;
         }
 
-        var driver = new IncomingMigrationDriver(this, spec, ticket.Nonce, Options.Incoming, _time);
+        var driver = new IncomingMigrationDriver(this, spec, ticket.Nonce, Options.Incoming, _time, relaySecret);
         List<IncomingMigrationDriver> done;
         lock (_gate)
         {
@@ -168,14 +173,39 @@ public sealed partial class HostAgent
         };
     }
 
-    /// <summary>Starts the incoming QEMU of <paramref name="driver"/>'s VM: it listens on a free port for the stream.</summary>
-    internal async Task<(QemuVm Vm, int Port)> LaunchIncomingAsync(IncomingMigrationDriver driver, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the incoming QEMU of <paramref name="driver"/>'s VM: it listens on a free port for the stream, on the
+    /// migration address, or on loopback behind the destination relay when <paramref name="relayed"/>.
+    /// </summary>
+    internal async Task<(QemuVm Vm, int Port)> LaunchIncomingAsync(IncomingMigrationDriver driver, bool relayed, CancellationToken cancellationToken)
     {
         var port = FreePort();
-        var host = Options.MigrationHost.Contains(':', StringComparison.Ordinal) ? $"[{Options.MigrationHost}]" : Options.MigrationHost;
+        var listen = relayed ? "127.0.0.1" : Options.MigrationHost;
+        var host = listen.Contains(':', StringComparison.Ordinal) ? $"[{listen}]" : listen;
         var vm = await QemuVm.StartAsync(LaunchFor(driver.Spec, string.Create(CultureInfo.InvariantCulture, $"tcp:{host}:{port}")), _time, cancellationToken).ConfigureAwait(false);
         Attach(driver.Spec.Id, vm, incoming: true);
         return (vm, port);
+    }
+
+    /// <summary>Starts the destination relay of a migration on the migration address, feeding the incoming QEMU at loopback <paramref name="qemuPort"/>.</summary>
+    internal async Task<DestinationRelay> StartIncomingRelayAsync(byte[] secret, int qemuPort, CancellationToken cancellationToken)
+    {
+        if (!IPAddress.TryParse(Options.MigrationHost, out var address))
+        {
+            address = (await Dns.GetHostAddressesAsync(Options.MigrationHost, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
+                ?? throw new IOException($"the migration address '{Options.MigrationHost}' has no IP address");
+        }
+
+        return DestinationRelay.Start(address, secret, [new IPEndPoint(IPAddress.Loopback, qemuPort)], [], Options.RelayTimeouts, _time);
+    }
+
+    /// <summary>The destination relay of VM <paramref name="id"/>'s incoming migration while one runs (fault tests stop it).</summary>
+    internal DestinationRelay? IncomingRelay(string id)
+    {
+        lock (_gate)
+        {
+            return _incoming.GetValueOrDefault(id)?.Relay;
+        }
     }
 
     /// <summary>Records durably that this host owns the VM now: the ledger entry and the VM's record, before its guest runs.</summary>

@@ -6,8 +6,8 @@ namespace Roost.Hypervisor.Agent;
 /// <summary>
 /// Live migration, source side: the handover is <see cref="SourceMigration"/> (Roost.Core), run by a
 /// <see cref="SourceMigrationDriver"/>; this file admits the request, reserves the VM for it, and settles the VM's
-/// state from the outcome. The destination is reached only with the migration ticket it issued; the QEMU URI is built
-/// here from the destination agent's own host and a validated port.
+/// state from the outcome. The destination is reached only with the migration ticket it issued; the QEMU URI (or, through
+/// the relay, the relay's peer address) is built here from the destination agent's own host and a validated port.
 /// </summary>
 public sealed partial class HostAgent
 {
@@ -39,7 +39,10 @@ public sealed partial class HostAgent
 
             (managed, vm) = (found, found.Vm);
             var settings = Options.Migration with { MaxBandwidthBytesPerSecond = (long)maxBandwidthMiBps * 1024 * 1024 };
-            driver = new SourceMigrationDriver(vm, destination, ticket, settings, _peers, _time, () => DestroySourceAsync(managed, vm));
+            var relay = Options.MigrationTransport == MigrationTransportKind.Relay
+                ? new SourceRelayPlan(Options.RelayCodec, Options.RelayTimeouts, Options.RelaySendBufferBytes, Path.Combine(Options.EffectiveRunDirectory, $"relay.{id}"))
+                : null;
+            driver = new SourceMigrationDriver(vm, destination, ticket, settings, _peers, _time, () => DestroySourceAsync(managed, vm), relay);
             managed.State = VmState.MigratingOut;
             managed.Outgoing = driver;
         }
@@ -48,6 +51,8 @@ public sealed partial class HostAgent
         WriteRecord(vm, incoming: false, migratingTo: destination.ToString(), ticket: ticket);
         driver.Start();
         var outcome = await driver.Outcome.ConfigureAwait(false);
+        var relayed = await driver.RelayResultAsync().ConfigureAwait(false);
+        var passes = driver.Passes;
         await SettleOutgoingAsync(managed, vm, driver, outcome).ConfigureAwait(false);
         return outcome switch
         {
@@ -61,7 +66,12 @@ public sealed partial class HostAgent
                 (long)driver.Handover.TotalMilliseconds,
                 completed.Last?.TransferredBytes ?? 0,
                 completed.Last?.Rounds ?? 0,
-                (long)managed.Spec.MemoryMiB * 1024 * 1024)),
+                (long)managed.Spec.MemoryMiB * 1024 * 1024)
+            {
+                Transport = driver.Transport,
+                Relay = relayed?.Traffic,
+                Passes = passes,
+            }),
             SourceOutcome.Aborted { Cancelled: true } cancelled => AgentProblem.MigrationCancelled(cancelled.Reason),
             _ => AgentProblem.MigrationFailed(outcome.Describe()),
         };

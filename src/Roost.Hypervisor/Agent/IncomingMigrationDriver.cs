@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Roost.Core.Migration;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Qmp;
+using Roost.Hypervisor.Relay;
 
 namespace Roost.Hypervisor.Agent;
 
@@ -10,7 +11,9 @@ namespace Roost.Hypervisor.Agent;
 /// carries out its outputs through the <see cref="HostAgent"/> (start the incoming QEMU, record the adoption, destroy,
 /// release) and QMP. The adoption record is written in line, in output order, so no later destroy can be overtaken by
 /// it. Once finished it stays as a tombstone answering late complete and abort calls from its outcome, until the agent
-/// replaces or prunes it.
+/// replaces or prunes it. With a relay secret the stream arrives through a <see cref="DestinationRelay"/> started with
+/// the incoming QEMU (QEMU on loopback, the relay on the migration address; the admission answers the relay's port);
+/// the relay is closed when the migration is over, and its failure breaks the QEMU's stream, so nothing is adopted.
 /// </summary>
 internal sealed class IncomingMigrationDriver : IAsyncDisposable
 {
@@ -22,11 +25,14 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Lock _vmGate = new();
     private long _lastCall;
+    private readonly byte[]? _relaySecret;
     private QemuVm? _vm;
+    private DestinationRelay? _relay;
     private bool _destroyed;
 
-    public IncomingMigrationDriver(HostAgent agent, GuestSpec spec, string nonce, IncomingSettings settings, TimeProvider time)
+    public IncomingMigrationDriver(HostAgent agent, GuestSpec spec, string nonce, IncomingSettings settings, TimeProvider time, byte[]? relaySecret)
     {
+        _relaySecret = relaySecret;
         _agent = agent;
         _time = time;
         Spec = spec;
@@ -54,6 +60,9 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The destination relay while the stream may still come through it (null without one).</summary>
+    internal DestinationRelay? Relay => Volatile.Read(ref _relay);
 
     /// <summary>The answer to the admission: <see cref="PeerReply.Admitted"/> or <see cref="PeerReply.Declined"/>.</summary>
     public Task<PeerReply> Admission => _admission.Task;
@@ -95,6 +104,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
         }
 
         _admission.TrySetResult(new PeerReply.Failed("the agent is shutting down"));
+        await CloseRelayAsync().ConfigureAwait(false);
     }
 
     private async Task StepAsync(IncomingInput input)
@@ -115,29 +125,48 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
             case IncomingOutput.LaunchIncoming launch:
                 Qemu(launch.Request, async ct =>
                 {
-                    var (vm, port) = await _agent.LaunchIncomingAsync(this, ct).ConfigureAwait(false);
+                    var (vm, port) = await _agent.LaunchIncomingAsync(this, _relaySecret is not null, ct).ConfigureAwait(false);
+                    DestinationRelay? relay = null;
+                    try
+                    {
+                        relay = _relaySecret is null ? null : await _agent.StartIncomingRelayAsync(_relaySecret, port, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+                    {
+                        await vm.DisposeAsync().ConfigureAwait(false);
+                        return new QemuReply.Failed($"the migration relay cannot start: {e.Message}");
+                    }
+
                     bool keep;
                     lock (_vmGate)
                     {
                         keep = !_destroyed;
                         _vm = keep ? vm : null;
+                        _relay = keep ? relay : null;
                     }
 
                     if (!keep)
                     {
                         // Dropped while it started: nobody else will destroy it.
+                        if (relay is not null)
+                        {
+                            await relay.DisposeAsync().ConfigureAwait(false);
+                        }
+
                         await vm.DisposeAsync().ConfigureAwait(false);
                         return new QemuReply.Failed("dropped while starting");
                     }
 
-                    return new QemuReply.Launched(port);
+                    return new QemuReply.Launched(relay?.Port ?? port);
                 });
                 break;
             case IncomingOutput.AnswerAdmission admission:
                 _admission.TrySetResult(admission.Reply);
                 break;
             case IncomingOutput.QueryRunState query:
-                Qemu(query.Request, async ct => new QemuReply.RunState(await Qmp().QueryStatusAsync(ct).ConfigureAwait(false)));
+                Qemu(query.Request, async ct => Relay is { Completion: { IsCompleted: true } done } && !(await done.ConfigureAwait(false)).Completed
+                    ? new QemuReply.Failed($"the migration relay failed: {(await done.ConfigureAwait(false)).Failure}")
+                    : new QemuReply.RunState(await Qmp().QueryStatusAsync(ct).ConfigureAwait(false)));
                 break;
             case IncomingOutput.CommitAdoption commit:
                 QemuReply committed;
@@ -168,6 +197,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
                     destroyed = _vm;
                 }
 
+                await CloseRelayAsync().ConfigureAwait(false);
                 await _agent.DestroyIncomingAsync(this, destroyed).ConfigureAwait(false);
                 break;
             case IncomingOutput.ReleaseReservation:
@@ -192,6 +222,8 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
                     _agent.AdoptIncoming(this, Require());
                 }
 
+                await CloseRelayAsync().ConfigureAwait(false);
+
                 break;
             default:
                 throw new UnreachableException($"unknown output {output}");
@@ -204,6 +236,21 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
             ? new QemuReply.Failed(e.Message)
             : null,
         reply => new IncomingInput.QemuAnswered(request, reply));
+
+    private async Task CloseRelayAsync()
+    {
+        DestinationRelay? relay;
+        lock (_vmGate)
+        {
+            relay = _relay;
+            _relay = null;
+        }
+
+        if (relay is not null)
+        {
+            await relay.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     private QemuVm Require() => Vm ?? throw new InvalidOperationException($"VM '{Spec.Id}': the incoming QEMU is not running");
 

@@ -1,3 +1,5 @@
+using Roost.Core.Migration.Stream;
+
 namespace Roost.Hypervisor.Agent;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace Roost.Hypervisor.Agent;
 /// destination, peer calls included); <see cref="QemuTotalMs"/> and <see cref="DowntimeMs"/> are QEMU's own figures.
 /// <see cref="HandoverMs"/> is the time from QEMU's "completed" to the destination confirming it resumed the guest:
 /// the guest is paused on both sides meanwhile, so its real downtime is at most DowntimeMs + HandoverMs.
+/// <see cref="TransferredBytes"/> is QEMU's count of RAM bytes it sent (before any relay).
 /// </summary>
 public sealed record MigrationReport(
     string Id,
@@ -16,4 +19,17 @@ public sealed record MigrationReport(
     long HandoverMs,
     long TransferredBytes,
     long Rounds,
-    long MemoryBytes);
+    long MemoryBytes)
+{
+    /// <summary>How the stream travelled: <see cref="MigrationTransportKind.Relay"/> or plain TCP.</summary>
+    public MigrationTransportKind Transport { get; init; } = MigrationTransportKind.Tcp;
+
+    /// <summary>
+    /// Through the relay: the source relay's count of what it carried, by kind (QEMU's stream, zero pages, pages sent
+    /// whole, deduplicated, as deltas, the encoded payload and the compressed bytes on the wire); null over plain TCP.
+    /// </summary>
+    public RelayTraffic? Relay { get; init; }
+
+    /// <summary>The pre-copy passes as the source saw them, in order.</summary>
+    public IReadOnlyList<MigrationPass> Passes { get; init; } = [];
+}

@@ -38,11 +38,12 @@ public sealed class PeerClient : IDisposable
     }
 
     /// <summary><c>POST /api/incoming</c>: admit the VM. <see cref="PeerReply.Admitted"/> carries the port, checked 1..65535.</summary>
-    public async Task<PeerReply> AdmitAsync(Uri peer, string ticket, GuestSpec spec, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<PeerReply> AdmitAsync(Uri peer, string ticket, GuestSpec spec, byte[]? relaySecret, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var call = Call(peer, "POST", "api/incoming");
-        var answer = await SendAsync(peer, ticket, HttpMethod.Post, "api/incoming", new CreateVmRequest(spec.Id, spec.Cpus, spec.MemoryMiB), call, timeout, cancellationToken).ConfigureAwait(false);
+        var request = new IncomingRequest(spec.Id, spec.Cpus, spec.MemoryMiB, relaySecret is null ? null : Convert.ToHexStringLower(relaySecret));
+        var answer = await SendAsync(peer, ticket, HttpMethod.Post, "api/incoming", request, call, timeout, cancellationToken).ConfigureAwait(false);
         return answer switch
         {
             (_, PeerReply failed) => failed,

@@ -1,7 +1,12 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using Roost.Core.Migration;
+using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Qmp;
+using Roost.Hypervisor.Relay;
 
 namespace Roost.Hypervisor.Agent;
 
@@ -11,6 +16,13 @@ namespace Roost.Hypervisor.Agent;
 /// to the source's QEMU, timers from the injected <see cref="TimeProvider"/>. Every request it starts is answered back
 /// to the machine, with a failure if it throws or times out.
 /// </summary>
+/// <remarks>
+/// With a <see cref="SourceRelayPlan"/> the stream goes through a <see cref="SourceRelay"/> in this process: QEMU
+/// migrates to the relay's Unix socket, the relay connects to the address the machine built (the destination agent's
+/// host, the port it admitted with: its relay's), and the secret the relays prove is made here and sent only with the
+/// ticketed admission. A relay that fails breaks QEMU's stream, which the machine sees as a failed stream (the VM
+/// stays here); the destination is told "complete" only once the relay delivered the whole stream.
+/// </remarks>
 internal sealed class SourceMigrationDriver : IAsyncDisposable
 {
     private readonly SourceMigration _machine;
@@ -24,11 +36,17 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
     private readonly MigrationSettings _settings;
     private readonly Func<Task> _destroySource;
     private readonly long _started;
+    private readonly SourceRelayPlan? _relayPlan;
+    private readonly byte[]? _relaySecret;
+    private readonly PassLog _passes = new();
+    private SourceRelay? _relay;
     private long? _confirmStarted;
 
     public SourceMigrationDriver(
-        QemuVm vm, Uri destination, string ticket, MigrationSettings settings, PeerClient peers, TimeProvider time, Func<Task> destroySource)
+        QemuVm vm, Uri destination, string ticket, MigrationSettings settings, PeerClient peers, TimeProvider time, Func<Task> destroySource, SourceRelayPlan? relay)
     {
+        _relayPlan = relay;
+        _relaySecret = relay is null ? null : RandomNumberGenerator.GetBytes(RelaySecrets.SecretBytes);
         _vm = vm;
         Destination = destination;
         _ticket = ticket;
@@ -78,7 +96,38 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
     /// <summary>Cancels the calls and commands still out (when the agent shuts down); otherwise each ends by its own timeout.</summary>
     public Task AbandonAsync() => _loop.AbandonAsync();
 
-    public ValueTask DisposeAsync() => _loop.DisposeAsync();
+    /// <summary>How the stream travels.</summary>
+    public MigrationTransportKind Transport => _relayPlan is null ? MigrationTransportKind.Tcp : MigrationTransportKind.Relay;
+
+    /// <summary>The pre-copy passes seen so far (from the progress the machine asked for).</summary>
+    public IReadOnlyList<MigrationPass> Passes
+    {
+        get
+        {
+            lock (_passes)
+            {
+                return _passes.Passes;
+            }
+        }
+    }
+
+    /// <summary>What the source's relay carried, once it finished (null over plain TCP or while it runs).</summary>
+    public async Task<RelayResult?> RelayResultAsync() =>
+        Volatile.Read(ref _relay) is { Completion.IsCompleted: true } relay ? await relay.Completion.ConfigureAwait(false) : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _loop.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _relay, null) is { } relay)
+        {
+            await relay.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_relayPlan is not null && Directory.Exists(_relayPlan.SocketDirectory))
+        {
+            Directory.Delete(_relayPlan.SocketDirectory, recursive: true);
+        }
+    }
 
     private async Task StepAsync(SourceInput input)
     {
@@ -107,7 +156,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
                 _loop.Arm(timer.Kind, timer.After, new SourceInput.TimerFired(timer.Kind, timer.Generation));
                 break;
             case SourceOutput.RequestAdmission admit:
-                Peer(admit.Request, ct => _peers.AdmitAsync(Destination, _ticket, _vm.Spec, _settings.AdmitTimeout, ct));
+                Peer(admit.Request, ct => _peers.AdmitAsync(Destination, _ticket, _vm.Spec, _relaySecret, _settings.AdmitTimeout, ct));
                 break;
             case SourceOutput.StartStreaming start:
                 Qemu(start.Request, async ct =>
@@ -119,12 +168,29 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
                     }
 
                     await q.SetMigrationParametersAsync(start.Parameters.MaxBandwidthBytesPerSecond, start.Parameters.DowntimeLimit, ct).ConfigureAwait(false);
-                    await q.MigrateAsync(start.Transport.ToQemuUri(), ct).ConfigureAwait(false);
+                    var uri = _relayPlan is null ? start.Transport.ToQemuUri() : await StartRelayAsync(_relayPlan, start.Transport, ct).ConfigureAwait(false);
+                    await q.MigrateAsync(uri, ct).ConfigureAwait(false);
                     return new QemuReply.Done();
                 });
                 break;
             case SourceOutput.QueryProgress query:
-                Qemu(query.Request, async ct => new QemuReply.Progress((await Require(qmp).QueryMigrateAsync(ct).ConfigureAwait(false)).ToStreamProgress()));
+                Qemu(query.Request, async ct =>
+                {
+                    var progress = (await Require(qmp).QueryMigrateAsync(ct).ConfigureAwait(false)).ToStreamProgress();
+                    if (progress.Status == StreamStatus.Failed && Volatile.Read(ref _relay) is { Completion.IsCompleted: true } relay
+                        && await relay.Completion.ConfigureAwait(false) is { Completed: false } broken)
+                    {
+                        // QEMU only saw its socket close: say why.
+                        progress = progress with { Error = $"{progress.Error} (the relay: {broken.Failure})" };
+                    }
+
+                    lock (_passes)
+                    {
+                        _passes.Observe(progress);
+                    }
+
+                    return new QemuReply.Progress(progress);
+                });
                 break;
             case SourceOutput.SwitchToPostCopy postCopy:
                 Qemu(postCopy.Request, async ct =>
@@ -154,7 +220,9 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
                 break;
             case SourceOutput.ConfirmAtDestination confirm:
                 _confirmStarted ??= _time.GetTimestamp();
-                Peer(confirm.Request, ct => _peers.CompleteAsync(Destination, _ticket, _vm.Spec.Id, _settings.ConfirmTimeout, ct));
+                Peer(confirm.Request, async ct => await RelayFailureAsync(ct).ConfigureAwait(false) is { } undelivered
+                    ? new PeerReply.Failed(undelivered)
+                    : await _peers.CompleteAsync(Destination, _ticket, _vm.Spec.Id, _settings.ConfirmTimeout, ct).ConfigureAwait(false));
                 break;
             case SourceOutput.AbortAtDestination abort:
                 Peer(abort.Request, ct => _peers.AbortAsync(Destination, _ticket, _vm.Spec.Id, _settings.ConfirmTimeout, ct));
@@ -189,8 +257,59 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
 
     private void Qemu(RequestId request, Func<CancellationToken, Task<QemuReply>> command) => _loop.Run(
         command,
-        e => e is QmpException or IOException or OperationCanceledException or InvalidOperationException ? new QemuReply.Failed($"source QEMU: {e.Message}") : null,
+        e => e is QmpException or IOException or OperationCanceledException or InvalidOperationException or SocketException or UnauthorizedAccessException
+            ? new QemuReply.Failed($"source QEMU: {e.Message}")
+            : null,
         reply => new SourceInput.QemuAnswered(request, reply));
+
+    /// <summary>
+    /// Starts the source's relay towards <paramref name="transport"/> (host and port as the machine validated them)
+    /// and returns the URI of its Unix socket for QEMU, in an owner-only directory.
+    /// </summary>
+    private async Task<string> StartRelayAsync(SourceRelayPlan plan, MigrationTransport transport, CancellationToken cancellationToken)
+    {
+        if (transport is not MigrationTransport.Tcp tcp)
+        {
+            throw new InvalidOperationException($"the relay cannot carry a stream over {transport}");
+        }
+
+        if (!IPAddress.TryParse(tcp.Host, out var address))
+        {
+            var addresses = await Dns.GetHostAddressesAsync(tcp.Host, cancellationToken).ConfigureAwait(false);
+            address = addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                ?? throw new IOException($"the destination host '{tcp.Host}' has no IP address");
+        }
+
+        PrivateFiles.CreateDirectory(plan.SocketDirectory);
+        var relay = SourceRelay.Start(
+            new IPEndPoint(address, tcp.Port), _relaySecret ?? [], plan.Codec, 1, plan.Timeouts, _time, plan.SocketDirectory, plan.SendBufferBytes);
+        if (Interlocked.Exchange(ref _relay, relay) is { } previous)
+        {
+            await previous.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return relay.QemuUris[0];
+    }
+
+    /// <summary>Null when there is no relay or it delivered the whole stream; else why the destination cannot hold it whole.</summary>
+    private async Task<string?> RelayFailureAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _relay) is not { } relay)
+        {
+            return null;
+        }
+
+        try
+        {
+            var result = await relay.Completion.WaitAsync(_settings.ConfirmTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return result.Completed ? null : $"the source's relay did not deliver the whole stream: {result.Failure}";
+        }
+        catch (TimeoutException)
+        {
+            await relay.AbortAsync("the stream was not delivered in time").ConfigureAwait(false);
+            return $"the source's relay did not finish delivering the stream within {_settings.ConfirmTimeout.TotalSeconds:0} s";
+        }
+    }
 
     private QmpClient Require(QmpClient? qmp) =>
         qmp ?? throw new QmpException($"VM '{_vm.Spec.Id}': the source's QEMU has exited");

@@ -16,6 +16,7 @@ internal sealed class RelayConnections(RelayTimeouts timeouts, TimeProvider time
     private readonly TaskCompletionSource<RelayResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _started = time.GetTimestamp();
     private string? _failure;
+    private int _shutDown;
 
     public CancellationTokenSource Stop { get; } = new();
 
@@ -131,11 +132,17 @@ internal sealed class RelayConnections(RelayTimeouts timeouts, TimeProvider time
 
     public void Dispose() => Stop.Dispose();
 
-    /// <summary>Fails the relay if it still runs, waits until it finished, then frees the session under its lock.</summary>
+    /// <summary>Fails the relay if it still runs, waits until it finished, then frees the session under its lock (once: later calls only wait).</summary>
     public async ValueTask ShutdownAsync(SemaphoreSlim gate, IDisposable? session)
     {
         Fail("the relay was shut down");
         await Completion.ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _shutDown, 1) == 1)
+        {
+            // Shut down before: what it freed stays freed.
+            return;
+        }
+
         await gate.WaitAsync().ConfigureAwait(false);
         session?.Dispose();
         Dispose();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Roost.Hypervisor.Agent;
 using Roost.Hypervisor.Qemu;
+using Roost.Hypervisor.Relay;
 using Xunit.Abstractions;
 
 namespace Roost.Hypervisor.Tests.Agent;
@@ -37,7 +38,28 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         Assert.InRange(report.TransferredBytes, 1, 2 * report.MemoryBytes);
         Assert.InRange(report.DowntimeMs, 0, report.QemuTotalMs);
         Assert.True(report.TotalMs >= report.QemuTotalMs, $"Roost's total {report.TotalMs} ms is below QEMU's {report.QemuTotalMs} ms");
+        AssertRelayReportConsistent(report);
         await AgentTestSteps.AssertNothingLeftAsync(source);
+    }
+
+    /// <summary>
+    /// The destination's relay dies mid-stream (its sockets reset, as when its process is killed): the source's relay
+    /// and QEMU see the stream break, the VM runs on at the source with every page right, and the destination drops
+    /// its half.
+    /// </summary>
+    [QemuFact]
+    public async Task DestinationRelayKilledMidway_VmKeepsRunningAtSource_NothingLeaks()
+    {
+        DestinationRelay? killed = null;
+
+        await KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(async (destination, _) =>
+        {
+            killed = destination.Agent.IncomingRelay("vm-1");
+            Assert.NotNull(killed);
+            await killed.DisposeAsync();
+        });
+
+        Assert.False((await (killed ?? throw new InvalidOperationException("not killed")).Completion).Completed);
     }
 
     /// <summary>
@@ -47,7 +69,12 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     [QemuFact]
     public async Task WritingGuest_Migrated20TimesBackAndForth_LosesNoWrite()
     {
-        var agents = new[] { await fixture.StartAgentAsync("a"), await fixture.StartAgentAsync("b") };
+        // a sends through the relay (the default), b over QEMU's plain TCP: ten moves each way.
+        var agents = new[]
+        {
+            await fixture.StartAgentAsync("a"),
+            await fixture.StartAgentAsync("b", configure: o => o with { MigrationTransport = MigrationTransportKind.Tcp }),
+        };
         using var a = new AgentClient(agents[0].BaseAddress);
         using var b = new AgentClient(agents[1].BaseAddress);
         var clients = new[] { a, b };
@@ -62,7 +89,9 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
             using var response = await AgentTestSteps.MigrateAsync(from, clients[(i + 1) % 2], to.BaseAddress, "vm-1");
             var report = await AgentClient.ReadAsync<MigrationReport>(response);
             var check = await AgentTestSteps.AssertMemoryIntactAsync(clients[(i + 1) % 2], "vm-1");
-            output.WriteLine($"migration {i + 1,2}: {report.QemuTotalMs} ms, downtime {report.DowntimeMs} ms, {report.TransferredBytes / 1048576} MiB; "
+            Assert.Equal(i % 2 == 0 ? MigrationTransportKind.Relay : MigrationTransportKind.Tcp, report.Transport);
+            output.WriteLine($"migration {i + 1,2} ({report.Transport}): {report.QemuTotalMs} ms, downtime {report.DowntimeMs} ms, {report.TransferredBytes / 1048576} MiB, "
+                + $"{(report.Relay?.WireBytes ?? report.TransferredBytes) / 1048576} MiB on the wire; "
                 + $"checked {check.Checked} pages, wrong {check.Wrong}, writes {check.Writes}, achieved {check.AchievedPagesPerSecond} pages/s");
             Assert.True(checks.Count == 0 || check.Writes > checks[^1].Writes, "the guest's verifier stopped writing");
             checks.Add(check);
@@ -74,7 +103,16 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     }
 
     [QemuFact]
-    public async Task DestinationQemuKilledMidway_VmKeepsRunningAtSource_NothingLeaks()
+    public Task DestinationQemuKilledMidway_VmKeepsRunningAtSource_NothingLeaks() =>
+        KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync((_, incoming) =>
+        {
+            using var qemu = Process.GetProcessById(incoming.Pid);
+            qemu.Kill();
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Starts a migration, runs <paramref name="kill"/> once the stream flows, and checks the VM stays whole at the source and the destination keeps nothing.</summary>
+    private async Task KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(Func<AgentServer, VmInfo, Task> kill)
     {
         var source = await fixture.StartAgentAsync("src");
         var destination = await fixture.StartAgentAsync("dst");
@@ -86,10 +124,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         var incoming = await WaitForIncomingAsync(src, dst);
 
-        using (var qemu = Process.GetProcessById(incoming.Pid))
-        {
-            qemu.Kill();
-        }
+        await kill(destination, incoming);
 
         using var response = await migration;
         var (type, detail) = await AgentClient.ProblemAsync(response, 502);
@@ -200,6 +235,31 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     {
         using var load = await src.PostAsync("api/vms/vm-1/load", new LoadRequest(null, 24));
         Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The report of a relayed migration adds up: every page QEMU sent is counted in one kind, the wire carried less than QEMU's stream, and the passes are QEMU's.</summary>
+    private void AssertRelayReportConsistent(MigrationReport report)
+    {
+        Assert.Equal(MigrationTransportKind.Relay, report.Transport);
+        var relay = report.Relay;
+        Assert.NotNull(relay);
+        foreach (var pass in report.Passes)
+        {
+            output.WriteLine($"pass {pass.Number}: {pass.DirtyPages} dirty pages at start {pass.StartMs} ms, took {pass.DurationMs} ms, sent {pass.SentBytes} B, dirtied {pass.DirtyPagesPerSecond} pages/s");
+        }
+
+        Assert.True(relay.StreamBytes >= report.TransferredBytes, $"the relay read {relay.StreamBytes} bytes of QEMU's stream, QEMU says it sent {report.TransferredBytes}");
+        Assert.True(relay.WireBytes < relay.StreamBytes, $"{relay.WireBytes} bytes on the wire for a {relay.StreamBytes}-byte stream");
+        Assert.True(relay.PayloadBytes >= relay.FullBytes + relay.ZeroPageBytes + relay.DeduplicatedBytes + relay.DeltaBytes, $"the payload {relay.PayloadBytes} is less than its kinds: {relay}");
+        var pages = relay.FullPages + relay.ZeroPages + relay.DeduplicatedPages + relay.DeltaPages;
+        Assert.True(pages * 4096 >= report.MemoryBytes, $"{pages} pages relayed for {report.MemoryBytes} bytes of RAM: {relay}");
+        Assert.True(relay.FullBytes >= relay.FullPages * 4096, $"{relay.FullPages} whole pages in {relay.FullBytes} bytes");
+        Assert.InRange(relay.CompressedFrames, 0, relay.Frames);
+        Assert.NotEmpty(report.Passes);
+        Assert.Equal(1, report.Passes[0].Number);
+        Assert.True(report.Passes.Zip(report.Passes.Skip(1)).All(p => p.First.Number < p.Second.Number && p.First.DurationMs is not null), "the passes are not in order or one was left open");
+        Assert.InRange(report.Passes[^1].Number, 1, report.Rounds);
+        Assert.True(report.Passes[0].DirtyPages > 0, "the bulk pass started with no dirty pages");
     }
 
     private static async Task<VmInfo> WaitForIncomingAsync(AgentClient src, AgentClient dst)
