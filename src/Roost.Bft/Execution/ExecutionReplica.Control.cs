@@ -73,14 +73,16 @@ public sealed partial class ExecutionReplica
     }
 
     /// <summary>
-    /// Pause. A replica with its whole state verified keeps it as it is (a paused VM keeps its memory): the base a
-    /// later wake-up transfers from. One in the middle of a transfer goes back to its last complete checkpoint
-    /// (consistent objects and tree). A retired replica is recreated from the initial state instead (a fresh VM).
+    /// Pause. A paused VM keeps its memory, and so does the replica: with its whole state verified it folds the writes
+    /// since the last checkpoint into a snapshot (the base a later wake-up transfers from); in the middle of a state
+    /// transfer it keeps the transfer (the objects verified so far, the partial checkpoints they fill, the certified
+    /// tree learnt), which resumes on waking. Either may be the only correct copy of an object that its peers need:
+    /// rolling a half-done transfer back to the last complete checkpoint lost one for good (seed 75724,
+    /// docs/experiments/zz.md). A retired replica is recreated from the initial state instead (a fresh VM).
     /// </summary>
     private void GoToSleep(bool wipe)
     {
-        var keep = !wipe && _sync is null && _tree.IsComplete;
-        if (keep)
+        if (!wipe && _sync is null)
         {
             // Fold the writes since the last checkpoint into the tree: objects and tree agree at _executed.
             foreach (var k in _store.Dirty)
@@ -99,8 +101,6 @@ public sealed partial class ExecutionReplica
         _awake = false;
         _resuming = false;
         _catchingUp = false;
-        _sync = null;
-        _verified = null;
         _repairs.Clear();
         _votes.Clear();
         _batches.Clear();
@@ -110,31 +110,20 @@ public sealed partial class ExecutionReplica
         _stableSeen = 0;
         _out.Add(new Output.CancelTimer(TimerKind.Fetch));
         _out.Add(new Output.CancelTimer(TimerKind.Audit));
-        if (keep)
+        if (!wipe)
         {
+            // The requests in flight when the VM paused are lost: ask again as soon as it resumes.
+            _sync?.ForgetRequests();
             return;
         }
 
-        var last = wipe ? null : _snapshots.FindLast(s => s.Tree.IsComplete);
-        if (last is null)
-        {
-            _store.Restore(_genesis.Objects);
-            _tree = _genesis.Tree.Clone();
-            _executed = 0;
-            _certified = default;
-        }
-        else
-        {
-            _store.Restore(last.Objects);
-            _tree = last.Tree.Clone();
-            _executed = last.Sequence;
-        }
-
+        _sync = null;
+        _verified = null;
+        _store.Restore(_genesis.Objects);
         _store.ClearDirty();
+        _tree = _genesis.Tree.Clone();
+        _executed = 0;
+        _certified = default;
         _snapshots.Clear();
-        if (last is not null)
-        {
-            _snapshots.Add(last);
-        }
     }
 }

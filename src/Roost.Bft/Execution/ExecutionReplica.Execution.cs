@@ -263,7 +263,20 @@ public sealed partial class ExecutionReplica
     /// <summary>Behind the certified checkpoint by more than the log window (or the log is gone): transfer state.</summary>
     private void CheckLag()
     {
-        if (_sync is not null || _certified.Sequence <= _executed)
+        if (_sync is { } sync)
+        {
+            // Woken in the middle of a transfer kept across the pause: move it to the newer certified checkpoint now
+            // (keeping what it verified) rather than wait for every peer to say the old target is gone.
+            if (_catchingUp && _certified.Sequence > sync.Target.Sequence)
+            {
+                _catchingUp = false;
+                MoveToCertified("woken during a transfer");
+            }
+
+            return;
+        }
+
+        if (_certified.Sequence <= _executed)
         {
             return;
         }

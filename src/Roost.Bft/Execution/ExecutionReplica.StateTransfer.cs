@@ -333,18 +333,8 @@ public sealed partial class ExecutionReplica
             sync.Unavailable.Add(peer);
             if (sync.Unavailable.Count >= _options.ExecutionReplicas - 1 && _certified.Sequence > sync.Target.Sequence)
             {
-                // Nobody keeps our target any more: move to the newer certified checkpoint. If our own checkpoint
-                // there matches it, keep what we verified (and that checkpoint, which peers may need: it can be
-                // the only copy of what we executed); otherwise start over from our hashed content.
-                var own = _snapshots.FindLast(s => s.Sequence == _certified.Sequence && s.Root == _certified.State);
-                if (own is not null)
-                {
-                    Retarget(own);
-                }
-                else
-                {
-                    StartSync(_certified, "target checkpoint gone", rehash: true);
-                }
+                // Nobody keeps our target any more: move to the newer certified checkpoint.
+                MoveToCertified("target checkpoint gone");
             }
 
             if (_sync is not { } current || m.Root != current.Target.State)
@@ -437,20 +427,38 @@ public sealed partial class ExecutionReplica
     }
 
     /// <summary>
+    /// Moves the transfer to the newer certified checkpoint. If our own checkpoint there matches it, keep what we
+    /// verified (and that checkpoint, which peers may need: it can be the only copy of what we executed); otherwise
+    /// start over from our hashed content, which still takes every object whose digest matches without transfer.
+    /// </summary>
+    private void MoveToCertified(string reason)
+    {
+        var own = _snapshots.FindLast(s => s.Sequence == _certified.Sequence && s.Root == _certified.State);
+        if (own is not null)
+        {
+            Retarget(own, reason);
+        }
+        else
+        {
+            StartSync(_certified, reason, rehash: true);
+        }
+    }
+
+    /// <summary>
     /// Moves a transfer whose target is gone to the newer certified checkpoint <paramref name="own"/>, which this
     /// replica reached by executing on demand and whose root matches the certified one (so every node its partial tree
     /// knows is the certified one). The objects still unverified were not written since the old target, so their
     /// content is still the base's: each is verified from the new tree where it knows the leaf or a subtree that
     /// agrees with the base, and fetched against it otherwise.
     /// </summary>
-    private void Retarget(Snapshot own)
+    private void Retarget(Snapshot own, string reason)
     {
         if (_sync is not { } old || _verified is null)
         {
             return;
         }
 
-        Notice(new ProtocolEvent.SyncStarted(Id, own.Sequence, "target checkpoint gone, own checkpoint matches the newer one"));
+        Notice(new ProtocolEvent.SyncStarted(Id, own.Sequence, reason + ", own checkpoint matches the newer one"));
         var sync = new StateSync(_certified, old.Base, _store.Count, old.StartTick, own.Tree.Clone())
         {
             ObjectsFetched = old.ObjectsFetched,
@@ -591,6 +599,7 @@ public sealed partial class ExecutionReplica
 
         _sync = null;
         _verified = null;
+        _catchingUp = false;
         if (_store.Dirty.Count == 0 && !_snapshots.Exists(s => s.Sequence == _executed))
         {
             _snapshots.Add(new Snapshot(_executed, _store.Snapshot(), _tree.Clone()));

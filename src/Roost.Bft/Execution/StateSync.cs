@@ -67,4 +67,11 @@ internal sealed class StateSync
 
     /// <summary>Tick of the last state reply, to detect lost requests.</summary>
     public long LastReplyTick { get; set; }
+
+    /// <summary>The requests in flight are lost (the replica was paused): everything may be asked for again now.</summary>
+    public void ForgetRequests()
+    {
+        Outstanding = 0;
+        RequestedAt.Clear();
+    }
 }

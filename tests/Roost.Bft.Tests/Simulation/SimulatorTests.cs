@@ -40,7 +40,8 @@ public sealed class SimulatorTests
     /// Seeds that failed liveness in the 70,000-run campaign of docs/experiments/zz.md (each cause and fix is listed
     /// there): stale controller beliefs about sleepers (5674 and most others), and a certified checkpoint whose state
     /// no replica kept whole after transfers and sleeps (1101). Seed 1000294 broke an earlier attempt at the fix; 58435
-    /// failed in the 60,000-run campaign after these fixes (tree nodes only partial checkpoints held).
+    /// failed in the 60,000-run campaign after these fixes (tree nodes only partial checkpoints held), 75724 in the
+    /// 80,000-run one (a sleeper paused mid-transfer rolled back and dropped the only correct copy of an object).
     /// </summary>
     [Theory]
     [InlineData(1, 1101)]
@@ -65,6 +66,7 @@ public sealed class SimulatorTests
     [InlineData(1, 41491)]
     [InlineData(1, 1000294)]
     [InlineData(1, 58435)]
+    [InlineData(1, 75724)]
     [InlineData(2, 6366)]
     [InlineData(2, 9248)]
     public void FormerLivenessFailures_Pass(int f, long seed)
