@@ -27,6 +27,12 @@ public sealed class GuestImageBuilder
     /// <summary>The compiler command for the guest's verifier; part of the image's cache key.</summary>
     private static readonly string[] _compile = ["-static", "-O2", "-s", "-std=c11", "-Wall", "-Wextra", "-Werror", "-o", "memtest", "memtest.c"];
 
+    /// <summary>
+    /// Kernel modules for a virtio disk (/dev/vda), in load order (Debian builds them as modules, the initramfs has no
+    /// modprobe index): copied from the kernel package to /lib/modules/NAME.ko, loaded by init when a virtio device is present.
+    /// </summary>
+    private static readonly string[] _diskModules = ["virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
+
     // Unpacked packages leave out what no guest program reads: documentation, manuals, locales, iconv modules.
     private static readonly string[] _skippedPrefixes = ["usr/share/", "usr/lib/x86_64-linux-gnu/gconv/", "etc/"];
 
@@ -139,6 +145,12 @@ public sealed class GuestImageBuilder
             return $"{busyboxDeb.Path}: {busybox.Failure ?? "no ./bin/busybox inside"}";
         }
 
+        var modules = await ExtractFilesAsync(kernelDeb.Path, name => _diskModules.Any(m => name.EndsWith($"/{m}.ko", StringComparison.Ordinal) && name.Contains("/kernel/drivers/", StringComparison.Ordinal)), cancellationToken).ConfigureAwait(false);
+        if (modules.Failure is not null || modules.Files.Count != _diskModules.Length)
+        {
+            return $"{kernelDeb.Path}: {modules.Failure ?? $"found {modules.Files.Count} of the disk modules {string.Join(", ", _diskModules)}"}";
+        }
+
         var memtest = await CompileMemtestAsync(work, scripts, cancellationToken).ConfigureAwait(false);
         if (memtest.Failure is not null)
         {
@@ -183,6 +195,12 @@ public sealed class GuestImageBuilder
             cpio.AddFile("bin/busybox", busybox.Contents);
             cpio.AddFile("bin/reporter", scripts.Reporter);
             cpio.AddFile("bin/memtest", memtest.Binary);
+            foreach (var (name, contents) in modules.Files)
+            {
+                AddParents(cpio, written, "lib/modules/x.ko");
+                cpio.AddFile($"lib/modules/{name[(name.LastIndexOf('/') + 1)..]}", contents, 0x1A4);
+            }
+
             written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter", "bin/memtest"]);
             foreach (var entry in packages.SelectMany(p => p.Entries))
             {
@@ -353,8 +371,15 @@ public sealed class GuestImageBuilder
 
     private static async Task<(string Name, byte[]? Contents, string? Failure)> ExtractAsync(string deb, Func<string, bool> wanted, CancellationToken cancellationToken)
     {
-        string name = "";
-        byte[]? contents = null;
+        var (files, failure) = await ExtractFilesAsync(deb, wanted, cancellationToken, first: true).ConfigureAwait(false);
+        return files.Count > 0 ? (files[0].Name, files[0].Contents, null) : ("", null, failure);
+    }
+
+    /// <summary>The regular files of <paramref name="deb"/> whose names <paramref name="wanted"/> accepts (only the first with <paramref name="first"/>).</summary>
+    private static async Task<(List<(string Name, byte[] Contents)> Files, string? Failure)> ExtractFilesAsync(
+        string deb, Func<string, bool> wanted, CancellationToken cancellationToken, bool first = false)
+    {
+        var files = new List<(string Name, byte[] Contents)>();
         var result = await ExternalCommand.RunAsync(
             "dpkg-deb",
             ["--fsys-tarfile", deb],
@@ -365,19 +390,17 @@ public sealed class GuestImageBuilder
                 var tar = new TarReader(stdout);
                 while (await tar.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false) is { } entry)
                 {
-                    if (contents is null && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile
+                    if (!(first && files.Count > 0) && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile
                         && wanted(entry.Name) && entry.DataStream is { } data)
                     {
                         var buffer = new MemoryStream();
                         await data.CopyToAsync(buffer, ct).ConfigureAwait(false);
-                        (name, contents) = (entry.Name, buffer.ToArray());
+                        files.Add((entry.Name, buffer.ToArray()));
                     }
                 }
             },
             cancellationToken).ConfigureAwait(false);
-        return result.ExitCode == 0 || contents is not null
-            ? (name, contents, null)
-            : (name, null, $"dpkg-deb --fsys-tarfile: {result.FirstErrorLine}");
+        return result.ExitCode == 0 || files.Count > 0 ? (files, null) : (files, $"dpkg-deb --fsys-tarfile: {result.FirstErrorLine}");
     }
 
     /// <summary>The decompressed kernel inside a bzImage, or null when its compression has no decompressor here.</summary>
@@ -447,7 +470,7 @@ public sealed class GuestImageBuilder
     internal static string ImageHash(GuestScripts scripts, GuestProfile profile)
     {
         var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
-        var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\n");
+        var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\nmodules " + string.Join(' ', _diskModules) + "\n");
         var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. compile, .. definition]);
         return Convert.ToHexStringLower(hash)[..12];
     }

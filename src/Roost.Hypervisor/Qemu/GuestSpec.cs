@@ -5,11 +5,17 @@ namespace Roost.Hypervisor.Qemu;
 
 /// <summary>
 /// What one VM needs: its id (lower-case letters, digits and dashes, at most 32: it names sockets and a /dev/shm
-/// file), virtual CPUs, and RAM in MiB.
+/// file), virtual CPUs, RAM in MiB, and the size of its virtual disk in MiB (0: no disk; a raw file in the VM's run
+/// directory, <see cref="QemuLaunch.DiskPath"/>).
 /// </summary>
-public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB)
+public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB, int DiskMiB = 0)
 {
     public const int MinMemoryMiB = 64;
+
+    /// <summary>The smallest and largest virtual disk a VM may ask for (0 asks for none).</summary>
+    public const int MinDiskMiB = 16;
+
+    public const int MaxDiskMiB = 64 * 1024;
 
     /// <summary>Whether <paramref name="id"/> is a VM id: the one allow-list for ids that name files and sockets.</summary>
     public static bool IsValidId([NotNullWhen(true)] string? id) => id is not null && IdPattern().IsMatch(id);
@@ -27,8 +33,13 @@ public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB)
             return $"cpus {Cpus} for VM '{Id}' must be from 1 to 64";
         }
 
-        return MemoryMiB is < MinMemoryMiB or > 1_048_576
-            ? $"memoryMiB {MemoryMiB} for VM '{Id}' must be from {MinMemoryMiB} to 1048576"
+        if (MemoryMiB is < MinMemoryMiB or > 1_048_576)
+        {
+            return $"memoryMiB {MemoryMiB} for VM '{Id}' must be from {MinMemoryMiB} to 1048576";
+        }
+
+        return DiskMiB is not 0 and (< MinDiskMiB or > MaxDiskMiB)
+            ? $"diskMiB {DiskMiB} for VM '{Id}' must be 0 (no disk) or from {MinDiskMiB} to {MaxDiskMiB}"
             : null;
     }
 

@@ -51,6 +51,20 @@ public static class PrivateFiles
         using var file = new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });
     }
 
+    /// <summary>Creates a file that must not exist yet, 0600 from its first instant, <paramref name="length"/> bytes long and sparse (reads as zeros).</summary>
+    public static void CreateSparseFile(string path, long length)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException(UnixOnly);
+        }
+
+        using var file = new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });
+        file.SetLength(length);
+    }
+
     /// <summary>Writes <paramref name="contents"/> to <paramref name="path"/> (replacing it) with mode 0600.</summary>
     public static async Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> contents, CancellationToken cancellationToken)
     {

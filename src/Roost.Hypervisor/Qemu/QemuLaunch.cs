@@ -25,8 +25,20 @@ public sealed record QemuLaunch(
 
     public string PidFile => Path.Combine(RunDirectory, $"{Spec.Id}.pid");
 
+    /// <summary>The guest's virtual disk (raw, sparse, owner-only) when <see cref="GuestSpec.DiskMiB"/> is not 0.</summary>
+    public string DiskPath => Path.Combine(RunDirectory, $"{Spec.Id}.disk");
+
+    /// <summary>The disk's block node in QEMU (<c>-blockdev</c>), the name QMP's block commands use.</summary>
+    public const string DiskNode = "disk0";
+
     /// <summary>Where the agent records what it knows of this VM, so a restarted agent can take it over.</summary>
     public string RecordFile => Path.Combine(RunDirectory, $"{Spec.Id}.vm.json");
+
+    /// <summary>Every file this QEMU's life makes, removed before it starts and when it ends (the disk only if it has one).</summary>
+    public IReadOnlyList<string> OwnedFiles() =>
+        Spec.DiskMiB > 0
+            ? [QmpSocket, ReporterSocket, PidFile, ConsoleLog, MemoryPath, RecordFile, DiskPath]
+            : [QmpSocket, ReporterSocket, PidFile, ConsoleLog, MemoryPath, RecordFile];
 
     /// <summary>
     /// The command line. The device set must be identical on both sides of a migration, so it depends only on the
@@ -56,6 +68,18 @@ public sealed record QemuLaunch(
         if (Accelerator == Accelerator.Kvm)
         {
             args.AddRange(["-cpu", "host"]);
+        }
+
+        if (Spec.DiskMiB > 0)
+        {
+            // JSON, not key=value: a path with a comma cannot split the option. The guest sees /dev/vda.
+            var blockdev = new System.Text.Json.Nodes.JsonObject
+            {
+                ["driver"] = "raw",
+                ["node-name"] = DiskNode,
+                ["file"] = new System.Text.Json.Nodes.JsonObject { ["driver"] = "file", ["filename"] = DiskPath },
+            };
+            args.AddRange(["-blockdev", blockdev.ToJsonString(), "-device", $"virtio-blk-pci,drive={DiskNode},id={DiskNode}-device"]);
         }
 
         if (IncomingUri is not null)

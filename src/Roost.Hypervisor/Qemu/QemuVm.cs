@@ -6,7 +6,7 @@ namespace Roost.Hypervisor.Qemu;
 
 /// <summary>
 /// One running QEMU process: its QMP connection, its reporter channel and its guest RAM file. Disposing destroys
-/// the process and removes every file it used (RAM file, sockets, pidfile, console log), whatever state it was in.
+/// the process and removes every file it used (RAM file, disk, sockets, pidfile, console log), whatever state it was in.
 /// </summary>
 public sealed class QemuVm : IAsyncDisposable
 {
@@ -83,7 +83,7 @@ public sealed class QemuVm : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(time);
         PrivateFiles.CreateDirectory(launch.RunDirectory);
-        foreach (var stale in new[] { launch.QmpSocket, launch.ReporterSocket, launch.PidFile, launch.ConsoleLog, launch.MemoryPath, launch.RecordFile })
+        foreach (var stale in launch.OwnedFiles())
         {
             File.Delete(stale);
         }
@@ -97,6 +97,21 @@ public sealed class QemuVm : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new QemuException($"VM '{launch.Spec.Id}': cannot create guest RAM file {launch.MemoryPath}: {e.Message}");
+        }
+
+        if (launch.Spec.DiskMiB > 0)
+        {
+            // A sparse raw file, owner-only from its first instant: an incoming QEMU's disk starts empty and is filled
+            // by the source's block mirror; a new VM's starts as zeros.
+            try
+            {
+                PrivateFiles.CreateSparseFile(launch.DiskPath, launch.Spec.DiskMiB * 1024L * 1024);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                File.Delete(launch.MemoryPath);
+                throw new QemuException($"VM '{launch.Spec.Id}': cannot create its disk {launch.DiskPath}: {e.Message}");
+            }
         }
 
         var start = new ProcessStartInfo(launch.QemuBinary)
@@ -333,7 +348,7 @@ public sealed class QemuVm : IAsyncDisposable
         }
 
         _process.Dispose();
-        foreach (var file in new[] { Launch.QmpSocket, Launch.ReporterSocket, Launch.PidFile, Launch.ConsoleLog, Launch.MemoryPath, Launch.RecordFile })
+        foreach (var file in Launch.OwnedFiles())
         {
             File.Delete(file);
         }

@@ -34,6 +34,51 @@ public sealed class QemuLaunchTests
         Assert.Equal([.. sourceArgs, "-S", "-incoming", "tcp:127.0.0.1:4444"], destinationArgs);
     }
 
+    [Fact]
+    public void Arguments_WithADisk_AddAVirtioDiskOnTheRawFileInTheRunDirectory()
+    {
+        var launch = new QemuLaunch("qemu", _image, new GuestSpec("vm-1", 1, 128, DiskMiB: 1024), Accelerator.Tcg, "/run/a,b", "/dev/shm/roost.a.vm-1");
+
+        var args = launch.Arguments().ToList();
+
+        var blockdev = System.Text.Json.JsonDocument.Parse(args[args.IndexOf("-blockdev") + 1]).RootElement;
+        Assert.Equal("raw", blockdev.GetProperty("driver").GetString());
+        Assert.Equal(QemuLaunch.DiskNode, blockdev.GetProperty("node-name").GetString());
+        Assert.Equal("/run/a,b/vm-1.disk", blockdev.GetProperty("file").GetProperty("filename").GetString());
+        Assert.Equal("virtio-blk-pci,drive=disk0,id=disk0-device", args[args.IndexOf("-device") + 1]);
+        Assert.Contains(launch.DiskPath, launch.OwnedFiles());
+    }
+
+    [Fact]
+    public void Arguments_WithoutADisk_HaveNoBlockDevice()
+    {
+        var launch = new QemuLaunch("qemu", _image, new GuestSpec("vm-1", 1, 128), Accelerator.Tcg, "/run/a", "/dev/shm/roost.a.vm-1");
+
+        Assert.DoesNotContain("-blockdev", launch.Arguments());
+        Assert.DoesNotContain(launch.DiskPath, launch.OwnedFiles());
+    }
+
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(16, null)]
+    [InlineData(65536, null)]
+    [InlineData(15, "diskMiB 15")]
+    [InlineData(-1, "diskMiB -1")]
+    [InlineData(65537, "diskMiB 65537")]
+    public void GuestSpecValidate_DiskSizeIsNoneOrInItsRange(int diskMiB, string? expected)
+    {
+        var error = new GuestSpec("vm", 1, 128, diskMiB).Validate();
+
+        if (expected is null)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.StartsWith(expected, error, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("vm-1", 1, 128, null)]
     [InlineData("VM", 1, 128, "VM id 'VM'")]

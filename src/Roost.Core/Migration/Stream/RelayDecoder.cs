@@ -16,6 +16,7 @@ namespace Roost.Core.Migration.Stream;
 public sealed class RelayDecoder : IDisposable
 {
     private const int PageSize = QemuStreamFormat.PageSize;
+    // A QEMU RAM record's header (8 to 264 bytes), or none for an NBD write's blocks after the first (their request header goes raw).
     private const int MaxHeaderBytes = 8 + 1 + 255;
 
     private readonly KeyedPageHasher _hasher;
@@ -68,7 +69,7 @@ public sealed class RelayDecoder : IDisposable
                 return Fail(at, string.Create(CultureInfo.InvariantCulture, $"unknown item type {(int)item}"), out error);
             }
 
-            if (!Leb128.TryRead(payload, ref read, out var headerLength) || headerLength is < 8 or > MaxHeaderBytes
+            if (!Leb128.TryRead(payload, ref read, out var headerLength) || headerLength > MaxHeaderBytes
                 || headerLength > (ulong)(payload.Length - read))
             {
                 return Fail(at, "a page item's record header is malformed", out error);

@@ -102,6 +102,25 @@ public sealed class RelayDestinationSession : IDisposable
         return outputs;
     }
 
+    /// <summary>The channel's QEMU wrote these bytes back (an NBD server's replies): they go to the source's relay unchanged, once the session is open.</summary>
+    public IReadOnlyList<RelayOutput> FromQemu(int channel, ReadOnlySpan<byte> bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(channel, _ended.Length);
+        var outputs = _link.Begin();
+        if (IsOver || _phase != Phase.Open)
+        {
+            return outputs;
+        }
+
+        for (var start = 0; start < bytes.Length; start += RelayFraming.MaxDecodedBytes)
+        {
+            _link.Send(RelayFrameType.Returned, channel, bytes.Slice(start, Math.Min(RelayFraming.MaxDecodedBytes, bytes.Length - start)));
+        }
+
+        return outputs;
+    }
+
     /// <summary>The source's relay closed the connection (or it broke).</summary>
     public IReadOnlyList<RelayOutput> PeerClosed()
     {

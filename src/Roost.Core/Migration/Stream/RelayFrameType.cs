@@ -18,6 +18,9 @@ public enum RelayFrameType : byte
     /// <summary>Source → destination: the channel's QEMU stream ended (its source QEMU closed the connection).</summary>
     End = 17,
 
+    /// <summary>Destination → source: bytes the channel's destination QEMU wrote back (an NBD server's replies), passed on unchanged.</summary>
+    Returned = 18,
+
     /// <summary>Destination → source: digests of pages it holds for the session (pinned from resident VMs).</summary>
     Pinned = 32,
 

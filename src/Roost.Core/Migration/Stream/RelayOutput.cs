@@ -10,7 +10,7 @@ public abstract record RelayOutput
     /// <summary>Write these bytes to the peer relay.</summary>
     public sealed record SendToPeer(byte[] Bytes) : RelayOutput;
 
-    /// <summary>Write these bytes to the channel's QEMU (destination).</summary>
+    /// <summary>Write these bytes to the channel's QEMU (destination: the rebuilt stream; source: what the destination's QEMU returned, e.g. NBD replies).</summary>
     public sealed record DeliverToQemu(int Channel, byte[] Bytes) : RelayOutput;
 
     /// <summary>The channel's stream ended whole: close the write side of its QEMU connection (destination).</summary>

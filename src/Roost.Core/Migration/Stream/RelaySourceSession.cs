@@ -28,7 +28,8 @@ public sealed class RelaySourceSession : IDisposable
     private long _compressedFrames;
     private int _ended;
 
-    public RelaySourceSession(RelayCodecOptions options, ReadOnlySpan<byte> secret, ReadOnlySpan<byte> nonce, int channels, IFrameCompressor compressor)
+    /// <summary>A session of <paramref name="channels"/> streams; <paramref name="parsers"/> gives each channel's parser (default: QEMU's migration stream, <see cref="StreamParser"/>).</summary>
+    public RelaySourceSession(RelayCodecOptions options, ReadOnlySpan<byte> secret, ReadOnlySpan<byte> nonce, int channels, IFrameCompressor compressor, Func<int, IRelayStreamParser>? parsers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(compressor);
@@ -45,7 +46,7 @@ public sealed class RelaySourceSession : IDisposable
         _authKey = RelaySecrets.AuthKey(secret);
         _nonce = nonce.ToArray();
         _encoder = new RelayEncoder(options, RelaySecrets.PageKey(secret));
-        _channels = [.. Enumerable.Range(0, channels).Select(_ => new Channel())];
+        _channels = [.. Enumerable.Range(0, channels).Select(c => new Channel(parsers?.Invoke(c) ?? new StreamParser()))];
     }
 
     private enum Phase
@@ -64,8 +65,8 @@ public sealed class RelaySourceSession : IDisposable
     /// <summary>Whether every channel's stream was framed and sent, without a failure.</summary>
     public bool IsCompleted => _phase == Phase.Completed && !_link.Failed;
 
-    /// <summary>The channel's parser (what it understood of the QEMU stream).</summary>
-    public StreamParser Parser(int channel) => _channels[channel].Parser;
+    /// <summary>The channel's parser (what it understood of the stream).</summary>
+    public IRelayStreamParser Parser(int channel) => _channels[channel].Parser;
 
     public RelayTraffic Traffic => _encoder.Traffic with
     {
@@ -206,6 +207,9 @@ public sealed class RelaySourceSession : IDisposable
                 }
 
                 break;
+            case RelayFrameType.Returned when _phase is Phase.Open or Phase.Completed && header.Codec == FrameCodec.None && header.Channel < _channels.Length:
+                _link.Emit(new RelayOutput.DeliverToQemu(header.Channel, payload.ToArray()));
+                break;
             default:
                 _link.Fail(string.Create(CultureInfo.InvariantCulture, $"the destination's relay sent an unexpected {header.Type} frame"));
                 break;
@@ -255,9 +259,9 @@ public sealed class RelaySourceSession : IDisposable
         }
     }
 
-    private sealed class Channel
+    private sealed class Channel(IRelayStreamParser parser)
     {
-        public StreamParser Parser { get; } = new();
+        public IRelayStreamParser Parser { get; } = parser;
 
         public ArrayBufferWriter<byte> Pending { get; } = new(64 * 1024);
 

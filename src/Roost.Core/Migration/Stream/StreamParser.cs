@@ -17,7 +17,7 @@ namespace Roost.Core.Migration.Stream;
 /// (qemu_savevm_state_header, save_section_header/footer, vmstate_configuration) and migration/ram.c
 /// (ram_save_setup, save_page_header, RAM_SAVE_FLAG_*).
 /// </remarks>
-public sealed class StreamParser
+public sealed class StreamParser : IRelayStreamParser
 {
     /// <summary>The most bytes one item may need before the parser gives up on it and passes the rest through. A caller's buffer must hold at least this much.</summary>
     public const int MaxItemBytes = 128 * 1024;

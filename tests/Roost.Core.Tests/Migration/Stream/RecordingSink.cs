@@ -31,7 +31,7 @@ internal sealed class RecordingSink : IStreamSink
     }
 
     /// <summary>Feeds <paramref name="input"/> to <paramref name="parser"/> in random chunks, as a socket would.</summary>
-    public static RecordingSink Parse(StreamParser parser, byte[] input, Random random, int maxChunk = 20_000)
+    public static RecordingSink Parse(IRelayStreamParser parser, byte[] input, Random random, int maxChunk = 20_000)
     {
         var sink = new RecordingSink();
         var buffer = new byte[StreamParser.MaxItemBytes + maxChunk];
