@@ -31,7 +31,7 @@ public sealed class GuestImageBuilder
     /// Kernel modules for a virtio disk (/dev/vda), in load order (Debian builds them as modules, the initramfs has no
     /// modprobe index): copied from the kernel package to /lib/modules/NAME.ko, loaded by init when a virtio device is present.
     /// </summary>
-    private static readonly string[] _diskModules = ["virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
+    private static readonly string[] _diskModules = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
 
     // Unpacked packages leave out what no guest program reads: documentation, manuals, locales, iconv modules.
     private static readonly string[] _skippedPrefixes = ["usr/share/", "usr/lib/x86_64-linux-gnu/gconv/", "etc/"];

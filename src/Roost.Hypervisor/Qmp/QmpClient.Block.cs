@@ -13,14 +13,15 @@ public sealed partial class QmpClient
     public Task NbdServerStartUnixAsync(string socketPath, CancellationToken cancellationToken) =>
         ExecuteAsync("nbd-server-start", new JsonObject
         {
-            ["addr"] = new JsonObject { ["type"] = "unix", ["path"] = socketPath },
+            // nbd-server-start takes the legacy socket address: the fields under "data".
+            ["addr"] = new JsonObject { ["type"] = "unix", ["data"] = new JsonObject { ["path"] = socketPath } },
         }, cancellationToken);
 
     /// <summary><c>nbd-server-start</c> listening on <paramref name="host"/>:<paramref name="port"/> (TCP).</summary>
     public Task NbdServerStartTcpAsync(string host, int port, CancellationToken cancellationToken) =>
         ExecuteAsync("nbd-server-start", new JsonObject
         {
-            ["addr"] = new JsonObject { ["type"] = "inet", ["host"] = host, ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ["addr"] = new JsonObject { ["type"] = "inet", ["data"] = new JsonObject { ["host"] = host, ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
         }, cancellationToken);
 
     /// <summary><c>nbd-server-stop</c>: closes the NBD server and every export.</summary>

@@ -163,6 +163,9 @@ public sealed class DiskMirrorMigration
                 _jobEnded = true;
                 Discard();
                 break;
+            case Step.Detach when Phase == DiskPhase.Closing:
+                _outputs.Add(new DiskOutput.CloseExport(Request(Step.Close)));
+                break;
             case Step.Detach:
                 FinishWhenAnswered();
                 break;
@@ -177,9 +180,9 @@ public sealed class DiskMirrorMigration
         switch (Phase)
         {
             case DiskPhase.Completing when ended.Error is null && !ended.Cancelled:
+                // The NBD client disconnects first, then the export closes (closing it under a connected client breaks the connection mid-request).
                 Enter(DiskPhase.Closing, _settings.StepTimeout);
                 _outputs.Add(new DiskOutput.DetachTarget(Request(Step.Detach)));
-                _outputs.Add(new DiskOutput.CloseExport(Request(Step.Close)));
                 break;
             case DiskPhase.Cancelling:
                 Discard();

@@ -23,7 +23,7 @@ public enum DiskPhase
     /// <summary>The source is paused after its memory moved; the mirror is being ended as a point-in-time copy.</summary>
     Completing,
 
-    /// <summary>The copy is whole; the target node is removed and the destination's export closed.</summary>
+    /// <summary>The copy is whole; the target node is removed, then the destination's export closed.</summary>
     Closing,
 
     /// <summary>Abandoning: the mirror is cancelled (waiting for its end).</summary>

@@ -27,10 +27,12 @@ public sealed class DiskMirrorMigrationTests
         trace.AddRange(machine.Handle(new DiskInput.MemoryMoved()));
         trace.AddRange(machine.Handle(new DiskInput.QemuAnswered(Last<DiskOutput.CompleteMirror>(trace).Request, null)));
         trace.AddRange(machine.Handle(new DiskInput.JobEnded(null, Cancelled: false)));
+        var closeBeforeDetach = trace.OfType<DiskOutput.CloseExport>().Count();
         trace.AddRange(machine.Handle(new DiskInput.QemuAnswered(Last<DiskOutput.DetachTarget>(trace).Request, null)));
         trace.AddRange(machine.Handle(new DiskInput.DestinationAnswered(Last<DiskOutput.CloseExport>(trace).Request, null)));
 
         Assert.Equal(0, beforeReady);
+        Assert.Equal(0, closeBeforeDetach);
         Assert.IsType<DiskOutcome.Completed>(machine.Outcome);
         Assert.Equal(DiskPhase.Finished, machine.Phase);
         Assert.Empty(trace.OfType<DiskOutput.DiscardAtDestination>());
