@@ -23,7 +23,7 @@ public sealed partial class ControlLoop
                 {
                     (_, null) => (ActionStatus.Failed, $"{action.Vm} is no longer running"),
                     (ActionKind.Migrate, { MigratingTo: not null }) => (ActionStatus.InFlight, ""),
-                    (ActionKind.Migrate, _) when vm.Host == action.To => (ActionStatus.Succeeded, $"{action.Vm} arrived on {action.To}"),
+                    (ActionKind.Migrate, _) when vm.Host == action.To => (ActionStatus.Succeeded, $"{action.Vm} arrived on {action.To}{(vm.MigrationReport is { } report ? $": {report.Describe()}" : "")}"),
                     (ActionKind.Migrate, _) => (ActionStatus.Failed, $"migration aborted: {vm.MigrationProblem ?? $"{action.Vm} is on {vm.Host}"}"),
                     (ActionKind.Resize, _) when vm.Allocation == action.Allocation => (ActionStatus.Succeeded, $"{action.Vm} holds {action.Allocation}"),
                     _ => (ActionStatus.Failed, $"interrupted before the driver resized {action.Vm}"),

@@ -39,12 +39,19 @@ internal sealed partial class AgentHostDriver
             }
         }
 
-        // A migration this controller sent that failed: its reason goes with the VM's next observation off the move.
+        // A migration this controller sent: its report, or why it failed, goes with the VM's next observation off the move.
         foreach (var (vm, pending) in _migrations.Where(m => m.Value.Outcome.IsCompleted).ToList())
         {
-            if (pending.Outcome.IsCompletedSuccessfully && await pending.Outcome.ConfigureAwait(false) is { } failure)
+            switch (pending.Outcome.IsCompletedSuccessfully ? await pending.Outcome.ConfigureAwait(false) : null)
             {
-                _migrationFailures[vm] = failure;
+                case AgentReply<MigrationReport>.Failed failed:
+                    _migrationFailures[vm] = failed.Detail;
+                    break;
+                case AgentReply<MigrationReport>.Ok ok:
+                    _migrationReports[vm] = ok.Value;
+                    break;
+                default:
+                    break;
             }
 
             _migrations.Remove(vm);
@@ -67,7 +74,8 @@ internal sealed partial class AgentHostDriver
                 var movingTo = MovingTo(id, seen.Destination);
                 _agentVms[id] = seen.Vm;
                 var problem = movingTo is null && _migrationFailures.Remove(id, out var why) ? why : null;
-                current.Add(new VmObservation(id, new HostId(h), Allocation(seen.Vm), sample, movingTo) { MigrationProblem = problem });
+                var report = movingTo is null && _migrationReports.Remove(id, out var done) ? done : null;
+                current.Add(new VmObservation(id, new HostId(h), Allocation(seen.Vm), sample, movingTo) { MigrationProblem = problem, MigrationReport = report });
                 usage[h] += sample.Usage;
             }
 

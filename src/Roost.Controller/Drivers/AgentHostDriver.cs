@@ -39,6 +39,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
     private readonly Dictionary<VmId, Counters> _counters = [];
     private readonly Dictionary<VmId, PendingMigration> _migrations = [];
     private readonly Dictionary<VmId, string> _migrationFailures = [];
+    private readonly Dictionary<VmId, MigrationReport> _migrationReports = [];
     private readonly Dictionary<VmId, VmInfo> _agentVms = [];
     private readonly CancellationTokenSource _shutdown = new();
     private TimeSpan _clockBase;
@@ -214,10 +215,10 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
     }
 
     /// <summary>
-    /// A ticket from the destination (its token), then the migration at the source (its token) with the ticket; null on
-    /// success, else the one line saying what failed and where (the agent's own reason).
+    /// A ticket from the destination (its token), then the migration at the source (its token) with the ticket: the
+    /// source agent's report, or the one line saying what failed and where (the agent's own reason).
     /// </summary>
-    private static async Task<string?> MigrateInBackgroundAsync(
+    private static async Task<AgentReply<MigrationReport>> MigrateInBackgroundAsync(
         AgentClient source, AgentClient destination, CreateVmRequest spec, int? bandwidthMiBps, CancellationToken cancellationToken)
     {
         // Leave the loop's step at once: the request lasts as long as the migration.
@@ -225,15 +226,11 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
         var issued = await destination.IssueTicketAsync(spec, cancellationToken).ConfigureAwait(false);
         if (issued is not AgentReply<TicketResponse>.Ok { Value: var ticket })
         {
-            return $"no migration ticket: {((AgentReply<TicketResponse>.Failed)issued).Detail}";
+            return new AgentReply<MigrationReport>.Failed($"no migration ticket: {((AgentReply<TicketResponse>.Failed)issued).Detail}", false);
         }
 
         var request = new MigrateRequest(destination.BaseAddress.ToString(), ticket.Ticket, bandwidthMiBps);
-        return await source.MigrateAsync(spec.Id ?? "", request, cancellationToken).ConfigureAwait(false) switch
-        {
-            AgentReply<MigrationReport>.Failed failed => failed.Detail,
-            _ => null,
-        };
+        return await source.MigrateAsync(spec.Id ?? "", request, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<DriverResult> ResultAsync<T>(Task<AgentReply<T>> call) => await call.ConfigureAwait(false) switch
@@ -278,6 +275,6 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
     /// <summary>The last cumulative counters of a VM, to turn into rates; reset when the VM changes host (a new QEMU).</summary>
     private sealed record Counters(HostId Host, long Timestamp, double CpuSeconds, long NetBytes, long SwapPages);
 
-    /// <summary>A migration this controller sent; <see cref="Outcome"/> is null on success, else the agent's problem.</summary>
-    private sealed record PendingMigration(HostId From, HostId To, Task<string?> Outcome);
+    /// <summary>A migration this controller sent; <see cref="Outcome"/> is the source agent's report or problem.</summary>
+    private sealed record PendingMigration(HostId From, HostId To, Task<AgentReply<MigrationReport>> Outcome);
 }

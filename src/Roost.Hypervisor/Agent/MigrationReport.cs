@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Roost.Core.Migration.Stream;
 
 namespace Roost.Hypervisor.Agent;
@@ -32,4 +34,40 @@ public sealed record MigrationReport(
 
     /// <summary>The pre-copy passes as the source saw them, in order.</summary>
     public IReadOnlyList<MigrationPass> Passes { get; init; } = [];
+
+    /// <summary>
+    /// The report on one line for people (the controller's action outcome, the dashboard's migration log): times,
+    /// QEMU's bytes, the relay's bytes by kind and on the wire, and the first passes (at most <paramref name="maxPasses"/>).
+    /// </summary>
+    public string Describe(int maxPasses = 8)
+    {
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        text.Append(c, $"{Transport.ToString().ToLowerInvariant()}, {TotalMs} ms (QEMU {QemuTotalMs} ms), downtime {DowntimeMs} ms + handover {HandoverMs} ms, ");
+        text.Append(c, $"QEMU sent {Megabytes(TransferredBytes)} of {MemoryBytes / (1024 * 1024)} MiB RAM in {Rounds} rounds");
+        if (Relay is { } r)
+        {
+            text.Append(c, $"; relay: {Megabytes(r.StreamBytes)} stream -> {Megabytes(r.WireBytes)} on the wire ({(r.StreamBytes > 0 ? (double)r.WireBytes / r.StreamBytes : 0):0.00}x): ");
+            text.Append(c, $"raw {r.FullPages} pages ({Megabytes(r.FullBytes)}), zero {r.ZeroPages}, deduplicated {r.DeduplicatedPages}, delta {r.DeltaPages} ({Megabytes(r.DeltaBytes)}), ");
+            text.Append(c, $"payload {Megabytes(r.PayloadBytes)} compressed in {r.CompressedFrames} of {r.Frames} frames");
+        }
+
+        foreach (var pass in Passes.Take(maxPasses))
+        {
+            text.Append(c, $"; pass {pass.Number}: {pass.DirtyPages} dirty pages");
+            if (pass.DirtyPagesPerSecond is { } rate)
+            {
+                text.Append(c, $", {rate} pages/s dirtied");
+            }
+        }
+
+        if (Passes.Count > maxPasses)
+        {
+            text.Append(c, $"; {Passes.Count - maxPasses} more passes");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0} MB");
 }

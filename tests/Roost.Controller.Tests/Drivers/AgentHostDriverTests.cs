@@ -58,14 +58,19 @@ public sealed class AgentHostDriverTests
     }
 
     /// <summary>
-    /// Two agents in one handler: A runs vm-1, B is empty; B issues tickets; A's migrate fails with a reason. Every call
-    /// is recorded. Also served over HTTP by <see cref="MigrationOutcomeTests"/>.
+    /// Two agents in one handler: A runs vm-1, B is empty; B issues tickets; A's migrate fails with a reason (or, with a
+    /// <see cref="Report"/>, succeeds). Every call is recorded. Also served over HTTP by <see cref="MigrationOutcomeTests"/>.
     /// </summary>
     internal sealed class ScriptedAgents : HttpMessageHandler
     {
         public ConcurrentQueue<(Uri Agent, string Method, string Path, string Authorization, string Body)> Calls { get; } = new();
 
         public string? VmsBody { get; init; }
+
+        /// <summary>When set, A's migrate succeeds with this report, and from then on B runs vm-1 and A nothing.</summary>
+        public MigrationReport? Report { get; init; }
+
+        private bool Migrated => Report is not null && Calls.Any(c => c.Path == "/api/vms/vm-1/migrate");
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -78,9 +83,10 @@ public sealed class AgentHostDriverTests
             {
                 ("GET", "/api/agent") => Ok(new AgentInfo(isA ? "a" : "b", new AgentCapacity(4, 1024), new AgentCapacity(0, 0), "TCG", "6.1", isA ? 1 : 0)),
                 ("GET", "/api/vms") when VmsBody is { } raw && isA => Raw(HttpStatusCode.OK, raw),
-                ("GET", "/api/vms") => Ok(isA ? new[] { new VmInfo("vm-1", 1, 128, Hypervisor.Agent.VmState.Running, 42, "/dev/shm/x") } : []),
+                ("GET", "/api/vms") => Ok(isA != Migrated ? new[] { new VmInfo("vm-1", 1, 128, Hypervisor.Agent.VmState.Running, 42, "/dev/shm/x") } : []),
                 ("GET", "/api/vms/vm-1/stats") => Ok(new VmStats("vm-1", 1.5, 1 << 20, (GuestReport?)null)),
                 ("POST", "/api/incoming/tickets") when !isA => Ok(new TicketResponse("v1.ticket-from-b", 120)),
+                ("POST", "/api/vms/vm-1/migrate") when isA && Report is { } report => Ok(report),
                 ("POST", "/api/vms/vm-1/migrate") when isA => Raw(HttpStatusCode.BadGateway,
                     """{"type":"urn:roost:problem:migration-failed","status":502,"detail":"migration of VM 'vm-1' failed: boom: the VM runs on the source"}"""),
                 _ => Raw(HttpStatusCode.NotFound, """{"detail":"no such call"}"""),

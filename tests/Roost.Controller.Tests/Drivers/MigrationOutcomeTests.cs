@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Roost.Controller.Control;
 using Roost.Controller.Drivers;
+using Roost.Core.Migration.Stream;
+using Roost.Hypervisor.Agent;
 
 namespace Roost.Controller.Tests.Drivers;
 
@@ -22,6 +24,40 @@ public sealed class MigrationOutcomeTests
     public async Task FailedMigration_ActionOutcomeIsTheAgentsReason_EachTokenOnlyToItsAgent()
     {
         var agents = new AgentHostDriverTests.ScriptedAgents();
+
+        using var action = await MigrateThroughTheControllerAsync(agents);
+
+        Assert.Equal("failed", action.RootElement.GetProperty("status").GetString(), ignoreCase: true);
+        Assert.Contains("boom: the VM runs on the source", action.RootElement.GetProperty("outcome").GetString(), StringComparison.Ordinal);
+        Assert.All(agents.Calls, c => Assert.Equal(c.Agent == AgentHostDriverTests.AgentA ? "Bearer token-a" : "Bearer token-b", c.Authorization));
+    }
+
+    /// <summary>The source agent's migration report (its wire type, read by the controller) reaches the action's outcome in the API's migration log.</summary>
+    [Fact]
+    public async Task CompletedMigration_ActionOutcomeCarriesTheAgentsReport()
+    {
+        var report = new MigrationReport("vm-1", "a", "http://b/", 2_340, 2_125, 208, 106, 97_658_551, 4, 134_217_728)
+        {
+            Transport = MigrationTransportKind.Relay,
+            Relay = new RelayTraffic { StreamBytes = 97_658_551, FullPages = 19_818, FullBytes = 81_444_076, ZeroPages = 11_335, DeduplicatedPages = 3_161, DeltaPages = 764, PayloadBytes = 84_468_889, WireBytes = 48_737_275, Frames = 436, CompressedFrames = 298 },
+            Passes = [new MigrationPass(1, 28_546, 116_924_416, 53, 1_781, 71_945_118, 3_663), new MigrationPass(2, 6_525, 26_726_400, 1_834, 290, 24_589_175, null)],
+        };
+        var agents = new AgentHostDriverTests.ScriptedAgents { Report = report };
+
+        using var action = await MigrateThroughTheControllerAsync(agents);
+
+        Assert.Equal("succeeded", action.RootElement.GetProperty("status").GetString(), ignoreCase: true);
+        var outcome = action.RootElement.GetProperty("outcome").GetString() ?? "";
+        Assert.Contains(report.Describe(), outcome, StringComparison.Ordinal);
+        Assert.Contains("97.7 MB stream -> 48.7 MB on the wire (0.50x)", outcome, StringComparison.Ordinal);
+        Assert.Contains("deduplicated 3161, delta 764", outcome, StringComparison.Ordinal);
+        Assert.Contains("pass 1: 28546 dirty pages, 3663 pages/s dirtied; pass 2: 6525 dirty pages", outcome, StringComparison.Ordinal);
+        Assert.Contains("downtime 208 ms", outcome, StringComparison.Ordinal);
+    }
+
+    /// <summary>The controller (API, loop, agent driver) over <paramref name="agents"/> served on 127.0.0.1; an operator's migration of VM 1 to host 1, until its action settles.</summary>
+    private static async Task<JsonDocument> MigrateThroughTheControllerAsync(AgentHostDriverTests.ScriptedAgents agents)
+    {
         await using var a = await ScriptedAgentServer.StartAsync(agents, AgentHostDriverTests.AgentA);
         await using var b = await ScriptedAgentServer.StartAsync(agents, AgentHostDriverTests.AgentB);
         using var data = new TempDirectory();
@@ -52,11 +88,7 @@ public sealed class MigrationOutcomeTests
             },
             TimeSpan.FromSeconds(30),
             async () => await api.GetStringAsync($"/api/plans/{planId}"));
-
-        using var action = JsonDocument.Parse(settled);
-        Assert.Equal("failed", action.RootElement.GetProperty("status").GetString(), ignoreCase: true);
-        Assert.Contains("boom: the VM runs on the source", action.RootElement.GetProperty("outcome").GetString(), StringComparison.Ordinal);
-        Assert.All(agents.Calls, c => Assert.Equal(c.Agent == AgentHostDriverTests.AgentA ? "Bearer token-a" : "Bearer token-b", c.Authorization));
+        return JsonDocument.Parse(settled);
     }
 
     /// <summary>Serves scripted agents over real HTTP on 127.0.0.1, each answering as the scripted agent it stands for.</summary>

@@ -69,10 +69,11 @@ function renderPlans(plans) {
 }
 
 function renderMigrations(migrations) {
-  $("migrations").innerHTML = "<tr><th>#</th><th>VM</th><th>from → to</th><th>status</th><th>started</th></tr>" + migrations.map((m) =>
+  $("migrations").innerHTML = "<tr><th>#</th><th>VM</th><th>from → to</th><th>status</th><th>started</th><th>report</th></tr>" + migrations.map((m) =>
     `<tr><td>${m.id}</td><td>vm-${m.vm}</td><td>host-${m.fromHost} → host-${m.toHost}</td>
      <td class="${m.status === "succeeded" ? "ok" : m.status === "failed" || m.status === "cancelled" ? "bad" : ""}">${m.status}</td>
-     <td class="muted">${m.startedAt ? new Date(m.startedAt).toLocaleTimeString() : ""}</td></tr>`).join("");
+     <td class="muted">${m.startedAt ? new Date(m.startedAt).toLocaleTimeString() : ""}</td>
+     <td class="muted">${esc(m.outcome ?? "")}</td></tr>`).join("");
 }
 
 function renderEvents(events) {
