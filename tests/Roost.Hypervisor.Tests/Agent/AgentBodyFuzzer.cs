@@ -15,7 +15,7 @@ internal sealed class AgentBodyFuzzer(Random random)
     [
         ("POST", "api/vms", """{"id":"vm-f","cpus":1,"memoryMiB":128}"""),
         ("POST", "api/incoming/tickets", """{"id":"vm-f","cpus":1,"memoryMiB":128}"""),
-        ("POST", "api/incoming", """{"id":"vm-f","cpus":1,"memoryMiB":128}"""),
+        ("POST", "api/incoming", """{"id":"vm-f","cpus":1,"memoryMiB":128,"relaySecret":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"}"""),
         ("POST", "api/vms/vm-f/load", """{"busyCpus":1,"holdMiB":8}"""),
         ("POST", "api/vms/vm-f/marker", """{"text":"abc-1"}"""),
         ("POST", "api/vms/vm-f/migrate", """{"destination":"http://127.0.0.1:9/","ticket":"v1.some-ticket","maxBandwidthMiBps":4}"""),
