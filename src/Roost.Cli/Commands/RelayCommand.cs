@@ -21,6 +21,7 @@ internal sealed class RelayCommand : ICommand
     {
         ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels", "send-buffer-kib"],
         ["destination"] = ["listen", "secret-file", "qemu", "pin"],
+        ["tamper"] = ["listen", "to", "fault", "after-bytes"],
     };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
@@ -33,7 +34,8 @@ internal sealed class RelayCommand : ICommand
             "roost relay destination --listen ADDRESS --secret-file FILE --qemu 127.0.0.1:PORT [--qemu …] [--pin RAMFILE …]\n"
             + "       roost relay source --to ADDRESS:PORT --secret-file FILE [--qmp SOCKET] [--smart-stop on|off]\n"
             + "                          [--dedup on|off] [--delta on|off] [--compression zstd|lz4|none] [--level N] [--channels N]\n"
-            + "                          [--send-buffer-kib N]",
+            + "                          [--send-buffer-kib N]\n"
+            + "       roost relay tamper --listen ADDRESS --to ADDRESS:PORT --fault corrupt|forge [--after-bytes N]",
             "The destination end listens on ADDRESS (port chosen by the system) and prints 'listening ADDRESS:PORT'; once the\n"
             + "source end proves it holds the secret (the file's bytes, at least 32, owner-only), it connects to the incoming\n"
             + "QEMU at each --qemu (loopback only, one per channel) and feeds it the rebuilt stream; --pin names RAM files of\n"
@@ -41,7 +43,8 @@ internal sealed class RelayCommand : ICommand
             + "unix:PATH,…' (one owner-only Unix socket per channel: migrate QEMU to unix:PATH) and relays to --to. With --qmp\n"
             + "(the source QEMU's QMP socket) it applies the smart stop: when a pre-copy pass no longer shrinks the dirty set\n"
             + "it raises QEMU's downtime limit so QEMU stops and copies. Each end prints one JSON line with what it carried\n"
-            + "when it is done and exits 0 when every stream ended whole, 1 otherwise.")
+            + "when it is done and exits 0 when every stream ended whole, 1 otherwise. 'tamper' is for fault experiments: a man\n"
+            + "in the middle (the source end connects to it, it connects to --to) that spoils one data frame after N bytes.")
         .Add("listen", "ADDRESS", "destination: the IP address to listen on for the source's relay")
         .Add("qemu", "127.0.0.1:PORT", "destination: an incoming QEMU's migration listener (repeat per channel)", repeatable: true)
         .Add("pin", "RAMFILE", "destination: RAM file of a VM resident here, offered for deduplication", repeatable: true)
@@ -54,6 +57,8 @@ internal sealed class RelayCommand : ICommand
         .Add("compression", "zstd|lz4|none", "source: frame compression (default zstd)")
         .Add("level", "N", "source: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
         .Add("channels", "N", "source: number of QEMU streams, 1 to 16 (default 1)")
+        .Add("fault", "corrupt|forge", "tamper: flip a bit of a data frame, or replace one by a reference to a made-up digest")
+        .Add("after-bytes", "N", "tamper: bytes to pass through before spoiling the next data frame (default 1000000)")
         .Add("send-buffer-kib", "N", "source: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
@@ -62,11 +67,16 @@ internal sealed class RelayCommand : ICommand
         var verb = options.Positional switch
         {
             [var v] when _optionsOf.ContainsKey(v) => v,
-            _ => throw new UsageException("roost relay: expected 'source' or 'destination' (see 'roost relay --help')"),
+            _ => throw new UsageException("roost relay: expected 'source', 'destination' or 'tamper' (see 'roost relay --help')"),
         };
         if (Options.Specs.Select(s => s.Name).FirstOrDefault(o => options.Has(o) && !_optionsOf[verb].Contains(o)) is { } stray)
         {
             throw new UsageException($"roost relay: --{stray} does not apply to '{verb}'");
+        }
+
+        if (verb == "tamper")
+        {
+            return await TamperAsync(options, cancellationToken).ConfigureAwait(false);
         }
 
         var secret = ReadSecret(options.Get("secret-file") ?? throw new UsageException($"roost relay {verb}: --secret-file is required"));
@@ -100,6 +110,25 @@ internal sealed class RelayCommand : ICommand
 
         Console.WriteLine(JsonSerializer.Serialize(new { end = "destination", result.Completed, result.Failure, elapsedMs = (long)result.Elapsed.TotalMilliseconds, result.Traffic }, _json));
         return result.Completed ? 0 : 1;
+    }
+
+    private static async Task<int> TamperAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        var listen = options.Get("listen") is { } l && IPAddress.TryParse(l, out var address)
+            ? address
+            : throw new UsageException("roost relay tamper: --listen ADDRESS (an IP address) is required");
+        var to = options.Get("to") is { } t && IPEndPoint.TryParse(t, out var endpoint) && endpoint.Port > 0
+            ? endpoint
+            : throw new UsageException("roost relay tamper: --to ADDRESS:PORT is required");
+        var fault = options.Get("fault") is { } f && RelayTamper.Faults.Contains(f)
+            ? f
+            : throw new UsageException("roost relay tamper: --fault corrupt|forge is required");
+        await using var tamper = RelayTamper.Start(listen, to, fault, options.GetInt("after-bytes", 1_000_000, min: 0));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"listening {new IPEndPoint(listen, tamper.Port)}"));
+        await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var spoiled = await tamper.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Console.WriteLine(spoiled ?? "tamper: the stream ended before a data frame was due to be spoiled");
+        return spoiled is null ? 1 : 0;
     }
 
     private static async Task<int> SourceAsync(ParsedOptions options, byte[] secret, CancellationToken cancellationToken)

@@ -139,6 +139,25 @@ public sealed class RelayEncoder : IStreamSink, IDisposable
 
     public void Dispose() => _hasher.Dispose();
 
+    /// <summary>
+    /// One Reference item on its own: what a party without the session key could put in a frame (it cannot compute the
+    /// digest of any page the destination holds). Fault experiments forge frames with it (<c>roost relay tamper</c>);
+    /// the destination must refuse them.
+    /// </summary>
+    public static byte[] ReferenceItem(ReadOnlySpan<byte> header, PageKey key, PageDigest digest)
+    {
+        var span = new byte[MaxItemOverhead + header.Length];
+        var written = 1;
+        span[0] = (byte)RelayItem.Reference;
+        Leb128.TryWrite(span, ref written, (ulong)header.Length);
+        header.CopyTo(span.AsSpan(written));
+        written += header.Length;
+        Leb128.TryWrite(span, ref written, (ulong)key.Block);
+        Leb128.TryWrite(span, ref written, (ulong)key.Page);
+        digest.WriteTo(span.AsSpan(written));
+        return span[..(written + PageDigest.SizeBytes)];
+    }
+
     private bool TryDelta(PageKey key, ReadOnlySpan<byte> content, Span<byte> span, ref int written, PageDigest digest)
     {
         if (_bases is null || !_bases.TryGet(Channel, key, out var slot))

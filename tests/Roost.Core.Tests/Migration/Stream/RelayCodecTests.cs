@@ -55,9 +55,11 @@ public sealed class RelayCodecTests
         payload.AddRange(digest);
 
         var ok = decoder.TryDecode(0, payload.ToArray(), new ArrayBufferWriter<byte>(), out var error);
+        var forged = RelayEncoder.ReferenceItem([0, 0, 0, 0, 0, 0, 0, 0x28], new PageKey(0, 0), new PageDigest(UInt128.MaxValue / 3));
 
         Assert.False(ok);
         Assert.Contains("does not hold", error, StringComparison.Ordinal);
+        Assert.Equal(payload, forged);
     }
 
     [Fact]
