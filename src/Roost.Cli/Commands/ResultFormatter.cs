@@ -17,7 +17,7 @@ internal static class ResultFormatter
             .Append(inv, $"{setup.HostCount} hosts ({string.Join(" / ", setup.HostTypes.Select(t => t.Name))})")
             .AppendLine()
             .AppendLine();
-        string[] header = ["policy", "energy kWh", "migrations", "SLATAH %", "PDM %", "SLAV %", "ESV", "host shutdowns", "overload host-h"];
+        string[] header = ["policy", "energy kWh", "migrations", "SLATAH %", "PDM %", "SLAV %", "ESV", "host shutdowns", "overload host-h", "mem-overcommit host-h"];
         var rows = results.Select(r => new[]
         {
             r.Policy,
@@ -29,6 +29,7 @@ internal static class ResultFormatter
             r.Esv.ToString("F5", inv),
             r.HostShutdowns.ToString(inv),
             (r.OverloadHostSeconds / 3600).ToString("F1", inv),
+            (r.MemoryOvercommitHostSeconds / 3600).ToString("F1", inv),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         AppendRow(text, header, widths);
@@ -38,9 +39,25 @@ internal static class ResultFormatter
             AppendRow(text, row, widths);
         }
 
-        foreach (var r in results.Where(r => r.UnplacedVms > 0))
+        if (results.Count > 0 && results[0].Memory == MemoryAccounting.Reserved)
         {
-            text.AppendLine(inv, $"note: {r.Policy}: {r.UnplacedVms} of {r.Vms} VMs fit no host at t = 0 and were not simulated");
+            text.AppendLine("memory: reserved (every VM's RAM stays booked on its host, and on a migration's target from its start)");
+        }
+
+        foreach (var r in results)
+        {
+            foreach (var warning in r.Warnings)
+            {
+                text.AppendLine(inv, $"warning: {r.Policy}: {warning}");
+            }
+        }
+
+        foreach (var r in results)
+        {
+            foreach (var note in r.Notes)
+            {
+                text.AppendLine(inv, $"note: {r.Policy}: {note}");
+            }
         }
 
         return text.ToString();

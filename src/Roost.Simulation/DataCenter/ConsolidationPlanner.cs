@@ -60,7 +60,12 @@ internal sealed partial class ConsolidationPlanner : IHostObserver, IHostJudge
     }
 
     /// <summary>VMs that fit no host at t = 0 (CloudSim's broker drops them).</summary>
-    public int UnplacedVms { get; private set; }
+    public int UnplacedVms => _unplaced.Count;
+
+    /// <summary>The VMs that fit no host at t = 0, in VM order.</summary>
+    public IReadOnlyList<int> Unplaced => _unplaced;
+
+    private readonly List<int> _unplaced = [];
 
     private IOverloadDetector Detector => _detector ?? throw new InvalidOperationException("this policy detects no overloads");
 
@@ -86,7 +91,7 @@ internal sealed partial class ConsolidationPlanner : IHostObserver, IHostJudge
             {
                 _vms[v].Instantiating = false;
                 _vms[v].Removed = true;
-                UnplacedVms++;
+                _unplaced.Add(v);
                 continue;
             }
 

@@ -19,10 +19,22 @@ public sealed record DataCenterSetup(
     /// <summary>Whether VMs whose trace declares a size (Bitbrains) take it instead of a type by index.</summary>
     public bool UseTraceShapes { get; init; }
 
+    /// <summary>VM types chosen by VM name (index into <see cref="VmTypes"/>), from a hardware file; they take precedence.</summary>
+    public IReadOnlyDictionary<string, int>? VmTypeByName { get; init; }
+
+    /// <summary>How the CloudSim baselines account for VM memory after creation; <see cref="MemoryAccounting.CloudSim"/> by default.</summary>
+    public MemoryAccounting Memory { get; init; } = MemoryAccounting.CloudSim;
+
     /// <summary>MIPS (all cores), cores, RAM in MiB and bandwidth in Mbit/s of VM <paramref name="index"/> of <paramref name="count"/>.</summary>
     public (double Mips, int Cores, int RamMiB, double BandwidthMbps) VmSize(VmTrace trace, int index, int count)
     {
         ArgumentNullException.ThrowIfNull(trace);
+        if (VmTypeByName is not null && VmTypeByName.TryGetValue(trace.Name, out var named))
+        {
+            var chosen = VmTypes[named];
+            return (chosen.TotalMips, chosen.Cores, chosen.RamMiB, chosen.BandwidthMbps);
+        }
+
         if (UseTraceShapes && trace.Shape is { Cores: > 0, CpuCapacityMhz: > 0, MemoryMiB: > 0 } shape)
         {
             return (shape.CpuCapacityMhz, shape.Cores, (int)Math.Min(int.MaxValue, shape.MemoryMiB), 1000);
@@ -41,6 +53,25 @@ public sealed record DataCenterSetup(
     public static DataCenterSetup Bitbrains(int hostCount = 24, int seed = 1) => new(
         hostCount,
         [new HostType("2-socket server (32 × 2600 MIPS, 256 GiB)", 32, 2600, 262_144, 10_000, new LinearPowerModel(400, 0.4))],
+        VmType.CloudSimTypes,
+        TimeSpan.FromSeconds(300),
+        TimeSpan.FromHours(24),
+        seed)
+    {
+        UseTraceShapes = true,
+    };
+
+    /// <summary>
+    /// A fleet every Bitbrains day-1 VM fits (a documented choice, docs/experiments/sandpiper-vs-baselines.md): servers
+    /// of 32 cores × 3000 MIPS (faster than the traces' fastest core, 2926 MHz, so CloudSim's scheduler refuses none),
+    /// 768 GiB (the largest VM has 511.5 GiB, 67 % of it, under Sandpiper's 75 % ceiling), 10 Gbit/s, and the same
+    /// linear 160–400 W power model as <see cref="Bitbrains"/>. VMs keep their own sizes. 48 hosts: their VMs' full
+    /// sizes (3179 GIPS) must fit at t = 0, where both Sandpiper (first fit) and the baselines (PABFD) place every VM
+    /// at full size; with 40 hosts 74 (Sandpiper) and 43 (LR-MMT) of 425 found no room.
+    /// </summary>
+    public static DataCenterSetup BitbrainsFit(int hostCount = 48, int seed = 1) => new(
+        hostCount,
+        [new HostType("2-socket server (32 × 3000 MIPS, 768 GiB)", 32, 3000, 786_432, 10_000, new LinearPowerModel(400, 0.4))],
         VmType.CloudSimTypes,
         TimeSpan.FromSeconds(300),
         TimeSpan.FromHours(24),

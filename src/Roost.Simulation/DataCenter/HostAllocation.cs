@@ -24,6 +24,7 @@ internal sealed partial class HostAllocation
     private readonly Fleet _fleet;
     private readonly VmTable _vms;
     private readonly PowerDataCenterFault _fault;
+    private readonly bool _reserveMemory;
     private readonly List<int>[] _hostVms;
     private readonly List<int>[] _migratingIn;
 
@@ -40,13 +41,14 @@ internal sealed partial class HostAllocation
     private readonly double[] _allocatedForPlacement;
     private readonly double[] _requestedMips;
     private readonly int[] _maxRam;
+    private readonly long[] _ramBooked;
 
     // The host's utilisation history (its VMs' weighted), summed when read after a change.
     private readonly double[] _history;
     private readonly bool[] _historyDirty;
     private IHostObserver? _observer;
 
-    public HostAllocation(Fleet fleet, VmTable vms, IOverloadDetector? detector, PowerDataCenterOptions options)
+    public HostAllocation(Fleet fleet, VmTable vms, IOverloadDetector? detector, PowerDataCenterOptions options, MemoryAccounting memory = MemoryAccounting.CloudSim)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(vms);
@@ -54,6 +56,7 @@ internal sealed partial class HostAllocation
         _fleet = fleet;
         _vms = vms;
         _fault = options.Fault;
+        _reserveMemory = memory == MemoryAccounting.Reserved;
         var count = fleet.HostCount;
         _hostVms = new List<int>[count];
         _migratingIn = new List<int>[count];
@@ -65,6 +68,7 @@ internal sealed partial class HostAllocation
         _allocatedForPlacement = new double[count];
         _requestedMips = new double[count];
         _maxRam = new int[count];
+        _ramBooked = new long[count];
         _history = new double[count * VmTable.HistoryStride];
         _historyDirty = new bool[count];
         for (var h = 0; h < count; h++)
@@ -81,6 +85,9 @@ internal sealed partial class HostAllocation
     }
 
     public int HostCount => _hostVms.Length;
+
+    /// <summary>Whether RAM stays booked for as long as a VM runs (<see cref="MemoryAccounting.Reserved"/>).</summary>
+    public bool ReservesMemory => _reserveMemory;
 
     /// <summary>The overload screen, whose keys this class keeps current.</summary>
     public OverloadScreen Screen { get; }
@@ -106,6 +113,9 @@ internal sealed partial class HostAllocation
     public int MaxRam(int host) => _maxRam[host];
 
     public int RamFree(int host) => _ramFree[host];
+
+    /// <summary>Σ RAM of the VMs in the host's list (a VM migrating in included) at its last change, whatever the accounting.</summary>
+    public long RamBooked(int host) => _ramBooked[host];
 
     public double BandwidthFree(int host) => _bandwidthFree[host];
 
@@ -134,20 +144,24 @@ internal sealed partial class HostAllocation
 
     /// <summary>
     /// From the first tick on, VMs request no RAM or bandwidth (CloudSim's null utilisation models), so the bookings
-    /// made at creation are released, and every host's derived state is stored afresh.
+    /// made at creation are released, and every host's derived state is stored afresh. Under reserved memory the RAM
+    /// stays booked: from now on it is derived from the host's list (see <see cref="StoreDerived"/>).
     /// </summary>
     public void EndInitialPlacement()
     {
         PlacingInitially = false;
         for (var h = 0; h < HostCount; h++)
         {
-            _ramFree[h] = _fleet.RamMiB(h);
+            _ramFree[h] = _reserveMemory ? _ramFree[h] : _fleet.RamMiB(h);
             _bandwidthFree[h] = _fleet.BandwidthMbps(h);
             Recompute(h);
         }
     }
 
-    /// <summary>PowerHost.isSuitableForVm: core size and MIPS left; RAM and bandwidth only while the VM is created.</summary>
+    /// <summary>
+    /// PowerHost.isSuitableForVm: core size and MIPS left; RAM and bandwidth only while the VM is created (RAM always
+    /// under reserved memory).
+    /// </summary>
     public bool IsSuitable(int host, int vm)
     {
         var requested = _vms.Requested(vm);
@@ -156,7 +170,12 @@ internal sealed partial class HostAllocation
             return false;
         }
 
-        return !_vms[vm].Instantiating || (_ramFree[host] >= _vms[vm].Ram && _bandwidthFree[host] >= _vms.BandwidthMbps(vm));
+        if (_vms[vm].Instantiating)
+        {
+            return _ramFree[host] >= _vms[vm].Ram && _bandwidthFree[host] >= _vms.BandwidthMbps(vm);
+        }
+
+        return !_reserveMemory || _ramFree[host] >= _vms[vm].Ram;
     }
 
     /// <summary>Host.vmCreate: books the VM's resources and appends it to the host's list.</summary>
@@ -369,7 +388,13 @@ internal sealed partial class HostAllocation
     private void StoreDerived(int host, ReadOnlySpan<double> allocated, double available, bool created)
     {
         _available[host] = available;
-        (_allocatedForPlacement[host], _requestedMips[host], _maxRam[host]) = Sums(host, allocated);
+        (_allocatedForPlacement[host], _requestedMips[host], _maxRam[host], _ramBooked[host]) = Sums(host, allocated);
+        if (_reserveMemory && !PlacingInitially)
+        {
+            // Every VM in the list holds its RAM, a VM migrating in included (it is booked on both hosts until it lands).
+            _ramFree[host] = (int)Math.Max(int.MinValue, _fleet.RamMiB(host) - _ramBooked[host]);
+        }
+
         _historyDirty[host] = _historyDirty[host] || !created || _fault != PowerDataCenterFault.HostHistoryMissesAppends;
         if (!created || _fault != PowerDataCenterFault.ScreenKeyMissesAppends)
         {
@@ -379,13 +404,14 @@ internal sealed partial class HostAllocation
         _observer?.HostChanged(host);
     }
 
-    /// <summary>What placement counts as allocated, the VMs' requests and their largest RAM, from the allocation.</summary>
-    private (double ForPlacement, double Requested, int MaxRam) Sums(int host, ReadOnlySpan<double> allocated)
+    /// <summary>What placement counts as allocated, the VMs' requests, their largest RAM and their total RAM, from the allocation.</summary>
+    private (double ForPlacement, double Requested, int MaxRam, long RamBooked) Sums(int host, ReadOnlySpan<double> allocated)
     {
         var vms = _hostVms[host];
         double forPlacement = 0;
         double requested = 0;
         var maxRam = int.MinValue;
+        var ramBooked = 0L;
         var anyMigratingIn = _migratingIn[host].Count > 0;
         for (var i = 0; i < vms.Count; i++)
         {
@@ -402,8 +428,9 @@ internal sealed partial class HostAllocation
             // though the scheduler keeps their full-size booking.
             requested += PlacingInitially ? 0 : _vms.Requested(v);
             maxRam = Math.Max(maxRam, _vms[v].Ram);
+            ramBooked += _vms[v].Ram;
         }
 
-        return (forPlacement, requested, maxRam);
+        return (forPlacement, requested, maxRam, ramBooked);
     }
 }

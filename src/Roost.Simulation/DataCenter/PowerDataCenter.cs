@@ -30,6 +30,8 @@ internal sealed class PowerDataCenter
     private readonly VmTable _vms;
     private readonly HostAllocation _hosts;
     private readonly ConsolidationPlanner _planner;
+    private readonly DataCenterSetup _setup;
+    private readonly Workload _workload;
 
     // Metrics.
     private readonly StateAccumulator _hostStates;
@@ -39,6 +41,7 @@ internal sealed class PowerDataCenter
     private double _energyWattSeconds;
     private double _lastProcessTime;
     private int _migrations;
+    private double _memoryOvercommitHostSeconds;
 
     // Hosts to process again at the current time (the two hosts of every migration started or finished), by flag.
     private readonly List<int> _changedHosts = [];
@@ -63,7 +66,9 @@ internal sealed class PowerDataCenter
         _parallelHostThreshold = options.ParallelHostThreshold;
         _fleet = new Fleet(setup);
         _vms = new VmTable(workload, setup);
-        _hosts = new HostAllocation(_fleet, _vms, policy.Detector, options);
+        _hosts = new HostAllocation(_fleet, _vms, policy.Detector, options, setup.Memory);
+        _setup = setup;
+        _workload = workload;
         _planner = new ConsolidationPlanner(_fleet, _vms, _hosts, policy, new Random(setup.Seed), options);
         _hostStates = new StateAccumulator(_fleet.HostCount);
         _isChanged = new bool[_fleet.HostCount];
@@ -123,6 +128,7 @@ internal sealed class PowerDataCenter
 
         if (_policy.Kind != PolicyKind.DynamicConsolidation)
         {
+            CountMemoryOvercommit();
             return;
         }
 
@@ -142,6 +148,25 @@ internal sealed class PowerDataCenter
         // Host.addMigratingInVm processes both hosts at once, migration by migration; processing each once after the
         // last migration has started ends in the same state (HostAllocation.StartMigration).
         UpdateChangedHosts(time, keepPrevious: true);
+        CountMemoryOvercommit();
+    }
+
+    /// <summary>
+    /// Counts, once per tick after the step's migrations have started (so a VM migrating in counts on its target too),
+    /// the hosts whose VMs hold more RAM than the host has, for the interval that follows.
+    /// </summary>
+    private void CountMemoryOvercommit()
+    {
+        var overcommitted = 0;
+        for (var h = 0; h < _fleet.HostCount; h++)
+        {
+            if (_hosts.RamBooked(h) > _fleet.RamMiB(h))
+            {
+                overcommitted++;
+            }
+        }
+
+        _memoryOvercommitHostSeconds += overcommitted * _interval;
     }
 
     private void ProcessNonPowerAware(double time)
@@ -426,6 +451,18 @@ internal sealed class PowerDataCenter
         }
     }
 
+    /// <summary>VMs that were created but left the data center before the end (their demand fell to exactly 0).</summary>
+    private int LeftEarly()
+    {
+        var removed = 0;
+        for (var v = 0; v < _vms.Count; v++)
+        {
+            removed += _vms[v].Removed ? 1 : 0;
+        }
+
+        return removed - _planner.UnplacedVms;
+    }
+
     private SimulationResult BuildResult(string workloadName)
     {
         _hostStates.Close();
@@ -450,6 +487,10 @@ internal sealed class PowerDataCenter
         {
             OverloadHostSeconds = _hostStates.ViolationSeconds,
             UnplacedVms = _planner.UnplacedVms,
+            Memory = _setup.Memory,
+            MemoryOvercommitHostSeconds = _memoryOvercommitHostSeconds,
+            Warnings = PlacementWarnings.ForBaseline(_setup, _workload, _planner.Unplaced),
+            Notes = PlacementWarnings.LeftEarly(LeftEarly(), _vms.Count),
         };
     }
 }

@@ -26,6 +26,9 @@ internal sealed class SandpiperDataCenter
     private const double MigrationDegradation = 0.1;
 
     private readonly Workload _workload;
+    private int _placedWithoutRoom;
+    private double _memoryOvercommitHostSeconds;
+    private double[] _hostMemoryBooked = [];
     private readonly SandpiperEngine _engine;
     private readonly bool _consolidate;
     private readonly string _name;
@@ -148,6 +151,8 @@ internal sealed class SandpiperDataCenter
         {
             OverloadHostSeconds = _violationSeconds,
             Hotspots = _hotspots,
+            MemoryOvercommitHostSeconds = _memoryOvercommitHostSeconds,
+            PlacedWithoutRoomVms = _placedWithoutRoom,
         };
     }
 
@@ -182,6 +187,7 @@ internal sealed class SandpiperDataCenter
 
                 used[best] += _allocation[v];
                 _hostOf[v] = best;
+                _placedWithoutRoom++;
             }
         }
     }
@@ -205,8 +211,16 @@ internal sealed class SandpiperDataCenter
         var want = Cleared(ref _hostWant, _hosts.Length);
         var vmDemand = Cleared(ref _lastDemand, _vmIds.Length);
         var vmCount = Cleared(ref _hostVmCount, _hosts.Length);
+        var booked = Cleared(ref _hostMemoryBooked, _hosts.Length);
         for (var v = 0; v < _vmIds.Length; v++)
         {
+            // A migrating VM holds its memory on its source and, as the planner sees it, on its destination.
+            booked[_hostOf[v]] += _allocation[v].MemoryMiB;
+            if (_pending[v] is { } moving)
+            {
+                booked[moving.To] += moving.Allocation.MemoryMiB;
+            }
+
             var d = Demand(v, step);
             vmDemand[v] = d;
             var h = _hostOf[v];
@@ -235,6 +249,11 @@ internal sealed class SandpiperDataCenter
             else if (_wasActive[h])
             {
                 _shutdowns++;
+            }
+
+            if (booked[h] > capacity.MemoryMiB)
+            {
+                _memoryOvercommitHostSeconds += _interval;
             }
 
             _wasActive[h] = isActive;

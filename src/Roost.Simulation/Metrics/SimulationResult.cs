@@ -30,6 +30,30 @@ public sealed record SimulationResult(
     /// whose creation fails the same way); they count in <see cref="Vms"/>.
     /// </summary>
     public int UnplacedVms { get; init; }
+
+    /// <summary>
+    /// Host-seconds, counted at each step, during which the VMs on a host (a VM migrating in included) were given more
+    /// memory than the host has: CloudSim's own accounting lets consolidation do that; reserved memory never does.
+    /// </summary>
+    public double MemoryOvercommitHostSeconds { get; init; }
+
+    /// <summary>
+    /// VMs that fit no host with room at t = 0 and were placed anyway, beyond a host's capacity (Sandpiper's placement;
+    /// 0 for the baselines, which drop such VMs and count them in <see cref="UnplacedVms"/>).
+    /// </summary>
+    public int PlacedWithoutRoomVms { get; init; }
+
+    /// <summary>How the baselines accounted for VM memory (Sandpiper always honours allocations).</summary>
+    public DataCenter.MemoryAccounting Memory { get; init; }
+
+    /// <summary>
+    /// Why the figures cover fewer VMs, or other VMs, than the workload has (VMs that never ran, VMs placed without
+    /// room): one line each, naming how many and why. <c>roost simulate</c> prints them on stderr.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Facts a reader comparing policies should know that do not make the figures wrong (VMs that left early).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
 /// <summary>A sampled series: value <c>Values[i]</c> holds at <c>TimesSeconds[i]</c>.</summary>

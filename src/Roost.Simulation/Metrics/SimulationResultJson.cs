@@ -36,6 +36,16 @@ public static class SimulationResultJson
                 json.WriteNumber("overloadHostSeconds", r.OverloadHostSeconds);
                 json.WriteNumber("hotspots", r.Hotspots);
                 json.WriteNumber("unplacedVms", r.UnplacedVms);
+
+                // Written only when they say something, so the JSON of a run where every VM runs under CloudSim's accounting
+                // (and the golden files) stays as it was. Notes (VMs that left early) are in the table and report only.
+                if (r.Memory != DataCenter.MemoryAccounting.CloudSim)
+                {
+                    json.WriteString("memory", r.Memory.ToString().ToLowerInvariant());
+                    json.WriteNumber("memoryOvercommitHostSeconds", r.MemoryOvercommitHostSeconds);
+                }
+
+                WriteLines(json, "warnings", r.Warnings);
                 json.WriteEndObject();
             }
 
@@ -44,5 +54,21 @@ public static class SimulationResultJson
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static void WriteLines(Utf8JsonWriter json, string name, IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        json.WriteStartArray(name);
+        foreach (var line in lines)
+        {
+            json.WriteStringValue(line);
+        }
+
+        json.WriteEndArray();
     }
 }

@@ -28,6 +28,14 @@ public sealed class SharingCommandsTests
     public void SimulateMixingSharingAndTracePolicies_OneLineAndExitTwo() =>
         AssertOneLineError(RoostProcess.Run("simulate", "--policy", "npa,memory-buddies"), 2, "mixes sharing policies");
 
+    [Theory]
+    [InlineData("--json")]
+    [InlineData("--report", "/tmp/roost-never-written")]
+    [InlineData("--workload", "synthetic")]
+    [InlineData("--memory", "reserved")]
+    public void SimulateSharingPolicies_TraceOptionsAreRefused_NotIgnored(params string[] option) =>
+        AssertOneLineError(RoostProcess.Run(["simulate", "--policy", "memory-buddies", .. option]), 2, $"{option[0]} applies to trace workloads, not to sharing policies");
+
     [Fact]
     public void SimulateVmLargerThanHost_OneLineAndExitTwo() =>
         AssertOneLineError(RoostProcess.Run("simulate", "--policy", "memory-buddies", "--host-memory", "1024", "--vm-memory", "2048"), 2, "VM sizes 2048 MiB must lie");

@@ -25,7 +25,7 @@ public sealed class SimulateCommandTests : IDisposable
         var outcome = RoostProcess.Run("simulate", "--help");
 
         Assert.Equal(0, outcome.ExitCode);
-        foreach (var option in new[] { "--workload", "--policy", "--hosts", "--seed", "--json", "--report", "--vm-order", "--help" })
+        foreach (var option in new[] { "--workload", "--policy", "--hosts", "--seed", "--json", "--report", "--vm-order", "--hardware", "--memory", "--fleet", "--help" })
         {
             Assert.Contains(option, outcome.Stdout, StringComparison.Ordinal);
         }
@@ -100,9 +100,12 @@ public sealed class SimulateCommandTests : IDisposable
         var json = RoostProcess.Run("simulate", "--workload", SmallWorkload, "--hosts", "4", "--policy", "lr-mmt-1.2", "--json");
 
         Assert.Equal(0, table.ExitCode);
-        Assert.Matches(@"note: lr-mmt-1\.2: [1-9][0-9]* of 60 VMs fit no host at t = 0 and were not simulated", table.Stdout);
+        Assert.Matches(@"warning: lr-mmt-1\.2: [1-9][0-9]* of 60 VMs never ran \(no host could create them\): [0-9]+ found no host with room left at t = 0", table.Stdout);
+        Assert.Matches(@"^roost simulate: warning: synthetic:7: lr-mmt-1\.2: [1-9][0-9]* of 60 VMs never ran", json.Stderr);
         using var document = JsonDocument.Parse(json.Stdout);
-        Assert.InRange(document.RootElement.GetProperty("results")[0].GetProperty("unplacedVms").GetInt32(), 1, 59);
+        var result = document.RootElement.GetProperty("results")[0];
+        Assert.InRange(result.GetProperty("unplacedVms").GetInt32(), 1, 59);
+        Assert.Contains("VMs never ran", result.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -125,7 +128,49 @@ public sealed class SimulateCommandTests : IDisposable
         var outcome = RoostProcess.Run("simulate", "--workload", SmallWorkload, "--hosts", "40", "--policy", "dvfs,thr-mmt-0.8", "--report", report);
 
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Contains("thr-mmt-0.8", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+        var markdown = File.ReadAllText(Path.Combine(report, "report.md"));
+        Assert.Contains("thr-mmt-0.8", markdown, StringComparison.Ordinal);
+        Assert.Contains($"- Command: `roost simulate --workload synthetic:7:60 --policy dvfs,thr-mmt-0.8 --hosts 40 --report {report}`", markdown, StringComparison.Ordinal);
+        Assert.Contains("- Seed: 1", markdown, StringComparison.Ordinal);
+        Assert.Matches(@"- Version: roost [0-9]", markdown);
         Assert.All(new[] { "active-hosts.png", "energy.png", "slav.png" }, png => Assert.True(new FileInfo(Path.Combine(report, png)).Length > 1000, png));
+        Assert.StartsWith("workload,policy,time_s,active_hosts\nsynthetic:7,dvfs,300.1,", File.ReadAllText(Path.Combine(report, "active-hosts.csv")), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Hardware_RunsACsvWorkloadOnTheFleetDescribed()
+    {
+        var csv = Path.Combine(_folder, "load.csv");
+        File.WriteAllText(csv, "vm,time_s,cpu_percent\na,0,50\na,300,50\na,600,50\nb,0,20\nb,300,20\nb,600,20\n");
+        var hardware = Path.Combine(_folder, "fleet.json");
+        File.WriteAllText(hardware, """
+            {"hosts": 2, "hostTypes": [{"name": "mine", "cores": 8, "mipsPerCore": 2000, "memoryMiB": 32768, "bandwidthMbps": 1000,
+              "power": {"idleWatts": 100, "maxWatts": 250}}],
+             "vmTypes": [{"name": "vm", "cores": 2, "mipsPerCore": 1000, "memoryMiB": 4096, "bandwidthMbps": 100}]}
+            """);
+
+        var outcome = RoostProcess.Run("simulate", "--workload", $"csv:{csv}", "--hardware", hardware, "--policy", "npa", "--json");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Stderr);
+        var result = JsonDocument.Parse(outcome.Stdout).RootElement.GetProperty("results")[0];
+        Assert.Equal(2, result.GetProperty("hosts").GetInt32());
+
+        // NPA: both hosts at 250 W until the last tick, 600.1 s of a 900 s run.
+        Assert.Equal(2 * 250 * 600.1 / 3.6e6, result.GetProperty("energyKwh").GetDouble(), 9);
+    }
+
+    [Theory]
+    [InlineData("{\"hosts\": 1, \"racks\": 2}", "fleet.json: racks: unknown field")]
+    [InlineData("{\"hosts\": -3}", "fleet.json: hosts: expected a whole number from 1 to 1000000, got -3")]
+    public void Hardware_BadFile_OneLineAndExitTwo(string json, string expected)
+    {
+        var hardware = Path.Combine(_folder, "fleet.json");
+        File.WriteAllText(hardware, json);
+
+        AssertOneLineError(RoostProcess.Run("simulate", "--workload", SmallWorkload, "--hardware", hardware), expected);
+    }
+
+    [Fact]
+    public void FleetAndHardware_AreRefusedTogether() =>
+        AssertOneLineError(RoostProcess.Run("simulate", "--fleet", "cloudsim", "--hardware", "x.json"), "give --fleet or --hardware, not both");
 }
