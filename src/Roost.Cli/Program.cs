@@ -30,6 +30,16 @@ internal static class Program
         new RelayCommand(),
     ];
 
+    /// <summary>The client verbs as <c>roost --help</c> lists them (their own help comes from System.CommandLine).</summary>
+    private static IReadOnlyList<(string Name, string Summary)> ClientVerbSummaries { get; } =
+    [
+        ("vm", "VMs: list, show, create, migrate NAME --to HOST, stop, start, delete"),
+        ("host", "Hosts: list, show, maintenance HOST on|off"),
+        ("plan", "Plans: list, show, approve ID, reject ID"),
+        ("events", "The controller's latest events; --follow for new ones"),
+        ("completion", "Shell completion: source <(roost completion bash)"),
+    ];
+
     public static async Task<int> Main(string[] args)
     {
         using var cancellation = new CancellationTokenSource();
@@ -53,6 +63,12 @@ internal static class Program
             return 0;
         }
 
+        if (Client.ClientCli.Handles(args[0]))
+        {
+            var client = new Client.ClientCli(stdout, stderr, Environment.GetEnvironmentVariable, Commands.Select(c => (c.Name, c.Summary)));
+            return await GuardAsync(args[0], stderr, () => client.RunAsync(args, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
         var command = Commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
@@ -67,10 +83,18 @@ internal static class Program
             return 0;
         }
 
+        return await GuardAsync(command.Name, stderr, () => command.RunAsync(command.Options.Parse(command.Name, rest), cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a verb and maps what it throws to one line and an exit code: bad input 2 (or the exception's own code),
+    /// Ctrl-C 130, a bug 70 with the way to its stack trace.
+    /// </summary>
+    private static async Task<int> GuardAsync(string verb, TextWriter stderr, Func<Task<int>> run, CancellationToken cancellationToken)
+    {
         try
         {
-            var options = command.Options.Parse(command.Name, rest);
-            return await command.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            return await run().ConfigureAwait(false);
         }
         catch (UsageException e)
         {
@@ -84,13 +108,13 @@ internal static class Program
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await stderr.WriteLineAsync($"roost {command.Name}: cancelled").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"roost {verb}: cancelled").ConfigureAwait(false);
             return 130;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable(DebugVariable) is not "1")
         {
             // A bug, not bad input: still one line, with the way to the stack trace.
-            await PrintErrorAsync(stderr, $"roost {command.Name}: internal error: {e.GetType().Name}: {e.Message} (a bug; {DebugVariable}=1 shows the stack trace)").ConfigureAwait(false);
+            await PrintErrorAsync(stderr, $"roost {verb}: internal error: {e.GetType().Name}: {e.Message} (a bug; {DebugVariable}=1 shows the stack trace)").ConfigureAwait(false);
             return InternalErrorExitCode;
         }
     }
@@ -115,7 +139,15 @@ internal static class Program
             text.Append("  ").Append(command.Name.PadRight(width)).AppendLine(command.Summary);
         }
 
-        text.AppendLine().AppendLine("Run 'roost <command> --help' for a command's options.");
+        text.AppendLine()
+            .AppendLine("Commands for a running controller (--controller URL, -o table|json|csv; exit 2 for bad input, an unreachable")
+            .AppendLine("controller or a refused request, 1 when the controller fails):");
+        foreach (var (name, summary) in ClientVerbSummaries)
+        {
+            text.Append("  ").Append(name.PadRight(width)).AppendLine(summary);
+        }
+
+        text.AppendLine().AppendLine("Run 'roost <command> --help' for a command's options; 'roost --version' for the version.");
         return text.ToString();
     }
 }
