@@ -265,12 +265,15 @@ public sealed partial class ExecutionReplica
     {
         if (_sync is { } sync)
         {
-            // Woken in the middle of a transfer kept across the pause: move it to the newer certified checkpoint now
-            // (keeping what it verified) rather than wait for every peer to say the old target is gone.
-            if (_catchingUp && _certified.Sequence > sync.Target.Sequence)
+            // Move a transfer to the newer certified checkpoint now (keeping what it verified) when finishing it is
+            // pointless: woken after a pause kept it, or the log above where it executes is gone (stable beyond it),
+            // so completing it would only lead to another. Waiting for every peer to say its target is gone is not
+            // enough: a peer transferring towards the same target holds a partial copy and answers for it (18240).
+            if (_certified.Sequence > sync.Target.Sequence && (_catchingUp || _stableSeen > _executed))
             {
+                var reason = _catchingUp ? "woken during a transfer" : "log above the transfer's target gone";
                 _catchingUp = false;
-                MoveToCertified("woken during a transfer");
+                MoveToCertified(reason);
             }
 
             return;

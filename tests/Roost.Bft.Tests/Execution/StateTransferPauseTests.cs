@@ -7,7 +7,8 @@ namespace Roost.Bft.Tests.Execution;
 /// <summary>
 /// A replica paused in the middle of a state transfer keeps what it verified (a paused VM keeps its memory). Rolling it
 /// back to its last complete checkpoint lost the only correct copy of an object for good in campaign seed 75724
-/// (docs/experiments/zz.md): the sleeper had fetched and executed on it, the one other holder was retired.
+/// (docs/experiments/zz.md): the sleeper had fetched and executed on it, the one other holder was retired. Woken, or
+/// once the log above its target is gone, the transfer moves to the newer certified checkpoint.
 /// </summary>
 public sealed class StateTransferPauseTests
 {
@@ -82,11 +83,8 @@ public sealed class StateTransferPauseTests
         return asked;
     }
 
-    /// <summary>
-    /// The sleeper woken, transferring the active replica's checkpoint at 2 and missing one object (the first one a
-    /// reply carries), then paused.
-    /// </summary>
-    private static (ExecutionReplica Active, ExecutionReplica Sleeper, int Withheld, List<int> Fetched) PausedMidTransfer()
+    /// <summary>The sleeper woken and transferring the active replica's checkpoint at 2, one object missing.</summary>
+    private static (ExecutionReplica Active, ExecutionReplica Sleeper, int Withheld, List<int> Fetched) MidTransfer()
     {
         var service = new KeyValueService(buckets: 16);
         var active = Replica(service, 0);
@@ -98,7 +96,16 @@ public sealed class StateTransferPauseTests
         var fetched = asked.Where(k => k != withheld).ToList();
         Assert.True(sleeper.IsSyncing);
         Assert.NotEmpty(fetched);
+        return (active, sleeper, withheld, fetched);
+    }
 
+    /// <summary>
+    /// The sleeper woken, transferring the active replica's checkpoint at 2 and missing one object (the first one a
+    /// reply carries), then paused.
+    /// </summary>
+    private static (ExecutionReplica Active, ExecutionReplica Sleeper, int Withheld, List<int> Fetched) PausedMidTransfer()
+    {
+        var (active, sleeper, withheld, fetched) = MidTransfer();
         Command(sleeper, ControlKind.Sleep);
         Assert.False(sleeper.IsAwake);
         return (active, sleeper, withheld, fetched);
@@ -138,5 +145,24 @@ public sealed class StateTransferPauseTests
         Transfer(sleeper, active, outputs, _ => false);
         Assert.False(sleeper.IsSyncing);
         Assert.Equal((4L, active.Root), (sleeper.Executed, sleeper.Root));
+    }
+
+    /// <summary>
+    /// The log above a transfer's target is gone (a newer checkpoint is stable): the transfer moves to the newer
+    /// certified checkpoint at once. Waiting for every peer to say the old target is gone never ended in seed 18240
+    /// (f = 2): two woken replicas transferring towards the same target each held a partial copy and answered for it.
+    /// </summary>
+    [Fact]
+    public void TransferBelowTheStableCheckpoint_MovesToTheNewerCertifiedOne()
+    {
+        var (active, replica, _, _) = MidTransfer();
+        Execute(active, 3, 4);
+
+        var outputs = Certify(replica, active);
+
+        var started = outputs.OfType<Output.Notice>().Select(n => n.Event).OfType<ProtocolEvent.SyncStarted>().Single();
+        Assert.Equal((4L, "log above the transfer's target gone"), (started.Sequence, started.Reason));
+        Transfer(replica, active, outputs, _ => false);
+        Assert.Equal((false, 4L, active.Root), (replica.IsSyncing, replica.Executed, replica.Root));
     }
 }
