@@ -52,6 +52,14 @@ internal sealed partial class AgentCommand : ICommand
             throw new UsageException($"roost agent: --{capacityError}");
         }
 
+        var transport = options.Get("migration-transport") switch
+        {
+            null or "relay" => MigrationTransportKind.Relay,
+            "tcp" => MigrationTransportKind.Tcp,
+            var other => throw new UsageException($"roost agent: --migration-transport '{other}' is not relay or tcp"),
+        };
+        var codec = RelayCommand.CodecOptions(options, "roost agent");
+        var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
         var token = ReadOrCreateToken(options.Get("token-file"), runDirectory);
         var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
@@ -73,14 +81,9 @@ internal sealed partial class AgentCommand : ICommand
         var agentOptions = new AgentOptions(name, capacity, token, image, accelerator, qemu, runDirectory)
         {
             MigrationHost = listen[..listen.LastIndexOf(':')],
-            MigrationTransport = options.Get("migration-transport") switch
-            {
-                null or "relay" => MigrationTransportKind.Relay,
-                "tcp" => MigrationTransportKind.Tcp,
-                var other => throw new UsageException($"roost agent: --migration-transport '{other}' is not relay or tcp"),
-            },
-            RelayCodec = RelayCommand.CodecOptions(options, "roost agent"),
-            RelaySendBufferBytes = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0,
+            MigrationTransport = transport,
+            RelayCodec = codec,
+            RelaySendBufferBytes = sendBuffer,
         };
         AgentServer server;
         try

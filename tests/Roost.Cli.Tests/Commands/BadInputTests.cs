@@ -147,6 +147,14 @@ public sealed class BadInputTests : IDisposable
             $"roost agent: --token-file {fifo}: is a named pipe (FIFO), not a regular file");
     }
 
+    [Theory]
+    [InlineData("--migration-transport", "udp", "roost agent: --migration-transport 'udp' is not relay or tcp")]
+    [InlineData("--compression", "gzip", "roost agent: --compression gzip is not zstd, lz4 or none")]
+    public void Agent_UnknownMigrationTransportOrCodec_OneLineAndExitTwo(string option, string value, string line) =>
+        AssertOneCleanLine(
+            RoostProcess.Run("agent", "--name", "relay", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", option, value),
+            line);
+
     [Fact]
     public void Serve_AgentTokenFileIsAFifo_OneLineAndExitTwo()
     {
