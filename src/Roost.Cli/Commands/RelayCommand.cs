@@ -13,7 +13,7 @@ namespace Roost.Cli.Commands;
 /// for driving QEMU by hand. The source end takes QEMU's stream on loopback and sends it deduplicated, delta-encoded
 /// and compressed to the destination end, which rebuilds it byte for byte for the incoming QEMU.
 /// </summary>
-internal sealed class RelayCommand : ICommand
+internal sealed partial class RelayCommand : ICommand
 {
     private const int MaxSecretBytes = 4096;
 
@@ -22,6 +22,8 @@ internal sealed class RelayCommand : ICommand
         ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels", "send-buffer-kib"],
         ["destination"] = ["listen", "secret-file", "qemu", "pin"],
         ["tamper"] = ["listen", "to", "fault", "after-bytes"],
+        ["nbd-source"] = ["to", "secret-file", "dedup", "delta", "compression", "level"],
+        ["nbd-destination"] = ["listen", "secret-file", "export"],
     };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
@@ -35,7 +37,9 @@ internal sealed class RelayCommand : ICommand
             + "       roost relay source --to ADDRESS:PORT --secret-file FILE [--qmp SOCKET] [--smart-stop on|off]\n"
             + "                          [--dedup on|off] [--delta on|off] [--compression zstd|lz4|none] [--level N] [--channels N]\n"
             + "                          [--send-buffer-kib N]\n"
-            + "       roost relay tamper --listen ADDRESS --to ADDRESS:PORT --fault corrupt|forge [--after-bytes N]",
+            + "       roost relay tamper --listen ADDRESS --to ADDRESS:PORT --fault corrupt|forge [--after-bytes N]\n"
+            + "       roost relay nbd-destination --listen ADDRESS --secret-file FILE --export SOCKET\n"
+            + "       roost relay nbd-source --to ADDRESS:PORT --secret-file FILE [--dedup …] [--delta …] [--compression …] [--level N]",
             "The destination end listens on ADDRESS (port chosen by the system) and prints 'listening ADDRESS:PORT'; once the\n"
             + "source end proves it holds the secret (the file's bytes, at least 32, owner-only), it connects to the incoming\n"
             + "QEMU at each --qemu (loopback only, one per channel) and feeds it the rebuilt stream; --pin names RAM files of\n"
@@ -44,10 +48,14 @@ internal sealed class RelayCommand : ICommand
             + "(the source QEMU's QMP socket) it applies the smart stop: when a pre-copy pass no longer shrinks the dirty set\n"
             + "it raises QEMU's downtime limit so QEMU stops and copies. Each end prints one JSON line with what it carried\n"
             + "when it is done and exits 0 when every stream ended whole, 1 otherwise. 'tamper' is for fault experiments: a man\n"
-            + "in the middle (the source end connects to it, it connects to --to) that spoils one data frame after N bytes.")
+            + "in the middle (the source end connects to it, it connects to --to) that spoils one data frame after N bytes.\n"
+            + "nbd-source and nbd-destination carry a\n"
+            + "disk mirror's NBD connection the same way (the source QEMU's NBD client connects to the printed unix:PATH; the\n"
+            + "destination end connects to the incoming QEMU's NBD export at --export, a Unix socket).")
         .Add("listen", "ADDRESS", "destination: the IP address to listen on for the source's relay")
         .Add("qemu", "127.0.0.1:PORT", "destination: an incoming QEMU's migration listener (repeat per channel)", repeatable: true)
         .Add("pin", "RAMFILE", "destination: RAM file of a VM resident here, offered for deduplication", repeatable: true)
+        .Add("export", "SOCKET", "nbd-destination: the incoming QEMU's NBD server (a Unix socket)")
         .Add("to", "ADDRESS:PORT", "source: the destination relay")
         .Add("secret-file", "FILE", "The migration's secret (at least 32 bytes, mode 0600 or stricter)")
         .Add("qmp", "SOCKET", "source: the source QEMU's QMP socket, for the smart stop")
@@ -67,7 +75,7 @@ internal sealed class RelayCommand : ICommand
         var verb = options.Positional switch
         {
             [var v] when _optionsOf.ContainsKey(v) => v,
-            _ => throw new UsageException("roost relay: expected 'source', 'destination' or 'tamper' (see 'roost relay --help')"),
+            _ => throw new UsageException("roost relay: expected 'source', 'destination', 'tamper', 'nbd-source' or 'nbd-destination' (see 'roost relay --help')"),
         };
         if (Options.Specs.Select(s => s.Name).FirstOrDefault(o => options.Has(o) && !_optionsOf[verb].Contains(o)) is { } stray)
         {
@@ -80,9 +88,13 @@ internal sealed class RelayCommand : ICommand
         }
 
         var secret = ReadSecret(options.Get("secret-file") ?? throw new UsageException($"roost relay {verb}: --secret-file is required"));
-        return verb == "source"
-            ? await SourceAsync(options, secret, cancellationToken).ConfigureAwait(false)
-            : await DestinationAsync(options, secret, cancellationToken).ConfigureAwait(false);
+        return verb switch
+        {
+            "source" => await SourceAsync(options, secret, cancellationToken).ConfigureAwait(false),
+            "nbd-source" => await NbdSourceAsync(options, secret, cancellationToken).ConfigureAwait(false),
+            "nbd-destination" => await NbdDestinationAsync(options, secret, cancellationToken).ConfigureAwait(false),
+            _ => await DestinationAsync(options, secret, cancellationToken).ConfigureAwait(false),
+        };
     }
 
     private static async Task<int> DestinationAsync(ParsedOptions options, byte[] secret, CancellationToken cancellationToken)
