@@ -148,7 +148,7 @@ echo "median of $runs; ${size} MiB guest, ${disk} MiB disk with ${files} MiB of 
 for method in $methods; do
   line="$method:"
   for f in total_ms mirror_ready_ms wan_bytes wan_reverse_bytes nbd_stream nbd_wire ram_wire; do
-    line+=" $f=$(grep "^$method " "$work/results" | grep -o " $f=[-0-9]*" | cut -d= -f2 | median)"
+    line+=" $f=$(grep "^$method " "$work/results" | { grep -o " $f=[-0-9]*" || true; } | cut -d= -f2 | median)"
   done
   echo "$line"
 done

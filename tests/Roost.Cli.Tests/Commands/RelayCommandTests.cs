@@ -44,6 +44,18 @@ public sealed class RelayCommandTests : IDisposable
             $"roost relay destination: --pin {fifo}: is a named pipe (FIFO), not a regular file");
     }
 
+    [Fact]
+    public void NbdDestinationWithoutExport_OneLineAndExitTwo() =>
+        AssertOneCleanLine(
+            RoostProcess.Run("relay", "nbd-destination", "--listen", "127.0.0.1", "--secret-file", Secret(UnixFileMode.UserRead | UnixFileMode.UserWrite)),
+            "roost relay nbd-destination: --export SOCKET is required");
+
+    [Fact]
+    public void NbdSourceWithAQemuOption_OneLineAndExitTwo() =>
+        AssertOneCleanLine(
+            RoostProcess.Run("relay", "nbd-source", "--to", "127.0.0.1:9", "--qemu", "127.0.0.1:9", "--secret-file", Secret(UnixFileMode.UserRead | UnixFileMode.UserWrite)),
+            "roost relay: --qemu does not apply to 'nbd-source'");
+
     private static void AssertOneCleanLine(RoostProcess.Outcome outcome, string expected)
     {
         Assert.Equal(2, outcome.ExitCode);

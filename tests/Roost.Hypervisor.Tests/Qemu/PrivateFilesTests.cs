@@ -20,6 +20,19 @@ public sealed class PrivateFilesTests : IDisposable
     }
 
     [Fact]
+    public void CreateSparseFile_IsOwnerOnly_OfItsLength_AndRefusesAnExistingFile()
+    {
+        PrivateFiles.CreateDirectory(_root);
+        var path = Path.Combine(_root, "disk");
+
+        PrivateFiles.CreateSparseFile(path, 64L * 1024 * 1024);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(64L * 1024 * 1024, new FileInfo(path).Length);
+        Assert.Throws<IOException>(() => PrivateFiles.CreateSparseFile(path, 4096));
+    }
+
+    [Fact]
     public void CreateDirectory_NarrowsAnExistingDirectory_AndItsNewParents()
     {
         var parent = Path.Combine(_root, "a");
