@@ -13,71 +13,29 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-3}
 methods=${2:-"qemu roost"}
-size=${SIZE:-256} disk=${DISK:-1024} files=${FILES:-300} rate=${RATE:-100mbit} rtt=${RTT:-40ms}
-roost=${ROOST:-./roost}
-image=$(ls -td ~/.cache/roost/images/minimal-*/ | head -1)
-lab="cd$$" lab=${lab:0:10}
-s1="roost-$lab-s1" s2="roost-$lab-s2" a2=10.77.2.1
-work=$(mktemp -d /tmp/roost-cloudnet-disk.XXXXXX)
-chmod 700 "$work"
-cleanup() {
-  kill $(jobs -p) 2>/dev/null || true
-  wait 2>/dev/null || true
-  $roost lab wan down --name "$lab" >/dev/null 2>&1 || true
-  rm -rf "$work" /dev/shm/roost-cd-"$lab"-*
-}
-trap cleanup EXIT
-# The QMP session helpers are cloudnet.sh's (one persistent socat per socket; lines in, answers out).
-now() { date +%s.%N; }
-ms() { echo "($2 - $1) * 1000" | bc | cut -d. -f1; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-session() { : > "$work/$1.in"; tail -f "$work/$1.in" | socat - "UNIX-CONNECT:$2" >> "$work/$1.out" & }
-ask() {
-  local before
-  before=$(grep -c -- "$3" "$work/$1.out" 2>/dev/null || true)
-  echo "$2" >> "$work/$1.in"
-  until [ "$(grep -c -- "$3" "$work/$1.out" 2>/dev/null || true)" -gt "${before:-0}" ]; do sleep 0.05; done
-  grep -- "$3" "$work/$1.out" | tail -1
-}
-qmp() { ask "$1.qmp" "{\"execute\": \"$2\"${3:+, \"arguments\": $3}}" '"return"\|"error"'; }
+SIZE=${SIZE:-256}
+disk=${DISK:-1024} files=${FILES:-300}
+# shellcheck source=cloudnet-lib.sh
+. docs/experiments/cloudnet-lib.sh # settings, a lab of its own, QMP sessions, WAN counters, the guests' command line
 must() { local answer; answer=$(qmp "$@"); if grep -q '"error"' <<<"$answer"; then echo "cloudnet-disk.sh: $1 $2: $answer" >&2; exit 1; fi; }
 wait_event() { until grep -q "\"event\": \"$2\"" "$work/$1.ev.out" 2>/dev/null; do sleep 0.05; done; }
-wan_bytes() {
-  local status
-  status=$($roost lab wan status | awk -v lab="$lab:" '$1 == lab {mine = 1; next} /^[^ ]/ {mine = 0} mine')
-  echo "$(grep -o ' s1: in [0-9]* frames ([0-9]* B' <<<"$status" | grep -o '[0-9]* B' | grep -o '[0-9]*') $(grep -o ' s2: in [0-9]* frames ([0-9]* B' <<<"$status" | grep -o '[0-9]* B' | grep -o '[0-9]*')"
-}
-start_qemu() { # vm namespace disk-file [extra args…]
-  local vm=$1 ns=$2 file=$3
-  shift 3
-  ip netns exec "$ns" qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot -accel tcg,tb-size=256 \
-    -machine pc,memory-backend=ram -object "memory-backend-file,id=ram,size=${size}M,mem-path=/dev/shm/roost-cd-$lab-$vm,share=on" \
-    -m "${size}M" -smp 1 -kernel "$image/kernel" -initrd "$image/initrd.cpio" -append "console=ttyS0 quiet panic=-1 no_timer_check" \
-    -blockdev "{\"driver\": \"raw\", \"node-name\": \"disk0\", \"file\": {\"driver\": \"file\", \"filename\": \"$file\"}}" \
-    -device virtio-blk-pci,drive=disk0,id=disk0-device \
-    -chardev "socket,id=qmp,path=$work/$vm.qmp.sock,server=on,wait=off" -mon chardev=qmp,mode=control \
-    -chardev "socket,id=ev,path=$work/$vm.ev.sock,server=on,wait=off" -mon chardev=ev,mode=control \
-    -chardev "socket,id=reporter,path=$work/$vm.rep.sock,server=on,wait=off" \
-    -serial "file:$work/$vm.console" -serial chardev:reporter "$@" &
-  until [ -S "$work/$vm.rep.sock" ] && [ -S "$work/$vm.ev.sock" ]; do sleep 0.05; done
-  session "$vm.qmp" "$work/$vm.qmp.sock"
-  session "$vm.ev" "$work/$vm.ev.sock"
-  session "$vm.rep" "$work/$vm.rep.sock"
-  qmp "$vm" qmp_capabilities >/dev/null
-  ask "$vm.ev" '{"execute": "qmp_capabilities"}' '"return"' >/dev/null
+disk_args() { # disk-file: the disk as Roost's QemuLaunch gives it (virtio-blk on a raw file, -blockdev node disk0)
+  echo "-blockdev {\"driver\":\"raw\",\"node-name\":\"disk0\",\"file\":{\"driver\":\"file\",\"filename\":\"$1\"}} -device virtio-blk-pci,drive=disk0,id=disk0-device"
 }
 relay_field() { grep -o "\"$2\":[0-9]*" "$work/$1" | head -1 | grep -o '[0-9]*$' || true; }
 
 run() { # method run-number
   local method=$1
-  trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -f /dev/shm/roost-cd-"$lab"-*' EXIT
+  trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -f /dev/shm/roost-cn-"$lab"-*' EXIT
   rm -f "$work"/src.* "$work"/dst.* "$work"/relay-* "$work"/*.sock "$work"/*.disk
   cp --sparse=always "$work/template" "$work/src.disk"
   truncate -s "${disk}M" "$work/dst.disk"
   chmod 600 "$work/src.disk" "$work/dst.disk"
-  start_qemu src "$s1" "$work/src.disk"
+  # shellcheck disable=SC2046
+  start_qemu src "$s1" $(disk_args "$work/src.disk")
   until grep -q '"seq"' "$work/src.rep.out" 2>/dev/null; do sleep 0.05; done
-  start_qemu dst "$s2" "$work/dst.disk" -S -incoming defer # -S: the destination guest waits until the disk is whole (Roost resumes it only then)
+  # shellcheck disable=SC2046
+  start_qemu dst "$s2" $(disk_args "$work/dst.disk") -S -incoming defer # -S: the destination guest waits until the disk is whole (Roost resumes it only then)
   local ram_listen="tcp:$a2:47001" ram_target="tcp:$a2:47001" nbd_server nbd_target
   case $method in
     qemu)
@@ -129,7 +87,7 @@ run() { # method run-number
   echo "$method $2 total_ms=$(ms "$t0" "$done_at") mirror_ready_ms=$(ms "$t0" "$ready") wan_bytes=$(( ${wan1% *} - ${wan0% *} )) wan_reverse_bytes=$(( ${wan1#* } - ${wan0#* } )) ram_status=$(grep -o '"status": "[a-z-]*"' <<<"$info" | tail -1 | cut -d'"' -f4) identical=$same$relay_wire load=$(cut -d' ' -f1 /proc/loadavg)"
   kill $(jobs -p) 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -f /dev/shm/roost-cd-"$lab"-*
+  rm -f /dev/shm/roost-cn-"$lab"-*
 }
 
 # The disk: FILES MiB of real files (a tar of the host's shared libraries: compressible, some content repeated),
