@@ -27,6 +27,7 @@ public sealed class Cluster
     private readonly Dictionary<int, SleeperAgent> _agents = [];
     private readonly Lock _said = new();
     private long _badReplyAt = -1;
+    private long _view;
 
     public Cluster(DeploymentConfig config, ClusterOptions options, Func<NodeId, NodeKeys> keysOf, Func<NodeId, ProcessStartInfo> startInfo, TextWriter output, TextWriter errors)
     {
@@ -97,7 +98,10 @@ public sealed class Cluster
             if (go is not null)
             {
                 // Console.In reads synchronously even through ReadLineAsync: keep it off the caller's thread.
-                _ = await Task.Run(go.ReadLine, stop.Token).WaitAsync(stop.Token).ConfigureAwait(false);
+                if (await Task.Run(go.ReadLine, stop.Token).WaitAsync(stop.Token).ConfigureAwait(false) is null)
+                {
+                    throw new ConfigException("standard input closed before 'go': not loading");
+                }
             }
 
             if (_options.WrongReplies is { } liar && processes.Find(p => p.Node == NodeId.Execution(liar)).Process is { } liarProcess)
@@ -111,11 +115,17 @@ public sealed class Cluster
                 Freezes = _agents.Values.Sum(a => a.Freezes),
                 Thaws = _agents.Values.Sum(a => a.Thaws),
                 Freezer = freezers.Count > 0 ? freezers[0].Mechanism : "none",
+                View = Interlocked.Read(ref _view),
             };
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var agent in _agents.Values)
+            {
+                agent.Stop();
+            }
+
             foreach (var freezer in freezers)
             {
                 freezer.Dispose();
@@ -134,7 +144,12 @@ public sealed class Cluster
 
             foreach (var (_, process) in processes)
             {
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                // A process frozen between the thaw and the kill would never exit: thaw again until it does.
+                while (!await ExitedWithinAsync(process, TimeSpan.FromSeconds(2)).ConfigureAwait(false))
+                {
+                    freezers.ForEach(f => f.ForceThaw());
+                }
+
                 process.Dispose();
             }
 
@@ -199,6 +214,9 @@ public sealed class Cluster
                 && int.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var generation):
                 agent.OnAwake(generation);
                 break;
+            case "view" when words.Length == 3 && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var view):
+                InterlockedMax(ref _view, view);
+                break;
             case "bad-reply" when words.Length == 3 && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var at):
                 Interlocked.CompareExchange(ref _badReplyAt, at, -1);
                 Log($"{node}: first wrong reply sent");
@@ -207,9 +225,31 @@ public sealed class Cluster
                 break;
         }
 
-        if (words[0] is "state" or "wake-requested")
+        if (words[0] is "state" or "wake-requested" or "view")
         {
             Log($"{node}: {line}");
+        }
+    }
+
+    private static async Task<bool> ExitedWithinAsync(Process process, TimeSpan timeout)
+    {
+        try
+        {
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(timeout, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var seen = Interlocked.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+            seen = Interlocked.Read(ref target);
         }
     }
 

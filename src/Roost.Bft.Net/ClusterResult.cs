@@ -4,7 +4,7 @@ namespace Roost.Bft.Net;
 
 /// <summary>
 /// What one cluster run measured: requests answered in the window, throughput, latency percentiles, ZZ's wake-ups
-/// and freezes, and in fault mode the time from the first wrong reply to the answer of every request in flight then.
+/// and freezes, the highest view an agreement replica installed (0: no view change), and in fault mode the time from the first wrong reply to the answer of every request in flight then.
 /// </summary>
 public sealed record ClusterResult(
     string Mode,
@@ -16,14 +16,15 @@ public sealed record ClusterResult(
     int Thaws,
     string Freezer,
     double? RecoveryMs,
-    long Errors)
+    long Errors,
+    long View = 0)
 {
     public double Throughput => Requests / WindowSeconds;
 
     /// <summary>One line, <c>result key=value ...</c>, that <see cref="TryParse"/> reads back.</summary>
     public string Format() => string.Create(CultureInfo.InvariantCulture,
         $"result mode={Mode} requests={Requests} window-s={WindowSeconds:F3} throughput={Throughput:F2} median-ms={MedianLatencyMs:F2} p90-ms={P90LatencyMs:F2} "
-        + $"freezes={Freezes} thaws={Thaws} freezer={Freezer.Replace(' ', '_')} recovery-ms={(RecoveryMs is { } r ? r.ToString("F1", CultureInfo.InvariantCulture) : "none")} errors={Errors}");
+        + $"freezes={Freezes} thaws={Thaws} freezer={Freezer.Replace(' ', '_')} recovery-ms={(RecoveryMs is { } r ? r.ToString("F1", CultureInfo.InvariantCulture) : "none")} errors={Errors} view={View}");
 
     public static bool TryParse(string line, out ClusterResult? result)
     {
@@ -48,7 +49,8 @@ public sealed record ClusterResult(
                 int.Parse(fields["thaws"], CultureInfo.InvariantCulture),
                 fields["freezer"].Replace('_', ' '),
                 fields["recovery-ms"] == "none" ? null : D("recovery-ms"),
-                long.Parse(fields["errors"], CultureInfo.InvariantCulture));
+                long.Parse(fields["errors"], CultureInfo.InvariantCulture),
+                long.Parse(fields["view"], CultureInfo.InvariantCulture));
             return true;
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)

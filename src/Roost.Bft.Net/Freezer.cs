@@ -78,6 +78,19 @@ internal sealed partial class Freezer : IDisposable
         }
     }
 
+    /// <summary>Thaws whatever this object believes: for the stop path, where a late freeze may have raced a thaw.</summary>
+    public void ForceThaw()
+    {
+        try
+        {
+            Set(frozen: false);
+            IsFrozen = false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>Removes the freezer group once its process has exited.</summary>
     public void RemoveGroup()
     {

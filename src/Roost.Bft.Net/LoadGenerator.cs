@@ -7,13 +7,14 @@ namespace Roost.Bft.Net;
 /// Closed-loop clients: each submits a hash-chain request on a random object (seeded per client) and the next one as
 /// soon as f+1 matching replies accepted the last. Records when each request was submitted and answered
 /// (<see cref="Stopwatch"/> ticks); counts the requests answered inside the window after the warm-up.
-/// Each client's record is touched only by its own node loop while running, and read after the run.
+/// Clients' loops record under one lock, which the measurement takes too (a request in flight may end while it runs).
 /// </summary>
 internal sealed class LoadGenerator
 {
     private readonly DeploymentConfig _config;
     private readonly ClusterOptions _options;
     private readonly Dictionary<NodeId, ClientLoad> _clients = [];
+    private readonly Lock _records = new();
     private volatile bool _running;
 
     public LoadGenerator(DeploymentConfig config, ClusterOptions options)
@@ -34,13 +35,17 @@ internal sealed class LoadGenerator
         }
 
         var now = Stopwatch.GetTimestamp();
-        load.Done.Add((load.SubmittedAt, now));
-        if (result.Length != 32)
+        lock (_records)
         {
-            load.Errors++;
+            load.Done.Add((load.SubmittedAt, now));
+            if (result.Length != 32)
+            {
+                load.Errors++;
+            }
+
+            load.SubmittedAt = -1;
         }
 
-        load.SubmittedAt = -1;
         if (_running)
         {
             Submit(host, load);
@@ -62,13 +67,18 @@ internal sealed class LoadGenerator
         _running = false;
         var end = Stopwatch.GetTimestamp();
 
-        // Let the clients' loops finish what they were doing before their records are read.
-        await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        lock (_records)
+        {
+            return Measure(start, end, badReplyAt());
+        }
+    }
+
+    private ClusterResult Measure(long start, long end, long bad)
+    {
         var from = start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency);
         var done = _clients.Values.SelectMany(c => c.Done).Where(d => d.Answered >= from && d.Answered <= end).ToList();
         var latencies = done.Select(d => (d.Answered - d.Submitted) * 1000.0 / Stopwatch.Frequency).Order().ToList();
         double? recovery = null;
-        var bad = badReplyAt();
         if (bad >= 0)
         {
             // Every request in flight when the first wrong reply left must be answered (by f+1 matching replies).
@@ -94,7 +104,11 @@ internal sealed class LoadGenerator
 
     private void Submit(NodeHost host, ClientLoad load)
     {
-        load.SubmittedAt = Stopwatch.GetTimestamp();
+        lock (_records)
+        {
+            load.SubmittedAt = Stopwatch.GetTimestamp();
+        }
+
         _ = host.PostAsync(new Input.Submit(Next(load)), CancellationToken.None).AsTask();
     }
 

@@ -11,7 +11,8 @@ namespace Roost.Bft.Net;
 /// each, what its supervisor needs: <c>ready NODE</c> once listening, <c>state NODE awake|asleep GEN</c> for an
 /// executor at start and on every change (the agent freezes an asleep one), <c>bad-reply NODE TIMESTAMP</c> the first
 /// time a replica told to lie sends a wrong reply (<see cref="Stopwatch"/> ticks: CLOCK_MONOTONIC, comparable
-/// between processes on one machine), and <c>wake-requested NODE TIMESTAMP REASON</c> when its controller wakes the sleepers.
+/// between processes on one machine), <c>wake-requested NODE TIMESTAMP REASON</c> when its controller wakes the sleepers, and <c>view NODE V</c> when an
+/// agreement replica installs a new view.
 /// </summary>
 public static class NodeRunner
 {
@@ -94,6 +95,9 @@ public static class NodeRunner
                 {
                     case ProtocolEvent.ExecutorStateChanged { Kind: var kind, Generation: var generation } when executor is not null:
                         Say($"state {self} {(kind == ControlKind.Wake ? "awake" : "asleep")} {generation}");
+                        break;
+                    case ProtocolEvent.ViewInstalled { View: var view }:
+                        Say($"view {self} {view}");
                         break;
                     case ProtocolEvent.WakeRequested { Reason: var reason }:
                         Say($"wake-requested {self} {Stopwatch.GetTimestamp()} {reason}");

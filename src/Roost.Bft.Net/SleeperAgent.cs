@@ -22,6 +22,7 @@ internal sealed class SleeperAgent
     private readonly Lock _lock = new();
     private readonly Dictionary<int, ulong> _wakeVotes = [];
     private int _generation;
+    private bool _stopped;
 
     public SleeperAgent(int executor, int f, Freezer freezer, Action<string> log)
     {
@@ -34,6 +35,16 @@ internal sealed class SleeperAgent
     public int Thaws { get; private set; }
 
     public int Freezes { get; private set; }
+
+    /// <summary>The cluster is stopping: thaw the process (a frozen process cannot die) and never freeze it again.</summary>
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+            _freezer.Dispose();
+        }
+    }
 
     /// <summary>The executor reported it is awake at <paramref name="generation"/>: wakes for older generations are stale.</summary>
     public void OnAwake(int generation)
@@ -50,7 +61,7 @@ internal sealed class SleeperAgent
         lock (_lock)
         {
             _generation = Math.Max(_generation, generation);
-            if (BitOperations.PopCount(_wakeVotes.GetValueOrDefault(generation)) > _f)
+            if (_stopped || BitOperations.PopCount(_wakeVotes.GetValueOrDefault(generation)) > _f)
             {
                 return;
             }

@@ -68,7 +68,7 @@ internal sealed partial class BftCommand
                     totals[mode].Add((throughput, median));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"run {run} {mode,-3}: {throughput,8:F1} requests/s in total, median latency {median:F1} ms (median of the services' medians), "
-                        + $"freezes {results.Sum(r => r.Freezes)}, thaws {results.Sum(r => r.Thaws)} ({results[0].Freezer}); load average after {LoadAverage()}"));
+                        + $"freezes {results.Sum(r => r.Freezes)}, thaws {results.Sum(r => r.Thaws)} ({results[0].Freezer}), highest view {results.Max(r => r.View)}; load average after {LoadAverage()}"));
                     foreach (var (r, k) in results.Select((r, k) => (r, k)))
                     {
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -203,10 +203,20 @@ internal sealed partial class BftCommand
         {
             foreach (var (process, _, _) in processes)
             {
+                // A cluster whose standard input closes before 'go' stops and cleans up itself (its sleepers are
+                // frozen: killing it would leave them so); one already loading ends after its window.
                 if (!process.HasExited)
                 {
-                    process.Kill(entireProcessTree: true);
-                    await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                    process.StandardInput.Close();
+                    try
+                    {
+                        await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2), CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        process.Kill(entireProcessTree: true);
+                        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
                 }
 
                 process.Dispose();

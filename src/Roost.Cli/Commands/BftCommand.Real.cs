@@ -207,8 +207,10 @@ internal sealed partial class BftCommand
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"f 1\nmode {mode}\nservice hash-chain objects={objects} object-bytes={objectBytes}\n");
 
-        // Executions queue behind one another on a shared CPU: a reply missing for two 500 ms ticks is a fault.
-        text.Append("timing view-change=4000 execution-watch=500 client-retransmit=3000\n");
+        // Executions queue behind one another on a shared, loaded CPU: replies are "missing" (a fault that wakes the
+        // sleepers) only after two 5 s ticks, and clients and backups wait long before they retransmit or change views.
+        // A wrong reply is detected when the reply digests differ, without waiting for a tick.
+        text.Append("timing view-change=8000 execution-watch=5000 client-retransmit=6000\n");
         var p = 0;
         for (var i = 0; i < 4; i++)
         {
