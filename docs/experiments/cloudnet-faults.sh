@@ -40,7 +40,7 @@ fault_run() { # fault (in a subshell of its own: whatever it started stops with 
   local to
   to=$(sed -n 's/^listening //p' "$work/relay-dst.out")
   if [ "$fault" = corrupt ] || [ "$fault" = forge ]; then
-    ip netns exec "$s1" $roost relay tamper --listen 127.0.0.1 --to "$to" --fault "$fault" --after-bytes "$((after / 4))" > "$work/tamper.out" 2>&1 &
+    ip netns exec "$s1" $roost relay tamper --listen 127.0.0.1 --to "$to" --secret-file "$work/relay-secret" --fault "$fault" --after-bytes "$((after / 4))" > "$work/tamper.out" 2>&1 &
     until grep -qs '^listening' "$work/tamper.out"; do sleep 0.05; done
     to=$(sed -n 's/^listening //p' "$work/tamper.out")
   fi

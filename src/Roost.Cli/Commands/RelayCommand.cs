@@ -21,7 +21,7 @@ internal sealed partial class RelayCommand : ICommand
     {
         ["source"] = ["to", "secret-file", "qmp", "smart-stop", "dedup", "delta", "compression", "level", "channels", "send-buffer-kib"],
         ["destination"] = ["listen", "secret-file", "qemu", "pin"],
-        ["tamper"] = ["listen", "to", "fault", "after-bytes"],
+        ["tamper"] = ["listen", "to", "secret-file", "fault", "after-bytes"],
         ["nbd-source"] = ["to", "secret-file", "dedup", "delta", "compression", "level"],
         ["nbd-destination"] = ["listen", "secret-file", "export"],
     };
@@ -37,7 +37,7 @@ internal sealed partial class RelayCommand : ICommand
             + "       roost relay source --to ADDRESS:PORT --secret-file FILE [--qmp SOCKET] [--smart-stop on|off]\n"
             + "                          [--dedup on|off] [--delta on|off] [--compression zstd|lz4|none] [--level N] [--channels N]\n"
             + "                          [--send-buffer-kib N]\n"
-            + "       roost relay tamper --listen ADDRESS --to ADDRESS:PORT --fault corrupt|forge [--after-bytes N]\n"
+            + "       roost relay tamper --listen ADDRESS --to ADDRESS:PORT --secret-file FILE --fault corrupt|forge [--after-bytes N]\n"
             + "       roost relay nbd-destination --listen ADDRESS --secret-file FILE --export SOCKET\n"
             + "       roost relay nbd-source --to ADDRESS:PORT --secret-file FILE [--dedup …] [--delta …] [--compression …] [--level N]",
             "The destination end listens on ADDRESS (port chosen by the system) and prints 'listening ADDRESS:PORT'; once the\n"
@@ -48,7 +48,9 @@ internal sealed partial class RelayCommand : ICommand
             + "(the source QEMU's QMP socket) it applies the smart stop: when a pre-copy pass no longer shrinks the dirty set\n"
             + "it raises QEMU's downtime limit so QEMU stops and copies. Each end prints one JSON line with what it carried\n"
             + "when it is done and exits 0 when every stream ended whole, 1 otherwise. 'tamper' is for fault experiments: a man\n"
-            + "in the middle (the source end connects to it, it connects to --to) that spoils one data frame after N bytes.\n"
+            + "in the middle (the source end connects to it, it connects to --to) that spoils one data frame after N bytes; it\n"
+            + "reads the secret to find frames: 'corrupt' breaks a frame's MAC, 'forge' MACs a made-up reference with it.\n"
+            + "Frames are MACed per direction with keys from the secret; payloads are not encrypted (docs/security.md).\n"
             + "nbd-source and nbd-destination carry a\n"
             + "disk mirror's NBD connection the same way (the source QEMU's NBD client connects to the printed unix:PATH; the\n"
             + "destination end connects to the incoming QEMU's NBD export at --export, a Unix socket).")
@@ -65,7 +67,7 @@ internal sealed partial class RelayCommand : ICommand
         .Add("compression", "zstd|lz4|none", "source: frame compression (default zstd)")
         .Add("level", "N", "source: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
         .Add("channels", "N", "source: number of QEMU streams, 1 to 16 (default 1)")
-        .Add("fault", "corrupt|forge", "tamper: flip a bit of a data frame, or replace one by a reference to a made-up digest")
+        .Add("fault", "corrupt|forge", "tamper: flip a bit of a data frame (its MAC fails), or replace one by a validly MACed reference to a made-up digest")
         .Add("after-bytes", "N", "tamper: bytes to pass through before spoiling the next data frame (default 1000000)")
         .Add("send-buffer-kib", "N", "source: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning)");
 
@@ -82,12 +84,12 @@ internal sealed partial class RelayCommand : ICommand
             throw new UsageException($"roost relay: --{stray} does not apply to '{verb}'");
         }
 
+        var secret = ReadSecret(options.Get("secret-file") ?? throw new UsageException($"roost relay {verb}: --secret-file is required"));
         if (verb == "tamper")
         {
-            return await TamperAsync(options, cancellationToken).ConfigureAwait(false);
+            return await TamperAsync(options, secret, cancellationToken).ConfigureAwait(false);
         }
 
-        var secret = ReadSecret(options.Get("secret-file") ?? throw new UsageException($"roost relay {verb}: --secret-file is required"));
         return verb switch
         {
             "source" => await SourceAsync(options, secret, cancellationToken).ConfigureAwait(false),
@@ -124,7 +126,7 @@ internal sealed partial class RelayCommand : ICommand
         return result.Completed ? 0 : 1;
     }
 
-    private static async Task<int> TamperAsync(ParsedOptions options, CancellationToken cancellationToken)
+    private static async Task<int> TamperAsync(ParsedOptions options, byte[] secret, CancellationToken cancellationToken)
     {
         var listen = options.Get("listen") is { } l && IPAddress.TryParse(l, out var address)
             ? address
@@ -135,7 +137,7 @@ internal sealed partial class RelayCommand : ICommand
         var fault = options.Get("fault") is { } f && RelayTamper.Faults.Contains(f)
             ? f
             : throw new UsageException("roost relay tamper: --fault corrupt|forge is required");
-        await using var tamper = RelayTamper.Start(listen, to, fault, options.GetInt("after-bytes", 1_000_000, min: 0));
+        await using var tamper = RelayTamper.Start(listen, to, secret, fault, options.GetInt("after-bytes", 1_000_000, min: 0));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"listening {new IPEndPoint(listen, tamper.Port)}"));
         await Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         var spoiled = await tamper.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);

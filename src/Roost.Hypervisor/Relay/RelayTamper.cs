@@ -11,20 +11,22 @@ namespace Roost.Hypervisor.Relay;
 /// <summary>
 /// <c>roost relay tamper</c>: a man in the middle between the two relay ends, for fault experiments
 /// (docs/experiments/cloudnet.md). It passes frames through until <c>--after-bytes</c> have gone towards the
-/// destination, then spoils the next data frame once: <c>corrupt</c> flips one byte of it (the checksum no longer
-/// holds), <c>forge</c> replaces it by a well-formed frame, with a valid checksum and the right sequence number,
-/// holding a reference to a digest made up without the session key. Everything else is copied byte for byte both
-/// ways; when either side closes, so does the other. One connection, then it is done.
+/// destination, then spoils the next data frame once: <c>corrupt</c> flips one byte of it (its MAC no longer holds:
+/// what any party on the path without the secret can do), <c>forge</c> replaces it by a well-formed frame with a valid
+/// MAC and the right sequence number, holding a reference to a made-up digest (what only a holder of the migration's
+/// secret could do: it tests the destination's last check, that a reference names a page it holds). It is given the
+/// secret to find the frames and to MAC the forged one. Everything else is copied byte for byte both ways; when either
+/// side closes, so does the other. One connection, then it is done.
 /// </summary>
 public sealed class RelayTamper : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
 
-    private RelayTamper(TcpListener listener, IPEndPoint to, string fault, long afterBytes)
+    private RelayTamper(TcpListener listener, IPEndPoint to, byte[] frameKey, string fault, long afterBytes)
     {
         _listener = listener;
-        Completion = RunAsync(to, fault, afterBytes, _stop.Token);
+        Completion = RunAsync(to, frameKey, fault, afterBytes, _stop.Token);
     }
 
     /// <summary>The faults it can make: <c>corrupt</c> or <c>forge</c>.</summary>
@@ -37,10 +39,11 @@ public sealed class RelayTamper : IAsyncDisposable
     public Task<string?> Completion { get; }
 
     /// <summary>Listens on <paramref name="listen"/> (port chosen by the system) and relays the one connection to <paramref name="to"/>.</summary>
-    public static RelayTamper Start(IPAddress listen, IPEndPoint to, string fault, long afterBytes)
+    public static RelayTamper Start(IPAddress listen, IPEndPoint to, ReadOnlySpan<byte> secret, string fault, long afterBytes)
     {
         ArgumentNullException.ThrowIfNull(listen);
         ArgumentNullException.ThrowIfNull(to);
+        ArgumentOutOfRangeException.ThrowIfLessThan(secret.Length, RelaySecrets.SecretBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(afterBytes);
         if (!Faults.Contains(fault))
         {
@@ -49,7 +52,7 @@ public sealed class RelayTamper : IAsyncDisposable
 
         var listener = new TcpListener(listen, 0);
         listener.Start(1);
-        return new RelayTamper(listener, to, fault, afterBytes);
+        return new RelayTamper(listener, to, RelaySecrets.FrameKey(secret, towardsDestination: true), fault, afterBytes);
     }
 
     public async ValueTask DisposeAsync()
@@ -68,20 +71,20 @@ public sealed class RelayTamper : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task<string?> RunAsync(IPEndPoint to, string fault, long afterBytes, CancellationToken cancellationToken)
+    private async Task<string?> RunAsync(IPEndPoint to, byte[] frameKey, string fault, long afterBytes, CancellationToken cancellationToken)
     {
         using var source = await _listener.AcceptSocketAsync(cancellationToken).ConfigureAwait(false);
         _listener.Stop();
         using var destination = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await destination.ConnectAsync(to, cancellationToken).ConfigureAwait(false);
         var back = CopyAsync(destination, source, cancellationToken);
-        var spoiled = await ForwardAsync(source, destination, fault, afterBytes, cancellationToken).ConfigureAwait(false);
+        var spoiled = await ForwardAsync(source, destination, frameKey, fault, afterBytes, cancellationToken).ConfigureAwait(false);
         await back.ConfigureAwait(false);
         return spoiled;
     }
 
     /// <summary>Source to destination, frame by frame; returns what was done to the spoiled frame, or null.</summary>
-    private static async Task<string?> ForwardAsync(Socket from, Socket to, string fault, long afterBytes, CancellationToken cancellationToken)
+    private static async Task<string?> ForwardAsync(Socket from, Socket to, byte[] frameKey, string fault, long afterBytes, CancellationToken cancellationToken)
     {
         var pending = new ArrayBufferWriter<byte>(RelayFraming.MaxFrameBytes * 2);
         var buffer = new byte[256 * 1024];
@@ -98,7 +101,7 @@ public sealed class RelayTamper : IAsyncDisposable
                 }
 
                 pending.Write(buffer.AsSpan(0, read));
-                var (consumed, outgoing, done) = Frames(pending.WrittenMemory, forwarded, fault, afterBytes, spoiled is not null);
+                var (consumed, outgoing, done) = Frames(pending.WrittenMemory, frameKey, forwarded, fault, afterBytes, spoiled is not null);
                 spoiled ??= done;
                 forwarded += consumed;
                 await SendAllAsync(to, outgoing, cancellationToken).ConfigureAwait(false);
@@ -118,17 +121,17 @@ public sealed class RelayTamper : IAsyncDisposable
     }
 
     /// <summary>The whole frames at the start of <paramref name="bytes"/>, with at most one spoiled: bytes consumed, bytes to send, and a line when one was.</summary>
-    private static (int Consumed, byte[] Outgoing, string? Spoiled) Frames(ReadOnlyMemory<byte> bytes, long forwarded, string fault, long afterBytes, bool alreadySpoiled)
+    private static (int Consumed, byte[] Outgoing, string? Spoiled) Frames(ReadOnlyMemory<byte> bytes, byte[] frameKey, long forwarded, string fault, long afterBytes, bool alreadySpoiled)
     {
         var output = new ArrayBufferWriter<byte>(bytes.Length + 64);
         var at = 0;
         string? spoiled = null;
-        while (RelayFraming.TryRead(bytes.Span[at..], out var header, out var length, out _) == FrameRead.Frame)
+        while (RelayFraming.TryRead(bytes.Span[at..], frameKey, out var header, out var length, out _) == FrameRead.Frame)
         {
             var frame = bytes.Span.Slice(at, length);
             if (!alreadySpoiled && spoiled is null && header.Type == RelayFrameType.Data && forwarded + at >= afterBytes)
             {
-                spoiled = Spoil(frame, header, fault, output);
+                spoiled = Spoil(frame, header, frameKey, fault, output);
             }
             else
             {
@@ -141,7 +144,7 @@ public sealed class RelayTamper : IAsyncDisposable
         return (at, output.WrittenSpan.ToArray(), spoiled);
     }
 
-    private static string Spoil(ReadOnlySpan<byte> frame, RelayFrameHeader header, string fault, ArrayBufferWriter<byte> output)
+    private static string Spoil(ReadOnlySpan<byte> frame, RelayFrameHeader header, byte[] frameKey, string fault, ArrayBufferWriter<byte> output)
     {
         if (fault == "corrupt")
         {
@@ -153,7 +156,7 @@ public sealed class RelayTamper : IAsyncDisposable
 
         var digest = PageDigest.ReadFrom(RandomNumberGenerator.GetBytes(PageDigest.SizeBytes));
         var item = RelayEncoder.ReferenceItem(new byte[8], new PageKey(0, 0), digest);
-        RelayFraming.Write(output, RelayFrameType.Data, FrameCodec.None, header.Channel, header.Sequence, item, item.Length);
+        RelayFraming.Write(output, frameKey, RelayFrameType.Data, FrameCodec.None, header.Channel, header.Sequence, item, item.Length);
         return string.Create(CultureInfo.InvariantCulture, $"tamper: replaced data frame {header.Sequence} by a reference to a made-up digest");
     }
 

@@ -55,7 +55,7 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
     {
         await WithGuestsAsync(async (source, destination, atDestination, sockets) =>
         {
-            await using var tamper = RelayTamper.Start(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, atDestination.Port), "forge", 4 << 20);
+            await using var tamper = RelayTamper.Start(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, atDestination.Port), _secret, "forge", 4 << 20);
             await using var atSource = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, tamper.Port), _secret, new RelayCodecOptions(), 1, new RelayTimeouts(), TimeProvider.System, sockets);
             await source.Qmp.MigrateAsync(atSource.QemuUris[0], CancellationToken.None);
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));

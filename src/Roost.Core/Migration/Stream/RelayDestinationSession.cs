@@ -8,7 +8,7 @@ namespace Roost.Core.Migration.Stream;
 
 /// <summary>
 /// The destination's relay session, sans-I/O: answers the source's Hello with a Challenge, accepts data only after
-/// the source's Proof, checks every frame (checksum, lengths, decompression to the stated length) and decodes it
+/// the source's Proof, checks every frame (MAC, lengths, decompression to the stated length) and decodes it
 /// (<see cref="RelayDecoder"/>) before a byte of it reaches QEMU, and tells the source the digests of pages pinned
 /// from VMs resident here. A fault of any kind ends it in <see cref="RelayOutput.Failed"/>: the driver closes the
 /// QEMU connections, whose QEMUs then fail to load a truncated stream (they never get a wrong byte).
@@ -23,7 +23,7 @@ public sealed class RelayDestinationSession : IDisposable
     private readonly byte[] _nonce;
     private readonly RelayDecoder _decoder;
     private readonly bool[] _ended;
-    private readonly RelayLink _link = new("the source's relay");
+    private readonly RelayLink _link;
     private readonly ArrayBufferWriter<byte> _output = new(RelayFraming.MaxDecodedBytes * 2);
     private readonly byte[] _decompressed = new byte[RelayFraming.MaxDecodedBytes];
     private readonly List<PageDigest> _unsentPins = [];
@@ -42,6 +42,7 @@ public sealed class RelayDestinationSession : IDisposable
         _authKey = RelaySecrets.AuthKey(secret);
         _nonce = nonce.ToArray();
         _decoder = new RelayDecoder(RelaySecrets.PageKey(secret));
+        _link = new RelayLink("the source's relay", RelaySecrets.FrameKey(secret, towardsDestination: false), RelaySecrets.FrameKey(secret, towardsDestination: true));
         _ended = new bool[channels];
     }
 

@@ -4,7 +4,7 @@ namespace Roost.Core.Migration.Stream;
 /// Bytes from the peer relay, gathered until they hold whole frames, which must come numbered 0, 1, 2, …; holds at
 /// most one frame more than it was given.
 /// </summary>
-internal sealed class RelayFrameBuffer
+internal sealed class RelayFrameBuffer(byte[] key)
 {
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
@@ -39,7 +39,7 @@ internal sealed class RelayFrameBuffer
     /// <summary>The next whole frame, if any: <see cref="FrameRead.Frame"/> with its header and payload (valid until the next call).</summary>
     public FrameRead Next(out RelayFrameHeader header, out ReadOnlySpan<byte> payload, out string error)
     {
-        var read = RelayFraming.TryRead(_buffer.AsSpan(_start, _end - _start), out header, out var length, out error);
+        var read = RelayFraming.TryRead(_buffer.AsSpan(_start, _end - _start), key, out header, out var length, out error);
         payload = default;
         if (read == FrameRead.Frame && header.Sequence != _expected)
         {

@@ -8,11 +8,14 @@ namespace Roost.Core.Migration.Stream;
 /// (whole, in sequence, checked), the outputs of the input being handled, and the way out (an Abort frame to the
 /// peer and <see cref="RelayOutput.Failed"/>).
 /// </summary>
-internal sealed class RelayLink(string peer)
+/// <param name="peer">The peer as failure lines name it.</param>
+/// <param name="sendKey">The MAC key of the frames this end sends.</param>
+/// <param name="receiveKey">The MAC key of the frames the peer sends.</param>
+internal sealed class RelayLink(string peer, byte[] sendKey, byte[] receiveKey)
 {
     private const int MaxReasonChars = 1000;
 
-    private readonly RelayFrameBuffer _incoming = new();
+    private readonly RelayFrameBuffer _incoming = new(receiveKey);
     private readonly ArrayBufferWriter<byte> _wire = new(64 * 1024);
     private List<RelayOutput> _outputs = [];
     private uint _sent;
@@ -67,7 +70,7 @@ internal sealed class RelayLink(string peer)
 
     public void Send(RelayFrameType type, int channel, ReadOnlySpan<byte> payload, FrameCodec codec = FrameCodec.None, int decoded = -1)
     {
-        RelayFraming.Write(_wire, type, codec, channel, _sent++, payload, decoded < 0 ? payload.Length : decoded);
+        RelayFraming.Write(_wire, sendKey, type, codec, channel, _sent++, payload, decoded < 0 ? payload.Length : decoded);
         _outputs.Add(new RelayOutput.SendToPeer(_wire.WrittenSpan.ToArray()));
         SentBytes += _wire.WrittenCount;
         SentFrames++;

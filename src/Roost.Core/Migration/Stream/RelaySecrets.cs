@@ -5,7 +5,8 @@ namespace Roost.Core.Migration.Stream;
 
 /// <summary>
 /// The keys a relay session derives from its per-migration secret (HMAC-SHA256 with a label each): one for page
-/// digests, one for the handshake, so a handshake transcript reveals nothing about page digests.
+/// digests, one for the handshake, and one per direction for the frames' MACs, so no transcript of one use reveals
+/// anything about another.
 /// </summary>
 public static class RelaySecrets
 {
@@ -16,6 +17,10 @@ public static class RelaySecrets
     public static byte[] PageKey(ReadOnlySpan<byte> secret) => Derive(secret, "roost relay page digest v1");
 
     public static byte[] AuthKey(ReadOnlySpan<byte> secret) => Derive(secret, "roost relay handshake v1");
+
+    /// <summary>The key of the MACs on the frames going one way: source to destination, or back.</summary>
+    public static byte[] FrameKey(ReadOnlySpan<byte> secret, bool towardsDestination) =>
+        Derive(secret, towardsDestination ? "roost relay frames to destination v1" : "roost relay frames to source v1");
 
     /// <summary>The MAC one side shows: over its role and both nonces.</summary>
     public static byte[] Mac(ReadOnlySpan<byte> authKey, string role, ReadOnlySpan<byte> sourceNonce, ReadOnlySpan<byte> destinationNonce)

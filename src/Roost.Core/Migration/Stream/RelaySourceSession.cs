@@ -21,7 +21,7 @@ public sealed class RelaySourceSession : IDisposable
     private readonly byte[] _nonce;
     private readonly RelayEncoder _encoder;
     private readonly Channel[] _channels;
-    private readonly RelayLink _link = new("the destination's relay");
+    private readonly RelayLink _link;
     private readonly byte[] _payload = new byte[RelayFraming.MaxDecodedBytes];
     private readonly byte[] _compressed = new byte[RelayFraming.MaxPayloadBytes];
     private Phase _phase = Phase.Idle;
@@ -46,6 +46,7 @@ public sealed class RelaySourceSession : IDisposable
         _authKey = RelaySecrets.AuthKey(secret);
         _nonce = nonce.ToArray();
         _encoder = new RelayEncoder(options, RelaySecrets.PageKey(secret));
+        _link = new RelayLink("the destination's relay", RelaySecrets.FrameKey(secret, towardsDestination: true), RelaySecrets.FrameKey(secret, towardsDestination: false));
         _channels = [.. Enumerable.Range(0, channels).Select(c => new Channel(parsers?.Invoke(c) ?? new StreamParser()))];
     }
 

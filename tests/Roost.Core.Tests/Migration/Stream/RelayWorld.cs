@@ -5,8 +5,9 @@ namespace Roost.Core.Tests.Migration.Stream;
 /// <summary>
 /// A source and a destination relay session joined by a seeded faulty link, carrying 1 to 3 QEMU-shaped streams
 /// fed in random chunks. One fault per run (or none): a flipped byte, a dropped or repeated chunk, the link cut,
-/// a forged frame with a valid checksum (a reference to a page the destination does not hold, or a proof without the
-/// secret), the wrong secret at one end, an abort by either relay, a corrupted byte on the way back.
+/// a forged frame with a valid MAC (a reference to a page the destination does not hold, or a proof without the
+/// handshake's key), a frame forged by a party without the secret (its MAC does not hold), the wrong secret at one
+/// end, an abort by either relay, a corrupted byte on the way back.
 /// </summary>
 internal sealed class RelayWorld
 {
@@ -23,6 +24,7 @@ internal sealed class RelayWorld
         SourceAborts,
         DestinationAborts,
         CorruptBack,
+        ForgedWithoutSecret,
     }
 
     public sealed record Verdict(Fault Fault, bool DestinationCompleted, bool SourceCompleted, bool AllDelivered, List<string> Violations, string? Failure);
@@ -45,7 +47,7 @@ internal sealed class RelayWorld
         var options = new RelayCodecOptions { Compression = FrameCodec.None, FrameKiB = 16 };
         using var source = new RelaySourceSession(options, secret, nonces[0], channels, new NoFrameCompression());
         using var destination = new RelayDestinationSession(fault == Fault.WrongSecret ? otherSecret : secret, nonces[1], channels, []);
-        var world = new World(random, fault, streams);
+        var world = new World(random, fault, streams, RelaySecrets.FrameKey(secret, towardsDestination: true), RelaySecrets.FrameKey(otherSecret, towardsDestination: true));
         world.Source(source.Start());
         world.Pump(source, destination);
         var fed = new int[channels];
@@ -95,7 +97,9 @@ internal sealed class RelayWorld
         return world.Judge(destination.IsCompleted, source.IsOver && !world.SourceFailed);
     }
 
-    private sealed class World(Random random, Fault fault, byte[][] streams)
+    // frameKey: the MAC key of the frames towards the destination (a forger holding the secret);
+    // strangerKey: one made from another secret (a forger on the path without it).
+    private sealed class World(Random random, Fault fault, byte[][] streams, byte[] frameKey, byte[] strangerKey)
     {
         private readonly Queue<byte[]> _forward = new();
         private readonly Queue<byte[]> _back = new();
@@ -231,6 +235,9 @@ internal sealed class RelayWorld
                 case Fault.ForgedProof:
                     Forge(RelayFrameType.Proof, new byte[32]);
                     break;
+                case Fault.ForgedWithoutSecret:
+                    Forge(RelayFrameType.Data, [3, 8, 0, 0, 0, 0, 0, 0, 0, 0x28, 0, 0, .. Enumerable.Repeat((byte)0xAB, 16)], strangerKey);
+                    break;
                 case Fault.SourceAborts when !source.IsOver:
                     Source(source.Abort("operator cancelled"));
                     break;
@@ -275,6 +282,11 @@ internal sealed class RelayWorld
                 _violations.Add($"the destination completed despite {fault}");
             }
 
+            if (applied && fault == Fault.ForgedWithoutSecret && !_completedBeforeFault && _failure?.Contains("fails its MAC", StringComparison.Ordinal) != true)
+            {
+                _violations.Add("a frame forged without the secret was not refused by its MAC");
+            }
+
             if (!applied && fault == Fault.WrongSecret == destinationCompleted)
             {
                 _violations.Add(fault == Fault.WrongSecret ? "completed with the wrong secret" : $"the fault {fault} was not applied, yet not completed ({_failure})");
@@ -283,14 +295,14 @@ internal sealed class RelayWorld
             return new Verdict(fault, destinationCompleted, sourceCompleted, all, _violations, _failure);
         }
 
-        /// <summary>A frame with a valid checksum and the sequence number the destination expects, in place of the next real one.</summary>
-        private void Forge(RelayFrameType type, byte[] payload)
+        /// <summary>A frame MACed with <paramref name="key"/> (default: the session's own) and the sequence number the destination expects, in place of the next real one.</summary>
+        private void Forge(RelayFrameType type, byte[] payload, byte[]? key = null)
         {
             var sequence = _forward.TryDequeue(out var replaced)
                 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(replaced.AsSpan(8))
                 : _sourceFrames;
             var writer = new System.Buffers.ArrayBufferWriter<byte>();
-            RelayFraming.Write(writer, type, FrameCodec.None, 0, sequence, payload, payload.Length);
+            RelayFraming.Write(writer, key ?? frameKey, type, FrameCodec.None, 0, sequence, payload, payload.Length);
             var rest = _forward.ToArray();
             _forward.Clear();
             _forward.Enqueue(writer.WrittenSpan.ToArray());
