@@ -269,7 +269,7 @@ public sealed partial class ExecutionReplica
             // pointless: woken after a pause kept it, or the log above where it executes is gone (stable beyond it),
             // so completing it would only lead to another. Waiting for every peer to say its target is gone is not
             // enough: a peer transferring towards the same target holds a partial copy and answers for it (18240).
-            if (_certified.Sequence > sync.Target.Sequence && (_catchingUp || _stableSeen > _executed))
+            if (_certified.Sequence > sync.Target.Sequence && (_catchingUp || _stableSeen > sync.Target.Sequence))
             {
                 var reason = _catchingUp ? "woken during a transfer" : "log above the transfer's target gone";
                 _catchingUp = false;
@@ -300,11 +300,8 @@ public sealed partial class ExecutionReplica
         }
 
         _highestKnown = Math.Max(_highestKnown, m.LastCommitted);
-        if (m.StableSequence > _executed)
-        {
-            _stableSeen = Math.Max(_stableSeen, m.StableSequence);
-            CheckLag();
-        }
+        _stableSeen = Math.Max(_stableSeen, m.StableSequence);
+        CheckLag();
 
         foreach (var entry in m.Entries)
         {

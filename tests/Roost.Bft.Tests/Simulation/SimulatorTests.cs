@@ -42,7 +42,8 @@ public sealed class SimulatorTests
     /// no replica kept whole after transfers and sleeps (1101). Seed 1000294 broke an earlier attempt at the fix; 58435
     /// failed in the 60,000-run campaign after these fixes (tree nodes only partial checkpoints held), 75724 in the
     /// 80,000-run one (a sleeper paused mid-transfer rolled back and dropped the only correct copy of an object), 18240
-    /// (f = 2) in the rerun after that fix (two transfers held each other on a target below the stable checkpoint).
+    /// (f = 2) in the rerun after that fix (two transfers held each other on a target below the stable checkpoint),
+    /// 29780 (f = 2) the same with both executed up to the stable checkpoint.
     /// </summary>
     [Theory]
     [InlineData(1, 1101)]
@@ -71,6 +72,7 @@ public sealed class SimulatorTests
     [InlineData(2, 6366)]
     [InlineData(2, 9248)]
     [InlineData(2, 18240)]
+    [InlineData(2, 29780)]
     public void FormerLivenessFailures_Pass(int f, long seed)
     {
         var scenario = SimulationScenario.Generate(seed, f, FaultKinds.All);
