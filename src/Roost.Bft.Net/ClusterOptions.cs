@@ -20,6 +20,9 @@ public sealed record ClusterOptions
 
     public TimeSpan WrongAfter { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>With a liar: most time past the window to wait for every request in flight at its first wrong reply to be answered.</summary>
+    public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public bool WaitForGo { get; init; }
 
     /// <summary>Most time the replicas may take to start and listen.</summary>

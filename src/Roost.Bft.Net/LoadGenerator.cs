@@ -66,12 +66,42 @@ internal sealed class LoadGenerator
         await Task.Delay(_options.Warmup + _options.Duration, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         _running = false;
         var end = Stopwatch.GetTimestamp();
+        if (_options.WrongReplies is not null)
+        {
+            await WaitForRecoveryAsync(badReplyAt, cancellationToken).ConfigureAwait(false);
+        }
 
         lock (_records)
         {
             return Measure(start, end, badReplyAt());
         }
     }
+
+    /// <summary>
+    /// The window may close before every request in flight at the first wrong reply is answered (a thaw, a state
+    /// transfer and the replays take seconds on a loaded machine): the clients keep running, submitting nothing new,
+    /// until those are answered or <see cref="ClusterOptions.RecoveryTimeout"/> passes, so the recovery measured does
+    /// not depend on how long the window is.
+    /// </summary>
+    private async Task WaitForRecoveryAsync(Func<long> badReplyAt, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < _options.RecoveryTimeout)
+        {
+            lock (_records)
+            {
+                if (Recovered(badReplyAt()))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A wrong reply was sent and no client still waits for a request it submitted before it. Under <c>_records</c>.</summary>
+    private bool Recovered(long bad) => bad >= 0 && !_clients.Values.Any(c => c.SubmittedAt >= 0 && c.SubmittedAt <= bad);
 
     private ClusterResult Measure(long start, long end, long bad)
     {
@@ -83,8 +113,7 @@ internal sealed class LoadGenerator
         {
             // Every request in flight when the first wrong reply left must be answered (by f+1 matching replies).
             var inFlight = _clients.Values.SelectMany(c => c.Done).Where(d => d.Submitted <= bad && d.Answered > bad).ToList();
-            var unanswered = _clients.Values.Any(c => c.SubmittedAt >= 0 && c.SubmittedAt <= bad);
-            recovery = inFlight.Count == 0 || unanswered ? null : (inFlight.Max(d => d.Answered) - bad) * 1000.0 / Stopwatch.Frequency;
+            recovery = inFlight.Count == 0 || !Recovered(bad) ? null : (inFlight.Max(d => d.Answered) - bad) * 1000.0 / Stopwatch.Frequency;
         }
 
         return new ClusterResult(
