@@ -21,7 +21,37 @@ public sealed partial class BftClusterTests : IDisposable
         Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    private int? _clusterPid;
+
+    /// <summary>
+    /// Cleans up what a failed or timed-out run left behind (a passing run leaves nothing, which the test asserts):
+    /// thaws the cluster's freezer groups (a frozen process cannot die), kills the replicas, removes the groups.
+    /// </summary>
+    public void Dispose()
+    {
+        var groups = _clusterPid is { } cluster ? FreezerGroups(cluster) : [];
+        foreach (var group in groups)
+        {
+            Try(() => File.WriteAllText(Path.Combine(group, "freezer.state"), "THAWED"));
+        }
+
+        foreach (var pid in ProcessesNaming(_folder))
+        {
+            Try(() =>
+            {
+                using var leftover = Process.GetProcessById(pid);
+                leftover.Kill();
+                leftover.WaitForExit(TimeSpan.FromSeconds(10));
+            });
+        }
+
+        foreach (var group in groups)
+        {
+            Try(() => Directory.Delete(group));
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
 
     [Fact]
     public void Cluster_CommitsRequests_RefusesBadFrame_AndThawsTheSleeperWhenAnExecutorLies()
@@ -59,8 +89,7 @@ public sealed partial class BftClusterTests : IDisposable
         Assert.Contains("e0: first wrong reply sent", output, StringComparison.Ordinal);
         Assert.Contains("replies differ", output, StringComparison.Ordinal);
         Assert.Matches(@"e2 thawed: \d agreement replicas sent wake", output);
-        var groups = Directory.Exists("/sys/fs/cgroup/freezer") ? Directory.GetDirectories("/sys/fs/cgroup/freezer", $"roost-bft-{clusterPid}-*") : [];
-        Assert.Empty(groups);
+        Assert.Empty(FreezerGroups(clusterPid));
         Assert.Empty(ProcessesNaming(config));
     }
 
@@ -85,7 +114,7 @@ public sealed partial class BftClusterTests : IDisposable
     [GeneratedRegex(@"result mode=zz requests=(?<requests>\d+) .* recovery-ms=(?<recovery>\S+) errors=(?<errors>\d+)")]
     private static partial Regex ResultLine();
 
-    private static (int ExitCode, string Output, int Pid) RunCluster(string config, string keys, int a0Port)
+    private (int ExitCode, string Output, int Pid) RunCluster(string config, string keys, int a0Port)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "roost.dll"), "bft", "cluster", "--config", config, "--keys", keys,
@@ -95,6 +124,7 @@ public sealed partial class BftClusterTests : IDisposable
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        _clusterPid = process.Id;
         var lines = new List<string>();
         var ready = new ManualResetEventSlim();
         process.OutputDataReceived += (_, e) =>
@@ -139,6 +169,20 @@ public sealed partial class BftClusterTests : IDisposable
         lock (lines)
         {
             return (process.ExitCode, string.Join('\n', lines), process.Id);
+        }
+    }
+
+    private static string[] FreezerGroups(int clusterPid) =>
+        Directory.Exists("/sys/fs/cgroup/freezer") ? Directory.GetDirectories("/sys/fs/cgroup/freezer", $"roost-bft-{clusterPid}-*") : [];
+
+    private static void Try(Action cleanup)
+    {
+        try
+        {
+            cleanup();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
         }
     }
 
