@@ -40,18 +40,13 @@ public static class PrivateFiles
     }
 
     /// <summary>Creates an empty file that must not exist yet, 0600 from its first instant.</summary>
-    public static void CreateEmptyFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException(UnixOnly);
-        }
+    public static void CreateEmptyFile(string path) => CreateSparseFile(path, 0);
 
-        using var file = new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });
-    }
-
-    /// <summary>Creates a file that must not exist yet, 0600 from its first instant, <paramref name="length"/> bytes long and sparse (reads as zeros).</summary>
+    /// <summary>
+    /// Creates a file that must not exist yet, 0600 from its first instant, <paramref name="length"/> bytes long and
+    /// sparse (reads as zeros). A file it created but could not size (too large for the file system: an
+    /// <see cref="IOException"/>) is removed.
+    /// </summary>
     public static void CreateSparseFile(string path, long length)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -62,7 +57,21 @@ public static class PrivateFiles
         }
 
         using var file = new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });
-        file.SetLength(length);
+        try
+        {
+            file.SetLength(length);
+        }
+        catch (IOException)
+        {
+            File.Delete(path);
+            throw;
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // .NET reports a length the file system cannot hold (EFBIG) as an argument error: it is an I/O failure here.
+            File.Delete(path);
+            throw new IOException($"{path}: cannot make it {length} bytes long: {e.Message}", e);
+        }
     }
 
     /// <summary>Writes <paramref name="contents"/> to <paramref name="path"/> (replacing it) with mode 0600.</summary>

@@ -83,10 +83,7 @@ public sealed class QemuVm : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(time);
         PrivateFiles.CreateDirectory(launch.RunDirectory);
-        foreach (var stale in launch.OwnedFiles())
-        {
-            File.Delete(stale);
-        }
+        DeleteOwnedFiles(launch);
 
         // The guest RAM file exists, owner-only, before QEMU opens it (QEMU would create it with its umask, 0644):
         // /dev/shm is shared by every user of the host.
@@ -134,6 +131,7 @@ public sealed class QemuVm : IAsyncDisposable
         catch (Win32Exception e)
         {
             process.Dispose();
+            DeleteOwnedFiles(launch);
             throw new QemuException($"VM '{launch.Spec.Id}': cannot run '{launch.QemuBinary}': {e.Message}");
         }
 
@@ -348,7 +346,13 @@ public sealed class QemuVm : IAsyncDisposable
         }
 
         _process.Dispose();
-        foreach (var file in Launch.OwnedFiles())
+        DeleteOwnedFiles(Launch);
+    }
+
+    /// <summary>Removes every file a QEMU of <paramref name="launch"/> makes (its RAM file and disk among them), if present.</summary>
+    private static void DeleteOwnedFiles(QemuLaunch launch)
+    {
+        foreach (var file in launch.OwnedFiles())
         {
             File.Delete(file);
         }

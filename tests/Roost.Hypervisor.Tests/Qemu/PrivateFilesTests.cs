@@ -33,6 +33,17 @@ public sealed class PrivateFilesTests : IDisposable
     }
 
     [Fact]
+    public void CreateSparseFile_TooLargeForTheFileSystem_LeavesNoFile()
+    {
+        PrivateFiles.CreateDirectory(_root);
+        var path = Path.Combine(_root, "disk");
+
+        Assert.Throws<IOException>(() => PrivateFiles.CreateSparseFile(path, long.MaxValue));
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void CreateDirectory_NarrowsAnExistingDirectory_AndItsNewParents()
     {
         var parent = Path.Combine(_root, "a");
