@@ -5,7 +5,8 @@ namespace Roost.Hypervisor.Qmp;
 /// <summary>
 /// The block commands of a disk migration (QEMU QMP reference, "Block devices" and "Block exports"): the destination
 /// exports its empty disk over NBD, the source mirrors its disk into it. Every name and path comes from the agent
-/// (the disk's node name, a socket in an owner-only directory, a validated loopback port), never from a peer.
+/// (the disk's node name, a socket in an owner-only directory), never from a peer; the NBD server listens only on a
+/// Unix socket (it has no authentication: over TCP anyone who reaches the port could write the disk).
 /// </summary>
 public sealed partial class QmpClient
 {
@@ -15,13 +16,6 @@ public sealed partial class QmpClient
         {
             // nbd-server-start takes the legacy socket address: the fields under "data".
             ["addr"] = new JsonObject { ["type"] = "unix", ["data"] = new JsonObject { ["path"] = socketPath } },
-        }, cancellationToken);
-
-    /// <summary><c>nbd-server-start</c> listening on <paramref name="host"/>:<paramref name="port"/> (TCP).</summary>
-    public Task NbdServerStartTcpAsync(string host, int port, CancellationToken cancellationToken) =>
-        ExecuteAsync("nbd-server-start", new JsonObject
-        {
-            ["addr"] = new JsonObject { ["type"] = "inet", ["data"] = new JsonObject { ["host"] = host, ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
         }, cancellationToken);
 
     /// <summary><c>nbd-server-stop</c>: closes the NBD server and every export.</summary>
@@ -45,16 +39,6 @@ public sealed partial class QmpClient
             ["driver"] = "nbd",
             ["node-name"] = nodeName,
             ["server"] = new JsonObject { ["type"] = "unix", ["path"] = socketPath },
-            ["export"] = exportName,
-        }, cancellationToken);
-
-    /// <summary><c>blockdev-add</c> of an NBD client node <paramref name="nodeName"/> for export <paramref name="exportName"/> at <paramref name="host"/>:<paramref name="port"/>.</summary>
-    public Task BlockdevAddNbdTcpAsync(string nodeName, string host, int port, string exportName, CancellationToken cancellationToken) =>
-        ExecuteAsync("blockdev-add", new JsonObject
-        {
-            ["driver"] = "nbd",
-            ["node-name"] = nodeName,
-            ["server"] = new JsonObject { ["type"] = "inet", ["host"] = host, ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             ["export"] = exportName,
         }, cancellationToken);
 
