@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Roost.Bft.Net;
@@ -26,16 +27,22 @@ public sealed record ClusterResult(
         $"result mode={Mode} requests={Requests} window-s={WindowSeconds:F3} throughput={Throughput:F2} median-ms={MedianLatencyMs:F2} p90-ms={P90LatencyMs:F2} "
         + $"freezes={Freezes} thaws={Thaws} freezer={Freezer.Replace(' ', '_')} recovery-ms={(RecoveryMs is { } r ? r.ToString("F1", CultureInfo.InvariantCulture) : "none")} errors={Errors} view={View}");
 
-    public static bool TryParse(string line, out ClusterResult? result)
+    /// <summary>Reads a line of <see cref="Format"/>; false for any other line (a later field of one name wins).</summary>
+    public static bool TryParse(string line, [NotNullWhen(true)] out ClusterResult? result)
     {
+        ArgumentNullException.ThrowIfNull(line);
         result = null;
-        if (line is null || !line.StartsWith("result ", StringComparison.Ordinal))
+        if (!line.StartsWith("result ", StringComparison.Ordinal))
         {
             return false;
         }
 
-        var fields = line[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(w => w.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in line[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.Split('=', 2)).Where(p => p.Length == 2))
+        {
+            fields[pair[0]] = pair[1];
+        }
+
         double D(string key) => double.Parse(fields[key], CultureInfo.InvariantCulture);
         try
         {

@@ -105,8 +105,9 @@ internal sealed partial class BftCommand
             {
                 var config = Path.Combine(folder, $"run{run}-{mode}-s{k}.conf");
                 var keys = Path.Combine(folder, $"run{run}-{mode}-s{k}.keys");
-                await File.WriteAllTextAsync(config, ExperimentConfig(mode, clients, objects, objectBytes), cancellationToken).ConfigureAwait(false);
-                NodeKeys.Generate(DeploymentConfig.Parse(await File.ReadAllTextAsync(config, cancellationToken).ConfigureAwait(false), config), keys);
+                var text = ExperimentConfig(mode, clients, objects, objectBytes);
+                await File.WriteAllTextAsync(config, text, cancellationToken).ConfigureAwait(false);
+                NodeKeys.Generate(DeploymentConfig.Parse(text, config), keys);
                 var start = RoostStartInfo(["bft", "cluster", "--config", config, "--keys", keys, "--wait-go", .. common, .. (k == 0 && liar is not null ? new[] { "--wrong-replies", liar } : [])]);
                 start.RedirectStandardInput = true;
                 start.RedirectStandardOutput = true;
@@ -165,7 +166,13 @@ internal sealed partial class BftCommand
                 ClusterResult? result = null;
                 lock (lines)
                 {
-                    _ = lines.FirstOrDefault(l => ClusterResult.TryParse(l, out result));
+                    foreach (var line in lines)
+                    {
+                        if (ClusterResult.TryParse(line, out result))
+                        {
+                            break;
+                        }
+                    }
                 }
 
                 if (result is null)
