@@ -4,7 +4,7 @@ namespace Roost.Hypervisor.Disk;
 
 /// <summary>
 /// A destination QEMU on this host (tests, experiments): its disk is exported on a Unix socket at
-/// <paramref name="socketPath"/> (in an owner-only directory) under the export name <see cref="ExportName"/>;
+/// <paramref name="socketPath"/> (in an owner-only directory, checked) under the export name <see cref="ExportName"/>;
 /// discarding destroys the incoming QEMU, which deletes its disk and RAM files. <paramref name="beforeClose"/> waits for
 /// what must end before the export closes (a relay delivering the client's last requests).
 /// </summary>
@@ -16,6 +16,8 @@ public sealed class LocalDiskDestination(QemuVm incoming, string socketPath, Fun
 
     public async Task ExportAsync(CancellationToken cancellationToken)
     {
+        // The export is writable by whoever can connect, and QEMU makes the socket with its umask.
+        PrivateFiles.RequireOwnerOnlyDirectory(Path.GetDirectoryName(Path.GetFullPath(socketPath)) ?? "/");
         await incoming.Qmp.NbdServerStartUnixAsync(socketPath, cancellationToken).ConfigureAwait(false);
         await incoming.Qmp.BlockExportAddAsync(QemuLaunch.DiskNode, ExportName, writable: true, cancellationToken).ConfigureAwait(false);
     }

@@ -39,6 +39,30 @@ public static class PrivateFiles
         File.SetUnixFileMode(path, DirectoryMode);
     }
 
+    /// <summary>
+    /// Throws an <see cref="IOException"/> (one line) unless <paramref name="path"/> is a directory no other user may
+    /// list or enter: where a socket that must reach only its owner is made (QEMU creates its sockets with its umask).
+    /// </summary>
+    public static void RequireOwnerOnlyDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException(UnixOnly);
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new IOException($"{path}: no such directory");
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & ~(DirectoryMode | UnixFileMode.SetGroup | UnixFileMode.SetUser | UnixFileMode.StickyBit)) != 0)
+        {
+            throw new IOException($"{path}: mode {Convert.ToString((int)mode, 8)} lets other users in; it must be owner-only (0700)");
+        }
+    }
+
     /// <summary>Creates an empty file that must not exist yet, 0600 from its first instant.</summary>
     public static void CreateEmptyFile(string path) => CreateSparseFile(path, 0);
 

@@ -44,6 +44,18 @@ public sealed class PrivateFilesTests : IDisposable
     }
 
     [Fact]
+    public void RequireOwnerOnlyDirectory_RefusesADirectoryOthersMayEnter_AndAMissingOne()
+    {
+        PrivateFiles.CreateDirectory(_root);
+        PrivateFiles.RequireOwnerOnlyDirectory(_root);
+
+        File.SetUnixFileMode(_root, PrivateFiles.DirectoryMode | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+
+        Assert.Contains("must be owner-only", Assert.Throws<IOException>(() => PrivateFiles.RequireOwnerOnlyDirectory(_root)).Message, StringComparison.Ordinal);
+        Assert.Contains("no such directory", Assert.Throws<IOException>(() => PrivateFiles.RequireOwnerOnlyDirectory(Path.Combine(_root, "missing"))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CreateDirectory_NarrowsAnExistingDirectory_AndItsNewParents()
     {
         var parent = Path.Combine(_root, "a");
