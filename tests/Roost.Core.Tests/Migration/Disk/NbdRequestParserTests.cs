@@ -37,6 +37,23 @@ public sealed class NbdRequestParserTests
     }
 
     [Theory]
+    [InlineData(0x49484156454F5054, 16, 12, 0xFFFF_FFFFu)] // an option declaring 4 GiB of data
+    [InlineData(0x25609513_0000_0001, 28, 24, 0x7FFF_FFFFu)] // a compact write header declaring 2 GiB
+    public void Parse_HoldsBackLessThanABlock_WhateverLengthIsDeclared(ulong magic, int headerBytes, int lengthAt, uint length)
+    {
+        var parser = new NbdRequestParser();
+        var stream = new byte[4 + headerBytes + (3 * NbdRequestParser.BlockSize) + 100];
+        BinaryPrimitives.WriteUInt64BigEndian(stream.AsSpan(4), magic);
+        BinaryPrimitives.WriteUInt32BigEndian(stream.AsSpan(4 + lengthAt), length);
+        var sink = new RecordingSink();
+
+        var consumed = parser.Parse(stream, sink);
+
+        Assert.InRange(stream.Length - consumed, 0, NbdRequestParser.BlockSize - 1);
+        Assert.Equal(stream[..consumed], sink.Bytes);
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     public void ThroughBothSessions_RequestsArriveWhole_RepliesComeBack_RepeatedBlocksGoAsReferences(int seed)
@@ -51,48 +68,13 @@ public sealed class NbdRequestParserTests
         var toDestination = new Queue<byte[]>();
         var atServer = new MemoryStream();
         var atClient = new MemoryStream();
-        void FromSource(IReadOnlyList<RelayOutput> outputs)
-        {
-            foreach (var output in outputs)
-            {
-                switch (output)
-                {
-                    case RelayOutput.SendToPeer send:
-                        toDestination.Enqueue(send.Bytes);
-                        break;
-                    case RelayOutput.DeliverToQemu deliver:
-                        atClient.Write(deliver.Bytes);
-                        break;
-                    case RelayOutput.Failed failed:
-                        Assert.Fail(failed.Reason);
-                        break;
-                    default:
-                        break;
-                }
-            }
-        }
+        void FromSource(IReadOnlyList<RelayOutput> outputs) => Route(outputs, toDestination.Enqueue, atClient);
 
         void Pump()
         {
             while (toDestination.TryDequeue(out var bytes))
             {
-                foreach (var output in destination.FromPeer(bytes))
-                {
-                    switch (output)
-                    {
-                        case RelayOutput.SendToPeer send:
-                            FromSource(source.FromPeer(send.Bytes));
-                            break;
-                        case RelayOutput.DeliverToQemu deliver:
-                            atServer.Write(deliver.Bytes);
-                            break;
-                        case RelayOutput.Failed failed:
-                            Assert.Fail(failed.Reason);
-                            break;
-                        default:
-                            break;
-                    }
-                }
+                Route(destination.FromPeer(bytes), send => FromSource(source.FromPeer(send)), atServer);
             }
         }
 
@@ -117,6 +99,28 @@ public sealed class NbdRequestParserTests
         Assert.Equal(reply, atClient.ToArray());
         Assert.True(source.Traffic.DeduplicatedPages > 0, $"{source.Traffic}");
         Assert.True(source.Traffic.WireBytes < client.Length, $"{source.Traffic.WireBytes} bytes on the link for {client.Length}");
+    }
+
+    /// <summary>One relay end's outputs: frames to the other end, bytes to its QEMU; a failure fails the test.</summary>
+    private static void Route(IReadOnlyList<RelayOutput> outputs, Action<byte[]> toPeer, System.IO.Stream toQemu)
+    {
+        foreach (var output in outputs)
+        {
+            switch (output)
+            {
+                case RelayOutput.SendToPeer send:
+                    toPeer(send.Bytes);
+                    break;
+                case RelayOutput.DeliverToQemu deliver:
+                    toQemu.Write(deliver.Bytes);
+                    break;
+                case RelayOutput.Failed failed:
+                    Assert.Fail(failed.Reason);
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     /// <summary>
