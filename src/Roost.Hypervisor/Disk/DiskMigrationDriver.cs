@@ -102,24 +102,21 @@ public sealed class DiskMigrationDriver(QemuVm source, IDiskDestination destinat
     }
 
     private static void Qemu(MachineLoop<DiskInput> loop, RequestId request, Func<CancellationToken, Task> command) =>
-        loop.Run<DiskInput>(
-            async ct =>
-            {
-                await command(ct).ConfigureAwait(false);
-                return new DiskInput.QemuAnswered(request, null);
-            },
-            e => new DiskInput.QemuAnswered(request, e.Message),
-            answer => answer);
+        Call(loop, command, failure => new DiskInput.QemuAnswered(request, failure));
 
     private static void Destination(MachineLoop<DiskInput> loop, RequestId request, Func<CancellationToken, Task> call) =>
+        Call(loop, call, failure => new DiskInput.DestinationAnswered(request, failure));
+
+    /// <summary>Runs <paramref name="call"/> off the machine; its end (null, or the exception's one line) comes back as <paramref name="answer"/>.</summary>
+    private static void Call(MachineLoop<DiskInput> loop, Func<CancellationToken, Task> call, Func<string?, DiskInput> answer) =>
         loop.Run<DiskInput>(
             async ct =>
             {
                 await call(ct).ConfigureAwait(false);
-                return new DiskInput.DestinationAnswered(request, null);
+                return answer(null);
             },
-            e => new DiskInput.DestinationAnswered(request, e.Message),
-            answer => answer);
+            e => answer(e.Message),
+            input => input);
 
     /// <summary>The mirror job's events on the source's QMP, as inputs (other events are left alone).</summary>
     private async Task ReadEventsAsync(MachineLoop<DiskInput> loop, CancellationToken cancellationToken)

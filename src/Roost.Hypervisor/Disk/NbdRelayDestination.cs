@@ -14,32 +14,24 @@ namespace Roost.Hypervisor.Disk;
 /// </summary>
 public sealed class NbdRelayDestination : IAsyncDisposable
 {
-    private readonly byte[] _secret;
-    private readonly TcpListener _listener;
+    private readonly Socket _listener;
     private readonly EndPoint _qemuEndpoint;
-    private readonly RelayTimeouts _timeouts;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly RelayConnections _connections;
     private readonly RelayDestinationSession _session;
-    private Socket? _peer;
-    private Socket? _qemu;
+    private readonly NbdRelayLink _link;
 
-    private NbdRelayDestination(byte[] secret, TcpListener listener, EndPoint qemu, RelayTimeouts timeouts, TimeProvider time)
+    private NbdRelayDestination(byte[] secret, Socket listener, EndPoint qemu, RelayTimeouts timeouts, TimeProvider time)
     {
-        _secret = secret;
         _listener = listener;
         _qemuEndpoint = qemu;
-        _timeouts = timeouts;
-        _time = time;
-        _session = new RelayDestinationSession(_secret, RandomNumberGenerator.GetBytes(RelaySecrets.NonceBytes), 1, FrameCompressors.Decompressors());
-        _connections = new RelayConnections(timeouts, time, () => _session.Traffic, () => _session.IsCompleted);
-        _connections.Track(listener);
+        _session = new RelayDestinationSession(secret, RandomNumberGenerator.GetBytes(RelaySecrets.NonceBytes), 1, FrameCompressors.Decompressors());
+        _link = new NbdRelayLink(new RelayConnections(timeouts, time, () => _session.Traffic, () => _session.IsCompleted), _session, timeouts, "the source's relay", "the destination QEMU's NBD export");
+        _link.Connections.Track(listener);
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port { get; }
 
-    public Task<RelayResult> Completion => _connections.Completion;
+    public Task<RelayResult> Completion => _link.Connections.Completion;
 
     /// <summary>Listens on <paramref name="address"/> (port chosen by the system); the NBD export is at <paramref name="qemuSocketPath"/>.</summary>
     public static NbdRelayDestination Start(IPAddress address, ReadOnlySpan<byte> secret, string qemuSocketPath, RelayTimeouts timeouts, TimeProvider time)
@@ -48,97 +40,35 @@ public sealed class NbdRelayDestination : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(qemuSocketPath);
         ArgumentNullException.ThrowIfNull(timeouts);
         ArgumentNullException.ThrowIfNull(time);
-        var listener = new TcpListener(address, 0);
-        listener.Start(1);
-        var relay = new NbdRelayDestination(secret.ToArray(), listener, new UnixDomainSocketEndPoint(qemuSocketPath), timeouts, time);
+        var relay = new NbdRelayDestination(secret.ToArray(), NbdRelayLink.Listen(new IPEndPoint(address, 0)), new UnixDomainSocketEndPoint(qemuSocketPath), timeouts, time);
         _ = relay.RunAsync();
         return relay;
     }
 
-    public ValueTask DisposeAsync() => _connections.ShutdownAsync(_gate, _session);
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
 
-    private async Task RunAsync()
+    private Task RunAsync() => _link.RunAsync(async () =>
     {
-        try
+        var peer = _link.Peer = await _link.AcceptAsync(_listener, "the source's relay").ConfigureAwait(false);
+        peer.NoDelay = true;
+        await _link.PumpPeerAsync(bytes => ApplyAsync(s => s.FromPeer(bytes.Span)), () => ApplyAsync(s => s.PeerClosed())).ConfigureAwait(false);
+    });
+
+    private Task ApplyAsync(Func<RelayDestinationSession, IReadOnlyList<RelayOutput>> step) =>
+        _link.ApplyAsync(() => step(_session), async output =>
         {
-            using (var accept = CancellationTokenSource.CreateLinkedTokenSource(_connections.Stop.Token))
+            switch (output)
             {
-                accept.CancelAfter(_timeouts.Connect);
-                try
-                {
-                    _peer = await _listener.AcceptSocketAsync(accept.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!_connections.Stop.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"the source's relay did not connect within {_timeouts.Connect.TotalSeconds:0} s");
-                }
+                case RelayOutput.Opened:
+                    // The source proved the secret: connect to the export and pump its replies back.
+                    _link.Qemu = await _link.ConnectAsync(_qemuEndpoint).ConfigureAwait(false);
+                    _ = _link.PumpQemuAsync(bytes => ApplyAsync(s => s.FromQemu(0, bytes.Span)), () => Task.CompletedTask);
+                    break;
+                case RelayOutput.Completed:
+                    _link.Connections.Finish();
+                    break;
+                default:
+                    break;
             }
-
-            _listener.Stop();
-            _peer.NoDelay = true;
-            _connections.Track(_peer);
-            await NbdRelayLink.PumpAsync(_peer, _connections, _timeouts.Idle, bytes => ApplyAsync(s => s.FromPeer(bytes.Span)), () => ApplyAsync(s => s.PeerClosed()), "the source's relay").ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
-        {
-            _connections.Fail(e is OperationCanceledException ? "the relay was shut down" : e.Message);
-        }
-        finally
-        {
-            _connections.Finish();
-        }
-    }
-
-    /// <summary>Once the source proved the secret: connect to the export and pump its replies back.</summary>
-    private async Task OpenQemuAsync()
-    {
-        _qemu = await NbdRelayLink.ConnectAsync(_qemuEndpoint, _connections, _timeouts).ConfigureAwait(false);
-        _ = NbdRelayLink.PumpAsync(_qemu, _connections, Timeout.InfiniteTimeSpan, bytes => ApplyAsync(s => s.FromQemu(0, bytes.Span)), () => Task.CompletedTask, "the destination QEMU's NBD export");
-    }
-
-    private async Task ApplyAsync(Func<RelayDestinationSession, IReadOnlyList<RelayOutput>> step)
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            foreach (var output in step(_session))
-            {
-                switch (output)
-                {
-                    case RelayOutput.SendToPeer send when _peer is { } peer:
-                        await _connections.SendAsync(peer, send.Bytes, "the source's relay").ConfigureAwait(false);
-                        break;
-                    case RelayOutput.Opened:
-                        await OpenQemuAsync().ConfigureAwait(false);
-                        break;
-                    case RelayOutput.DeliverToQemu deliver when _qemu is { } qemu:
-                        await _connections.SendAsync(qemu, deliver.Bytes, "the destination QEMU's NBD export").ConfigureAwait(false);
-                        break;
-                    case RelayOutput.CloseQemu when _qemu is { } qemu:
-                        try
-                        {
-                            qemu.Shutdown(SocketShutdown.Send);
-                        }
-                        catch (SocketException)
-                        {
-                            // The export closed first (after the client's NBD_CMD_DISC): nothing is left to tell it.
-                        }
-
-                        break;
-                    case RelayOutput.Completed:
-                        _connections.Finish();
-                        break;
-                    case RelayOutput.Failed failed:
-                        _connections.Fail(failed.Reason);
-                        break;
-                    default:
-                        break;
-                }
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        });
 }

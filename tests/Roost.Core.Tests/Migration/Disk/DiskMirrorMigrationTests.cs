@@ -282,7 +282,7 @@ public sealed class DiskMirrorMigrationTests
 
             if (input is DiskInput.DestinationAnswered { Failure: null } answer)
             {
-                var kind = _trace.OfType<DiskOutput>().FirstOrDefault(o => o is DiskOutput.CloseExport c && c.Request == answer.Request || o is DiskOutput.DiscardAtDestination d && d.Request == answer.Request);
+                var kind = _trace.FirstOrDefault(o => RequestOf(o) == answer.Request);
                 _closeOk |= kind is DiskOutput.CloseExport;
                 _discardOk |= kind is DiskOutput.DiscardAtDestination;
             }
@@ -298,6 +298,11 @@ public sealed class DiskMirrorMigrationTests
             foreach (var output in outputs)
             {
                 _trace.Add(output);
+                if (RequestOf(output) is { } request)
+                {
+                    _outstanding.Add((request, output));
+                }
+
                 switch (output)
                 {
                     case DiskOutput.ArmTimer arm:
@@ -313,30 +318,6 @@ public sealed class DiskMirrorMigrationTests
                     case DiskOutput.StopMemory:
                         _memoryMoving = false;
                         break;
-                    case DiskOutput.ExportAtDestination e:
-                        _outstanding.Add((e.Request, output));
-                        break;
-                    case DiskOutput.AttachTarget a:
-                        _outstanding.Add((a.Request, output));
-                        break;
-                    case DiskOutput.StartMirror s:
-                        _outstanding.Add((s.Request, output));
-                        break;
-                    case DiskOutput.CompleteMirror c:
-                        _outstanding.Add((c.Request, output));
-                        break;
-                    case DiskOutput.CancelMirror c:
-                        _outstanding.Add((c.Request, output));
-                        break;
-                    case DiskOutput.DetachTarget d:
-                        _outstanding.Add((d.Request, output));
-                        break;
-                    case DiskOutput.CloseExport c:
-                        _outstanding.Add((c.Request, output));
-                        break;
-                    case DiskOutput.DiscardAtDestination d:
-                        _outstanding.Add((d.Request, output));
-                        break;
                     default:
                         break;
                 }
@@ -344,6 +325,20 @@ public sealed class DiskMirrorMigrationTests
 
             return null;
         }
+
+        /// <summary>The request an output waits on an answer for (null for outputs nobody answers).</summary>
+        private static RequestId? RequestOf(DiskOutput output) => output switch
+        {
+            DiskOutput.ExportAtDestination o => o.Request,
+            DiskOutput.AttachTarget o => o.Request,
+            DiskOutput.StartMirror o => o.Request,
+            DiskOutput.CompleteMirror o => o.Request,
+            DiskOutput.CancelMirror o => o.Request,
+            DiskOutput.DetachTarget o => o.Request,
+            DiskOutput.CloseExport o => o.Request,
+            DiskOutput.DiscardAtDestination o => o.Request,
+            _ => null,
+        };
 
         private string? Verdict()
         {
