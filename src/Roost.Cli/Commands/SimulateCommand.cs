@@ -81,18 +81,20 @@ internal sealed class SimulateCommand : ICommand
             "reserved" => MemoryAccounting.Reserved,
             var other => throw new UsageException($"roost simulate: --memory '{PrintableText.Escape(other)}' is not cloudsim or reserved"),
         };
-        var hardware = options.Get("hardware");
-        if (hardware is not null && options.Has("fleet"))
+        if (options.Has("hardware") && options.Has("fleet"))
         {
             throw new UsageException("roost simulate: give --fleet or --hardware, not both");
         }
+
+        // Read once, before any trace: every workload runs on the same fleet.
+        var hardware = options.Get("hardware") is { } hardwarePath ? ReadHardware(hardwarePath, options, seed) : null;
 
         // Every run is validated before any starts, so a typo in the last option costs nothing.
         var runs = new List<(Workload Workload, DataCenterSetup Setup, SimulatedPolicy Policy)>();
         var groups = new List<(Workload Workload, DataCenterSetup Setup, int First, int Count)>();
         foreach (var spec in specs)
         {
-            var setup = hardware is not null ? ReadHardware(hardware, options, seed) : NamedFleet(options, spec, seed);
+            var setup = hardware ?? NamedFleet(options, spec, seed);
             var workload = MoveCommand.VirtualizeForSimulation(options, WorkloadSource.Load(spec, order), setup);
             setup = setup with { SchedulingInterval = workload.Interval, Duration = workload.Interval * workload.Steps, Memory = memory };
             var policies = ParsePolicies(policyText, setup.SchedulingInterval);
@@ -188,7 +190,7 @@ internal sealed class SimulateCommand : ICommand
         {
             // Interval and duration are the workload's, set by the caller.
             var setup = HardwareReader.ReadFile(path, TimeSpan.FromSeconds(300), TimeSpan.FromHours(24), seed);
-            return options.Has("hosts") ? setup with { HostCount = options.GetInt("hosts", setup.HostCount, min: 1, max: HardwareReader.MaxHosts) } : setup;
+            return setup with { HostCount = options.GetInt("hosts", setup.HostCount, min: 1, max: HardwareReader.MaxHosts) };
         }
         catch (HardwareFormatException e)
         {
