@@ -43,6 +43,9 @@ internal sealed class SimulateCommand : ICommand
     /// <summary>Options only the trace simulation reads: a sharing run refuses them instead of ignoring them.</summary>
     private static readonly string[] _traceOnlyOptions = ["workload", "vm-order", "fleet", "hardware", "memory", "overhead-model", "json", "report"];
 
+    /// <summary>Options only the sharing model reads: a trace run refuses them instead of ignoring them.</summary>
+    private static readonly string[] _sharingOnlyOptions = ["host-memory", "vm-memory", "fingerprints"];
+
     /// <summary>The options in the order the report's command line shows them.</summary>
     private static readonly string[] _optionOrder =
         ["workload", "policy", "vm-order", "fleet", "hardware", "hosts", "memory", "seed", "overhead-model", "json", "report"];
@@ -59,6 +62,11 @@ internal sealed class SimulateCommand : ICommand
             }
 
             return await SharingSimulationRun.RunAsync(options, options.Get("policy") ?? DefaultPolicies, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_sharingOnlyOptions.FirstOrDefault(options.Has) is { } sharingOnly)
+        {
+            throw new UsageException($"roost simulate: --{sharingOnly} applies to sharing policies (mem-first-fit, memory-buddies…), not to trace workloads");
         }
 
         var seed = options.GetInt("seed", 1);

@@ -36,6 +36,13 @@ public sealed class SharingCommandsTests
     public void SimulateSharingPolicies_TraceOptionsAreRefused_NotIgnored(params string[] option) =>
         AssertOneLineError(RoostProcess.Run(["simulate", "--policy", "memory-buddies", .. option]), 2, $"{option[0]} applies to trace workloads, not to sharing policies");
 
+    [Theory]
+    [InlineData("--host-memory", "2048")]
+    [InlineData("--vm-memory", "128,256")]
+    [InlineData("--fingerprints", "/nonexistent/roost")]
+    public void SimulateTracePolicies_SharingOptionsAreRefused_NotIgnored(string option, string value) =>
+        AssertOneLineError(RoostProcess.Run("simulate", "--policy", "npa", option, value), 2, $"{option} applies to sharing policies");
+
     [Fact]
     public void SimulateVmLargerThanHost_OneLineAndExitTwo() =>
         AssertOneLineError(RoostProcess.Run("simulate", "--policy", "memory-buddies", "--host-memory", "1024", "--vm-memory", "2048"), 2, "VM sizes 2048 MiB must lie");
