@@ -149,10 +149,7 @@ public static class HardwareReader
         {
             RequireObject(element, path, _hostTypeFields);
             var name = Name(element, path);
-            var cores = Integer(element, "cores", $"{path}.cores", 1, MaxCores);
-            var mips = Number(element, "mipsPerCore", $"{path}.mipsPerCore", MaxMipsPerCore);
-            var memory = Integer(element, "memoryMiB", $"{path}.memoryMiB", 1, MaxMemoryMiB);
-            var bandwidth = Number(element, "bandwidthMbps", $"{path}.bandwidthMbps", MaxBandwidthMbps);
+            var (cores, mips, memory, bandwidth) = Shape(element, path);
             var power = ReadPower(Property(element, "power", $"{path}.power"), $"{path}.power", name);
             return new HostType(name, cores, mips, memory, bandwidth, power);
         }
@@ -199,12 +196,16 @@ public static class HardwareReader
         {
             RequireObject(element, path, _vmTypeFields);
             var name = Name(element, path);
-            var cores = Integer(element, "cores", $"{path}.cores", 1, MaxCores);
-            var mips = Number(element, "mipsPerCore", $"{path}.mipsPerCore", MaxMipsPerCore);
-            var memory = Integer(element, "memoryMiB", $"{path}.memoryMiB", 1, MaxMemoryMiB);
-            var bandwidth = Number(element, "bandwidthMbps", $"{path}.bandwidthMbps", MaxBandwidthMbps);
+            var (cores, mips, memory, bandwidth) = Shape(element, path);
             return new VmType(name, mips, cores, memory, bandwidth);
         }
+
+        /// <summary>The fields host and VM types share, read in this order (so the first bad one is reported).</summary>
+        private (int Cores, double MipsPerCore, int MemoryMiB, double BandwidthMbps) Shape(JsonElement element, string path) => (
+            Integer(element, "cores", $"{path}.cores", 1, MaxCores),
+            Number(element, "mipsPerCore", $"{path}.mipsPerCore", MaxMipsPerCore),
+            Integer(element, "memoryMiB", $"{path}.memoryMiB", 1, MaxMemoryMiB),
+            Number(element, "bandwidthMbps", $"{path}.bandwidthMbps", MaxBandwidthMbps));
 
         private Dictionary<string, int>? ReadVmTypeOf(JsonElement root, List<VmType> vmTypes)
         {
