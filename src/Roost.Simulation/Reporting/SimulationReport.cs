@@ -95,7 +95,7 @@ public static class SimulationReport
                 .Append(c, $"{workload.SimulatedSeconds / 3600:F1} h simulated\n");
         }
 
-        var severalWorkloads = results.Select(r => r.Workload).Distinct().Count() > 1;
+        var severalWorkloads = SpanSeveralWorkloads(results);
         text.Append(severalWorkloads ? "\n| policy | workload |" : "\n| policy |")
             .Append(" energy kWh | migrations | SLATAH % | PDM % | SLAV % | ESV | host shutdowns | overload host-h | VMs never run |\n")
             .Append(severalWorkloads ? "|---|---|" : "|---|")
@@ -142,9 +142,13 @@ public static class SimulationReport
     /// <summary>Each run's label in plots: its policy, or "policy @ workload" when the results span several workloads.</summary>
     private static string[] Labels(IReadOnlyList<SimulationResult> results)
     {
-        var several = results.Select(r => r.Workload).Distinct(StringComparer.Ordinal).Count() > 1;
+        var several = SpanSeveralWorkloads(results);
         return results.Select(r => several ? $"{r.Policy} @ {r.Workload}" : r.Policy).ToArray();
     }
+
+    /// <summary>Whether the results come from more than one workload (the table then has a workload column, plots "policy @ workload").</summary>
+    private static bool SpanSeveralWorkloads(IReadOnlyList<SimulationResult> results) =>
+        results.Select(r => r.Workload).Distinct(StringComparer.Ordinal).Skip(1).Any();
 
     private static string CsvField(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
