@@ -45,11 +45,24 @@ internal sealed record ControllerTarget(Uri Url, string? Token, string SourceHin
         var parsed = ParseUrl(url ?? DefaultUrl);
         if (tokenFile is not null)
         {
-            token = TokenFile.Read("roost: token file", tokenFile);
+            token = BearerToken(TokenFile.Read("roost: token file", tokenFile), $"token file {PrintableText.Escape(tokenFile)}");
+        }
+        else if (token is not null)
+        {
+            token = BearerToken(token, "ROOST_TOKEN");
         }
 
         return new ControllerTarget(parsed, token, source ?? $" (the default; give --controller URL)");
     }
+
+    /// <summary>
+    /// A token goes into a header: one word of printable ASCII (a second line or a non-ASCII letter could not be sent).
+    /// The message never quotes the token.
+    /// </summary>
+    private static string BearerToken(string token, string source) =>
+        token.All(c => c is > ' ' and <= '~')
+            ? token
+            : throw new UsageException($"roost: {source}: not a bearer token (one word of printable ASCII, on one line)");
 
     /// <summary>http or https, a host, no user info, query or fragment: the token goes to this address only.</summary>
     public static Uri ParseUrl(string text)

@@ -44,6 +44,21 @@ public sealed class ClientFailureTests
     }
 
     [Fact]
+    public async Task ATokenThatCannotBeSent_IsOneLine_AndExit2_WithoutQuotingIt()
+    {
+        using var directory = new Roost.Controller.Tests.TempDirectory();
+        var twoLines = Path.Combine(directory.Path, "two-lines.token");
+        await File.WriteAllTextAsync(twoLines, "first-half\nsecond-half\n");
+
+        var fromFile = await ControllerUnderTest.RunAsync(["vm", "stop", "vm-001", "--controller", "http://127.0.0.1:1", "--token-file", twoLines], default);
+        var fromEnvironment = await ControllerUnderTest.RunWithEnvironmentAsync(
+            new Dictionary<string, string> { ["ROOST_CONTROLLER"] = "http://127.0.0.1:1", ["ROOST_TOKEN"] = "t\u00f6ken" }, "vm", "stop", "vm-001");
+
+        AssertOneLine(fromFile, 2, $"roost: token file {twoLines}: not a bearer token (one word of printable ASCII, on one line)");
+        AssertOneLine(fromEnvironment, 2, "roost: ROOST_TOKEN: not a bearer token (one word of printable ASCII, on one line)");
+    }
+
+    [Fact]
     public async Task ControllerThatCannotServe_Is5xx_OneLine_AndExit1()
     {
         await using var c = await ControllerUnderTest.StartAsync();
