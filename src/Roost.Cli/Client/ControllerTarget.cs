@@ -38,7 +38,16 @@ internal sealed record ControllerTarget(Uri Url, string? Token, string SourceHin
                     source = $" (from {PrintableText.Escape(path)}, '{entry.Name}')";
                 }
 
-                tokenFile ??= token is null ? entry.TokenFile : null;
+                if (tokenFile is null && token is null && entry.TokenFile is not null)
+                {
+                    // The entry's token belongs to the entry's controller: never sent to a URL given beside it.
+                    if (url is not null && entry.Url is not null && ParseUrl(url) != ParseUrl(entry.Url))
+                    {
+                        throw new UsageException($"roost: config {PrintableText.Escape(path)}: the token of '{entry.Name}' is for {ParseUrl(entry.Url)}, not {ParseUrl(url)}{source}; give that controller's token (--token-file, ROOST_TOKEN_FILE or ROOST_TOKEN)");
+                    }
+
+                    tokenFile = entry.TokenFile;
+                }
             }
         }
 

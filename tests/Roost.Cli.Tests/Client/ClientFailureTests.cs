@@ -59,6 +59,22 @@ public sealed class ClientFailureTests
     }
 
     [Fact]
+    public async Task AConfigEntrysToken_GoesOnlyToThatEntrysUrl()
+    {
+        using var directory = new Roost.Controller.Tests.TempDirectory();
+        var config = Path.Combine(directory.Path, "controllers.json");
+        await File.WriteAllTextAsync(config, """{"controllers": {"lab": {"url": "http://127.0.0.1:1/", "tokenFile": "lab.token"}}}""");
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "lab.token"), "lab-token-0123456789\n");
+
+        var elsewhere = await ControllerUnderTest.RunWithEnvironmentAsync(
+            new Dictionary<string, string> { ["ROOST_CONTROLLER"] = "http://127.0.0.1:2" }, "vm", "list", "--config", config, "--context", "lab");
+        var same = await ControllerUnderTest.RunWithEnvironmentAsync(_noEnvironment, "vm", "list", "--controller", "http://127.0.0.1:1", "--config", config, "--context", "lab");
+
+        AssertOneLine(elsewhere, 2, $"roost: config {config}: the token of 'lab' is for http://127.0.0.1:1/, not http://127.0.0.1:2/ (from --controller or ROOST_CONTROLLER); give that controller's token (--token-file, ROOST_TOKEN_FILE or ROOST_TOKEN)");
+        Assert.StartsWith("roost: controller http://127.0.0.1:1/: unreachable", same.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ControllerThatCannotServe_Is5xx_OneLine_AndExit1()
     {
         await using var c = await ControllerUnderTest.StartAsync();
