@@ -26,6 +26,7 @@ public sealed class ApiCompletenessTests
         var stopped = await Ids("/api/vms?state=stopped");
         using var misspelt = await fixture.Client.GetAsync("/api/vms?hosts=sim-00");
         using var badState = await fixture.Client.GetAsync("/api/vms?state=asleep");
+        using var deleted = await fixture.Client.GetAsync("/api/vms?state=deleted");
         using var noSuchHost = await fixture.Client.GetAsync("/api/vms?host=nowhere");
 
         Assert.NotEmpty(expected);
@@ -38,6 +39,8 @@ public sealed class ApiCompletenessTests
         Assert.Contains("hosts: unknown query parameter", await Detail(misspelt), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);
         Assert.Contains("state: 'asleep' is not one of", await Detail(badState), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, deleted.StatusCode);
+        Assert.Contains("state: 'deleted' is not one of pending, running, stopping, stopped, failed (deleted VMs are not listed)", await Detail(deleted), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, noSuchHost.StatusCode);
 
         async Task<int[]> Ids(string path) =>
