@@ -83,9 +83,12 @@ internal static class Listing
 
     private static string Shown(string value) => PrintableText.Escape(value);
 
-    /// <summary>RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled.</summary>
+    /// <summary>
+    /// RFC 4180: a field holding a comma or a quote is quoted, quotes doubled. Fields are escaped as in a table first
+    /// (a line break shows as <c>\n</c>), so a CSV on a terminal is as safe as a table and every record is one line.
+    /// </summary>
     public static string CsvLine(IEnumerable<string> values) =>
-        string.Join(',', values.Select(v => v.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : v));
+        string.Join(',', values.Select(Shown).Select(v => v.IndexOfAny([',', '"']) >= 0 ? "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : v));
 
     // Cell readers over the API's JSON: a missing or null member shows empty.
     public static string Text(JsonElement row, string name) =>
