@@ -27,13 +27,20 @@ public static class DataCenterSimulator
         return policy switch
         {
             SimulatedPolicy.Baseline baseline => Run(workload, setup, baseline.Policy, progress),
-            SimulatedPolicy.Sandpiper sandpiper => new SandpiperDataCenter(
+            SimulatedPolicy.Sandpiper sandpiper => WithWarnings(new SandpiperDataCenter(
                 workload,
                 setup,
                 sandpiper.GrayBox ? SandpiperEngine.GrayBox() : SandpiperEngine.BlackBox(),
                 sandpiper.Consolidate,
-                sandpiper.Name).Run(progress),
+                sandpiper.Name).Run(progress), workload, setup),
             _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "unknown policy kind"),
         };
     }
+
+    /// <summary>Sandpiper always honours its allocations; its warnings name the VMs a baseline would not run alike.</summary>
+    private static SimulationResult WithWarnings(SimulationResult result, Workload workload, DataCenterSetup setup) => result with
+    {
+        Memory = setup.Memory,
+        Warnings = PlacementWarnings.ForSandpiper(setup, workload, result.PlacedWithoutRoomVms),
+    };
 }

@@ -31,6 +31,7 @@ internal sealed class PowerDataCenter
     private readonly HostAllocation _hosts;
     private readonly ConsolidationPlanner _planner;
     private readonly DataCenterSetup _setup;
+    private readonly Workload _workload;
 
     // Metrics.
     private readonly StateAccumulator _hostStates;
@@ -67,6 +68,7 @@ internal sealed class PowerDataCenter
         _vms = new VmTable(workload, setup);
         _hosts = new HostAllocation(_fleet, _vms, policy.Detector, options, setup.Memory);
         _setup = setup;
+        _workload = workload;
         _planner = new ConsolidationPlanner(_fleet, _vms, _hosts, policy, new Random(setup.Seed), options);
         _hostStates = new StateAccumulator(_fleet.HostCount);
         _isChanged = new bool[_fleet.HostCount];
@@ -487,7 +489,7 @@ internal sealed class PowerDataCenter
             UnplacedVms = _planner.UnplacedVms,
             Memory = _setup.Memory,
             MemoryOvercommitHostSeconds = _memoryOvercommitHostSeconds,
-            Warnings = PlacementWarnings.ForBaseline(_setup, _vms.Count, [.. _planner.Unplaced.Select(v => (_vms[v].Mips, _vms[v].Cores, _vms[v].Ram))]),
+            Warnings = PlacementWarnings.ForBaseline(_setup, _workload, _planner.Unplaced),
             Notes = PlacementWarnings.LeftEarly(LeftEarly(), _vms.Count),
         };
     }

@@ -26,10 +26,6 @@ internal sealed class SandpiperDataCenter
     private const double MigrationDegradation = 0.1;
 
     private readonly Workload _workload;
-    private readonly MemoryAccounting _memory;
-    private readonly double _fastestHostCore;
-    private readonly int _fastVms;
-    private readonly double _fastestVmCore;
     private int _placedWithoutRoom;
     private double _memoryOvercommitHostSeconds;
     private double[] _hostMemoryBooked = [];
@@ -78,7 +74,6 @@ internal sealed class SandpiperDataCenter
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(engine);
         _workload = workload;
-        _memory = setup.Memory;
         _engine = engine;
         _consolidate = consolidate;
         _name = name;
@@ -103,21 +98,12 @@ internal sealed class SandpiperDataCenter
         _snapshotCache = new VmSnapshot?[n];
         _wasActive = new bool[setup.HostCount];
         _wasHot = new bool[setup.HostCount];
-        _fastestHostCore = PlacementWarnings.FastestHostCore(setup);
         for (var v = 0; v < n; v++)
         {
             _vmIds[v] = new VmId(v);
-            var (mips, cores, ram, bandwidth) = setup.VmSize(workload.Vms[v], v, n);
+            var (mips, _, ram, bandwidth) = setup.VmSize(workload.Vms[v], v, n);
             _size[v] = new ResourceVector(mips / 1000, ram, bandwidth);
             _allocation[v] = _size[v];
-
-            // The pooled-MIPS model runs a VM with cores faster than the hosts'; CloudSim's scheduler would not.
-            var perCore = PlacementWarnings.PerCoreMips(mips, cores);
-            if (perCore > _fastestHostCore)
-            {
-                _fastVms++;
-                _fastestVmCore = Math.Max(_fastestVmCore, perCore);
-            }
         }
     }
 
@@ -167,8 +153,6 @@ internal sealed class SandpiperDataCenter
             Hotspots = _hotspots,
             MemoryOvercommitHostSeconds = _memoryOvercommitHostSeconds,
             PlacedWithoutRoomVms = _placedWithoutRoom,
-            Memory = _memory,
-            Warnings = PlacementWarnings.ForSandpiper(_vmIds.Length, _placedWithoutRoom, _fastVms, _fastestVmCore, _fastestHostCore),
         };
     }
 
