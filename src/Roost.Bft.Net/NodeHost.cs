@@ -63,9 +63,14 @@ public sealed class NodeHost
     public ValueTask PostAsync(Input input, CancellationToken cancellationToken) => _inputs.Writer.WriteAsync((input, 0), cancellationToken);
 
     /// <summary>Listens on the node's address and runs the loop until cancelled.</summary>
+    /// <remarks>
+    /// A step that throws ends the node: its connections and timers stop and the exception comes out of this task
+    /// (before, the loop's end waited on connections only the caller's cancellation stops, and the node hung silent).
+    /// </remarks>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _stopping = cancellationToken;
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _stopping = stopping.Token;
         var listener = new TcpListener(_config.Addresses[_node.Id]);
         try
         {
@@ -79,7 +84,7 @@ public sealed class NodeHost
         _listening.TrySetResult();
         try
         {
-            _tasks.Add(AcceptAsync(listener, _node.Id, (from, message) => _inputs.Writer.WriteAsync((new Input.Receive(from, message), 0), cancellationToken), _keyring, _errors, cancellationToken));
+            _tasks.Add(AcceptAsync(listener, _node.Id, (from, message) => _inputs.Writer.WriteAsync((new Input.Receive(from, message), 0), _stopping), _keyring, _errors, _stopping));
             Step(new Input.Start());
             await foreach (var (input, token) in _inputs.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -102,6 +107,7 @@ public sealed class NodeHost
         }
         finally
         {
+            await stopping.CancelAsync().ConfigureAwait(false);
             listener.Stop();
             foreach (var timer in _timers)
             {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using Roost.Bft.Agreement;
 using Roost.Bft.Execution;
@@ -75,7 +76,7 @@ public static class NodeRunner
                         rewritten.Add(send with { Message = reply with { Result = wrong } });
                         break;
                     case Output.Send { Message: ExecReport report } send:
-                        rewritten.Add(send with { Message = report with { Replies = Digest.Of([.. "wrong"u8, (byte)report.Sequence]) } });
+                        rewritten.Add(send with { Message = report with { Replies = WrongDigest(report.Sequence) } });
                         break;
                     default:
                         rewritten.Add(o);
@@ -122,5 +123,14 @@ public static class NodeRunner
         }
 
         await run.ConfigureAwait(false);
+    }
+
+    /// <summary>The reply digest a lying executor reports for <paramref name="sequence"/>: never a correct one.</summary>
+    internal static Digest WrongDigest(long sequence)
+    {
+        Span<byte> text = stackalloc byte[13];
+        "wrong"u8.CopyTo(text);
+        BinaryPrimitives.WriteInt64LittleEndian(text[5..], sequence);
+        return Digest.Of(text);
     }
 }
