@@ -15,8 +15,9 @@ namespace Roost.Hypervisor.Relay;
 /// what any party on the path without the secret can do), <c>forge</c> replaces it by a well-formed frame with a valid
 /// MAC and the right sequence number, holding a reference to a made-up digest (what only a holder of the migration's
 /// secret could do: it tests the destination's last check, that a reference names a page it holds). It is given the
-/// secret to find the frames and to MAC the forged one. Everything else is copied byte for byte both ways; when either
-/// side closes, so does the other. One connection, then it is done.
+/// secret to find the frames and to MAC the forged one. Everything else is copied byte for byte both ways (from the
+/// first bytes that are not a frame under this secret, the rest of that direction too: it holds at most one frame);
+/// when either side closes, so does the other. One connection, then it is done.
 /// </summary>
 public sealed class RelayTamper : IAsyncDisposable
 {
@@ -101,10 +102,17 @@ public sealed class RelayTamper : IAsyncDisposable
                 }
 
                 pending.Write(buffer.AsSpan(0, read));
-                var (consumed, outgoing, done) = Frames(pending.WrittenMemory, frameKey, forwarded, fault, afterBytes, spoiled is not null);
+                var (consumed, outgoing, done, framed) = Frames(pending.WrittenMemory, frameKey, forwarded, fault, afterBytes, spoiled is not null);
                 spoiled ??= done;
                 forwarded += consumed;
                 await SendAllAsync(to, outgoing, cancellationToken).ConfigureAwait(false);
+                if (!framed)
+                {
+                    // Not this migration's frames (another secret, or not the relay): the rest goes through unread.
+                    await CopyAsync(from, to, cancellationToken).ConfigureAwait(false);
+                    return spoiled;
+                }
+
                 var rest = pending.WrittenSpan[consumed..].ToArray();
                 pending.ResetWrittenCount();
                 pending.Write(rest);
@@ -120,13 +128,17 @@ public sealed class RelayTamper : IAsyncDisposable
         return spoiled;
     }
 
-    /// <summary>The whole frames at the start of <paramref name="bytes"/>, with at most one spoiled: bytes consumed, bytes to send, and a line when one was.</summary>
-    private static (int Consumed, byte[] Outgoing, string? Spoiled) Frames(ReadOnlyMemory<byte> bytes, byte[] frameKey, long forwarded, string fault, long afterBytes, bool alreadySpoiled)
+    /// <summary>
+    /// The whole frames at the start of <paramref name="bytes"/>, with at most one spoiled: bytes consumed, bytes to
+    /// send, a line when one was spoiled, and whether what follows is still frames (if not, it is all consumed and sent as it is).
+    /// </summary>
+    private static (int Consumed, byte[] Outgoing, string? Spoiled, bool Framed) Frames(ReadOnlyMemory<byte> bytes, byte[] frameKey, long forwarded, string fault, long afterBytes, bool alreadySpoiled)
     {
         var output = new ArrayBufferWriter<byte>(bytes.Length + 64);
         var at = 0;
         string? spoiled = null;
-        while (RelayFraming.TryRead(bytes.Span[at..], frameKey, out var header, out var length, out _) == FrameRead.Frame)
+        FrameRead read;
+        while ((read = RelayFraming.TryRead(bytes.Span[at..], frameKey, out var header, out var length, out _)) == FrameRead.Frame)
         {
             var frame = bytes.Span.Slice(at, length);
             if (!alreadySpoiled && spoiled is null && header.Type == RelayFrameType.Data && forwarded + at >= afterBytes)
@@ -141,7 +153,13 @@ public sealed class RelayTamper : IAsyncDisposable
             at += length;
         }
 
-        return (at, output.WrittenSpan.ToArray(), spoiled);
+        if (read == FrameRead.Corrupt)
+        {
+            output.Write(bytes.Span[at..]);
+            return (bytes.Length, output.WrittenSpan.ToArray(), spoiled, false);
+        }
+
+        return (at, output.WrittenSpan.ToArray(), spoiled, true);
     }
 
     private static string Spoil(ReadOnlySpan<byte> frame, RelayFrameHeader header, byte[] frameKey, string fault, ArrayBufferWriter<byte> output)
