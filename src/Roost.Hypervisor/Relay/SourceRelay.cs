@@ -38,6 +38,11 @@ public sealed class SourceRelay : IAsyncDisposable
         _timeouts = timeouts;
         _sendBufferBytes = sendBufferBytes;
         _time = time;
+        QemuUris = [.. listeners.Select(l => l.LocalEndPoint switch
+        {
+            IPEndPoint ip => $"tcp:127.0.0.1:{ip.Port}",
+            var unix => $"unix:{unix}",
+        })];
         _connections = new RelayConnections(timeouts, time, () => session.Traffic, () => session.IsCompleted);
         foreach (var listener in listeners)
         {
@@ -45,12 +50,11 @@ public sealed class SourceRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>What the source QEMUs migrate to, one per channel (<c>tcp:127.0.0.1:PORT</c> or <c>unix:PATH</c>).</summary>
-    public IReadOnlyList<string> QemuUris => [.. _listeners.Select(l => l.LocalEndPoint switch
-    {
-        IPEndPoint ip => $"tcp:127.0.0.1:{ip.Port}",
-        var unix => $"unix:{unix}",
-    })];
+    /// <summary>
+    /// What the source QEMUs migrate to, one per channel (<c>tcp:127.0.0.1:PORT</c> or <c>unix:PATH</c>); fixed when the
+    /// relay starts, so still readable once it failed (a destination that refuses at once closes the listeners).
+    /// </summary>
+    public IReadOnlyList<string> QemuUris { get; }
 
     /// <summary>Completes when the relay is done, whole or failed.</summary>
     public Task<RelayResult> Completion => _connections.Completion;
