@@ -8,6 +8,9 @@ public sealed record AgentProblem(int Status, string Type, string Title, string 
 {
     private const string TypePrefix = "urn:roost:problem:";
 
+    /// <summary>The detail on one line: a line break (some exceptions' messages hold one) becomes a space.</summary>
+    public string Detail { get; init; } = Detail.ReplaceLineEndings(" ");
+
     public static AgentProblem BadRequest(string detail) => new(400, TypePrefix + "bad-request", "Bad request", detail);
 
     public static AgentProblem Unauthorized(string detail) => new(401, TypePrefix + "unauthorized", "Unauthorized", detail);
