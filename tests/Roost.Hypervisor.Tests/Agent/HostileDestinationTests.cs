@@ -29,6 +29,9 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
             ResolveTimeout = TimeSpan.FromSeconds(8),
             ResolveRetryInterval = TimeSpan.FromMilliseconds(500),
         },
+
+        // A stub that takes the relay's connection but never answers its handshake fails the stream after this.
+        RelayTimeouts = o.RelayTimeouts with { Handshake = TimeSpan.FromSeconds(5) },
     };
 
     [QemuFact]
