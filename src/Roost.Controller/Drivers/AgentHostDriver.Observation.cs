@@ -42,16 +42,9 @@ internal sealed partial class AgentHostDriver
         // A migration this controller sent: its report, or why it failed, goes with the VM's next observation off the move.
         foreach (var (vm, pending) in _migrations.Where(m => m.Value.Outcome.IsCompleted).ToList())
         {
-            switch (pending.Outcome.IsCompletedSuccessfully ? await pending.Outcome.ConfigureAwait(false) : null)
+            if (pending.Outcome.IsCompletedSuccessfully)
             {
-                case AgentReply<MigrationReport>.Failed failed:
-                    _migrationFailures[vm] = failed.Detail;
-                    break;
-                case AgentReply<MigrationReport>.Ok ok:
-                    _migrationReports[vm] = ok.Value;
-                    break;
-                default:
-                    break;
+                _settledMigrations[vm] = await pending.Outcome.ConfigureAwait(false);
             }
 
             _migrations.Remove(vm);
@@ -73,9 +66,12 @@ internal sealed partial class AgentHostDriver
                 var sample = Sample(id, new HostId(h), seen.Stats, seen.Vm, now);
                 var movingTo = MovingTo(id, seen.Destination);
                 _agentVms[id] = seen.Vm;
-                var problem = movingTo is null && _migrationFailures.Remove(id, out var why) ? why : null;
-                var report = movingTo is null && _migrationReports.Remove(id, out var done) ? done : null;
-                current.Add(new VmObservation(id, new HostId(h), Allocation(seen.Vm), sample, movingTo) { MigrationProblem = problem, MigrationReport = report });
+                var settled = movingTo is null && _settledMigrations.Remove(id, out var reply) ? reply : null;
+                current.Add(new VmObservation(id, new HostId(h), Allocation(seen.Vm), sample, movingTo)
+                {
+                    MigrationProblem = (settled as AgentReply<MigrationReport>.Failed)?.Detail,
+                    MigrationReport = (settled as AgentReply<MigrationReport>.Ok)?.Value,
+                });
                 usage[h] += sample.Usage;
             }
 

@@ -38,8 +38,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
     private readonly List<VmObservation>[] _lastVms;
     private readonly Dictionary<VmId, Counters> _counters = [];
     private readonly Dictionary<VmId, PendingMigration> _migrations = [];
-    private readonly Dictionary<VmId, string> _migrationFailures = [];
-    private readonly Dictionary<VmId, MigrationReport> _migrationReports = [];
+    private readonly Dictionary<VmId, AgentReply<MigrationReport>> _settledMigrations = [];
     private readonly Dictionary<VmId, VmInfo> _agentVms = [];
     private readonly CancellationTokenSource _shutdown = new();
     private TimeSpan _clockBase;
