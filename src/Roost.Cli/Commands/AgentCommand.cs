@@ -9,6 +9,8 @@ namespace Roost.Cli.Commands;
 /// <summary><c>roost agent</c>: run the host agent (one per physical host) until Ctrl-C.</summary>
 internal sealed partial class AgentCommand : ICommand
 {
+    private static readonly string[] _relayOptions = ["dedup", "delta", "compression", "level", "send-buffer-kib"];
+
     public string Name => "agent";
 
     public string Summary => "Run a host agent: QEMU VMs behind an HTTP/JSON API, with live migration";
@@ -58,6 +60,11 @@ internal sealed partial class AgentCommand : ICommand
             "tcp" => MigrationTransportKind.Tcp,
             var other => throw new UsageException($"roost agent: --migration-transport '{other}' is not relay or tcp"),
         };
+        if (transport == MigrationTransportKind.Tcp && _relayOptions.FirstOrDefault(options.Has) is { } unused)
+        {
+            throw new UsageException($"roost agent: --{unused} applies to the relay, not to --migration-transport tcp");
+        }
+
         var codec = RelayCommand.CodecOptions(options, "roost agent");
         var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);

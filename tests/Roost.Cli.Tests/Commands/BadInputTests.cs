@@ -156,6 +156,12 @@ public sealed class BadInputTests : IDisposable
             line);
 
     [Fact]
+    public void Agent_RelayCodecOptionWithPlainTcp_OneLineAndExitTwo() =>
+        AssertOneCleanLine(
+            RoostProcess.Run("agent", "--name", "relay", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", "--migration-transport", "tcp", "--compression", "lz4"),
+            "roost agent: --compression applies to the relay, not to --migration-transport tcp");
+
+    [Fact]
     public void Serve_AgentTokenFileIsAFifo_OneLineAndExitTwo()
     {
         var fifo = Path.Combine(_folder, "token");
