@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Roost.Bft.Net;
 using Roost.Simulation.Input;
 
@@ -96,16 +97,29 @@ internal sealed partial class BftCommand
         return 0;
     }
 
+    /// <summary>A failed cluster's last 20 lines of output, indented.</summary>
+    private static void PrintLast(List<string> lines)
+    {
+        lock (lines)
+        {
+            foreach (var line in lines.TakeLast(20))
+            {
+                Console.WriteLine("    " + line);
+            }
+        }
+    }
+
     private static async Task<List<ClusterResult>?> RunServicesAsync(string folder, string mode, int services, int clients, int objects, int objectBytes, int run, string? liar, string[] common, CancellationToken cancellationToken)
     {
-        var processes = new List<(Process Process, List<string> Lines, TaskCompletionSource Ready)>();
+        var processes = new List<(Process Process, List<string> Lines, TaskCompletionSource<bool> Ready)>();
+        var ports = FreePorts(services * PortsPerService(clients));
         try
         {
             for (var k = 0; k < services; k++)
             {
                 var config = Path.Combine(folder, $"run{run}-{mode}-s{k}.conf");
                 var keys = Path.Combine(folder, $"run{run}-{mode}-s{k}.keys");
-                var text = ExperimentConfig(mode, clients, objects, objectBytes);
+                var text = ExperimentConfig(mode, clients, objects, objectBytes, CollectionsMarshal.AsSpan(ports).Slice(k * PortsPerService(clients), PortsPerService(clients)));
                 await File.WriteAllTextAsync(config, text, cancellationToken).ConfigureAwait(false);
                 NodeKeys.Generate(DeploymentConfig.Parse(text, config), keys);
                 var start = RoostStartInfo(["bft", "cluster", "--config", config, "--keys", keys, "--wait-go", .. common, .. (k == 0 && liar is not null ? new[] { "--wrong-replies", liar } : [])]);
@@ -115,12 +129,12 @@ internal sealed partial class BftCommand
                 start.UseShellExecute = false;
                 var process = new Process { StartInfo = start };
                 var lines = new List<string>();
-                var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 void OnLine(string? line)
                 {
                     if (line is null)
                     {
-                        ready.TrySetResult();
+                        ready.TrySetResult(false);
                         return;
                     }
 
@@ -131,7 +145,7 @@ internal sealed partial class BftCommand
 
                     if (line.StartsWith("ready ", StringComparison.Ordinal))
                     {
-                        ready.TrySetResult();
+                        ready.TrySetResult(true);
                     }
                 }
 
@@ -153,10 +167,26 @@ internal sealed partial class BftCommand
             }
 
             await Task.WhenAll(processes.Select(p => p.Ready.Task)).WaitAsync(TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
-            foreach (var (process, _, _) in processes)
+            foreach (var (process, lines, ready) in processes)
             {
-                await process.StandardInput.WriteLineAsync("go".AsMemory(), cancellationToken).ConfigureAwait(false);
-                await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (await ready.Task.ConfigureAwait(false))
+                    {
+                        await process.StandardInput.WriteLineAsync("go".AsMemory(), cancellationToken).ConfigureAwait(false);
+                        await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                catch (IOException)
+                {
+                    // It ended between 'ready' and 'go' (its standard input is a broken pipe): reported below.
+                }
+
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                Console.WriteLine($"a cluster of mode {mode} (run {run}) ended with exit code {process.ExitCode} before it started its load; its last lines:");
+                PrintLast(lines);
+                return null;
             }
 
             var results = new List<ClusterResult>();
@@ -178,14 +208,7 @@ internal sealed partial class BftCommand
                 if (result is null)
                 {
                     Console.WriteLine($"a cluster of mode {mode} (run {run}) ended with exit code {process.ExitCode} and no result; its last lines:");
-                    lock (lines)
-                    {
-                        foreach (var line in lines.TakeLast(20))
-                        {
-                            Console.WriteLine("    " + line);
-                        }
-                    }
-
+                    PrintLast(lines);
                     return null;
                 }
 

@@ -201,9 +201,20 @@ internal sealed partial class BftCommand
     }
 
     /// <summary>A deployment file for the experiment: f = 1 on loopback, the mode, the service and generous timeouts for a loaded machine.</summary>
-    internal static string ExperimentConfig(string mode, int clients, int objects, int objectBytes)
+    /// <summary>Ports one service's deployment takes (<see cref="ExperimentConfig"/>).</summary>
+    internal static int PortsPerService(int clients) => 4 + 3 + 3 + clients;
+
+    /// <summary>
+    /// One service's deployment on <paramref name="ports"/> (<see cref="PortsPerService"/> of them): the caller picks
+    /// every service's ports in one <see cref="FreePorts"/> call, so two services never draw the same free port.
+    /// </summary>
+    internal static string ExperimentConfig(string mode, int clients, int objects, int objectBytes, ReadOnlySpan<int> ports)
     {
-        var ports = FreePorts(4 + 3 + 3 + clients);
+        if (ports.Length != PortsPerService(clients))
+        {
+            throw new ArgumentException($"{PortsPerService(clients)} ports are needed, not {ports.Length}", nameof(ports));
+        }
+
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"f 1\nmode {mode}\nservice hash-chain objects={objects} object-bytes={objectBytes}\n");
 
