@@ -5,7 +5,7 @@ namespace Roost.Bft.Clients;
 
 /// <summary>
 /// A client: one outstanding request at a time (PBFT's model), sent to the primary it believes in, retransmitted to
-/// every agreement replica on timeout. It accepts a result once f+1 distinct execution replicas sent the same one:
+/// every agreement replica on timeout, or at once when every active executor has answered and no f+1 agree. It accepts a result once f+1 distinct execution replicas sent the same one:
 /// at least one of them is correct, whatever the mode (f+1 active under ZZ, 2f+1 in the baseline). The next request
 /// carries a blame mask naming replicas whose reply disagreed, a hint for the ZZ controller.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class Client : IProtocolNode
     private long _view;
     private ClientRequest? _current;
     private ulong _blame;
+    private bool _retransmittedOnConflict;
 
     public Client(int index, BftOptions options, Keyring keyring)
     {
@@ -51,12 +52,7 @@ public sealed class Client : IProtocolNode
                 OnReply(from, reply);
                 break;
             case Input.TimerExpired { Kind: TimerKind.Retransmit } when _current is not null:
-                for (var i = 0; i < _options.AgreementReplicas; i++)
-                {
-                    _out.Add(new Output.Send(NodeId.Agreement(i), new RequestMessage(_current)));
-                }
-
-                _out.Add(new Output.SetTimer(TimerKind.Retransmit, _options.ClientRetransmit));
+                Retransmit(_current);
                 break;
             case Input.Start when _current is not null:
                 _out.Add(new Output.SetTimer(TimerKind.Retransmit, _options.ClientRetransmit));
@@ -80,6 +76,7 @@ public sealed class Client : IProtocolNode
         _current = new ClientRequest(_index, _timestamp, operation, _blame, RequestAuthenticator.Create(_keyring, _index, digest, _options.AgreementReplicas));
         _blame = 0;
         _replies.Clear();
+        _retransmittedOnConflict = false;
         _out.Add(new Output.Send(NodeId.Agreement((int)(_view % _options.AgreementReplicas)), new RequestMessage(_current)));
         _out.Add(new Output.SetTimer(TimerKind.Retransmit, _options.ClientRetransmit));
     }
@@ -95,6 +92,15 @@ public sealed class Client : IProtocolNode
         var matching = _replies.Where(r => r.Value.Result.AsSpan().SequenceEqual(reply.Result)).ToList();
         if (matching.Count < _options.WeakQuorum)
         {
+            // Every active executor has answered and no f+1 agree: one lies and, under ZZ, the others sleep, so no
+            // more replies come until the agreement replicas hear of it. Retransmitting now (once per request)
+            // instead of at the timer wakes the sleepers and has them resend their cached reply (ZZ §4).
+            if (!_retransmittedOnConflict && _replies.Count >= _options.ActiveExecutionReplicas)
+            {
+                _retransmittedOnConflict = true;
+                Retransmit(_current);
+            }
+
             return;
         }
 
@@ -113,5 +119,16 @@ public sealed class Client : IProtocolNode
         _current = null;
         _out.Add(new Output.CancelTimer(TimerKind.Retransmit));
         _out.Add(new Output.Notice(new ProtocolEvent.Delivered(Id, _timestamp, operation, reply.Result)));
+    }
+
+    /// <summary>Sends the request to every agreement replica and restarts the retransmission timer.</summary>
+    private void Retransmit(ClientRequest request)
+    {
+        for (var i = 0; i < _options.AgreementReplicas; i++)
+        {
+            _out.Add(new Output.Send(NodeId.Agreement(i), new RequestMessage(request)));
+        }
+
+        _out.Add(new Output.SetTimer(TimerKind.Retransmit, _options.ClientRetransmit));
     }
 }
