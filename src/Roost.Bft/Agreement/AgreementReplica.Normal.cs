@@ -22,10 +22,12 @@ public sealed partial class AgreementReplica
 
         if (request.Timestamp <= LastOrdered(request.Client))
         {
-            // Already ordered, yet the client retransmits: it did not get f+1 matching replies. Ask the executors
-            // to resend theirs and, under ZZ, wake the sleepers: one of the active replicas may be lying to it.
-            SendToExecutors(new ResendReply(request.Client, request.Timestamp));
+            // Already ordered, yet the client retransmits: it did not get f+1 matching replies. Under ZZ, wake the
+            // sleepers (one of the active replicas may be lying to it), then ask the executors, those just woken
+            // included, to resend theirs: the wake goes first on each link, and a woken replica whose checkpoint
+            // skips past the request can answer only from its reply cache.
             _controller.OnComplaint(_out, Id);
+            SendToExecutors(new ResendReply(request.Client, request.Timestamp));
             return;
         }
 

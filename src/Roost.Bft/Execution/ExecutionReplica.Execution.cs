@@ -15,6 +15,7 @@ public sealed partial class ExecutionReplica
     private readonly Dictionary<long, Batch> _batches = [];
     private readonly Dictionary<int, List<CheckpointEntry>> _certifiedVotes = [];
     private readonly List<Snapshot> _snapshots = [];
+    private const int MaxPendingResends = 1024;
     private readonly List<ResendReply> _pendingResends = [];
     private CheckpointEntry _certified;
     private long _executed;
@@ -351,9 +352,20 @@ public sealed partial class ExecutionReplica
 
     private void OnResendReply(ResendReply m)
     {
-        _pendingResends.RemoveAll(r => r.Client == m.Client);
-        _pendingResends.Add(m);
+        KeepResend(m);
         ProcessPendingResends();
+    }
+
+    /// <summary>Holds the latest resend request per client, at most <see cref="MaxPendingResends"/> (the oldest goes first).</summary>
+    private void KeepResend(ResendReply m)
+    {
+        _pendingResends.RemoveAll(r => r.Client == m.Client);
+        if (_pendingResends.Count >= MaxPendingResends)
+        {
+            _pendingResends.RemoveAt(0);
+        }
+
+        _pendingResends.Add(m);
     }
 
     private void ProcessPendingResends()
@@ -368,8 +380,16 @@ public sealed partial class ExecutionReplica
                 continue;
             }
 
+            var (last, reply) = _executor.LastReply(_store, m.Client);
+            if (last < m.Timestamp)
+            {
+                // Not executed here yet (a woken replica catching up): it replies when it executes the request, or
+                // from the cache once a state transfer skips past it. One pending resend per client bounds this.
+                continue;
+            }
+
             _pendingResends.RemoveAt(i);
-            if (_executor.CachedReply(_store, m.Client, m.Timestamp) is { } reply)
+            if (last == m.Timestamp && reply is not null)
             {
                 Send(NodeId.Client(m.Client), new Reply(m.Client, m.Timestamp, _view, reply));
                 Notice(new ProtocolEvent.ReplySent(Id, m.Client, m.Timestamp));

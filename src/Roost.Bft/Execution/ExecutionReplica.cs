@@ -126,6 +126,13 @@ public sealed partial class ExecutionReplica : IProtocolNode
 
         if (!_awake)
         {
+            // A sleeper drops what arrives, except a request to resend a reply: the agreement replicas send it right
+            // after they wake this replica, and it may come before the f+1 wake commands that wake it.
+            if (from.Role == NodeRole.Agreement && from.Index < _options.AgreementReplicas && message is ResendReply resend)
+            {
+                KeepResend(resend);
+            }
+
             return;
         }
 

@@ -70,12 +70,8 @@ internal sealed class RequestExecutor
         return reply;
     }
 
-    /// <summary>The cached reply for a client's request with exactly this timestamp, if it is the last one executed.</summary>
-    public byte[]? CachedReply(StateStore store, int client, long timestamp)
-    {
-        var (last, reply) = ReadCache(store.Get(CacheObjectOf(client)), client);
-        return last == timestamp ? reply : null;
-    }
+    /// <summary>The client's last executed request (its timestamp, 0 for none) and the reply to it, from the reply cache.</summary>
+    public (long Timestamp, byte[]? Reply) LastReply(StateStore store, int client) => ReadCache(store.Get(CacheObjectOf(client)), client);
 
     private static (long Timestamp, byte[]? Reply) ReadCache(ReadOnlySpan<byte> bytes, int client)
     {
