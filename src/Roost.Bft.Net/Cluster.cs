@@ -217,6 +217,13 @@ public sealed class Cluster
             case "view" when words.Length == 3 && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var view):
                 InterlockedMax(ref _view, view);
                 break;
+            case "woken-reply" when words.Length == 3 && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var at):
+                Log($"{node}: woken replica's first reply{SinceBadReply(at)}");
+                break;
+            case "woken-state" when words.Length == 5 && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+                && long.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var objects) && long.TryParse(words[4], NumberStyles.None, CultureInfo.InvariantCulture, out var bytes):
+                Log(string.Create(CultureInfo.InvariantCulture, $"{node}: woken replica's state transfer complete, {objects} objects ({bytes / 1e6:F1} MB) fetched{SinceBadReply(at)}"));
+                break;
             case "bad-reply" when words.Length == 3 && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var at):
                 Interlocked.CompareExchange(ref _badReplyAt, at, -1);
                 Log($"{node}: first wrong reply sent");
@@ -229,6 +236,13 @@ public sealed class Cluster
         {
             Log($"{node}: {line}");
         }
+    }
+
+    /// <summary>", N ms after the first wrong reply" for a node's CLOCK_MONOTONIC timestamp, or nothing before any wrong reply.</summary>
+    private string SinceBadReply(long at)
+    {
+        var bad = Interlocked.Read(ref _badReplyAt);
+        return bad < 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", {(at - bad) * 1000.0 / Stopwatch.Frequency:F0} ms after the first wrong reply");
     }
 
     private static async Task<bool> ExitedWithinAsync(Process process, TimeSpan timeout)

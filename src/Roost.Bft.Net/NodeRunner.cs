@@ -12,13 +12,19 @@ namespace Roost.Bft.Net;
 /// each, what its supervisor needs: <c>ready NODE</c> once listening, <c>state NODE awake|asleep GEN</c> for an
 /// executor at start and on every change (the agent freezes an asleep one), <c>bad-reply NODE TIMESTAMP</c> the first
 /// time a replica told to lie sends a wrong reply (<see cref="Stopwatch"/> ticks: CLOCK_MONOTONIC, comparable
-/// between processes on one machine), <c>wake-requested NODE TIMESTAMP REASON</c> when its controller wakes the sleepers, and <c>view NODE V</c> when an
-/// agreement replica installs a new view.
+/// between processes on one machine), <c>wake-requested NODE TIMESTAMP REASON</c> when its controller wakes the sleepers, <c>view NODE V</c> when an
+/// agreement replica installs a new view, and for an executor after each wake <c>woken-reply NODE TIMESTAMP</c> at its
+/// first reply and <c>woken-state NODE TIMESTAMP OBJECTS BYTES</c> when its first state transfer completes (a woken
+/// replica serves requests before it has the whole state).
 /// </summary>
 public static class NodeRunner
 {
-    /// <summary>Runs until cancelled. <paramref name="lie"/>: once it completes, an executor lies in every reply (fault experiments).</summary>
-    public static async Task RunAsync(DeploymentConfig config, NodeKeys keys, TextWriter output, TextWriter errors, Task? lie, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs until cancelled. <paramref name="lie"/>: once it completes, an executor lies in every reply (fault
+    /// experiments). <paramref name="emptyImage"/>: an executor starts without the service's data (a new VM), so once
+    /// woken it must fetch all of it.
+    /// </summary>
+    public static async Task RunAsync(DeploymentConfig config, NodeKeys keys, TextWriter output, TextWriter errors, Task? lie, CancellationToken cancellationToken, bool emptyImage = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(keys);
@@ -26,6 +32,9 @@ public static class NodeRunner
         var self = keys.Self;
         var time = TimeProvider.System;
         var lying = false;
+
+        // After a wake: the first reply sent, and the end of the first state transfer, each said once.
+        (bool Reply, bool State) woken = (false, false);
         var said = new Lock();
         void Say(string line)
         {
@@ -45,7 +54,8 @@ public static class NodeRunner
                 break;
             case NodeRole.Execution:
                 var service = config.Service.Create();
-                executor = new ExecutionReplica(self.Index, config.Options, service, StateGenesis.For(service, config.Options));
+                var genesis = StateGenesis.For(service, config.Options);
+                executor = new ExecutionReplica(self.Index, config.Options, service, emptyImage ? StateGenesis.Empty(genesis.ObjectCount) : genesis);
                 node = executor;
                 break;
             default:
@@ -96,6 +106,15 @@ public static class NodeRunner
                 {
                     case ProtocolEvent.ExecutorStateChanged { Kind: var kind, Generation: var generation } when executor is not null:
                         Say($"state {self} {(kind == ControlKind.Wake ? "awake" : "asleep")} {generation}");
+                        woken = kind == ControlKind.Wake ? (true, true) : (false, false);
+                        break;
+                    case ProtocolEvent.ReplySent when woken.Reply:
+                        woken.Reply = false;
+                        Say($"woken-reply {self} {Stopwatch.GetTimestamp()}");
+                        break;
+                    case ProtocolEvent.SyncCompleted { ObjectsFetched: var objects, BytesFetched: var bytes } when woken.State:
+                        woken.State = false;
+                        Say($"woken-state {self} {Stopwatch.GetTimestamp()} {objects} {bytes}");
                         break;
                     case ProtocolEvent.ViewInstalled { View: var view }:
                         Say($"view {self} {view}");

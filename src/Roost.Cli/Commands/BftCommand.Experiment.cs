@@ -14,9 +14,11 @@ namespace Roost.Cli.Commands;
 /// </summary>
 internal sealed partial class BftCommand
 {
+    private static readonly string[] _emptyImageArgument = ["--empty-image"];
+
     private static async Task<int> ExperimentRealAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
-        options.RejectOptionsOutside("experiment real", ["services", "runs", "clients", "warmup", "duration", "work", "objects", "object-bytes", "wrong-replies"]);
+        options.RejectOptionsOutside("experiment real", ["services", "runs", "clients", "warmup", "duration", "work", "objects", "object-bytes", "wrong-replies", "empty-image"]);
         NoMorePositional(options, 2);
         var services = options.GetInt("services", 4, 1, 8);
         var runs = options.GetInt("runs", 3, 1, 20);
@@ -58,7 +60,7 @@ internal sealed partial class BftCommand
                 foreach (var mode in modes)
                 {
                     var results = await RunServicesAsync(folder, mode, services, clients, objects, objectBytes, run, liar,
-                        ["--warmup", Text(warmup), "--duration", Text(duration), "--work", Text(work), "--seed", Text(run), "--wrong-after", Text(warmup + 1)], cancellationToken).ConfigureAwait(false);
+                        ["--warmup", Text(warmup), "--duration", Text(duration), "--work", Text(work), "--seed", Text(run), "--wrong-after", Text(warmup + 1), .. (options.Has("empty-image") ? _emptyImageArgument : [])], cancellationToken).ConfigureAwait(false);
                     if (results is null)
                     {
                         return 1;
@@ -216,8 +218,13 @@ internal sealed partial class BftCommand
                 {
                     lock (lines)
                     {
-                        foreach (var line in lines.Where(l => l.Contains("wrong", StringComparison.Ordinal) || l.Contains("thawed", StringComparison.Ordinal)
+                        foreach (var line in lines.Where(l => !l.Contains(" woken ", StringComparison.Ordinal)).Where(l => l.Contains("wrong", StringComparison.Ordinal) || l.Contains("thawed", StringComparison.Ordinal)
                             || l.Contains("frozen", StringComparison.Ordinal) || l.Contains(": state ", StringComparison.Ordinal) || l.Contains("wake-requested", StringComparison.Ordinal)).Take(30))
+                        {
+                            Console.WriteLine("    s0 " + line.Trim());
+                        }
+
+                        foreach (var line in lines.Where(l => l.Contains(" woken ", StringComparison.Ordinal)))
                         {
                             Console.WriteLine("    s0 " + line.Trim());
                         }

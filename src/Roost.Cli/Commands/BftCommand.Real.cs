@@ -36,7 +36,7 @@ internal sealed partial class BftCommand
 
     private static async Task<int> NodeAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
-        options.RejectOptionsOutside("node", ["config", "keys", "node", "lie-on-stdin"]);
+        options.RejectOptionsOutside("node", ["config", "keys", "node", "lie-on-stdin", "empty-image"]);
         NoMorePositional(options, 1);
         var config = ReadConfig(options);
         var name = options.Get("node") ?? throw new UsageException("roost bft node: --node NAME is required");
@@ -55,13 +55,19 @@ internal sealed partial class BftCommand
                 : throw new UsageException("roost bft node: --lie-on-stdin applies to an execution replica");
         }
 
-        await NodeRunner.RunAsync(config, keys, Console.Out, Console.Error, lie, cancellationToken).ConfigureAwait(false);
+        var emptyImage = options.Has("empty-image");
+        if (emptyImage && self.Role != NodeRole.Execution)
+        {
+            throw new UsageException("roost bft node: --empty-image applies to an execution replica");
+        }
+
+        await NodeRunner.RunAsync(config, keys, Console.Out, Console.Error, lie, cancellationToken, emptyImage).ConfigureAwait(false);
         return 0;
     }
 
     private static async Task<int> ClusterAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
-        options.RejectOptionsOutside("cluster", ["config", "keys", "warmup", "duration", "work", "seed", "wrong-replies", "wrong-after", "wait-go"]);
+        options.RejectOptionsOutside("cluster", ["config", "keys", "warmup", "duration", "work", "seed", "wrong-replies", "wrong-after", "wait-go", "empty-image"]);
         NoMorePositional(options, 1);
         var configPath = options.Get("config") ?? throw new UsageException("roost bft cluster: --config FILE is required");
         var config = ReadConfig(options);
@@ -84,6 +90,7 @@ internal sealed partial class BftCommand
             WrongAfter = TimeSpan.FromSeconds(options.GetDouble("wrong-after", 1, 0, 86_400)),
             WaitForGo = options.Has("wait-go"),
         };
+        var emptyImage = options.Has("empty-image");
         var started = Stopwatch.GetTimestamp();
         var cluster = new Cluster(
             config,
@@ -97,6 +104,12 @@ internal sealed partial class BftCommand
                     // The cluster tells it when to start lying (--wrong-after seconds into the load).
                     start.ArgumentList.Add("--lie-on-stdin");
                     start.RedirectStandardInput = true;
+                }
+
+                if (emptyImage && node.Role == NodeRole.Execution && node.Index >= config.Options.ActiveExecutionReplicas)
+                {
+                    // A sleeper recreated without the service's data (a new VM): once woken it fetches all of it.
+                    start.ArgumentList.Add("--empty-image");
                 }
 
                 return start;

@@ -46,7 +46,7 @@ internal sealed partial class BftCommand : ICommand
         .Add("object-bytes", "B", "experiment state-transfer: bytes per object (default 4096)")
         .Add("bandwidth-mbit", "M", "experiment state-transfer: simulated link bandwidth in Mbit/s (default 1000)")
         .Add("requests", "R", "experiment catch-up: requests issued while the replica is down (default 100000)")
-        .Add("empty-image", null, "experiment state-transfer: the sleeper holds none of the state (a new VM)")
+        .Add("empty-image", null, "experiment state-transfer, experiment real, cluster, node: the sleeper holds none of the state (a new VM)")
         .Add("config", "FILE", "keys/node/cluster: the deployment file (f, mode, service, timing, node addresses)")
         .Add("keys", "PATH", "node: the node's key file; cluster: the folder of every node's key file")
         .Add("out", "DIR", "keys: folder to write the key files into (created owner-only)")

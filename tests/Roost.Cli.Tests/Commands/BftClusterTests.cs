@@ -89,8 +89,28 @@ public sealed partial class BftClusterTests : IDisposable
         Assert.Contains("e0: first wrong reply sent", output, StringComparison.Ordinal);
         Assert.Contains("replies differ", output, StringComparison.Ordinal);
         Assert.Matches(@"e2 thawed: \d agreement replicas sent wake", output);
+        Assert.Matches(@"e2: woken replica's first reply, \d+ ms after the first wrong reply", output);
         Assert.Empty(FreezerGroups(clusterPid));
         Assert.Empty(ProcessesNaming(config));
+    }
+
+    [Fact]
+    public void EmptyImage_ForAnAgreementReplica_OneLineAndExitTwo()
+    {
+        var ports = FreePorts(4 + 3 + 1);
+        var config = Path.Combine(_folder, "small.conf");
+        File.WriteAllText(config, string.Join('\n',
+            new[] { "f 1" }
+            .Concat(Enumerable.Range(0, 4).Select(i => $"agreement a{i} 127.0.0.1:{ports[i]}"))
+            .Concat(Enumerable.Range(0, 3).Select(i => $"execution e{i} 127.0.0.1:{ports[4 + i]}"))
+            .Append($"client c0 127.0.0.1:{ports[7]}")));
+        var keys = Path.Combine(_folder, "small-keys");
+        Assert.Equal(0, RoostProcess.Run("bft", "keys", "--config", config, "--out", keys).ExitCode);
+
+        var outcome = RoostProcess.Run("bft", "node", "--config", config, "--keys", Path.Combine(keys, "a0.keys"), "--node", "a0", "--empty-image");
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal("roost bft node: --empty-image applies to an execution replica\n", outcome.Stderr);
     }
 
     [Theory]
