@@ -9,14 +9,6 @@ namespace Roost.Hypervisor.Tests.Relay;
 /// <summary>The two relay ends over loopback sockets, with stand-ins for QEMU: whole streams, and every way one end can be lost.</summary>
 public sealed class RelayLoopbackTests(ITestOutputHelper output)
 {
-    private static readonly RelayTimeouts _quick = new()
-    {
-        Connect = TimeSpan.FromSeconds(10),
-        Handshake = TimeSpan.FromSeconds(10),
-        Write = TimeSpan.FromSeconds(3),
-        Idle = TimeSpan.FromSeconds(4),
-    };
-
     [Theory]
     [InlineData(FrameCodec.Zstd, true)]
     [InlineData(FrameCodec.Lz4, false)]
@@ -26,8 +18,8 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
         var stream = Stream(1, 3 << 20);
         var sockets = unixSocket ? Directory.CreateTempSubdirectory("roost-relay-test-") : null;
         using var qemu = new FakeQemu.Incoming();
-        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(1), [qemu.Endpoint], [], _quick, TimeProvider.System);
-        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(1), new RelayCodecOptions { Compression = codec }, 1, _quick, TimeProvider.System, sockets?.FullName, sendBufferBytes: unixSocket ? 64 * 1024 : 0);
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, RelayTestKit.Secret(1), [qemu.Endpoint], [], RelayTestKit.Quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), RelayTestKit.Secret(1), new RelayCodecOptions { Compression = codec }, 1, RelayTestKit.Quick, TimeProvider.System, sockets?.FullName, sendBufferBytes: unixSocket ? 64 * 1024 : 0);
         Assert.StartsWith(unixSocket ? "unix:" : "tcp:", source.QemuUris[0], StringComparison.Ordinal);
 
         var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream);
@@ -51,8 +43,8 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     {
         var stream = Stream(2, 4 << 20);
         using var qemu = new FakeQemu.Incoming();
-        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(2), [qemu.Endpoint], [], _quick, TimeProvider.System);
-        var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(2), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, RelayTestKit.Secret(2), [qemu.Endpoint], [], RelayTestKit.Quick, TimeProvider.System);
+        var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), RelayTestKit.Secret(2), new RelayCodecOptions(), 1, RelayTestKit.Quick, TimeProvider.System);
 
         var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 1 << 20, atStop: async () =>
         {
@@ -73,8 +65,8 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     {
         var stream = Stream(3, 4 << 20);
         using var qemu = new FakeQemu.Incoming();
-        var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(3), [qemu.Endpoint], [], _quick, TimeProvider.System);
-        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(3), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
+        var destination = DestinationRelay.Start(IPAddress.Loopback, RelayTestKit.Secret(3), [qemu.Endpoint], [], RelayTestKit.Quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), RelayTestKit.Secret(3), new RelayCodecOptions(), 1, RelayTestKit.Quick, TimeProvider.System);
 
         var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 1 << 20, atStop: async () =>
         {
@@ -93,8 +85,8 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     public async Task WrongSecret_NothingReachesTheIncomingQemu()
     {
         using var qemu = new FakeQemu.Incoming();
-        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(4), [qemu.Endpoint], [], _quick with { Connect = TimeSpan.FromSeconds(2), Handshake = TimeSpan.FromSeconds(2) }, TimeProvider.System);
-        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), Secret(5), new RelayCodecOptions(), 1, _quick, TimeProvider.System);
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, RelayTestKit.Secret(4), [qemu.Endpoint], [], RelayTestKit.Quick with { Connect = TimeSpan.FromSeconds(2), Handshake = TimeSpan.FromSeconds(2) }, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, destination.Port), RelayTestKit.Secret(5), new RelayCodecOptions(), 1, RelayTestKit.Quick, TimeProvider.System);
 
         var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
         var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
@@ -109,7 +101,7 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     public async Task SilentConnection_DestinationFailsNamingTheHandshakeDeadline()
     {
         using var qemu = new FakeQemu.Incoming();
-        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(7), [qemu.Endpoint], [], _quick with { Connect = TimeSpan.FromSeconds(1), Handshake = TimeSpan.FromSeconds(1) }, TimeProvider.System);
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, RelayTestKit.Secret(7), [qemu.Endpoint], [], RelayTestKit.Quick with { Connect = TimeSpan.FromSeconds(1), Handshake = TimeSpan.FromSeconds(1) }, TimeProvider.System);
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await silent.ConnectAsync(new IPEndPoint(IPAddress.Loopback, destination.Port));
 
@@ -125,7 +117,7 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start(1);
-        await using var source = SourceRelay.Start((IPEndPoint)silent.LocalEndpoint, Secret(8), new RelayCodecOptions(), 1, _quick with { Handshake = TimeSpan.FromSeconds(1) }, TimeProvider.System);
+        await using var source = SourceRelay.Start((IPEndPoint)silent.LocalEndpoint, RelayTestKit.Secret(8), new RelayCodecOptions(), 1, RelayTestKit.Quick with { Handshake = TimeSpan.FromSeconds(1) }, TimeProvider.System);
         using var accepted = await silent.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
@@ -139,9 +131,9 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
     {
         var stream = Stream(6, 8 << 20);
         using var qemu = new FakeQemu.Incoming();
-        await using var destination = DestinationRelay.Start(IPAddress.Loopback, Secret(6), [qemu.Endpoint], [], _quick, TimeProvider.System);
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, RelayTestKit.Secret(6), [qemu.Endpoint], [], RelayTestKit.Quick, TimeProvider.System);
         await using var link = new StallingLink(new IPEndPoint(IPAddress.Loopback, destination.Port));
-        await using var source = SourceRelay.Start(link.Endpoint, Secret(6), new RelayCodecOptions { Compression = FrameCodec.None }, 1, _quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(link.Endpoint, RelayTestKit.Secret(6), new RelayCodecOptions { Compression = FrameCodec.None }, 1, RelayTestKit.Quick, TimeProvider.System);
 
         // The link goes silent mid-stream, once bytes flow end to end: stalled before the handshake got through, the
         // destination would only give up at its handshake deadline, and no idle timeout would be tested.
@@ -162,13 +154,6 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
         Assert.False(atDestination.Completed);
         Assert.Matches("silent for 4 s|took no bytes for 3 s", atSource.Failure);
         Assert.Contains("the source's relay was silent for 4 s", atDestination.Failure, StringComparison.Ordinal);
-    }
-
-    private static byte[] Secret(int seed)
-    {
-        var secret = new byte[32];
-        new Random(seed).NextBytes(secret);
-        return secret;
     }
 
     /// <summary>A stream with compressible and repeated parts, as guest memory has.</summary>

@@ -12,24 +12,16 @@ namespace Roost.Hypervisor.Tests.Relay;
 /// </summary>
 public sealed class RelayTamperTests
 {
-    private static readonly RelayTimeouts _quick = new()
-    {
-        Connect = TimeSpan.FromSeconds(10),
-        Handshake = TimeSpan.FromSeconds(10),
-        Write = TimeSpan.FromSeconds(3),
-        Idle = TimeSpan.FromSeconds(4),
-    };
-
     [Fact]
     public async Task CorruptFrame_DestinationRefusesItByItsMac_QemuNeverGetsTheWholeStream()
     {
-        var secret = Secret(11);
+        var secret = RelayTestKit.Secret(11);
         var stream = new byte[4 << 20];
         new Random(11).NextBytes(stream);
         using var qemu = new FakeQemu.Incoming();
-        await using var destination = DestinationRelay.Start(IPAddress.Loopback, secret, [qemu.Endpoint], [], _quick, TimeProvider.System);
+        await using var destination = DestinationRelay.Start(IPAddress.Loopback, secret, [qemu.Endpoint], [], RelayTestKit.Quick, TimeProvider.System);
         await using var tamper = RelayTamper.Start(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, destination.Port), secret, "corrupt", 1 << 20);
-        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, tamper.Port), secret, new RelayCodecOptions { Compression = FrameCodec.None }, 1, _quick, TimeProvider.System);
+        await using var source = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, tamper.Port), secret, new RelayCodecOptions { Compression = FrameCodec.None }, 1, RelayTestKit.Quick, TimeProvider.System);
 
         var sent = await FakeQemu.SendAsync(source.QemuUris[0], stream).WaitAsync(TimeSpan.FromSeconds(60));
         var atDestination = await destination.Completion.WaitAsync(TimeSpan.FromSeconds(60));
@@ -50,7 +42,7 @@ public sealed class RelayTamperTests
         new Random(12).NextBytes(garbage);
         using var far = new TcpListener(IPAddress.Loopback, 0);
         far.Start(1);
-        await using var tamper = RelayTamper.Start(IPAddress.Loopback, (IPEndPoint)far.LocalEndpoint, Secret(12), "corrupt", 0);
+        await using var tamper = RelayTamper.Start(IPAddress.Loopback, (IPEndPoint)far.LocalEndpoint, RelayTestKit.Secret(12), "corrupt", 0);
         using var near = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await near.ConnectAsync(new IPEndPoint(IPAddress.Loopback, tamper.Port));
         using var accepted = await far.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -76,12 +68,5 @@ public sealed class RelayTamperTests
         }
 
         return all.ToArray();
-    }
-
-    private static byte[] Secret(int seed)
-    {
-        var secret = new byte[RelaySecrets.SecretBytes];
-        new Random(seed).NextBytes(secret);
-        return secret;
     }
 }
