@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Roost.Bft;
 using Roost.Bft.Execution;
 using Roost.Bft.Net;
@@ -7,6 +5,7 @@ using Roost.Bft.Net;
 namespace Roost.Cli.Tests.Bft;
 
 /// <summary>A replica process's loop (<see cref="NodeHost"/>) and the lying executor of <c>roost bft cluster --wrong-replies</c>.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NodeHostTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("roost-nodehost-").FullName;
@@ -16,7 +15,7 @@ public sealed class NodeHostTests : IDisposable
     [Fact]
     public async Task StepThatThrows_EndsTheNode_WithItsException()
     {
-        var ports = FreePorts(4 + 3 + 1);
+        var ports = Commands.BftClusterTests.FreePorts(4 + 3 + 1);
         var config = DeploymentConfig.Parse(string.Join('\n',
             "f 1",
             "mode zz",
@@ -56,14 +55,5 @@ public sealed class NodeHostTests : IDisposable
 
         Assert.Equal(digests.Count, digests.Distinct().Count());
         Assert.DoesNotContain(Digest.None, digests);
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

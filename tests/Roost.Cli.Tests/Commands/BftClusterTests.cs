@@ -230,7 +230,8 @@ public sealed partial class BftClusterTests : IDisposable
         return found;
     }
 
-    private static List<int> FreePorts(int count)
+    /// <summary>Loopback ports free at the moment of asking (the BFT tests' deployments).</summary>
+    internal static List<int> FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         listeners.ForEach(l => l.Start());
