@@ -54,8 +54,7 @@ public static class NodeRunner
                 break;
             case NodeRole.Execution:
                 var service = config.Service.Create();
-                var genesis = StateGenesis.For(service, config.Options);
-                executor = new ExecutionReplica(self.Index, config.Options, service, emptyImage ? StateGenesis.Empty(genesis.ObjectCount) : genesis);
+                executor = new ExecutionReplica(self.Index, config.Options, service, emptyImage ? StateGenesis.EmptyFor(service, config.Options) : StateGenesis.For(service, config.Options));
                 node = executor;
                 break;
             default:

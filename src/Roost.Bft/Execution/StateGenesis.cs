@@ -31,16 +31,25 @@ public sealed class StateGenesis
         return new StateGenesis(empty, MerkleTree.Build(empty));
     }
 
+    /// <summary>The empty image (<see cref="Empty"/>) of <paramref name="service"/>'s state, without building its data first.</summary>
+    public static StateGenesis EmptyFor(IReplicatedService service, BftOptions options) => Empty(ObjectsOf(service, options));
+
     public static StateGenesis For(IReplicatedService service, BftOptions options)
     {
-        ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(options);
-        var objects = new byte[service.ObjectCount + options.ReplyCacheObjects][];
+        var objects = new byte[ObjectsOf(service, options)][];
         for (var i = 0; i < objects.Length; i++)
         {
             objects[i] = i < service.ObjectCount ? service.InitialObject(i) : [];
         }
 
         return new StateGenesis(objects, MerkleTree.Build(objects));
+    }
+
+    /// <summary>The service's objects and the reply-cache objects after them.</summary>
+    private static int ObjectsOf(IReplicatedService service, BftOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
+        return service.ObjectCount + options.ReplyCacheObjects;
     }
 }
