@@ -9,7 +9,9 @@ namespace Roost.Hypervisor.Tests;
 /// Builds the guest image once (from the user's image cache, so only the first run downloads), decides KVM or TCG
 /// once, and starts agents on 127.0.0.1 with a fresh port, run directory and name each. Does nothing without QEMU.
 /// At start it sweeps away what killed test runs left (<see cref="StaleTestGuests"/>): their orphaned QEMUs would load
-/// the machine, their RAM files fill /dev/shm.
+/// the machine, their RAM files fill /dev/shm. Each real-VM collection (<see cref="QemuTests"/>,
+/// <see cref="QemuMigrationTests"/>) has its own fixture, so its own agents; the sweep, the image and the probe are done
+/// once per test process, and agent names are unique across fixtures.
 /// </summary>
 public sealed class QemuFixture : IAsyncLifetime
 {
@@ -18,7 +20,8 @@ public sealed class QemuFixture : IAsyncLifetime
     private readonly List<AgentServer> _servers = [];
     private readonly Lazy<Task<(AgentServer Agent, VmInfo Vm)>> _shared;
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _once = new(StringComparer.Ordinal);
-    private int _agents;
+    private static readonly Lazy<Task<(GuestImage Image, Accelerator Accelerator)>> _setUp = new(SetUpAsync);
+    private static int _agents;
     private GuestImage? _image;
 
     public QemuFixture()
@@ -39,9 +42,7 @@ public sealed class QemuFixture : IAsyncLifetime
             return;
         }
 
-        StaleTestGuests.Sweep();
-        _image = await ImageAsync("minimal");
-        Accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, _image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
+        (_image, Accelerator) = await _setUp.Value;
     }
 
     /// <summary>The image of <paramref name="profile"/>, from the user's image cache (built on first use).</summary>
@@ -114,8 +115,15 @@ public sealed class QemuFixture : IAsyncLifetime
             await server.DisposeAsync();
             DeleteDirectory(server.Agent.Options.EffectiveRunDirectory);
         }
+    }
 
+    private static async Task<(GuestImage Image, Accelerator Accelerator)> SetUpAsync()
+    {
+        StaleTestGuests.Sweep();
+        var image = await ImageAsync("minimal");
+        var accelerator = await AcceleratorProbe.DetectAsync(QemuEnvironment.Binary, image, ProbeDirectory, TimeProvider.System, CancellationToken.None);
         DeleteDirectory(ProbeDirectory);
+        return (image, accelerator);
     }
 
     private async Task<(AgentServer Agent, VmInfo Vm)> BootSharedGuestAsync()

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Roost.Hypervisor.Tests.Agent;
 
 /// <summary>Live migration between two real agents on 127.0.0.1, and its failures.</summary>
-[Collection(QemuTests.Name)]
+[Collection(QemuMigrationTests.Name)]
 public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper output)
 {
     [QemuFact]
