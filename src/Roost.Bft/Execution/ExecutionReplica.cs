@@ -59,6 +59,12 @@ public sealed partial class ExecutionReplica : IProtocolNode
 
     public bool IsSyncing => _sync is not null;
 
+    /// <summary>Checkpoint snapshots kept (to answer peers' state transfers).</summary>
+    internal int SnapshotsKept => _snapshots.Count;
+
+    /// <summary>Snapshots the transfer in progress fills as it verifies objects (0 when none is in progress).</summary>
+    internal int SnapshotsFilled => _sync?.Filling.Count ?? 0;
+
     /// <summary>Merkle root of the state at the last checkpoint.</summary>
     public Digest Root => _tree.Root;
 

@@ -79,9 +79,14 @@ public static class Experiments
     /// A woken replica with a large state (<paramref name="objects"/> objects of <paramref name="objectBytes"/>):
     /// time from its wake-up to its first reply to a client, and to holding the whole certified state. With
     /// <paramref name="emptyImage"/> the sleeper has none of the data (a new VM); otherwise it starts from the
-    /// initial image and fetches only what differs.
+    /// initial image and fetches only what differs. Each of the 4 clients issues <paramref name="operationsPerClient"/>
+    /// requests (a closed loop, 2 ms think time), so a large count keeps the load, and new checkpoints, coming
+    /// throughout the transfer. <paramref name="created"/> is given the simulator before it runs and
+    /// <paramref name="observe"/> every protocol event, for tests that look inside it.
     /// </summary>
-    public static StateTransferResult StateTransfer(long seed, int objects, int objectBytes, long bandwidthBytesPerSecond, bool emptyImage)
+    public static StateTransferResult StateTransfer(
+        long seed, int objects, int objectBytes, long bandwidthBytesPerSecond, bool emptyImage, int operationsPerClient = 300,
+        Action<Simulator>? created = null, Action<ProtocolEvent>? observe = null)
     {
         var options = LanOptions(1, ExecutionMode.Zz) with { ReplyCacheObjects = 16, FetchItemsPerRequest = 256, FetchRequestsInFlight = 4 };
         var scenario = new SimulationScenario
@@ -90,7 +95,7 @@ public static class Experiments
             Options = options,
             Faults = FaultKinds.WrongReplies,
             Clients = 4,
-            OperationsPerClient = 300,
+            OperationsPerClient = operationsPerClient,
             Keys = 1_000,
             Buckets = objects,
             PreloadBytesPerObject = objectBytes,
@@ -106,11 +111,13 @@ public static class Experiments
             SettleMicros = 15_000_000,
         };
         var simulator = new Simulator(scenario);
+        created?.Invoke(simulator);
         long woken = -1, firstReply = -1, full = -1;
         var fetched = 0;
         long bytes = 0;
         simulator.Observer = (now, e) =>
         {
+            observe?.Invoke(e);
             switch (e)
             {
                 case ProtocolEvent.ExecutorStateChanged { Replica.Index: 2, Kind: ControlKind.Wake } when woken < 0:
