@@ -232,7 +232,7 @@ public sealed class Cluster
                 break;
         }
 
-        if (words[0] is "state" or "wake-requested" or "view")
+        if (words[0] is "state" or "wake-requested" or "view" or "sync")
         {
             Log($"{node}: {line}");
         }

@@ -15,7 +15,8 @@ namespace Roost.Bft.Net;
 /// between processes on one machine), <c>wake-requested NODE TIMESTAMP REASON</c> when its controller wakes the sleepers, <c>view NODE V</c> when an
 /// agreement replica installs a new view, and for an executor after each wake <c>woken-reply NODE TIMESTAMP</c> at its
 /// first reply and <c>woken-state NODE TIMESTAMP OBJECTS BYTES</c> when its first state transfer completes (a woken
-/// replica serves requests before it has the whole state).
+/// replica serves requests before it has the whole state); and for every state transfer of an executor
+/// <c>sync NODE TIMESTAMP started SEQUENCE REASON</c> and <c>sync NODE TIMESTAMP completed SEQUENCE OBJECTS BYTES</c>.
 /// </summary>
 public static class NodeRunner
 {
@@ -111,9 +112,17 @@ public static class NodeRunner
                         woken.Reply = false;
                         Say($"woken-reply {self} {Stopwatch.GetTimestamp()}");
                         break;
-                    case ProtocolEvent.SyncCompleted { ObjectsFetched: var objects, BytesFetched: var bytes } when woken.State:
-                        woken.State = false;
-                        Say($"woken-state {self} {Stopwatch.GetTimestamp()} {objects} {bytes}");
+                    case ProtocolEvent.SyncCompleted { Sequence: var sequence, ObjectsFetched: var objects, BytesFetched: var bytes }:
+                        Say($"sync {self} {Stopwatch.GetTimestamp()} completed {sequence} {objects} {bytes}");
+                        if (woken.State)
+                        {
+                            woken.State = false;
+                            Say($"woken-state {self} {Stopwatch.GetTimestamp()} {objects} {bytes}");
+                        }
+
+                        break;
+                    case ProtocolEvent.SyncStarted { Sequence: var sequence, Reason: var reason }:
+                        Say($"sync {self} {Stopwatch.GetTimestamp()} started {sequence} {reason}");
                         break;
                     case ProtocolEvent.ViewInstalled { View: var view }:
                         Say($"view {self} {view}");
