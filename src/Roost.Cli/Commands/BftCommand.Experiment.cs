@@ -228,6 +228,12 @@ internal sealed partial class BftCommand
                         {
                             Console.WriteLine("    s0 " + line.Trim());
                         }
+
+                        // The executors' state transfers (a transfer moved to a newer checkpoint starts again).
+                        foreach (var line in lines.Where(l => l.Contains(": sync ", StringComparison.Ordinal)).Take(40))
+                        {
+                            Console.WriteLine("    s0 " + line.Trim());
+                        }
                     }
                 }
 
