@@ -73,7 +73,11 @@ public static class Experiments
         long FullStateMicros,
         int ObjectsFetched,
         long BytesFetched,
-        IReadOnlyList<string> Violations);
+        IReadOnlyList<string> Violations)
+    {
+        /// <summary>How many times the woken replica's transfer moved to a newer checkpoint before it completed.</summary>
+        public int TargetMoves { get; init; }
+    }
 
     /// <summary>
     /// A woken replica with a large state (<paramref name="objects"/> objects of <paramref name="objectBytes"/>):
@@ -114,6 +118,7 @@ public static class Experiments
         created?.Invoke(simulator);
         long woken = -1, firstReply = -1, full = -1;
         var fetched = 0;
+        var starts = 0;
         long bytes = 0;
         simulator.Observer = (now, e) =>
         {
@@ -126,6 +131,9 @@ public static class Experiments
                 case ProtocolEvent.ReplySent { Replica.Index: 2 } when woken >= 0 && firstReply < 0:
                     firstReply = now;
                     break;
+                case ProtocolEvent.SyncStarted { Replica.Index: 2 } when woken >= 0 && full < 0:
+                    starts++;
+                    break;
                 case ProtocolEvent.SyncCompleted { Replica.Index: 2 } done when full < 0:
                     full = now;
                     fetched = done.ObjectsFetched;
@@ -136,7 +144,10 @@ public static class Experiments
             }
         };
         var result = simulator.Run();
-        return new StateTransferResult(objects, objectBytes, bandwidthBytesPerSecond, woken, firstReply, full, fetched, bytes, result.Violations);
+        return new StateTransferResult(objects, objectBytes, bandwidthBytesPerSecond, woken, firstReply, full, fetched, bytes, result.Violations)
+        {
+            TargetMoves = Math.Max(0, starts - 1),
+        };
     }
 
     public sealed record CatchUpResult(long Requests, long LagRequests, long RestartMicros, long CaughtUpMicros, long HeadSequence, int ObjectsFetched, long EndMicros, IReadOnlyList<string> Violations);

@@ -252,7 +252,7 @@ internal sealed partial class BftCommand : ICommand
         Console.WriteLine($"state transfer (simulated, f=1, ZZ, {objects} objects x {bytes} B = {(double)objects * bytes / 1e6:F0} MB, {mbit} Mbit/s links, "
             + $"sleeper {(empty ? "with an empty image" : "from the initial image")}): woken at {r.WokenAtMicros / 1000.0:F1} ms, "
             + $"first reply {(r.FirstReplyMicros - r.WokenAtMicros) / 1000.0:F1} ms after waking, whole state {(r.FullStateMicros - r.WokenAtMicros) / 1000.0:F1} ms after waking "
-            + $"({r.ObjectsFetched} objects, {r.BytesFetched / 1e6:F1} MB fetched)");
+            + $"({r.ObjectsFetched} objects, {r.BytesFetched / 1e6:F1} MB fetched; the transfer moved to a newer checkpoint {r.TargetMoves} times)");
         return r.Violations;
     }
 

@@ -36,5 +36,6 @@ public sealed class StateTransferUnderLoadTests
         Assert.True(checkpointsDuringTransfer > 2 * keptAtMost, $"only {checkpointsDuringTransfer} checkpoints during the transfer: the test needs a longer one");
         Assert.InRange(mostKept, 1, keptAtMost);
         Assert.InRange(mostFilled, 1, mostKept);
+        Assert.True(result.TargetMoves > 0, "the transfer never moved to a newer checkpoint: the test does not exercise what it is about");
     }
 }
