@@ -218,13 +218,13 @@ internal sealed partial class BftCommand
                 {
                     lock (lines)
                     {
-                        foreach (var line in lines.Where(l => !l.Contains(" woken ", StringComparison.Ordinal)).Where(l => l.Contains("wrong", StringComparison.Ordinal) || l.Contains("thawed", StringComparison.Ordinal)
+                        foreach (var line in lines.Where(l => !l.Contains(": woken replica", StringComparison.Ordinal)).Where(l => l.Contains("wrong", StringComparison.Ordinal) || l.Contains("thawed", StringComparison.Ordinal)
                             || l.Contains("frozen", StringComparison.Ordinal) || l.Contains(": state ", StringComparison.Ordinal) || l.Contains("wake-requested", StringComparison.Ordinal)).Take(30))
                         {
                             Console.WriteLine("    s0 " + line.Trim());
                         }
 
-                        foreach (var line in lines.Where(l => l.Contains(" woken ", StringComparison.Ordinal)))
+                        foreach (var line in lines.Where(l => l.Contains(": woken replica", StringComparison.Ordinal)))
                         {
                             Console.WriteLine("    s0 " + line.Trim());
                         }

@@ -23,11 +23,11 @@ internal sealed partial class BftCommand : ICommand
     public OptionSet Options { get; } = new OptionSet(
             "roost bft sim [--runs N] [--f 1|2|both] [--first-seed S] [--faults all|K1,K2] [--mode zz|all|mixed] [--threads T]\n"
             + "       roost bft sim --seed S [--f F] [--faults ...] [--mode ...]\n"
-            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--ops N] [--requests R]\n"
+            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--ops N] [--empty-image] [--requests R]\n"
             + "       roost bft keys --config FILE --out DIR\n"
-            + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin]\n"
-            + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go]\n"
-            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies]",
+            + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin] [--empty-image]\n"
+            + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go] [--empty-image]\n"
+            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies] [--empty-image]",
             "sim runs seeded simulations of 3f+1 agreement and 2f+1 execution replicas with clients over a faulty network\n"
             + "(drop, duplicate, reorder, partition, replay), crashes, Byzantine replicas and silent corruption, and checks\n"
             + "linearizability, agreement, checkpoint correctness, repair and liveness after healing. Exit 1 if any run fails;\n"
