@@ -203,11 +203,8 @@ public sealed partial class ExecutionReplica
 
         // A snapshot no longer kept is no longer filled by a transfer: without this a long transfer under load filled
         // (and held) every checkpoint taken since it began, each a copy of the object table and the whole tree.
-        if (_sync is { } sync && sync.Filling.Count > 0)
-        {
-            var kept = new HashSet<Snapshot>(_snapshots, ReferenceEqualityComparer.Instance);
-            sync.Filling.RemoveAll(s => !kept.Contains(s));
-        }
+        // (A few snapshots each: Window / CheckpointInterval + 2 at most. Snapshot compares by reference.)
+        _sync?.Filling.RemoveAll(s => !_snapshots.Contains(s));
     }
 
     /// <summary>An agreement replica's latest certified checkpoint; the highest one f+1 of them hold is certified.</summary>
