@@ -85,12 +85,12 @@ public static class Experiments
     /// <paramref name="emptyImage"/> the sleeper has none of the data (a new VM); otherwise it starts from the
     /// initial image and fetches only what differs. Each of the 4 clients issues <paramref name="operationsPerClient"/>
     /// requests (a closed loop, 2 ms think time), so a large count keeps the load, and new checkpoints, coming
-    /// throughout the transfer. <paramref name="created"/> is given the simulator before it runs and
-    /// <paramref name="observe"/> every protocol event, for tests that look inside it.
+    /// throughout the transfer. <paramref name="observe"/> is given the simulator and every protocol event, for tests
+    /// that look inside it.
     /// </summary>
     public static StateTransferResult StateTransfer(
         long seed, int objects, int objectBytes, long bandwidthBytesPerSecond, bool emptyImage, int operationsPerClient = 300,
-        Action<Simulator>? created = null, Action<ProtocolEvent>? observe = null)
+        Action<Simulator, ProtocolEvent>? observe = null)
     {
         var options = LanOptions(1, ExecutionMode.Zz) with { ReplyCacheObjects = 16, FetchItemsPerRequest = 256, FetchRequestsInFlight = 4 };
         var scenario = new SimulationScenario
@@ -115,14 +115,13 @@ public static class Experiments
             SettleMicros = 15_000_000,
         };
         var simulator = new Simulator(scenario);
-        created?.Invoke(simulator);
         long woken = -1, firstReply = -1, full = -1;
         var fetched = 0;
         var starts = 0;
         long bytes = 0;
         simulator.Observer = (now, e) =>
         {
-            observe?.Invoke(e);
+            observe?.Invoke(simulator, e);
             switch (e)
             {
                 case ProtocolEvent.ExecutorStateChanged { Replica.Index: 2, Kind: ControlKind.Wake } when woken < 0:

@@ -13,16 +13,14 @@ public sealed class StateTransferUnderLoadTests
     [Fact]
     public void LongTransferUnderLoad_FillsOnlyTheSnapshotsItKeeps_AndCompletes()
     {
-        Simulator? simulator = null;
         var checkpointsDuringTransfer = 0;
         var mostFilled = 0;
         var mostKept = 0;
         var result = Experiments.StateTransfer(
             seed: 1, objects: 20_000, objectBytes: 1024, bandwidthBytesPerSecond: 2_500_000, emptyImage: true, operationsPerClient: 2_000,
-            created: s => simulator = s,
-            observe: e =>
+            observe: (simulator, e) =>
             {
-                if (e is ProtocolEvent.CheckpointTaken { Replica.Index: 2 } && simulator!.ExecutionReplicaAt(2) is { IsSyncing: true } replica)
+                if (e is ProtocolEvent.CheckpointTaken { Replica.Index: 2 } && simulator.ExecutionReplicaAt(2) is { IsSyncing: true } replica)
                 {
                     checkpointsDuringTransfer++;
                     mostFilled = Math.Max(mostFilled, replica.SnapshotsFilled);
