@@ -28,6 +28,7 @@ internal static class Program
         new LabCommand(),
         new BftCommand(),
         new RelayCommand(),
+        new DrCommand(),
     ];
 
     /// <summary>The client verbs as <c>roost --help</c> lists them (their own help comes from System.CommandLine).</summary>

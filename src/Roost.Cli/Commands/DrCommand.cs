@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Roost.Core.Recovery;
+using Roost.Simulation.Input;
+
+namespace Roost.Cli.Commands;
+
+/// <summary>
+/// <c>roost dr cost</c>: the DR pricing analysis of Wood et al. (HotCloud 2010): one year of DR for each application
+/// type and backup mechanism in a public cloud against a dedicated DR site, as a table, CSV or JSON, and an SVG plot
+/// of cost against days spent failed over (docs/experiments/dr.md).
+/// </summary>
+internal sealed partial class DrCommand : ICommand
+{
+    private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
+    {
+        ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
+    };
+
+    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public string Name => "dr";
+
+    public string Summary => "Disaster recovery: the cloud-DR cost model (replication and failover: planned)";
+
+    public OptionSet Options { get; } = new OptionSet(
+            "roost dr cost [--prices 2010|current] [--price KEY=VALUE]... [--app NAME]... [--mechanism NAME]...\n"
+            + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]",
+            "cost: one year of disaster recovery for each application type and backup mechanism, in a public cloud (billed\n"
+            + "by use: servers only while failed over) against a dedicated DR site (every server paid for all year), after\n"
+            + "Wood et al., HotCloud 2010. Applications: " + string.Join(", ", DrApplication.Presets.Select(a => a.Name))
+            + ". Mechanisms: " + string.Join(", ", BackupMechanisms.All.Select(BackupMechanisms.Name)) + ".\n"
+            + "Price keys: " + string.Join(", ", DrPrices.Keys.Select(k => k.Key)) + ".\n"
+            + "Planned, not built yet: 'roost dr serve' (the cloud site's replication manager) and 'roost dr protect' (a disk).")
+        .Add("prices", "PRESET", "2010 (the paper's year: AWS list prices) or current (default 2010); sources: docs/experiments/dr.md")
+        .Add("price", "KEY=VALUE", "Override one price of the preset (repeatable), e.g. cloud-server-hour=0.2", repeatable: true)
+        .Add("app", "NAME", "An application type to price (repeatable; default all)", repeatable: true)
+        .Add("mechanism", "NAME", "A backup mechanism to price (repeatable; default all)", repeatable: true)
+        .Add("failover-days", "D", "Days a year spent failed over to the DR site, 0 to 365 (default 7)")
+        .Add("retention-days", "R", "Days of point-in-time history kept beside the full copy, 0 to 3650 (default 7)")
+        .Add("out", "FILE", "Also write the table as CSV or JSON (by the name's ending: .csv or .json)")
+        .Add("plot", "FILE", "Write an SVG plot of each year's cost against the failover days (name ending .svg)")
+        .Add("plot-days", "D", "The plot's last failover day, 1 to 365 (default 60)");
+
+    public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Positional is not ["cost"])
+        {
+            throw new UsageException("roost dr: expected cost (see 'roost dr --help')");
+        }
+
+        options.RejectOptionsOutside("cost", _optionsOf["cost"]);
+        const string Verb = "roost dr cost";
+        var prices = ParsePrices(options, Verb);
+        var apps = Select(options.GetAll("app"), DrApplication.Presets, a => a.Name, "--app", Verb);
+        var mechanisms = Select(options.GetAll("mechanism"), BackupMechanisms.All, BackupMechanisms.Name, "--mechanism", Verb);
+        var failoverDays = options.GetDouble("failover-days", 7, min: 0, max: DrCostModel.DaysPerYear);
+        var retentionDays = options.GetDouble("retention-days", 7, min: 0, max: 3650);
+        var plotDays = options.GetInt("plot-days", 60, min: 1, max: (int)DrCostModel.DaysPerYear);
+        var outPath = options.Get("out");
+        if (outPath is not null)
+        {
+            if (!outPath.EndsWith(".csv", StringComparison.Ordinal) && !outPath.EndsWith(".json", StringComparison.Ordinal))
+            {
+                throw new UsageException($"{Verb}: --out {PrintableText.Escape(outPath)}: the name must end in .csv or .json");
+            }
+
+            OutputPath.RequireFile("dr cost", "out", outPath);
+        }
+
+        var plotPath = options.Get("plot");
+        if (plotPath is not null)
+        {
+            if (!plotPath.EndsWith(".svg", StringComparison.Ordinal))
+            {
+                throw new UsageException($"{Verb}: --plot {PrintableText.Escape(plotPath)}: the name must end in .svg");
+            }
+
+            OutputPath.RequireFile("dr cost", "plot", plotPath);
+        }
+
+        var costs = apps.SelectMany(a => mechanisms.Select(m => DrCostModel.Year(a, m, prices, failoverDays, retentionDays))).ToList();
+        if (outPath is not null)
+        {
+            await File.WriteAllTextAsync(outPath, outPath.EndsWith(".csv", StringComparison.Ordinal) ? Csv(costs) : Json(prices, failoverDays, retentionDays, costs), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (plotPath is not null)
+        {
+            await File.WriteAllTextAsync(plotPath, Plot(apps, mechanisms, prices, retentionDays, plotDays), cancellationToken).ConfigureAwait(false);
+        }
+
+        await Console.Out.WriteAsync(Table(prices, failoverDays, retentionDays, costs)).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static DrPrices ParsePrices(ParsedOptions options, string verb)
+    {
+        var presetName = options.Get("prices") ?? DrPrices.List2010.Name;
+        var prices = DrPrices.Presets.FirstOrDefault(p => p.Name == presetName)
+            ?? throw new UsageException($"{verb}: --prices '{PrintableText.Escape(presetName)}' is not {string.Join(" or ", DrPrices.Presets.Select(p => p.Name))}");
+        foreach (var setting in options.GetAll("price"))
+        {
+            var equals = setting.IndexOf('=', StringComparison.Ordinal);
+            var key = equals > 0 ? DrPrices.Keys.FirstOrDefault(k => k.Key == setting[..equals]) : null;
+            if (key is null)
+            {
+                throw new UsageException($"{verb}: --price '{PrintableText.Escape(setting)}' is not KEY=VALUE with KEY one of {string.Join(", ", DrPrices.Keys.Select(k => k.Key))}");
+            }
+
+            var text = setting[(equals + 1)..];
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                throw new UsageException($"{verb}: --price {key.Key}: '{PrintableText.Escape(text)}' is not a number ({key.Unit})");
+            }
+
+            prices = key.With(prices, value) with { Source = prices.Source + $"; {key.Key} set to {value.ToString(CultureInfo.InvariantCulture)}" };
+        }
+
+        return prices.Validate() is { } invalid ? throw new UsageException($"{verb}: {invalid}") : prices;
+    }
+
+    private static List<T> Select<T>(IReadOnlyList<string> names, IReadOnlyList<T> all, Func<T, string> nameOf, string option, string verb)
+    {
+        if (names.Count == 0)
+        {
+            return [.. all];
+        }
+
+        var chosen = new List<T>();
+        foreach (var name in names)
+        {
+            // By index, not FirstOrDefault: the default of an enum is one of its values.
+            var index = all.Select(nameOf).ToList().IndexOf(name);
+            if (index < 0)
+            {
+                throw new UsageException($"{verb}: {option} '{PrintableText.Escape(name)}' is not one of {string.Join(", ", all.Select(nameOf))}");
+            }
+
+            var item = all[index];
+            if (!chosen.Contains(item))
+            {
+                chosen.Add(item);
+            }
+        }
+
+        return chosen;
+    }
+
+    private static string Money(double usd) => usd.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string BreakEven(double? days) => days switch
+    {
+        null => "> 365",
+        0 => "never",
+        { } d => d.ToString("0.#", CultureInfo.InvariantCulture),
+    };
+
+    private static string Table(DrPrices prices, double failoverDays, double retentionDays, IReadOnlyList<DrCost> costs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(inv, $"One year of DR, {failoverDays:0.##} days of it failed over, {retentionDays:0.##} days of history kept; prices '{prices.Name}' (USD)")
+            .AppendLine(inv, $"Prices: {prices.Source}")
+            .AppendLine();
+        string[] header = ["application", "mechanism", "cloud standby", "cloud failover", "cloud storage", "cloud transfer", "cloud total", "DR site total", "saving %", "break-even days"];
+        var rows = costs.Select(c => new[]
+        {
+            c.Application,
+            BackupMechanisms.Name(c.Mechanism),
+            Money(c.CloudStandbyComputeUsd),
+            Money(c.CloudFailoverComputeUsd),
+            Money(c.CloudStorageUsd),
+            Money(c.CloudTransferUsd),
+            Money(c.CloudTotalUsd),
+            Money(c.SiteTotalUsd),
+            c.SavingPercent.ToString("0", inv),
+            BreakEven(c.BreakEvenFailoverDays),
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        foreach (var row in new[] { header, widths.Select(w => new string('-', w)).ToArray() }.Concat(rows))
+        {
+            text.AppendJoin("  ", row.Select((cell, i) => i < 2 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).AppendLine();
+        }
+
+        text.AppendLine("break-even days: the failover days a year at which the cloud costs as much as the dedicated site ('never': the cloud costs more even with no disaster)");
+        return text.ToString();
+    }
+
+    private static string Csv(IReadOnlyList<DrCost> costs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder("application,mechanism,failover_days,cloud_standby_usd,cloud_failover_usd,cloud_storage_usd,cloud_transfer_usd,cloud_total_usd,site_servers_usd,site_storage_usd,site_link_usd,site_total_usd,saving_pct,break_even_failover_days\n");
+        foreach (var c in costs)
+        {
+            text.AppendLine(inv, $"{c.Application},{BackupMechanisms.Name(c.Mechanism)},{c.FailoverDays:R},{c.CloudStandbyComputeUsd:0.##},{c.CloudFailoverComputeUsd:0.##},{c.CloudStorageUsd:0.##},{c.CloudTransferUsd:0.##},{c.CloudTotalUsd:0.##},{c.SiteServersUsd:0.##},{c.SiteStorageUsd:0.##},{c.SiteLinkUsd:0.##},{c.SiteTotalUsd:0.##},{c.SavingPercent:0.##},{(c.BreakEvenFailoverDays is { } d ? d.ToString("0.##", inv) : "")}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Json(DrPrices prices, double failoverDays, double retentionDays, IReadOnlyList<DrCost> costs) =>
+        JsonSerializer.Serialize(
+            new
+            {
+                prices = DrPrices.Keys.ToDictionary(k => k.Key, k => k.Get(prices)),
+                pricesName = prices.Name,
+                pricesSource = prices.Source,
+                failoverDays,
+                retentionDays,
+                costs = costs.Select(c => new
+                {
+                    c.Application,
+                    mechanism = BackupMechanisms.Name(c.Mechanism),
+                    cloudStandbyUsd = Math.Round(c.CloudStandbyComputeUsd, 2),
+                    cloudFailoverUsd = Math.Round(c.CloudFailoverComputeUsd, 2),
+                    cloudStorageUsd = Math.Round(c.CloudStorageUsd, 2),
+                    cloudTransferUsd = Math.Round(c.CloudTransferUsd, 2),
+                    cloudTotalUsd = Math.Round(c.CloudTotalUsd, 2),
+                    siteServersUsd = Math.Round(c.SiteServersUsd, 2),
+                    siteStorageUsd = Math.Round(c.SiteStorageUsd, 2),
+                    siteLinkUsd = Math.Round(c.SiteLinkUsd, 2),
+                    siteTotalUsd = Math.Round(c.SiteTotalUsd, 2),
+                    savingPercent = Math.Round(c.SavingPercent, 2),
+                    breakEvenFailoverDays = c.BreakEvenFailoverDays is { } d ? Math.Round(d, 2) : (double?)null,
+                }),
+            },
+            _json) + "\n";
+}
