@@ -16,7 +16,7 @@ internal sealed partial class AgentCommand : ICommand
     public string Summary => "Run a host agent: QEMU VMs behind an HTTP/JSON API, with live migration";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME]",
+            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME] [--network NAME=BRIDGE]...",
             "Runs VMs as QEMU processes and serves the agent API (OpenAPI at /openapi/v1.json). Every request needs\n"
             + "'Authorization: Bearer <token>'. Stop with Ctrl-C: every VM this agent runs is destroyed.")
         .Add("name", "NAME", "Agent name (letters, digits, dashes, underscores)")
@@ -25,6 +25,7 @@ internal sealed partial class AgentCommand : ICommand
         .Add("token-file", "F", "File holding the bearer token (default: generate one and write it beside the run directory)")
         .Add("accel", "MODE", "auto (probe KVM, else TCG), tcg or kvm (default auto)")
         .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)")
+        .Add("network", "NAME=BRIDGE", "A network its VMs may join: a VM's NIC on network NAME gets a tap on the existing bridge BRIDGE (repeatable; default none)", repeatable: true)
         .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)")
         .Add("migration-transport", "relay|tcp", "Outgoing migrations through Roost's relay (deduplicated, delta, compressed; default) or QEMU's plain TCP")
         .Add("dedup", "on|off", "relay: send pages the destination holds as digests (default on)")
@@ -85,8 +86,25 @@ internal sealed partial class AgentCommand : ICommand
             var other => throw new UsageException($"roost agent: --accel '{other}' is not auto, tcg or kvm"),
         };
 
+        var networks = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var network in options.GetAll("network"))
+        {
+            var equals = network.IndexOf('=', StringComparison.Ordinal);
+            var (networkName, bridge) = equals < 0 ? (network, "") : (network[..equals], network[(equals + 1)..]);
+            if (!GuestNic.IsValidNetworkName(networkName) || !AgentOptions.IsInterfaceName(bridge) || !networks.TryAdd(networkName, bridge))
+            {
+                throw new UsageException($"roost agent: --network '{network}' is not NAME=BRIDGE (NAME 1 to 32 lower-case letters, digits or dashes, given once; BRIDGE an interface name of 1 to 15 letters, digits, '-', '_' or '.')");
+            }
+
+            if (!Directory.Exists(Path.Combine("/sys/class/net", bridge, "bridge")))
+            {
+                throw new UsageException($"roost agent: --network '{network}': there is no bridge '{bridge}' in this network namespace");
+            }
+        }
+
         var agentOptions = new AgentOptions(name, capacity, token, image, accelerator, qemu, runDirectory)
         {
+            Networks = networks,
             MigrationHost = listen[..listen.LastIndexOf(':')],
             MigrationTransport = transport,
             RelayCodec = codec,

@@ -126,7 +126,7 @@ public static class AgentEndpoints
             secret = Convert.FromHexString(hex);
         }
 
-        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB), http) switch
+        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB, request.Nic), http) switch
         {
             AgentOutcome<GuestSpec>.Ok { Value: var spec } =>
                 Respond(await agent.AdmitIncomingAsync(spec, AgentServer.BearerOf(http), secret, http.RequestAborted).ConfigureAwait(false), http),
@@ -239,7 +239,18 @@ public static class AgentEndpoints
             return AgentProblem.BadRequest($"{where}: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing (a VM needs id, cpus and memoryMiB)");
         }
 
-        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0);
+        GuestNic? nic = null;
+        if (request.Nic is { } asked)
+        {
+            if (asked.Network is null || asked.Address is null)
+            {
+                return AgentProblem.BadRequest($"{where}: nic needs network and address");
+            }
+
+            nic = new GuestNic(asked.Network, asked.Address, asked.Gateway);
+        }
+
+        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0, Nic: nic);
         return spec.Validate() is { } invalid ? AgentProblem.BadRequest($"{where}: {Printable(invalid)}") : new AgentOutcome<GuestSpec>.Ok(spec);
     }
 

@@ -56,9 +56,23 @@ public sealed record AgentOptions(
     /// <summary>The source relay's link send buffer in bytes (0: the kernel's autotuning); about 2 x bandwidth x RTT.</summary>
     public int RelaySendBufferBytes { get; init; }
 
+    /// <summary>
+    /// The networks this agent's VMs may join: network name → the host bridge (in the agent's network namespace) their
+    /// taps are attached to. A VM asking for any other network is refused; a bridge name never comes from a client.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Networks { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Null when every option is in range, else one line naming the first that is not.</summary>
     public string? Validate()
     {
+        foreach (var (network, bridge) in Networks)
+        {
+            if (!GuestNic.IsValidNetworkName(network) || !IsInterfaceName(bridge))
+            {
+                return $"agent network '{network}={bridge}': the name must be 1 to 32 lower-case letters, digits or dashes and the bridge an interface name (1 to 15 letters, digits, '-', '_' or '.')";
+            }
+        }
+
         if ((Migration.Validate() ?? Incoming.Validate() ?? RelayCodec.Validate()) is { } invalid)
         {
             return invalid;
@@ -85,4 +99,8 @@ public sealed record AgentOptions(
     public string EffectiveRunDirectory => RunDirectory ?? Path.Combine(Path.GetTempPath(), "roost", Name);
 
     public string MemoryPathFor(string vmId) => Path.Combine(ShmDirectory, $"roost.{Name}.{vmId}");
+
+    /// <summary>Whether <paramref name="name"/> is a Linux interface name this agent will pass to <c>ip</c>.</summary>
+    public static bool IsInterfaceName(string name) =>
+        name.Length is >= 1 and <= 15 && name is not "." and not ".." && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

@@ -1,4 +1,7 @@
 namespace Roost.Hypervisor.Agent;
 
-/// <summary>Body of <c>POST /api/vms</c> and of the peer call <c>POST /api/incoming</c>.</summary>
-public sealed record CreateVmRequest(string? Id, int? Cpus, int? MemoryMiB);
+/// <summary>Body of <c>POST /api/vms</c> and of <c>POST /api/incoming/tickets</c>; <see cref="Nic"/> is optional.</summary>
+public sealed record CreateVmRequest(string? Id, int? Cpus, int? MemoryMiB, NicRequest? Nic = null);
+
+/// <summary>A VM's network card as a client asks for it: a network the agent offers, the guest's address (CIDR), a gateway.</summary>
+public sealed record NicRequest(string? Network, string? Address, string? Gateway);

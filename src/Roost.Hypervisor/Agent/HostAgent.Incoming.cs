@@ -30,6 +30,11 @@ public sealed partial class HostAgent
             return AgentProblem.BadRequest(invalid);
         }
 
+        if (RefuseUnknownNetwork(spec) is { } network)
+        {
+            return network;
+        }
+
         lock (_gate)
         {
             if (_vms.ContainsKey(spec.Id))
@@ -44,7 +49,7 @@ public sealed partial class HostAgent
         }
 
         var expires = _time.GetUtcNow() + Options.TicketLifetime;
-        var ticket = new MigrationTicket(spec.Id, spec.Cpus, spec.MemoryMiB, expires.ToUnixTimeSeconds(), MigrationTicket.NewNonce());
+        var ticket = new MigrationTicket(spec.Id, spec.Cpus, spec.MemoryMiB, MigrationTicket.NicDigest(spec.Nic), expires.ToUnixTimeSeconds(), MigrationTicket.NewNonce());
         return new AgentOutcome<TicketResponse>.Ok(new TicketResponse(ticket.Sign(_ticketKey), (long)Options.TicketLifetime.TotalSeconds));
     }
 
@@ -65,6 +70,11 @@ public sealed partial class HostAgent
         {
             return AgentProblem.Unauthorized(
                 $"POST /api/incoming: the ticket admits VM '{ticket.VmId}' (cpus={ticket.Cpus}, memory={ticket.MemoryMiB}), not '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB})");
+        }
+
+        if (ticket.Nic != MigrationTicket.NicDigest(spec.Nic))
+        {
+            return AgentProblem.Unauthorized($"POST /api/incoming: the ticket admits VM '{spec.Id}' with another network card (network, address, gateway) than the one asked for");
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();

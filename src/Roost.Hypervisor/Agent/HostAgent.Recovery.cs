@@ -58,7 +58,8 @@ public sealed partial class HostAgent
 
     private async Task<bool> TryAdoptAsync(VmRecord record, int pid, CancellationToken cancellationToken)
     {
-        var spec = new GuestSpec(record.Id, record.Cpus, record.MemoryMiB);
+        var spec = new GuestSpec(record.Id, record.Cpus, record.MemoryMiB,
+            Nic: record.Nic is { Network: { } network, Address: { } address } nic ? new GuestNic(network, address, nic.Gateway) : null);
         if (Admit(spec, VmState.Booting) is not null)
         {
             return false;

@@ -310,6 +310,11 @@ public sealed partial class HostAgent : IAsyncDisposable
             return AgentProblem.BadRequest(invalid);
         }
 
+        if (RefuseUnknownNetwork(spec) is { } network)
+        {
+            return network;
+        }
+
         lock (_gate)
         {
             if (_vms.ContainsKey(spec.Id))
@@ -332,7 +337,15 @@ public sealed partial class HostAgent : IAsyncDisposable
     }
 
     private QemuLaunch LaunchFor(GuestSpec spec, string? incomingUri) =>
-        new(Options.QemuBinary, Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri);
+        new(Options.QemuBinary, Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri,
+            spec.Nic is null ? null : GuestNic.TapNameFor(Name, spec.Id),
+            spec.Nic is null ? null : Options.Networks.GetValueOrDefault(spec.Nic.Network));
+
+    /// <summary>A problem when <paramref name="spec"/>'s NIC asks for a network this agent does not offer, else null.</summary>
+    private AgentProblem? RefuseUnknownNetwork(GuestSpec spec) =>
+        spec.Nic is { } nic && !Options.Networks.ContainsKey(nic.Network)
+            ? AgentProblem.Conflict($"agent '{Name}' has no network '{nic.Network}' for VM '{spec.Id}' (it offers: {(Options.Networks.Count == 0 ? "none" : string.Join(", ", Options.Networks.Keys.Order(StringComparer.Ordinal)))})")
+            : null;
 
     private void Attach(string id, QemuVm vm, bool incoming = false)
     {
@@ -354,7 +367,7 @@ public sealed partial class HostAgent : IAsyncDisposable
     /// </summary>
     private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo, string? ticket = null, bool migratedIn = false)
     {
-        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn };
+        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn, Nic = vm.Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null };
         WriteDurably(vm.Launch.RecordFile, System.Text.Json.JsonSerializer.Serialize(record));
     }
 

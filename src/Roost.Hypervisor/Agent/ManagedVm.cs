@@ -24,5 +24,6 @@ internal sealed class ManagedVm(GuestSpec spec, VmState state)
     /// <summary>The incoming migration this slot was admitted for, until the VM is adopted or dropped.</summary>
     public IncomingMigrationDriver? Incoming { get; set; }
 
-    public VmInfo ToInfo() => new(Spec.Id, Spec.Cpus, Spec.MemoryMiB, State, Vm?.ProcessId ?? 0, Vm?.Launch.MemoryPath ?? "");
+    public VmInfo ToInfo() => new(Spec.Id, Spec.Cpus, Spec.MemoryMiB, State, Vm?.ProcessId ?? 0, Vm?.Launch.MemoryPath ?? "",
+        Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null);
 }

@@ -1,4 +1,4 @@
 namespace Roost.Hypervisor.Agent;
 
-/// <summary>A VM as the agent lists it. <see cref="Pid"/> is the QEMU process id.</summary>
-public sealed record VmInfo(string Id, int Cpus, int MemoryMiB, VmState State, int Pid, string MemoryPath);
+/// <summary>A VM as the agent lists it. <see cref="Pid"/> is the QEMU process id; <see cref="Nic"/> its network card, if any.</summary>
+public sealed record VmInfo(string Id, int Cpus, int MemoryMiB, VmState State, int Pid, string MemoryPath, NicRequest? Nic = null);

@@ -11,4 +11,7 @@ internal sealed record VmRecord(string Id, int Cpus, int MemoryMiB, bool Incomin
     public string? Ticket { get; init; }
 
     public bool MigratedIn { get; init; }
+
+    /// <summary>The VM's network card, if it has one (its tap stays on the bridge while QEMU runs).</summary>
+    public NicRequest? Nic { get; init; }
 }

@@ -28,10 +28,11 @@ public sealed class GuestImageBuilder
     private static readonly string[] _compile = ["-static", "-O2", "-s", "-std=c11", "-Wall", "-Wextra", "-Werror", "-o", "memtest", "memtest.c"];
 
     /// <summary>
-    /// Kernel modules for a virtio disk (/dev/vda), in load order (Debian builds them as modules, the initramfs has no
-    /// modprobe index): copied from the kernel package to /lib/modules/NAME.ko, loaded by init when a virtio device is present.
+    /// Kernel modules for a virtio disk (/dev/vda) and a virtio NIC (eth0), in load order (Debian builds them as
+    /// modules, the initramfs has no modprobe index): copied from the kernel package to /lib/modules/NAME.ko, loaded by
+    /// init when a virtio device is present (the NIC's three only when the kernel command line gives it an address).
     /// </summary>
-    private static readonly string[] _diskModules = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk"];
+    private static readonly string[] _virtioModules = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "virtio_blk", "failover", "net_failover", "virtio_net"];
 
     // Unpacked packages leave out what no guest program reads: documentation, manuals, locales, iconv modules.
     private static readonly string[] _skippedPrefixes = ["usr/share/", "usr/lib/x86_64-linux-gnu/gconv/", "etc/"];
@@ -145,10 +146,10 @@ public sealed class GuestImageBuilder
             return $"{busyboxDeb.Path}: {busybox.Failure ?? "no ./bin/busybox inside"}";
         }
 
-        var modules = await ExtractFilesAsync(kernelDeb.Path, name => _diskModules.Any(m => name.EndsWith($"/{m}.ko", StringComparison.Ordinal) && name.Contains("/kernel/drivers/", StringComparison.Ordinal)), cancellationToken).ConfigureAwait(false);
-        if (modules.Failure is not null || modules.Files.Count != _diskModules.Length)
+        var modules = await ExtractFilesAsync(kernelDeb.Path, name => _virtioModules.Any(m => name.EndsWith($"/{m}.ko", StringComparison.Ordinal) && name.Contains("/kernel/", StringComparison.Ordinal)), cancellationToken).ConfigureAwait(false);
+        if (modules.Failure is not null || modules.Files.Count != _virtioModules.Length)
         {
-            return $"{kernelDeb.Path}: {modules.Failure ?? $"found {modules.Files.Count} of the disk modules {string.Join(", ", _diskModules)}"}";
+            return $"{kernelDeb.Path}: {modules.Failure ?? $"found {modules.Files.Count} of the virtio modules {string.Join(", ", _virtioModules)}"}";
         }
 
         var memtest = await CompileMemtestAsync(work, scripts, cancellationToken).ConfigureAwait(false);
@@ -470,7 +471,7 @@ public sealed class GuestImageBuilder
     internal static string ImageHash(GuestScripts scripts, GuestProfile profile)
     {
         var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
-        var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\nmodules " + string.Join(' ', _diskModules) + "\n");
+        var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\nmodules " + string.Join(' ', _virtioModules) + "\n");
         var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. compile, .. definition]);
         return Convert.ToHexStringLower(hash)[..12];
     }

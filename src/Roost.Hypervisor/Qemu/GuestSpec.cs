@@ -6,9 +6,9 @@ namespace Roost.Hypervisor.Qemu;
 /// <summary>
 /// What one VM needs: its id (lower-case letters, digits and dashes, at most 32: it names sockets and a /dev/shm
 /// file), virtual CPUs, RAM in MiB, and the size of its virtual disk in MiB (0: no disk; a raw file in the VM's run
-/// directory, <see cref="QemuLaunch.DiskPath"/>).
+/// directory, <see cref="QemuLaunch.DiskPath"/>), and its network card, if any (<see cref="GuestNic"/>).
 /// </summary>
-public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB, int DiskMiB = 0)
+public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB, int DiskMiB = 0, GuestNic? Nic = null)
 {
     public const int MinMemoryMiB = 64;
 
@@ -38,9 +38,12 @@ public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB, int D
             return $"memoryMiB {MemoryMiB} for VM '{Id}' must be from {MinMemoryMiB} to 1048576";
         }
 
-        return DiskMiB is not 0 and (< MinDiskMiB or > MaxDiskMiB)
-            ? $"diskMiB {DiskMiB} for VM '{Id}' must be 0 (no disk) or from {MinDiskMiB} to {MaxDiskMiB}"
-            : null;
+        if (DiskMiB is not 0 and (< MinDiskMiB or > MaxDiskMiB))
+        {
+            return $"diskMiB {DiskMiB} for VM '{Id}' must be 0 (no disk) or from {MinDiskMiB} to {MaxDiskMiB}";
+        }
+
+        return Nic?.Validate() is { } nic ? $"VM '{Id}': {nic}" : null;
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]

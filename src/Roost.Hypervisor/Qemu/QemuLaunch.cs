@@ -6,7 +6,9 @@ namespace Roost.Hypervisor.Qemu;
 /// Everything needed to start one QEMU process. <see cref="MemoryPath"/> is the guest RAM file (in /dev/shm, shared
 /// so the host can read pages); <see cref="RunDirectory"/> holds its QMP and reporter sockets, pidfile and console
 /// log. With <see cref="IncomingUri"/> set QEMU waits for a live migration instead of booting, and leaves the
-/// migrated guest paused.
+/// migrated guest paused. A VM with a NIC (<see cref="GuestSpec.Nic"/>) needs <see cref="TapName"/> (the host-side tap
+/// device QEMU creates, host-local like the memory file) and <see cref="Bridge"/> (where the tap is attached: the
+/// agent's bridge for the NIC's network).
 /// </summary>
 public sealed record QemuLaunch(
     string QemuBinary,
@@ -15,7 +17,9 @@ public sealed record QemuLaunch(
     Accelerator Accelerator,
     string RunDirectory,
     string MemoryPath,
-    string? IncomingUri = null)
+    string? IncomingUri = null,
+    string? TapName = null,
+    string? Bridge = null)
 {
     public string QmpSocket => Path.Combine(RunDirectory, $"{Spec.Id}.qmp");
 
@@ -57,7 +61,7 @@ public sealed record QemuLaunch(
             "-smp", Spec.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-kernel", Image.KernelPath,
             "-initrd", Image.InitrdPath,
-            "-append", "console=ttyS0 quiet panic=-1 no_timer_check",
+            "-append", Spec.Nic is { } nic ? $"console=ttyS0 quiet panic=-1 no_timer_check {nic.KernelArguments()}" : "console=ttyS0 quiet panic=-1 no_timer_check",
             "-chardev", $"socket,id=qmp,path={QmpSocket},server=on,wait=off",
             "-mon", "chardev=qmp,mode=control",
             "-chardev", $"socket,id=reporter,path={ReporterSocket},server=on,wait=off",
@@ -80,6 +84,22 @@ public sealed record QemuLaunch(
                 ["file"] = new System.Text.Json.Nodes.JsonObject { ["driver"] = "file", ["filename"] = DiskPath },
             };
             args.AddRange(["-blockdev", blockdev.ToJsonString(), "-device", $"virtio-blk-pci,drive={DiskNode},id={DiskNode}-device"]);
+        }
+
+        if (Spec.Nic is not null)
+        {
+            // QEMU creates the tap (not persistent: it vanishes with the process, however QEMU ends); the agent then
+            // attaches it to the network's bridge. The guest sees a virtio NIC with the VM's own MAC on both sides of
+            // a migration; after an incoming migration QEMU announces it (gratuitous RARP) so switches learn its place.
+            if (TapName is null || Bridge is null)
+            {
+                throw new InvalidOperationException($"VM '{Spec.Id}' has a NIC but its launch names no tap device or bridge");
+            }
+
+            args.AddRange([
+                "-netdev", $"tap,id=net0,ifname={TapName},script=no,downscript=no",
+                "-device", $"virtio-net-pci,netdev=net0,mac={GuestNic.MacFor(Spec.Id)},id=net0-device",
+            ]);
         }
 
         if (IncomingUri is not null)

@@ -143,12 +143,32 @@ public sealed class QemuVm : IAsyncDisposable
         try
         {
             await vm.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await AttachTapAsync(launch, cancellationToken).ConfigureAwait(false);
             return vm;
         }
         catch
         {
             await vm.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Puts the tap QEMU created for the VM's NIC on its bridge and up (QEMU has set it up once QMP answers). Runs
+    /// before a new guest's first report and while an incoming guest is still paused, so no guest sends a frame
+    /// before its port is on the segment. The names are the agent's own (tap from a hash, bridge from its allow-list).
+    /// </summary>
+    private static async Task AttachTapAsync(QemuLaunch launch, CancellationToken cancellationToken)
+    {
+        if (launch.Spec.Nic is null || launch.TapName is null || launch.Bridge is null)
+        {
+            return;
+        }
+
+        var result = await Images.ExternalCommand.RunAsync("ip", ["link", "set", "dev", launch.TapName, "master", launch.Bridge, "up"], "/", cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new QemuException($"VM '{launch.Spec.Id}': cannot attach its NIC's tap {launch.TapName} to bridge {launch.Bridge}: {result.FirstErrorLine}");
         }
     }
 
