@@ -1,0 +1,158 @@
+using System.Globalization;
+
+namespace Roost.Core.Recovery;
+
+/// <summary>
+/// The cloud site's replication manager for many protected VMs (sans-I/O). It applies each VM's writes strictly in
+/// sequence order (holding a bounded number that arrive early, dropping duplicates), acknowledges cumulatively once
+/// they are durable, and keeps a journal of crash-consistent checkpoints with a set retention (Zerto-style journal;
+/// the DR paper's warm replica, HotCloud 2010 §4). Its state survives a restart through <see cref="ReplicaRecovery"/>:
+/// writes held out of order are volatile and simply sent again by the primary.
+/// </summary>
+public sealed class ReplicationManager
+{
+    private readonly ReplicationManagerOptions _options;
+    private readonly SortedDictionary<int, VmJournal> _vms = [];
+    private readonly LinkedList<ReplicaCheckpoint> _checkpoints = new();
+    private long _nextCheckpointId = 1;
+
+    public ReplicationManager(ReplicationManagerOptions options, IEnumerable<ProtectedDisk> disks, ReplicaRecovery recovered)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(disks);
+        ArgumentNullException.ThrowIfNull(recovered);
+        if (options.Validate() is { } invalid)
+        {
+            throw new ArgumentException(invalid, nameof(options));
+        }
+
+        _options = options;
+        foreach (var disk in disks)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(disk.SizeBytes);
+            _vms[disk.Vm.Value] = new VmJournal(disk) { Applied = recovered.Applied.GetValueOrDefault(disk.Vm) };
+        }
+
+        foreach (var checkpoint in recovered.Checkpoints)
+        {
+            _checkpoints.AddLast(checkpoint);
+            _nextCheckpointId = Math.Max(_nextCheckpointId, checkpoint.Id + 1);
+        }
+    }
+
+    /// <summary>The latest consistent point: every VM's applied prefix now (what a failover boots from).</summary>
+    public DependencyVector Applied => _vms.Values.Aggregate(DependencyVector.Empty, (v, j) => v.Raise(j.Disk.Vm, j.Applied));
+
+    /// <summary>The checkpoints kept, oldest first.</summary>
+    public IReadOnlyList<ReplicaCheckpoint> Checkpoints => [.. _checkpoints];
+
+    public IReadOnlyList<ManagerOutput> Handle(ManagerInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var outputs = new List<ManagerOutput>();
+        switch (input)
+        {
+            case ManagerInput.Started:
+                outputs.Add(new ManagerOutput.ArmCheckpoint(_options.CheckpointInterval));
+                break;
+            case ManagerInput.Received { Message: ReplicationMessage.Write write }:
+                OnWrite(write, outputs);
+                break;
+            case ManagerInput.Received:
+                break;
+            case ManagerInput.CheckpointDue due:
+                OnCheckpointDue(due.Now, outputs);
+                outputs.Add(new ManagerOutput.ArmCheckpoint(_options.CheckpointInterval));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(input), input, "unknown replication manager input");
+        }
+
+        return outputs;
+    }
+
+    private void OnWrite(ReplicationMessage.Write write, List<ManagerOutput> outputs)
+    {
+        if (!_vms.TryGetValue(write.Vm.Value, out var vm))
+        {
+            outputs.Add(new ManagerOutput.Refused(write.Vm, "not a protected VM"));
+            return;
+        }
+
+        if (Invalid(write, vm.Disk) is { } reason)
+        {
+            outputs.Add(new ManagerOutput.Refused(write.Vm, reason));
+            return;
+        }
+
+        if (write.Sequence <= vm.Applied)
+        {
+            // A duplicate (or a resend after a lost ack): say again how far we are.
+            outputs.Add(new ManagerOutput.Send(new ReplicationMessage.Ack(vm.Disk.Vm, vm.Applied)));
+            return;
+        }
+
+        if (write.Sequence > vm.Applied + 1)
+        {
+            if (vm.Early.Count < _options.MaxOutOfOrderWrites || vm.Early.ContainsKey(write.Sequence))
+            {
+                vm.Early[write.Sequence] = write;
+            }
+
+            return;
+        }
+
+        outputs.Add(new ManagerOutput.Append(write));
+        vm.Applied = write.Sequence;
+        while (vm.Early.Remove(vm.Applied + 1, out var next))
+        {
+            outputs.Add(new ManagerOutput.Append(next));
+            vm.Applied = next.Sequence;
+        }
+
+        // Early writes below the applied point are stale duplicates by now.
+        foreach (var stale in vm.Early.Keys.Where(s => s <= vm.Applied).ToList())
+        {
+            vm.Early.Remove(stale);
+        }
+
+        outputs.Add(new ManagerOutput.Send(new ReplicationMessage.Ack(vm.Disk.Vm, vm.Applied)));
+    }
+
+    private string? Invalid(ReplicationMessage.Write write, ProtectedDisk disk) =>
+        write.Sequence < 1 ? string.Create(CultureInfo.InvariantCulture, $"sequence {write.Sequence} is not positive")
+        : write.Data.Length is 0 || write.Data.Length > _options.MaxWriteBytes ? string.Create(CultureInfo.InvariantCulture, $"write of {write.Data.Length} bytes is not from 1 to {_options.MaxWriteBytes}")
+        : write.Offset < 0 || write.Offset > disk.SizeBytes - write.Data.Length ? string.Create(CultureInfo.InvariantCulture, $"write of {write.Data.Length} bytes at {write.Offset} is outside the {disk.SizeBytes}-byte disk")
+        : null;
+
+    private void OnCheckpointDue(TimeSpan now, List<ManagerOutput> outputs)
+    {
+        var applied = Applied;
+        if (_checkpoints.Last is { } last && SameApplied(last.Value.Applied, applied))
+        {
+            return;
+        }
+
+        var checkpoint = new ReplicaCheckpoint(_nextCheckpointId++, now, applied);
+        _checkpoints.AddLast(checkpoint);
+        outputs.Add(new ManagerOutput.CheckpointTaken(checkpoint));
+        while (_checkpoints.Count > _options.RetainCheckpoints && _checkpoints.First is { } oldest)
+        {
+            _checkpoints.RemoveFirst();
+            var newBase = _checkpoints.First?.Value.Applied ?? applied;
+            outputs.Add(new ManagerOutput.CheckpointDropped(oldest.Value.Id, newBase));
+        }
+    }
+
+    private bool SameApplied(DependencyVector a, DependencyVector b) => _vms.Values.All(j => a[j.Disk.Vm] == b[j.Disk.Vm]);
+
+    /// <summary>One protected VM's state at the cloud site.</summary>
+    private sealed class VmJournal(ProtectedDisk disk)
+    {
+        public ProtectedDisk Disk { get; } = disk;
+
+        public long Applied { get; set; }
+
+        public SortedDictionary<long, ReplicationMessage.Write> Early { get; } = [];
+    }
+}

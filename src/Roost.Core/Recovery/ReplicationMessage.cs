@@ -1,0 +1,23 @@
+using Roost.Core.Model;
+
+namespace Roost.Core.Recovery;
+
+/// <summary>
+/// What the primary site's <see cref="Replicator"/> and the cloud site's <see cref="ReplicationManager"/> say to each
+/// other: one contract for both ends (and the wire codec). The link may lose, duplicate and reorder them. Closed set.
+/// </summary>
+public abstract record ReplicationMessage
+{
+    private ReplicationMessage()
+    {
+    }
+
+    /// <summary>
+    /// The <see cref="Sequence"/>-th write of <see cref="Vm"/>'s disk (from 1, no gaps): <see cref="Data"/> at byte
+    /// <see cref="Offset"/>. The backup applies writes strictly in sequence order.
+    /// </summary>
+    public sealed record Write(VmId Vm, long Sequence, long Offset, ReadOnlyMemory<byte> Data) : ReplicationMessage;
+
+    /// <summary>Every write of <see cref="Vm"/> up to and including <see cref="DurableThrough"/> is durable at the backup (cumulative).</summary>
+    public sealed record Ack(VmId Vm, long DurableThrough) : ReplicationMessage;
+}
