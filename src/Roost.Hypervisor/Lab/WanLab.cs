@@ -216,7 +216,7 @@ public sealed partial class WanLab : IAsyncDisposable
         }
     }
 
-    private static async Task<string?> RunAsync(HostCommand command, CancellationToken cancellationToken)
+    internal static async Task<string?> RunAsync(HostCommand command, CancellationToken cancellationToken)
     {
         var stdin = command.Batch is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(string.Join('\n', command.Batch) + "\n");
         var result = await ExternalCommand.RunAsync(command.File, command.Arguments, "/", stdin, null, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,19 @@
+using Roost.Hypervisor.Tests.Lab;
+
+namespace Roost.Hypervisor.Tests.Network;
+
+/// <summary>A fact that builds a lab and VPCs in it; skipped, with the reason, where labs cannot be built or nft is missing.</summary>
+public sealed class NetworkLabFactAttribute : FactAttribute
+{
+    public NetworkLabFactAttribute()
+    {
+        if (LabEnvironment.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+        else if (QemuEnvironment.Find("nft") is null || QemuEnvironment.Find("bridge") is null)
+        {
+            Skip = "'nft' or 'bridge' is not on PATH: install the Debian packages nftables and iproute2 (.ci/run does)";
+        }
+    }
+}

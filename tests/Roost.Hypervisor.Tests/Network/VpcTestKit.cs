@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Roost.Core.Network;
+using Roost.Hypervisor.Lab;
+using Roost.Hypervisor.Network;
+
+namespace Roost.Hypervisor.Tests.Network;
+
+/// <summary>
+/// Stand-in members for namespace tests of VPCs: a namespace per member with a veth into its VPC's bridge at a site
+/// (as a guest's tap would be), an address and a default route via the VPC's gateway, and a TCP server in it that
+/// answers every connection with the member's name, so a test sees not only whether it connected but to whom.
+/// </summary>
+internal sealed class VpcTestKit : IAsyncDisposable
+{
+    private readonly List<string> _namespaces = [];
+    private readonly List<Socket> _listeners = [];
+    private readonly CancellationTokenSource _stop = new();
+
+    public VpcTestKit(WanLab lab) => Lab = lab;
+
+    public WanLab Lab { get; }
+
+    public const int Port = 7000;
+
+    public static SiteFabric Fabric(WanLab lab, int site) => LabFabric.For(lab.Layout, site);
+
+    public string MemberNamespace(string name) => $"roost-{Lab.Name}-m{name}";
+
+    /// <summary>Reconciles every site of the lab with <paramref name="intent"/>; fails the test with the reason if any site fails.</summary>
+    public async Task<IReadOnlyList<KernelChange>> ReconcileAsync(NetworkIntent intent)
+    {
+        var applied = new List<KernelChange>();
+        foreach (var site in Lab.Layout.SiteNumbers)
+        {
+            var result = await VpcReconciler.ReconcileAsync(intent, Fabric(Lab, site), Lab.Layout.SiteNamespace(site), CancellationToken.None);
+            applied.AddRange(result switch
+            {
+                ReconcileResult.Converged c => c.Applied,
+                ReconcileResult.Failed f => throw new InvalidOperationException(f.Reason),
+                _ => throw new InvalidOperationException("unreachable"),
+            });
+        }
+
+        return applied;
+    }
+
+    /// <summary>Adds member <paramref name="name"/> (a few letters) of <paramref name="vpc"/> at <paramref name="site"/> with <paramref name="address"/>, serving its name on <see cref="Port"/>.</summary>
+    public async Task AddMemberAsync(string name, Vpc vpc, int site, uint address)
+    {
+        var ns = MemberNamespace(name);
+        var siteNs = Lab.Layout.SiteNamespace(site);
+        await RunAsync("ip", "netns", "add", ns);
+        _namespaces.Add(ns);
+        await RunAsync("ip", "-n", siteNs, "link", "add", "tm" + name, "mtu", "1500", "type", "veth", "peer", "name", "eth0", "netns", ns);
+        await RunAsync("ip", "-n", siteNs, "link", "set", "tm" + name, "master", vpc.Id.BridgeName, "up");
+        await RunAsync("ip", "-n", ns, "link", "set", "lo", "up");
+        await RunAsync("ip", "-n", ns, "addr", "add", vpc.Subnet.Cidr(address), "dev", "eth0");
+        await RunAsync("ip", "-n", ns, "link", "set", "eth0", "up");
+        await RunAsync("ip", "-n", ns, "route", "add", "default", "via", Ipv4Subnet.FormatAddress(vpc.Subnet.Gateway));
+        var listener = NetworkNamespace.Run(ns, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Any, Port));
+            socket.Listen(16);
+            return socket;
+        });
+        _listeners.Add(listener);
+        _ = ServeAsync(listener, Encoding.ASCII.GetBytes(name + "\n"));
+    }
+
+    /// <summary>Serves "siteS" on the site router's own address (10.77.S.1), standing for the site's network.</summary>
+    public void AddSiteServer(int site)
+    {
+        var listener = Lab.InSite(site, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Parse(Lab.Layout.SiteAddress(site)), Port));
+            socket.Listen(16);
+            return socket;
+        });
+        _listeners.Add(listener);
+        _ = ServeAsync(listener, Encoding.ASCII.GetBytes($"site{site}\n"));
+    }
+
+    /// <summary>
+    /// Connects from namespace <paramref name="fromNamespace"/> to <paramref name="address"/>:<see cref="Port"/> and
+    /// returns the name the server there sent, or null when no connection was made within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<string?> WhoAnswersAsync(string fromNamespace, uint address, TimeSpan timeout)
+    {
+        using var socket = NetworkNamespace.Run(fromNamespace, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(new IPAddress(IPAddress.HostToNetworkOrder(unchecked((int)address))), Port), cts.Token);
+            var buffer = new byte[64];
+            var read = 0;
+            while (read < buffer.Length && (read == 0 || buffer[read - 1] != '\n'))
+            {
+                var n = await socket.ReceiveAsync(buffer.AsMemory(read), cts.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            return Encoding.ASCII.GetString(buffer, 0, read).Trim();
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public static async Task<string> RunAsync(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? await output
+            : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)}: {error.Trim()}");
+    }
+
+    public static async Task<List<string>> NamespacesAsync() =>
+        [.. (await RunAsync("ip", "netns", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0])];
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+
+        foreach (var ns in _namespaces)
+        {
+            await RunAsync("ip", "netns", "del", ns);
+        }
+
+        await ReconcileAsync(NetworkIntent.Empty);
+        _stop.Dispose();
+    }
+
+    private async Task ServeAsync(Socket listener, byte[] reply)
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                using var client = await listener.AcceptAsync(_stop.Token);
+                await client.SendAsync(reply, _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The kit is being disposed.
+        }
+    }
+}
