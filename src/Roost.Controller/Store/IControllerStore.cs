@@ -60,6 +60,12 @@ public interface IControllerStore : IAsyncDisposable
     /// <summary>Samples at or after <paramref name="since"/>, oldest first; of one host or of all.</summary>
     Task<IReadOnlyList<HostSample>> GetSamplesAsync(HostId? host, DateTimeOffset since, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The fleet's summed samples at each stored instant in (<paramref name="after"/>, <paramref name="until"/>], oldest
+    /// first, with the migrations started between consecutive instants: the dashboard's charts, kept across restarts.
+    /// </summary>
+    Task<IReadOnlyList<FleetTotal>> GetFleetTotalsAsync(DateTimeOffset after, DateTimeOffset until, CancellationToken cancellationToken);
+
     /// <summary>Deletes samples older than <paramref name="before"/>; returns how many.</summary>
     Task<int> PruneSamplesAsync(DateTimeOffset before, CancellationToken cancellationToken);
 

@@ -151,6 +151,45 @@ public abstract class ControllerStoreContractTests
     }
 
     [ContractFact]
+    public async Task FleetTotals_SumEachSampleInstant_AndCountMigrationsStartedSinceThePreviousOne()
+    {
+        await using var store = await CreateStoreAsync();
+        await store.AppendSamplesAsync(
+        [
+            new HostSample(new HostId(1), _t0, new ResourceVector(1, 100, 10)),
+            new HostSample(new HostId(2), _t0, new ResourceVector(2, 200, 20)),
+            new HostSample(new HostId(1), _t0.AddSeconds(10), new ResourceVector(3, 300, 30)),
+            new HostSample(new HostId(2), _t0.AddSeconds(10), new ResourceVector(4, 400, 40)),
+            new HostSample(new HostId(1), _t0.AddSeconds(20), new ResourceVector(5, 500, 50)),
+        ],
+            default);
+        var plan = await store.AddPlanAsync(
+            new NewPlan(_t0, "sandpiper", PlanStatus.Approved, "p",
+            [
+                new NewAction(ActionKind.Migrate, new VmId(1), new HostId(1), new HostId(2), default, "r"),
+                new NewAction(ActionKind.Migrate, new VmId(2), new HostId(1), new HostId(2), default, "r"),
+                new NewAction(ActionKind.Migrate, new VmId(3), new HostId(1), new HostId(2), default, "r"),
+                new NewAction(ActionKind.Resize, new VmId(4), new HostId(1), new HostId(1), default, "r"),
+            ]),
+            default);
+        var startedAt = new[] { _t0.AddSeconds(5), _t0.AddSeconds(10), _t0.AddSeconds(15), _t0.AddSeconds(12) };
+        foreach (var (action, at) in plan.Actions.Zip(startedAt))
+        {
+            await store.UpdateActionAsync(action with { Status = ActionStatus.Succeeded, StartedAt = at }, default);
+        }
+
+        var all = await store.GetFleetTotalsAsync(_t0.AddSeconds(-1), _t0.AddSeconds(20), default);
+        var later = await store.GetFleetTotalsAsync(_t0.AddSeconds(5), _t0.AddSeconds(15), default);
+
+        Assert.Equal(
+            [(_t0, 2, new ResourceVector(3, 300, 30), 0), (_t0.AddSeconds(10), 2, new ResourceVector(7, 700, 70), 2), (_t0.AddSeconds(20), 1, new ResourceVector(5, 500, 50), 1)],
+            all.Select(t => (t.At, t.HostsSampled, t.Usage, t.MigrationsStarted)));
+        // Only the instant at 10 s lies in (5 s, 15 s]; its migrations are still those since the instant before it (the resize is none).
+        Assert.Equal([(_t0.AddSeconds(10), 2)], later.Select(t => (t.At, t.MigrationsStarted)));
+        Assert.Empty(await store.GetFleetTotalsAsync(_t0.AddSeconds(20), _t0.AddSeconds(60), default));
+    }
+
+    [ContractFact]
     public async Task Reopen_KeepsEverythingWritten()
     {
         var store = await CreateStoreAsync();
