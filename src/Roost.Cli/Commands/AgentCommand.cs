@@ -27,6 +27,7 @@ internal sealed partial class AgentCommand : ICommand
         .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)")
         .Add("network", "NAME=BRIDGE", "A network its VMs may join: a VM's NIC on network NAME gets a tap on the existing bridge BRIDGE (repeatable; default none)", repeatable: true)
         .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)")
+        .Add("mergeable-memory", "on|off", "Guest RAM as private memory Linux KSM may merge, read through /proc/PID/mem (default off: a /dev/shm file)")
         .Add("migration-transport", "relay|tcp", "Outgoing migrations through Roost's relay (deduplicated, delta, compressed; default) or QEMU's plain TCP")
         .Add("dedup", "on|off", "relay: send pages the destination holds as digests (default on)")
         .Add("delta", "on|off", "relay: send re-sent pages as XOR deltas (default on)")
@@ -66,6 +67,12 @@ internal sealed partial class AgentCommand : ICommand
             throw new UsageException($"roost agent: --{unused} applies to the relay, not to --migration-transport tcp");
         }
 
+        var mergeable = options.Get("mergeable-memory") switch
+        {
+            null or "off" => false,
+            "on" => true,
+            var other => throw new UsageException($"roost agent: --mergeable-memory '{other}' is not on or off"),
+        };
         var codec = RelayCommand.CodecOptions(options, "roost agent");
         var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
@@ -105,6 +112,7 @@ internal sealed partial class AgentCommand : ICommand
         var agentOptions = new AgentOptions(name, capacity, token, image, accelerator, qemu, runDirectory)
         {
             Networks = networks,
+            MergeableMemory = mergeable,
             MigrationHost = listen[..listen.LastIndexOf(':')],
             MigrationTransport = transport,
             RelayCodec = codec,
@@ -122,7 +130,7 @@ internal sealed partial class AgentCommand : ICommand
 
         await using (server.ConfigureAwait(false))
         {
-            Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease})");
+            Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease}{(mergeable ? ", mergeable memory" : "")})");
             try
             {
                 // Returns on SIGTERM (the host's console lifetime) or Ctrl-C (the token).

@@ -13,8 +13,8 @@ internal sealed class FingerprintCommand : ICommand
 
     public OptionSet Options { get; } = new OptionSet(
             "roost fingerprint --agent URL --vm ID --out FILE [--token-file F] [--kind exact|bloom] [--bits-per-page B] [--sample-shift S]",
-            "Pauses the VM, reads its RAM through the agent API, hashes every 4 KiB page (XxHash3, zero pages counted\n"
-            + "apart), resumes it, and writes the fingerprint file (an exact sorted hash list, or a Bloom filter sized for the\n"
+            "Reads the VM's RAM through the agent API while it runs, hashes every 4 KiB page (XxHash3, zero pages counted\n"
+            + "apart), and writes the fingerprint file (an exact sorted hash list, or a Bloom filter sized for the\n"
             + "VM's memory). The token is read from --token-file or $ROOST_TOKEN.")
         .Add("agent", "URL", "Agent base address, e.g. http://127.0.0.1:7001")
         .Add("vm", "ID", "VM id")

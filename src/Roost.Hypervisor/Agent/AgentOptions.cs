@@ -62,6 +62,12 @@ public sealed record AgentOptions(
     /// </summary>
     public IReadOnlyDictionary<string, string> Networks { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Guest RAM as mergeable private memory (<see cref="QemuLaunch.MergeableMemory"/>), so Linux KSM can merge the
+    /// guests' equal pages; then no <c>/dev/shm</c> file is made and guest RAM is read through <c>/proc/PID/mem</c>.
+    /// </summary>
+    public bool MergeableMemory { get; init; }
+
     /// <summary>Null when every option is in range, else one line naming the first that is not.</summary>
     public string? Validate()
     {

@@ -8,12 +8,17 @@ namespace Roost.Hypervisor.Agent;
 
 /// <summary>
 /// Reads a running guest's RAM through an agent (<c>GET /api/vms/{id}/memory</c>, <see cref="AgentEndpoints.MaxMemoryRead"/>
-/// bytes a request) and fingerprints it page by page (<see cref="PageHasher"/>). The guest is paused while its RAM is
-/// read, so the fingerprint is one consistent snapshot, and resumed afterwards whatever happens. Failures are problems
-/// naming the agent and the VM.
+/// bytes a request) and fingerprints it page by page (<see cref="PageHasher"/>). The guest keeps running while its RAM
+/// is read (Memory Buddies fingerprints live VMs): a page it rewrites during the read is hashed as it was before or
+/// after the write, so an idle guest's fingerprint is its memory within the few pages it touched. With
+/// <see cref="PauseGuest"/> the guest is paused for the read instead (one consistent snapshot) and resumed afterwards
+/// whatever happens. Failures are problems naming the agent and the VM.
 /// </summary>
 public sealed class GuestFingerprintClient(HttpClient http)
 {
+    /// <summary>Pause the guest for the whole read (default false: read while it runs).</summary>
+    public bool PauseGuest { get; init; }
+
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public async Task<AgentOutcome<GuestMemoryFingerprint>> FingerprintAsync(Uri agent, string token, string vmId, HashSampling sampling, CancellationToken cancellationToken)
@@ -33,6 +38,11 @@ public sealed class GuestFingerprintClient(HttpClient http)
             if (vm is null || vm.MemoryMiB <= 0)
             {
                 return AgentProblem.PeerRefused($"agent {agent} described VM '{vmId}' without its memory size");
+            }
+
+            if (!PauseGuest)
+            {
+                return await ReadPagesAsync(agent, token, vm, sampling, cancellationToken).ConfigureAwait(false);
             }
 
             using (var pause = await SendAsync(agent, token, HttpMethod.Post, $"api/vms/{vmId}/pause", cancellationToken).ConfigureAwait(false))

@@ -150,7 +150,7 @@ public sealed partial class HostAgent : IAsyncDisposable
         }
         catch (IOException e)
         {
-            return AgentProblem.HypervisorFailed($"VM '{id}': cannot read guest RAM file {vm.Launch.MemoryPath}: {e.Message}");
+            return AgentProblem.HypervisorFailed($"VM '{id}': cannot read guest RAM {(vm.Launch.MergeableMemory ? $"through /proc/{vm.ProcessId}/mem" : $"file {vm.Launch.MemoryPath}")}: {e.Message}");
         }
     }
 
@@ -339,7 +339,10 @@ public sealed partial class HostAgent : IAsyncDisposable
     private QemuLaunch LaunchFor(GuestSpec spec, string? incomingUri) =>
         new(Options.QemuBinary, Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri,
             spec.Nic is null ? null : GuestNic.TapNameFor(Name, spec.Id),
-            spec.Nic is null ? null : Options.Networks.GetValueOrDefault(spec.Nic.Network));
+            spec.Nic is null ? null : Options.Networks.GetValueOrDefault(spec.Nic.Network))
+        {
+            MergeableMemory = Options.MergeableMemory,
+        };
 
     /// <summary>A problem when <paramref name="spec"/>'s NIC asks for a network this agent does not offer, else null.</summary>
     private AgentProblem? RefuseUnknownNetwork(GuestSpec spec) =>

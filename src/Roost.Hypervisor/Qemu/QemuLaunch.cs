@@ -21,6 +21,14 @@ public sealed record QemuLaunch(
     string? TapName = null,
     string? Bridge = null)
 {
+    /// <summary>
+    /// Guest RAM as private anonymous memory marked mergeable (<c>memory-backend-ram,merge=on</c>) instead of the
+    /// shared file <see cref="MemoryPath"/> (which is then not made): Linux KSM merges only such memory. The agent then
+    /// reads guest RAM through <c>/proc/PID/mem</c> (<see cref="GuestRamWindow"/>). Host-local like the memory file:
+    /// both sides of a migration may differ.
+    /// </summary>
+    public bool MergeableMemory { get; init; }
+
     public string QmpSocket => Path.Combine(RunDirectory, $"{Spec.Id}.qmp");
 
     public string ReporterSocket => Path.Combine(RunDirectory, $"{Spec.Id}.rep");
@@ -56,7 +64,9 @@ public sealed record QemuLaunch(
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-accel", Accelerator == Accelerator.Kvm ? "kvm" : "tcg,tb-size=256",
             "-machine", "pc,memory-backend=ram",
-            "-object", $"memory-backend-file,id=ram,size={Spec.MemoryMiB}M,mem-path={MemoryPath},share=on",
+            "-object", MergeableMemory
+                ? $"memory-backend-ram,id={GuestRamWindow.RamBlock},size={Spec.MemoryMiB}M,merge=on"
+                : $"memory-backend-file,id={GuestRamWindow.RamBlock},size={Spec.MemoryMiB}M,mem-path={MemoryPath},share=on",
             "-m", $"{Spec.MemoryMiB}M",
             "-smp", Spec.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-kernel", Image.KernelPath,

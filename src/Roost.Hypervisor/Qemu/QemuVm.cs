@@ -22,6 +22,7 @@ public sealed class QemuVm : IAsyncDisposable
     private int _disposed;
     private QmpClient? _qmp;
     private ReporterChannel? _reporter;
+    private GuestRamWindow? _ram;
 
     private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _adopted;
@@ -89,7 +90,10 @@ public sealed class QemuVm : IAsyncDisposable
         // /dev/shm is shared by every user of the host.
         try
         {
-            PrivateFiles.CreateEmptyFile(launch.MemoryPath);
+            if (!launch.MergeableMemory)
+            {
+                PrivateFiles.CreateEmptyFile(launch.MemoryPath);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -143,6 +147,7 @@ public sealed class QemuVm : IAsyncDisposable
         try
         {
             await vm.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await vm.LocateRamAsync(cancellationToken).ConfigureAwait(false);
             await AttachTapAsync(launch, cancellationToken).ConfigureAwait(false);
             return vm;
         }
@@ -196,9 +201,10 @@ public sealed class QemuVm : IAsyncDisposable
             vm.QemuVersion = ParseVersion(vm._qmp.QemuVersion);
             _ = vm._qmp.Closed.ContinueWith(_ => vm._exit.TrySetResult(), TaskScheduler.Default);
             vm._reporter = await ReporterChannel.ConnectAsync(launch.ReporterSocket, time, cancellationToken).ConfigureAwait(false);
+            await vm.LocateRamAsync(cancellationToken).ConfigureAwait(false);
             return vm;
         }
-        catch (Exception e) when (e is QmpException or IOException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is QmpException or QemuException or IOException or System.Net.Sockets.SocketException)
         {
             await vm.DisposeAsync().ConfigureAwait(false);
             return null;
@@ -308,10 +314,18 @@ public sealed class QemuVm : IAsyncDisposable
     /// <summary>Host-side statistics of the QEMU process, or null once it has exited.</summary>
     public ProcessStats? ReadProcessStats() => HasExited ? null : ProcessStats.Read(ProcessId);
 
-    /// <summary>Reads guest-physical RAM (offsets into the RAM backend file) into <paramref name="buffer"/>.</summary>
+    /// <summary>
+    /// Reads guest RAM (offsets into the RAM block: the backend file, or the mergeable memory through
+    /// <see cref="GuestRamWindow"/>) into <paramref name="buffer"/>, while the guest runs.
+    /// </summary>
     public int ReadMemory(long offset, Span<byte> buffer)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (Launch.MergeableMemory)
+        {
+            return (_ram ?? throw new IOException($"VM '{Spec.Id}': its RAM was not located")).Read(offset, buffer);
+        }
+
         using var file = File.OpenHandle(Launch.MemoryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         return RandomAccess.Read(file, buffer, offset);
     }
@@ -376,6 +390,18 @@ public sealed class QemuVm : IAsyncDisposable
         {
             File.Delete(file);
         }
+    }
+
+    /// <summary>With mergeable memory: where guest RAM is in QEMU (QEMU allocates it before its QMP socket answers).</summary>
+    private async Task LocateRamAsync(CancellationToken cancellationToken)
+    {
+        if (!Launch.MergeableMemory)
+        {
+            return;
+        }
+
+        var (window, refusal) = await GuestRamWindow.LocateAsync(Qmp, ProcessId, Spec.MemoryMiB * 1024L * 1024, cancellationToken).ConfigureAwait(false);
+        _ram = window ?? throw new QemuException($"VM '{Spec.Id}': cannot locate its mergeable RAM in QEMU: {refusal}");
     }
 
     private async Task ConnectAsync(CancellationToken cancellationToken)

@@ -44,6 +44,10 @@ public sealed partial class QmpClient
     /// <summary><c>migrate_cancel</c>: abort the outgoing migration; the source keeps running.</summary>
     public Task MigrateCancelAsync(CancellationToken cancellationToken) => ExecuteAsync("migrate_cancel", null, cancellationToken);
 
+    /// <summary><c>human-monitor-command</c>: one HMP command line (a fixed string chosen by Roost), its text answer.</summary>
+    public async Task<string> HumanMonitorCommandAsync(string commandLine, CancellationToken cancellationToken) =>
+        (await ExecuteAsync("human-monitor-command", new JsonObject { ["command-line"] = commandLine }, cancellationToken).ConfigureAwait(false)).GetString() ?? "";
+
     /// <summary><c>query-migrate</c>: status and RAM counters of the current or last migration.</summary>
     public async Task<MigrationInfo> QueryMigrateAsync(CancellationToken cancellationToken) =>
         MigrationInfo.Parse(await ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false));

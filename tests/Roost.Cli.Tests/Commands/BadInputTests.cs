@@ -150,6 +150,7 @@ public sealed class BadInputTests : IDisposable
     [Theory]
     [InlineData("--migration-transport", "udp", "roost agent: --migration-transport 'udp' is not relay or tcp")]
     [InlineData("--compression", "gzip", "roost agent: --compression gzip is not zstd, lz4 or none")]
+    [InlineData("--mergeable-memory", "yes", "roost agent: --mergeable-memory 'yes' is not on or off")]
     public void Agent_UnknownMigrationTransportOrCodec_OneLineAndExitTwo(string option, string value, string line) =>
         AssertOneCleanLine(
             RoostProcess.Run("agent", "--name", "relay", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", option, value),

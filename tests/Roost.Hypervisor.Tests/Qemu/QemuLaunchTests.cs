@@ -22,6 +22,18 @@ public sealed class QemuLaunchTests
     }
 
     [Fact]
+    public void Arguments_WithMergeableMemory_PutGuestRamInPrivateMergeableMemory_AndNoFile()
+    {
+        var launch = new QemuLaunch("qemu", _image, new GuestSpec("vm-1", 2, 128), Accelerator.Tcg, "/run/a", "/dev/shm/roost.a.vm-1") { MergeableMemory = true };
+
+        var args = string.Join(' ', launch.Arguments());
+
+        Assert.Contains("-object memory-backend-ram,id=ram,size=128M,merge=on", args, StringComparison.Ordinal);
+        Assert.Contains("-machine pc,memory-backend=ram", args, StringComparison.Ordinal);
+        Assert.DoesNotContain("/dev/shm", args, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Arguments_SourceAndDestination_DifferOnlyInHostLocalPathsAndIncoming()
     {
         var spec = new GuestSpec("vm-1", 1, 256);
