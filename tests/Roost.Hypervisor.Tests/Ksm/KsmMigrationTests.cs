@@ -13,6 +13,9 @@ public sealed class KsmMigrationTests(QemuFixture fixture, ITestOutputHelper out
     [KsmFact]
     public async Task WritingMergeableGuest_MigratedThereAndBackUnderKsm_LosesNoWrite_AndIsFingerprintedAtEachEnd()
     {
+        // The KSM session (a machine-wide lock) outlives the guest, so no other KSM test's guest runs beside it.
+        using var session = await KsmSession.StartAsync(new KsmControl(), KsmSettings.Experiment, TimeSpan.FromMinutes(3), TimeProvider.System, CancellationToken.None);
+
         // a sends through the relay (the default), b over QEMU's plain TCP.
         var agents = new[]
         {
@@ -25,7 +28,6 @@ public sealed class KsmMigrationTests(QemuFixture fixture, ITestOutputHelper out
         await AgentTestSteps.BootAsync(a, "vm-1");
         await AgentTestSteps.StartMemtestAsync(a, "vm-1", mib: 32, pagesPerSecond: 2000);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-        using var session = await KsmSession.StartAsync(new KsmControl(), KsmSettings.Experiment, TimeSpan.FromMinutes(3), TimeProvider.System, CancellationToken.None);
 
         for (var i = 0; i < 2; i++)
         {
@@ -39,6 +41,9 @@ public sealed class KsmMigrationTests(QemuFixture fixture, ITestOutputHelper out
             Assert.InRange(pages.Count, 8192, 32768);
         }
 
-        Assert.True(session.Control.ReadCounters().FullScans > 0, "KSM never scanned during the migrations");
+        var scans = session.Control.ReadCounters().FullScans;
+        await agents[0].DisposeAsync();
+        await agents[1].DisposeAsync();
+        Assert.True(scans > 0, "KSM never scanned during the migrations");
     }
 }
