@@ -16,23 +16,32 @@ internal sealed partial class DrCommand : ICommand
     private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
     {
         ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
+        ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain"],
+        ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag"],
     };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public string Name => "dr";
 
-    public string Summary => "Disaster recovery: the cloud-DR cost model (replication and failover: planned)";
+    public string Summary => "Disaster recovery: cost model, the cloud site's replication manager, a replication benchmark (failover: planned)";
 
     public OptionSet Options { get; } = new OptionSet(
             "roost dr cost [--prices 2010|current] [--price KEY=VALUE]... [--app NAME]... [--mechanism NAME]...\n"
-            + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]",
+            + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]\n"
+            + "       roost dr serve --listen ADDRESS:PORT --dir DIR --secret-file FILE --vm ID:SIZE_MIB [--vm …] [--checkpoint-interval S] [--retain N]\n"
+            + "       roost dr bench --to ADDRESS:PORT --secret-file FILE --mode async|sync|pipelined [--clients N] [--seconds S] [--write-kib K]",
             "cost: one year of disaster recovery for each application type and backup mechanism, in a public cloud (billed\n"
             + "by use: servers only while failed over) against a dedicated DR site (every server paid for all year), after\n"
             + "Wood et al., HotCloud 2010. Applications: " + string.Join(", ", DrApplication.Presets.Select(a => a.Name))
             + ". Mechanisms: " + string.Join(", ", BackupMechanisms.All.Select(BackupMechanisms.Name)) + ".\n"
             + "Price keys: " + string.Join(", ", DrPrices.Keys.Select(k => k.Key)) + ".\n"
-            + "Planned, not built yet: 'roost dr serve' (the cloud site's replication manager) and 'roost dr protect' (a disk).")
+            + "serve: the cloud site's replication manager: applies each protected VM's writes in order into an owner-only\n"
+            + "journal (DIR), acknowledges them once durable (fsync), keeps crash-consistent checkpoints (--retain of them).\n"
+            + "bench: a transactional service in this process at the primary site, one commit (a write of --write-kib) at a\n"
+            + "time through the replicator to 'serve', and --clients closed-loop clients; prints throughput and latency.\n"
+            + "Frames are authenticated with the shared secret (32+ bytes, mode 0600). Planned: a VM's disk through Roost's\n"
+            + "NBD server ('roost dr protect'), failover and failback.")
         .Add("prices", "PRESET", "2010 (the paper's year: AWS list prices) or current (default 2010); sources: docs/experiments/dr.md")
         .Add("price", "KEY=VALUE", "Override one price of the preset (repeatable), e.g. cloud-server-hour=0.2", repeatable: true)
         .Add("app", "NAME", "An application type to price (repeatable; default all)", repeatable: true)
@@ -41,17 +50,36 @@ internal sealed partial class DrCommand : ICommand
         .Add("retention-days", "R", "Days of point-in-time history kept beside the full copy, 0 to 3650 (default 7)")
         .Add("out", "FILE", "Also write the table as CSV or JSON (by the name's ending: .csv or .json)")
         .Add("plot", "FILE", "Write an SVG plot of each year's cost against the failover days (name ending .svg)")
-        .Add("plot-days", "D", "The plot's last failover day, 1 to 365 (default 60)");
+        .Add("plot-days", "D", "The plot's last failover day, 1 to 365 (default 60)")
+        .Add("listen", "ADDRESS:PORT", "serve: where primary sites connect")
+        .Add("dir", "DIR", "serve: the journal directory (created 0700)")
+        .Add("secret-file", "FILE", "serve, bench: the shared secret authenticating every frame (at least 32 bytes, mode 0600)")
+        .Add("vm", "ID:SIZE_MIB", "serve: a protected VM and its disk size (repeatable); bench: the VM id (default 1)", repeatable: true)
+        .Add("checkpoint-interval", "S", "serve: seconds between checkpoints (default 1)")
+        .Add("retain", "N", "serve: checkpoints kept (default 60)")
+        .Add("to", "ADDRESS:PORT", "bench: the cloud site's 'roost dr serve'")
+        .Add("mode", "MODE", "bench: async, sync or pipelined")
+        .Add("clients", "N", "bench: closed-loop clients, 1 to 1024 (default 8)")
+        .Add("seconds", "S", "bench: how long to run (default 10)")
+        .Add("write-kib", "K", "bench: bytes each commit writes, in KiB (default 4)")
+        .Add("disk-mib", "M", "bench: the VM's disk size as 'serve' has it (default 64)")
+        .Add("lag", "N", "bench: most unacknowledged writes (async's lag; default 1024)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Positional is not ["cost"])
+        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve or bench (see 'roost dr --help')");
+        options.RejectOptionsOutside(verb, _optionsOf[verb]);
+        return verb switch
         {
-            throw new UsageException("roost dr: expected cost (see 'roost dr --help')");
-        }
+            "serve" => await ServeAsync(options, cancellationToken).ConfigureAwait(false),
+            "bench" => await BenchAsync(options, cancellationToken).ConfigureAwait(false),
+            _ => await CostAsync(options, cancellationToken).ConfigureAwait(false),
+        };
+    }
 
-        options.RejectOptionsOutside("cost", _optionsOf["cost"]);
+    private static async Task<int> CostAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
         const string Verb = "roost dr cost";
         var prices = ParsePrices(options, Verb);
         var apps = Select(options.GetAll("app"), DrApplication.Presets, a => a.Name, "--app", Verb);

@@ -254,27 +254,28 @@ internal sealed partial class RelayCommand : ICommand
         : throw new UsageException($"roost relay destination: --pin {PrintableText.Escape(path)}: is {InputFile.Name(kind)}{InputFile.LinkNote(path)}, not a regular file");
 
     /// <summary>The secret file's bytes: a regular file, not a link, owner-only, 32 to 4096 bytes.</summary>
-    private static byte[] ReadSecret(string path)
+    /// <summary>A shared secret file: a regular file (no link), mode 0600 or stricter, of at least 32 bytes; also <c>roost dr</c>'s replication key.</summary>
+    internal static byte[] ReadSecret(string path, string verb = "relay")
     {
         var shown = PrintableText.Escape(path);
         if (new FileInfo(path).LinkTarget is not null)
         {
-            throw new UsageException($"roost relay: --secret-file {shown}: is a symbolic link, not a regular file");
+            throw new UsageException($"roost {verb}: --secret-file {shown}: is a symbolic link, not a regular file");
         }
 
         var secret = InputFile.Read(path, MaxSecretBytes) switch
         {
             InputFileResult.Read read => read.Bytes.ToArray(),
-            InputFileResult.Refused refused => throw new UsageException($"roost relay: --secret-file {shown}: {refused.Reason}"),
+            InputFileResult.Refused refused => throw new UsageException($"roost {verb}: --secret-file {shown}: {refused.Reason}"),
             _ => throw new InvalidOperationException("unreachable"),
         };
         if ((new FileInfo(path).UnixFileMode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
         {
-            throw new UsageException($"roost relay: --secret-file {shown}: is readable or writable by others (chmod 600 it)");
+            throw new UsageException($"roost {verb}: --secret-file {shown}: is readable or writable by others (chmod 600 it)");
         }
 
         return secret.Length >= RelaySecrets.SecretBytes
             ? secret
-            : throw new UsageException($"roost relay: --secret-file {shown}: holds {secret.Length} bytes, not {RelaySecrets.SecretBytes} to {MaxSecretBytes}");
+            : throw new UsageException($"roost {verb}: --secret-file {shown}: holds {secret.Length} bytes, not {RelaySecrets.SecretBytes} to {MaxSecretBytes}");
     }
 }

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Roost.Core.Model;
+using Roost.Core.Recovery;
+using Roost.Hypervisor.Recovery;
+using Roost.Simulation.Input;
+
+namespace Roost.Cli.Commands;
+
+/// <summary>
+/// <c>roost dr serve</c>: the cloud site's replication manager over TCP into an owner-only journal directory.
+/// <c>roost dr bench</c>: a host-process transactional service at the primary site whose every commit is a disk write
+/// through the replicator (no guest: the NBD write path is planned), driven by closed-loop clients; prints the
+/// client-visible throughput and latency for one mode.
+/// </summary>
+internal sealed partial class DrCommand
+{
+    private static async Task<int> ServeAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        const string Verb = "roost dr serve";
+        var listen = EndPoint(options, "listen", Verb);
+        var directory = options.Get("dir") ?? throw new UsageException($"{Verb}: --dir is required");
+        var secret = RelayCommand.ReadSecret(options.Get("secret-file") ?? throw new UsageException($"{Verb}: --secret-file is required"), "dr serve");
+        var disks = options.GetAll("vm").Select(v => ParseDisk(v, Verb)).ToList();
+        if (disks.Count == 0 || disks.Select(d => d.Vm).Distinct().Count() != disks.Count)
+        {
+            throw new UsageException($"{Verb}: give each protected VM once as --vm ID:SIZE_MIB");
+        }
+
+        var managerOptions = new ReplicationManagerOptions
+        {
+            CheckpointInterval = TimeSpan.FromSeconds(options.GetDouble("checkpoint-interval", 1, min: 0.01, max: 86_400)),
+            RetainCheckpoints = options.GetInt("retain", 60, min: 1, max: 100_000),
+        };
+        ReplicationServer server;
+        try
+        {
+            server = ReplicationServer.Start(listen, secret, directory, disks, managerOptions, TimeProvider.System, Console.Error.WriteLine);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or FormatException)
+        {
+            throw new UsageException($"{Verb}: {e.Message}", 1);
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roost dr serve: listening on {server.LocalEndPoint}, journal in {PrintableText.Escape(directory)}, applied {server.Applied}"));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            try
+            {
+                await server.Completion.WaitAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+
+            Console.WriteLine($"roost dr serve: stopped; applied {server.Applied}, {server.Store.JournalBytes} journal bytes written");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> BenchAsync(ParsedOptions options, CancellationToken cancellationToken)
+    {
+        const string Verb = "roost dr bench";
+        var to = EndPoint(options, "to", Verb);
+        var secret = RelayCommand.ReadSecret(options.Get("secret-file") ?? throw new UsageException($"{Verb}: --secret-file is required"), "dr bench");
+        var modeName = options.Get("mode") ?? throw new UsageException($"{Verb}: --mode is required (async, sync or pipelined)");
+        if (!ReplicationModes.TryParse(modeName, out var mode))
+        {
+            throw new UsageException($"{Verb}: --mode '{PrintableText.Escape(modeName)}' is not async, sync or pipelined");
+        }
+
+        var clients = options.GetInt("clients", 8, min: 1, max: 1024);
+        var seconds = options.GetDouble("seconds", 10, min: 1, max: 3600);
+        var writeBytes = options.GetInt("write-kib", 4, min: 1, max: 1024) * 1024;
+        var vm = new VmId(options.GetInt("vm", 1, min: 1));
+        var diskBytes = options.GetInt("disk-mib", 64, min: 1, max: 1 << 20) * 1024L * 1024;
+        var lag = options.GetInt("lag", 1024, min: 1, max: 1_048_576);
+        var slots = diskBytes / writeBytes;
+        if (slots < 1)
+        {
+            throw new UsageException($"{Verb}: --write-kib is larger than --disk-mib");
+        }
+
+        await using var client = new ReplicationClient(to, secret, new ReplicatorOptions { Mode = mode.Value, MaxUnackedWrites = lag }, [vm], TimeProvider.System, Console.Error.WriteLine);
+        var requests = Channel.CreateBounded<TaskCompletionSource>(clients);
+        var data = new byte[writeBytes];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // The service: one commit at a time, as a database's log writer; the reply to the client leaves when the replicator lets it.
+        var service = Task.Run(async () =>
+        {
+            long commits = 0;
+            await foreach (var request in requests.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                BitConverter.TryWriteBytes(data, ++commits);
+                await client.WriteAsync(vm, commits % slots * writeBytes, data).WaitAsync(stop.Token).ConfigureAwait(false);
+                var reply = client.PacketAsync(vm, null);
+                _ = reply.ContinueWith(r => request.TrySetResult(), TaskScheduler.Default);
+            }
+        }, CancellationToken.None);
+        var latencies = new List<double>[clients];
+        var clock = Stopwatch.StartNew();
+        var end = TimeSpan.FromSeconds(seconds);
+        var loops = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            latencies[c] = [];
+            while (clock.Elapsed < end)
+            {
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var sent = clock.Elapsed;
+                await requests.Writer.WriteAsync(done, stop.Token).ConfigureAwait(false);
+                await done.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+                latencies[c].Add((clock.Elapsed - sent).TotalMilliseconds);
+            }
+        }, CancellationToken.None)).ToArray();
+        try
+        {
+            await Task.WhenAll(loops).WaitAsync(end + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new UsageException($"{Verb}: transactions stopped completing (is 'roost dr serve' reachable at {to}?)", 1);
+        }
+
+        var elapsed = clock.Elapsed.TotalSeconds;
+        await stop.CancelAsync().ConfigureAwait(false);
+        requests.Writer.TryComplete();
+        try
+        {
+            await service.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
+        var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg", cancellationToken).ConfigureAwait(false)).Split(' ')[0] : "?";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"mode={ReplicationModes.Name(mode.Value)} clients={clients} write={writeBytes / 1024}KiB transactions={all.Length} seconds={elapsed:0.0} tx/s={all.Length / elapsed:0.0} latency_ms_p50={Percentile(0.5):0.0} p95={Percentile(0.95):0.0} load1={load}"));
+        return 0;
+    }
+
+    private static IPEndPoint EndPoint(ParsedOptions options, string name, string verb) =>
+        options.Get(name) is { } text && IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0
+            ? endpoint
+            : throw new UsageException($"{verb}: --{name} ADDRESS:PORT is required (got '{PrintableText.Escape(options.Get(name) ?? "")}')");
+
+    private static ProtectedDisk ParseDisk(string text, string verb)
+    {
+        var parts = text.Split(':');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id >= 1
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var mib) && mib is >= 1 and <= 1 << 24
+            ? new ProtectedDisk(new VmId(id), mib * 1024 * 1024)
+            : throw new UsageException($"{verb}: --vm '{PrintableText.Escape(text)}' is not ID:SIZE_MIB (a VM id from 1, a size from 1 MiB)");
+    }
+}

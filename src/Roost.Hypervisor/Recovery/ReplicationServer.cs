@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Roost.Core.Recovery;
+
+namespace Roost.Hypervisor.Recovery;
+
+/// <summary>
+/// The cloud site's replication manager as a TCP server (<c>roost dr serve</c>): primary sites connect and send
+/// write frames; one loop owns the <see cref="ReplicationManager"/> and the <see cref="ReplicaStore"/>, handles every
+/// frame that has arrived, makes the appended writes durable with one fsync per journal (group commit), and only then
+/// sends the acks. Frames are authenticated (HMAC with the shared key); a bad frame closes its connection.
+/// </summary>
+public sealed class ReplicationServer : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly ReplicationFrameCodec _codec;
+    private readonly ReplicaStore _store;
+    private readonly TimeProvider _time;
+    private readonly Action<string> _log;
+    private readonly long _start;
+    private readonly Channel<(ManagerInput Input, ReplicationConnection? From)> _inputs = Channel.CreateUnbounded<(ManagerInput, ReplicationConnection?)>(new() { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ReplicationManager _manager;
+    private readonly Task _loop;
+    private readonly Task _accept;
+
+    private ReplicationServer(Socket listener, ReadOnlySpan<byte> key, ReplicaStore store, ReplicationManager manager, TimeProvider time, Action<string> log)
+    {
+        _listener = listener;
+        _codec = new ReplicationFrameCodec(key);
+        _store = store;
+        _manager = manager;
+        _time = time;
+        _log = log;
+        _start = time.GetTimestamp();
+        _inputs.Writer.TryWrite((new ManagerInput.Started(TimeSpan.Zero), null));
+        _loop = Task.Run(LoopAsync);
+        _accept = Task.Run(AcceptAsync);
+    }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener.LocalEndPoint ?? throw new InvalidOperationException("not listening"));
+
+    /// <summary>The writes of each VM durable at this site now.</summary>
+    public DependencyVector Applied => _manager.Applied;
+
+    public ReplicaStore Store => _store;
+
+    /// <summary>Ends when the server stops or fails; faults with the reason of a failure.</summary>
+    public Task Completion => Task.WhenAll(_loop, _accept);
+
+    public static ReplicationServer Start(IPEndPoint listen, ReadOnlySpan<byte> key, string directory, IReadOnlyList<ProtectedDisk> disks, ReplicationManagerOptions options, TimeProvider time, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(disks);
+        ArgumentNullException.ThrowIfNull(time);
+        var store = new ReplicaStore(directory, disks);
+        var manager = new ReplicationManager(options, disks, store.Recover());
+        var listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(listen);
+            listener.Listen(16);
+        }
+        catch
+        {
+            listener.Dispose();
+            store.Dispose();
+            throw;
+        }
+
+        return new ReplicationServer(listener, key, store, manager, time, log);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        _inputs.Writer.TryComplete();
+        try
+        {
+            await Completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _store.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = ReadAsync(new ReplicationConnection(socket, _codec));
+        }
+    }
+
+    private async Task ReadAsync(ReplicationConnection connection)
+    {
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                while (await connection.ReadAsync(_stop.Token).ConfigureAwait(false) is { } message)
+                {
+                    _inputs.Writer.TryWrite((new ManagerInput.Received(message), connection));
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or SocketException)
+            {
+                _log($"roost dr serve: {e.Message}; connection closed");
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        var acks = new List<(ReplicationConnection? To, byte[] Frame)>();
+        while (await _inputs.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+        {
+            // Group commit: everything that has arrived is applied, then one fsync per journal, then the acks.
+            while (_inputs.Reader.TryRead(out var item))
+            {
+                foreach (var output in _manager.Handle(item.Input))
+                {
+                    Execute(output, item.From, acks);
+                }
+            }
+
+            _store.Flush();
+            foreach (var group in acks.GroupBy(a => a.To))
+            {
+                if (group.Key is { } to)
+                {
+                    try
+                    {
+                        await to.SendAsync([.. group.Select(a => a.Frame)], _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        // The primary went away; it resends what it has no ack for when it reconnects.
+                    }
+                }
+            }
+
+            acks.Clear();
+        }
+    }
+
+    private void Execute(ManagerOutput output, ReplicationConnection? from, List<(ReplicationConnection?, byte[])> acks)
+    {
+        switch (output)
+        {
+            case ManagerOutput.Append append:
+                _store.Append(append.Write);
+                break;
+            case ManagerOutput.Send send:
+                acks.Add((from, _codec.Encode(send.Message)));
+                break;
+            case ManagerOutput.CheckpointTaken taken:
+                _store.RecordCheckpoint(taken.Checkpoint);
+                break;
+            case ManagerOutput.CheckpointDropped dropped:
+                _store.DropCheckpoint(dropped.Id, dropped.Base);
+                break;
+            case ManagerOutput.Refused refused:
+                _log($"roost dr serve: refused a write for {refused.Vm} from {from?.Peer ?? "?"}: {refused.Reason}");
+                break;
+            case ManagerOutput.ArmCheckpoint arm:
+                _ = PostLaterAsync(arm.After);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown manager output {output}");
+        }
+    }
+
+    private async Task PostLaterAsync(TimeSpan after)
+    {
+        try
+        {
+            await Task.Delay(after, _time, _stop.Token).ConfigureAwait(false);
+            _inputs.Writer.TryWrite((new ManagerInput.CheckpointDue(_time.GetElapsedTime(_start)), null));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
