@@ -38,6 +38,7 @@ internal static class Program
         ("host", "Hosts: list, show, maintenance HOST on|off"),
         ("plan", "Plans: list, show, approve ID, reject ID"),
         ("events", "The controller's latest events; --follow for new ones"),
+        ("vpc", "Virtual private clouds: list, show, create, delete, member add|remove, rule add|remove, apply"),
         ("completion", "Shell completion: source <(roost completion bash)"),
     ];
 

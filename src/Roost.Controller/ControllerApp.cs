@@ -295,6 +295,7 @@ public static partial class ControllerApp
         app.MapOpenApi();
         app.MapHostEndpoints();
         app.MapVmEndpoints();
+        app.MapVpcEndpoints();
         app.MapPlanEndpoints();
         app.MapEventEndpoints();
         app.MapSettingsEndpoints();

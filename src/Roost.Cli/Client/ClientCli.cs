@@ -15,7 +15,7 @@ namespace Roost.Cli.Client;
 internal sealed class ClientCli
 {
     /// <summary>The verbs this parser owns, as typed first on the command line.</summary>
-    public static IReadOnlyList<string> Verbs { get; } = ["vm", "host", "plan", "events", "completion"];
+    public static IReadOnlyList<string> Verbs { get; } = ["vm", "host", "plan", "events", "vpc", "completion"];
 
     private readonly RootCommand _root;
 
@@ -41,6 +41,7 @@ internal sealed class ClientCli
         _root.Subcommands.Add(HostVerbs.Build(options));
         _root.Subcommands.Add(PlanVerbs.Build(options));
         _root.Subcommands.Add(EventsVerb.Build(options));
+        _root.Subcommands.Add(VpcVerbs.Build(options));
         _root.Subcommands.Add(CompletionVerb.Build(output));
         foreach (var (name, summary) in otherVerbs)
         {

@@ -1,4 +1,5 @@
 using Roost.Core.Model;
+using Roost.Core.Network;
 
 namespace Roost.Controller.Store;
 
@@ -93,6 +94,24 @@ public interface IControllerStore : IAsyncDisposable
 
     /// <summary>The latest events, newest first.</summary>
     Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>Every VPC with its members and rules: what each site's kernel network is derived from.</summary>
+    Task<NetworkIntent> GetNetworkAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stores a new VPC under an id no VPC ever had (ids name kernel objects); throws when the name is taken.</summary>
+    Task<Vpc> CreateVpcAsync(NewVpc vpc, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a VPC that has no members, and every rule naming it; false (and no change) when it has members or does not exist.</summary>
+    Task<bool> DeleteVpcAsync(VpcId vpc, CancellationToken cancellationToken);
+
+    /// <summary>Adds a member; throws when the VM is already a member of that VPC or the address is taken there.</summary>
+    Task AddVpcMemberAsync(VpcMember member, CancellationToken cancellationToken);
+
+    Task<bool> RemoveVpcMemberAsync(VpcId vpc, VmId vm, CancellationToken cancellationToken);
+
+    Task<bool> AddVpcRuleAsync(VpcRule rule, CancellationToken cancellationToken);
+
+    Task<bool> RemoveVpcRuleAsync(VpcRule rule, CancellationToken cancellationToken);
 
     Task<ControllerSettings?> GetSettingsAsync(CancellationToken cancellationToken);
 

@@ -68,6 +68,23 @@ internal static class SqlSchema
             """,
             "DELETE FROM samples WHERE NOT (cpu_cores BETWEEN 0 AND 1e12 AND memory_mib BETWEEN 0 AND 1e12 AND network_mbps BETWEEN 0 AND 1e12)",
         ]),
+
+        // Virtual private clouds (issue 18): the intent every site's kernel network is derived from. Addresses are
+        // dotted IPv4 text, subnets CIDR text; a rule's to_vpc 0 stands for the sites' own networks.
+        (4,
+        [
+            """
+            CREATE TABLE vpcs (
+                id {id}, name TEXT NOT NULL UNIQUE, subnet TEXT NOT NULL, reserved_mbps BIGINT NOT NULL,
+                enterprise_site BIGINT NULL, enterprise_address TEXT NULL)
+            """,
+            """
+            CREATE TABLE vpc_members (
+                vpc_id BIGINT NOT NULL REFERENCES vpcs (id), vm_id BIGINT NOT NULL, address TEXT NOT NULL,
+                PRIMARY KEY (vpc_id, vm_id), UNIQUE (vpc_id, address))
+            """,
+            "CREATE TABLE vpc_rules (from_vpc BIGINT NOT NULL REFERENCES vpcs (id), to_vpc BIGINT NOT NULL, PRIMARY KEY (from_vpc, to_vpc))",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

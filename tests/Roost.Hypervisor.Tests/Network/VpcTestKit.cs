@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Roost.Core.Network;
 using Roost.Hypervisor.Lab;
@@ -115,6 +116,95 @@ internal sealed class VpcTestKit : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Sends from member <paramref name="from"/> to <paramref name="address"/>:<paramref name="port"/> over
+    /// <paramref name="streams"/> TCP connections until <paramref name="stop"/> is cancelled; the receivers (started
+    /// first with <see cref="SinkAsync"/>) count the bytes.
+    /// </summary>
+    public async Task SourceAsync(string from, uint address, int port, int streams, CancellationToken stop)
+    {
+        var block = new byte[64 * 1024];
+        await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
+        {
+            using var socket = NetworkNamespace.Run(MemberNamespace(from), () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+            await socket.ConnectAsync(new IPEndPoint(new IPAddress(IPAddress.HostToNetworkOrder(unchecked((int)address))), port), stop);
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await socket.SendAsync(block, stop);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                // Stopped.
+            }
+        }));
+    }
+
+    /// <summary>Listens in member <paramref name="at"/> on <paramref name="port"/> and adds every byte received to <paramref name="received"/>.</summary>
+    public Task SinkAsync(string at, int port, StrongBox<long> received, CancellationToken stop)
+    {
+        var listener = NetworkNamespace.Run(MemberNamespace(at), () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Any, port));
+            socket.Listen(16);
+            return socket;
+        });
+        _listeners.Add(listener);
+        return Task.Run(
+            async () =>
+        {
+            var readers = new List<Task>();
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var client = await listener.AcceptAsync(stop);
+                    readers.Add(Task.Run(
+                        async () =>
+                    {
+                        using (client)
+                        {
+                            var buffer = new byte[64 * 1024];
+                            try
+                            {
+                                int n;
+                                while ((n = await client.ReceiveAsync(buffer, stop)) > 0)
+                                {
+                                    Interlocked.Add(ref received.Value, n);
+                                }
+                            }
+                            catch (Exception e) when (e is OperationCanceledException or SocketException)
+                            {
+                                // Stopped.
+                            }
+                        }
+                    },
+                        CancellationToken.None));
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+
+            await Task.WhenAll(readers);
+        },
+            CancellationToken.None);
+    }
+
+    /// <summary>Bytes htb class 10:<paramref name="minor"/> has sent on site <paramref name="site"/>'s uplink (from <c>tc -s class show</c>).</summary>
+    public async Task<long> ClassBytesAsync(int site, int minor)
+    {
+        var text = await RunAsync("tc", "-n", Lab.Layout.SiteNamespace(site), "-s", "class", "show", "dev", WanLabLayout.UplinkName);
+        var lines = text.Split('\n');
+        var at = Array.FindIndex(lines, l => l.StartsWith($"class htb 10:{minor:x} ", StringComparison.Ordinal));
+        var sent = at >= 0 && at + 1 < lines.Length ? lines[at + 1].Trim().Split(' ') : [];
+        return sent.Length > 1 && sent[0] == "Sent" ? long.Parse(sent[1], System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException($"no htb class 10:{minor:x} in: {text}");
     }
 
     public static async Task<string> RunAsync(string file, params string[] arguments)

@@ -1,0 +1,3 @@
+namespace Roost.Controller.Api;
+
+public sealed record NetworkRuleDto(int From, int? To);

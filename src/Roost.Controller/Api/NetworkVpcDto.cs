@@ -1,0 +1,3 @@
+namespace Roost.Controller.Api;
+
+public sealed record NetworkVpcDto(int Id, string Subnet, long ReservedMbps, int? EnterpriseSite, string? EnterpriseAddress);
