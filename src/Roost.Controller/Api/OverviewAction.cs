@@ -4,7 +4,7 @@ namespace Roost.Controller.Api;
 
 /// <summary>
 /// An action as the dashboard lists it: the VM by id and name (null when the VM was deleted), hosts by id (named by
-/// the inventory), status, times and outcome; the planner's reason is in the plan (<c>GET /api/plans/{planId}</c>).
+/// the inventory), status, times and outcome (cut at 400 characters); the planner's reason is in the plan (<c>GET /api/plans/{planId}</c>).
 /// </summary>
 public sealed record OverviewAction(
     long Id,
@@ -23,6 +23,6 @@ public sealed record OverviewAction(
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(vmNames);
-        return new(a.Id, a.PlanId, a.Kind, a.Vm.Value, vmNames.GetValueOrDefault(a.Vm.Value), a.From.Value, a.To.Value, a.Status, a.StartedAt, a.FinishedAt, a.Outcome);
+        return new(a.Id, a.PlanId, a.Kind, a.Vm.Value, vmNames.GetValueOrDefault(a.Vm.Value), a.From.Value, a.To.Value, a.Status, a.StartedAt, a.FinishedAt, a.Outcome is null ? null : OverviewEndpoints.Shorten(a.Outcome));
     }
 }

@@ -22,6 +22,9 @@ public static class OverviewEndpoints
     private const int MigrationsShown = 30;
     private const int EventsShown = 30;
 
+    /// <summary>Longest text (event message, plan summary, migration outcome) an overview carries; the whole text is a request away.</summary>
+    internal const int TextShown = 400;
+
     public static IEndpointRouteBuilder MapOverviewEndpoints(this IEndpointRouteBuilder app)
     {
         var overview = app.MapGroup("/api/overview").WithTags("Dashboard");
@@ -63,9 +66,12 @@ public static class OverviewEndpoints
             pending.Count,
             [.. pending.Take(PlansShown).Select(p => PendingPlanSummary.From(p, vmNames))],
             [.. migrations.Select(a => OverviewAction.From(a, vmNames))],
-            [.. events.Select(EventResponse.From)],
+            [.. events.Select(e => EventResponse.From(e) with { Message = Shorten(e.Message) })],
             [.. history.Select(FleetPointResponse.From)]));
     }
+
+    /// <summary>At most <see cref="TextShown"/> characters, the cut marked with an ellipsis.</summary>
+    internal static string Shorten(string text) => text.Length <= TextShown ? text : string.Concat(text.AsSpan(0, TextShown - 1), "…");
 
     private static Results<Ok<HostInventoryResponse>, ProblemHttpResult> GetInventory(HttpRequest request, LiveState live)
     {

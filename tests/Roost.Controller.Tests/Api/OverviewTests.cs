@@ -65,6 +65,23 @@ public sealed class OverviewTests
         Assert.Equal(5, restarted.GetProperty("history").GetArrayLength());
     }
 
+    [Fact]
+    public async Task LongTexts_AreCutInTheOverview_AndWholeWhereTheyAreListed()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.StepAsync();
+        var message = "plan 1 (sandpiper, pending): hot: " + string.Join(", ", Enumerable.Range(0, 200).Select(i => $"host-{i}"));
+        await fixture.Controller.Store.AddEventAsync(fixture.Time.GetUtcNow(), "plan", message, default);
+
+        var overview = await fixture.Client.GetFromJsonAsync<JsonElement>("/api/overview");
+        var events = await fixture.Client.GetFromJsonAsync<JsonElement>("/api/events?limit=1");
+
+        var shown = overview.GetProperty("events")[0].GetProperty("message").GetString() ?? "";
+        Assert.Equal(400, shown.Length);
+        Assert.Equal(message[..399] + "…", shown);
+        Assert.Equal(message, events[0].GetProperty("message").GetString());
+    }
+
     [Theory]
     [InlineData("/api/overview?since=abc", "since")]
     [InlineData("/api/overview?since=-1", "since")]

@@ -50,7 +50,10 @@ async function act(method, path, body, done) {
 
 function decide(id, decision) { return act("POST", `/api/plans/${id}/${decision}`, undefined, `plan ${id}: ${decision === "approve" ? "approved" : "rejected"}`); }
 
-function setMode(mode) { return act("PATCH", "/api/settings", { mode }, `mode set to ${mode}`); }
+async function setMode(mode) {
+  // A refused change puts the select back to the mode the controller runs in.
+  if (!await act("PATCH", "/api/settings", { mode }, `mode set to ${mode}`) && state.overview) { $("mode").value = state.overview.settings.mode; }
+}
 
 function setThreshold() {
   const value = Number($("threshold").value);
@@ -277,7 +280,8 @@ function chart(svg, points, value, digits, bars) {
   }
   for (let k = 0; k <= 3; k++) {
     const t = t0 + ((t1 - t0) * k) / 3;
-    out += `<text x="${x(t).toFixed(1)}" y="${H - 4}" text-anchor="${k === 0 ? "start" : k === 3 ? "end" : "middle"}">${new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}</text>`;
+    const clock = (t1 - t0) < 600_000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" };
+    out += `<text x="${x(t).toFixed(1)}" y="${H - 4}" text-anchor="${k === 0 ? "start" : k === 3 ? "end" : "middle"}">${new Date(t).toLocaleTimeString("en-GB", clock)}</text>`;
   }
   out += `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#3a434f"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#3a434f"/>`;
   if (bars) {
