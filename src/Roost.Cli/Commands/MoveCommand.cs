@@ -12,13 +12,15 @@ namespace Roost.Cli.Commands;
 /// <c>roost move fit|predict</c>: MOVE (Wood et al., Middleware 2008). Fit a platform's virtualization-overhead model
 /// from benchmark samples; predict an application's virtual CPU from its native usage trace (docs/move.md).
 /// </summary>
-internal sealed class MoveCommand : ICommand
+internal sealed partial class MoveCommand : ICommand
 {
     private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
     {
         ["fit"] = ["samples", "out", "platform", "description", "method", "enter", "remove", "refinement-rounds"],
         ["predict"] = ["model", "profile", "out"],
         ["record"] = ["seconds", "interval", "out"],
+        ["bench"] = ["out", "workloads", "samples", "interval", "accel", "qemu", "memory"],
+        ["evaluate"] = ["model", "samples"],
     };
 
     /// <summary>Block devices that are not disks of their own: loop and RAM devices, zram swap, device-mapper and md layers over disks already counted.</summary>
@@ -31,31 +33,41 @@ internal sealed class MoveCommand : ICommand
     public OptionSet Options { get; } = new OptionSet(
             "roost move fit --samples FILE --out MODEL --platform NAME [options]\n"
             + "       roost move predict --model MODEL --profile FILE [--out FILE]\n"
-            + "       roost move record --seconds N [--interval S] [--out FILE]",
+            + "       roost move record --seconds N [--interval S] [--out FILE]\n"
+            + "       roost move bench --out FILE [--workloads micro|apps|all] [--samples N] [--interval S] [--accel auto|tcg|kvm] [--memory MIB]\n"
+            + "       roost move evaluate --model MODEL --samples FILE",
             "fit: builds a platform's model from benchmark samples (native metrics and the measured guest and emulation\n"
             + "CPU of each): robust stepwise regression (bisquare IRLS; metrics enter at p < 0.05, leave at p > 0.10), then\n"
             + "drops benchmarks the model fits far worse than the rest and fits again. Two models: guest CPU and emulation CPU.\n"
             + "predict: reads a native usage trace and writes the predicted virtual CPU trace (CSV).\n"
-            + "record: samples this host's native usage (/proc) into a profile CSV for predict. Formats: docs/move.md.")
-        .Add("samples", "FILE", "fit: benchmark samples CSV (benchmark, metric columns, guest_cpu_pct, emulation_cpu_pct)")
-        .Add("out", "FILE", "fit: the model file to write; predict, record: the trace to write (default: stdout)")
+            + "record: samples this host's native usage (/proc) into a profile CSV for predict.\n"
+            + "bench: runs MOVE's microbenchmarks (micro) and/or the validation applications (apps: busybox httpd, an SQLite\n"
+            + "transaction mix) natively and in a QEMU guest on this host, and writes paired samples for fit/evaluate (root:\n"
+            + "it makes a namespace, a bridge and a loop device, removed afterwards).\n"
+            + "evaluate: median and 90th-percentile relative error of a model on samples, per application. Formats: docs/move.md.")
+        .Add("samples", "FILE|N", "fit, evaluate: benchmark samples CSV (benchmark, metric columns, guest_cpu_pct, emulation_cpu_pct); bench: samples per run (default 5)")
+        .Add("out", "FILE", "fit: the model file to write; predict, record: the trace to write (default: stdout); bench: the samples to write")
         .Add("platform", "NAME", "fit: the platform the samples were measured on (saved in the model)")
         .Add("description", "TEXT", "fit: free text about the platform (hypervisor, accelerator, host CPU, VM size)")
         .Add("method", "M", "fit: robust-stepwise (MOVE, default) or least-squares (every metric, plain OLS: the baseline)")
         .Add("enter", "P", "fit: p-value below which a metric enters the model (default 0.05)")
         .Add("remove", "P", "fit: p-value above which a metric leaves the model (default 0.10; must exceed --enter)")
         .Add("refinement-rounds", "N", "fit: rounds of dropping outlier benchmarks and re-fitting (default 1; 0: none)")
-        .Add("model", "MODEL", "predict: a model file written by 'roost move fit'")
+        .Add("model", "MODEL", "predict, evaluate: a model file written by 'roost move fit'")
         .Add("profile", "FILE", "predict: the application's native usage CSV (time_s and metric columns)")
         .Add("seconds", "N", "record: how long to record (1 to 86400)")
-        .Add("interval", "S", "record: seconds between samples (0.1 to 3600, default 2)");
+        .Add("interval", "S", "record: seconds between samples (0.1 to 3600, default 2); bench: whole seconds (1 to 60, default 2)")
+        .Add("workloads", "W", "bench: micro (the 28 microbenchmarks, default), apps (web and db at three loads each) or all")
+        .Add("accel", "MODE", "bench: auto (probe KVM, else TCG), tcg or kvm (default auto)")
+        .Add("qemu", "PATH", "bench: QEMU binary (default qemu-system-x86_64)")
+        .Add("memory", "MIB", "bench: the guest's RAM (128 to 4096, default 256)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Positional.Count != 1 || !_optionsOf.TryGetValue(options.Positional[0], out var allowed))
         {
-            throw new UsageException("roost move: expected fit, predict or record (see 'roost move --help')");
+            throw new UsageException("roost move: expected fit, predict, record, bench or evaluate (see 'roost move --help')");
         }
 
         options.RejectOptionsOutside(options.Positional[0], allowed);
@@ -67,6 +79,8 @@ internal sealed class MoveCommand : ICommand
             {
                 "fit" => Fit(options, verb),
                 "predict" => Predict(options, verb),
+                "evaluate" => Evaluate(options, verb),
+                "bench" => await BenchAsync(options, verb, cancellationToken).ConfigureAwait(false),
                 _ => await RecordAsync(options, verb, cancellationToken).ConfigureAwait(false),
             };
             cancellationToken.ThrowIfCancellationRequested();

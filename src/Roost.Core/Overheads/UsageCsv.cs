@@ -106,6 +106,43 @@ public static class UsageCsv
         return text.ToString();
     }
 
+    /// <summary>
+    /// Training samples as <see cref="ParseSamples"/> reads them: <c>benchmark,time_s</c>, every metric in
+    /// <see cref="NativeMetric"/> order, then <c>guest_cpu_pct,emulation_cpu_pct</c>. Benchmark names must already be
+    /// valid (printable, no comma or quote).
+    /// </summary>
+    public static string FormatSamples(IReadOnlyList<double> timesSeconds, IReadOnlyList<BenchmarkSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(timesSeconds);
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(samples.Count, timesSeconds.Count, nameof(samples));
+        var text = new StringBuilder(BenchmarkColumn).Append(',').Append(TimeColumn);
+        foreach (var metric in NativeMetrics.All)
+        {
+            text.Append(',').Append(NativeMetrics.Name(metric));
+        }
+
+        text.Append(',').Append(GuestColumn).Append(',').Append(EmulationColumn).Append('\n');
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var sample = samples[i];
+            if (sample.Benchmark.Any(c => c is ',' or '"' || char.IsControl(c)))
+            {
+                throw new ArgumentException($"benchmark name '{sample.Benchmark}' cannot be written to a CSV field", nameof(samples));
+            }
+
+            text.Append(sample.Benchmark).Append(',').Append(Show(timesSeconds[i]));
+            foreach (var metric in NativeMetrics.All)
+            {
+                text.Append(',').Append(Show(sample.Native[metric]));
+            }
+
+            text.Append(',').Append(Show(sample.Virtual.GuestPct)).Append(',').Append(Show(sample.Virtual.EmulationPct)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The predicted virtual trace: <c>time_s,guest_cpu_pct,emulation_cpu_pct,virtual_cpu_pct</c>, one line per sample.</summary>
     public static string FormatVirtualTrace(IReadOnlyList<double> timesSeconds, IReadOnlyList<VirtualCpu> predicted)
     {

@@ -43,6 +43,12 @@ public static class AgentEndpoints
         vms.MapGet("/{id}/memory", ReadMemory).Produces(200, contentType: "application/octet-stream")
             .WithSummary("Guest RAM bytes [offset, offset+length), for page fingerprinting");
         vms.MapPost("/{id}/load", LoadAsync).Accepts<LoadRequest>("application/json").WithSummary("Busy-loop guest CPUs / hold guest memory");
+        vms.MapPost("/{id}/loadgen", LoadgenAsync).Accepts<LoadgenPlan>("application/json").WithSummary("Run the load generator (MOVE's microbenchmarks) in the guest, replacing a run in progress");
+        vms.MapDelete("/{id}/loadgen", async (string id, HostAgent agent, HttpContext http) =>
+            Respond(await agent.LoadgenAsync(id, null, http.RequestAborted).ConfigureAwait(false), http)).WithSummary("Stop the guest's load generator");
+        vms.MapPost("/{id}/app", AppAsync).Accepts<AppRequest>("application/json").WithSummary("Start a guest application (web or db) for MOVE's validation");
+        vms.MapDelete("/{id}/app", async (string id, HostAgent agent, HttpContext http) =>
+            Respond(await agent.AppAsync(id, null, http.RequestAborted).ConfigureAwait(false), http)).WithSummary("Stop the guest application");
         vms.MapPost("/{id}/marker", MarkAsync).Accepts<MarkerRequest>("application/json").WithSummary("Have the guest keep a marker string in RAM");
         vms.MapPost("/{id}/migrate", MigrateAsync).Accepts<MigrateRequest>("application/json").WithSummary("Live-migrate to another agent; returns when done");
         vms.MapGet("/{id}/migration", (string id, HostAgent agent, HttpContext http) => Respond(agent.Progress(id), http))
@@ -172,6 +178,32 @@ public static class AgentEndpoints
         }
 
         return Respond(await agent.LoadAsync(id, request.BusyCpus, request.HoldMiB, http.RequestAborted).ConfigureAwait(false), http);
+    }
+
+    private static async Task<Results<Ok<VmInfo>, ProblemHttpResult>> LoadgenAsync(string id, HostAgent agent, HttpContext http)
+    {
+        var body = await JsonBody.ReadAsync<LoadgenPlan>(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (body is not AgentOutcome<LoadgenPlan>.Ok { Value: var plan })
+        {
+            return Respond<VmInfo>(((AgentOutcome<LoadgenPlan>.Failed)body).Problem, http);
+        }
+
+        return plan.Validate() is { } invalid
+            ? Respond<VmInfo>(AgentProblem.BadRequest($"POST {http.Request.Path}: {invalid}"), http)
+            : Respond(await agent.LoadgenAsync(id, plan, http.RequestAborted).ConfigureAwait(false), http);
+    }
+
+    private static async Task<Results<Ok<VmInfo>, ProblemHttpResult>> AppAsync(string id, HostAgent agent, HttpContext http)
+    {
+        var body = await JsonBody.ReadAsync<AppRequest>(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (body is not AgentOutcome<AppRequest>.Ok { Value: var request })
+        {
+            return Respond<VmInfo>(((AgentOutcome<AppRequest>.Failed)body).Problem, http);
+        }
+
+        return request.Validate() is { } invalid
+            ? Respond<VmInfo>(AgentProblem.BadRequest($"POST {http.Request.Path}: {invalid}"), http)
+            : Respond(await agent.AppAsync(id, request, http.RequestAborted).ConfigureAwait(false), http);
     }
 
     private static async Task<Results<Ok<VmInfo>, ProblemHttpResult>> MarkAsync(string id, HostAgent agent, HttpContext http)

@@ -171,6 +171,30 @@ public sealed partial class HostAgent : IAsyncDisposable
         return await GuestCommandsAsync(id, commands, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Runs <paramref name="plan"/> in the guest's load generator (disk loads on its virtual disk), or stops it (null).</summary>
+    public Task<AgentOutcome<VmInfo>> LoadgenAsync(string id, LoadgenPlan? plan, CancellationToken cancellationToken) =>
+        GuestCommandsAsync(id, [plan is null ? "load stop" : "load " + string.Join(' ', plan.Arguments("/dev/vda"))], cancellationToken);
+
+    /// <summary>
+    /// Has the guest write <paramref name="mib"/> MiB of random data to the start of its virtual disk; null once done,
+    /// else why not.
+    /// </summary>
+    public async Task<string?> GuestDiskAsync(string id, int mib, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mib);
+        if (Find(id, out var problem) is not { Vm: { } vm })
+        {
+            return problem?.Detail ?? $"VM '{id}' on agent '{Name}' has no QEMU yet";
+        }
+
+        var (ack, failure) = await vm.RequestGuestAsync(string.Create(CultureInfo.InvariantCulture, $"disk fill {mib}"), TimeSpan.FromSeconds(30 + mib), cancellationToken).ConfigureAwait(false);
+        return failure ?? (ack is { } answer && answer.TryGetProperty("ack", out var verb) && verb.ValueEquals("disk") ? null : $"VM '{id}': the guest could not fill its disk");
+    }
+
+    /// <summary>Starts a valid <paramref name="app"/> in the guest, or stops the one that runs (null).</summary>
+    public Task<AgentOutcome<VmInfo>> AppAsync(string id, AppRequest? app, CancellationToken cancellationToken) =>
+        GuestCommandsAsync(id, [app is null ? "app stop" : string.Create(CultureInfo.InvariantCulture, $"app {app.Name} {app.Value}")], cancellationToken);
+
     /// <summary>Has the guest keep <paramref name="text"/> in a page of its RAM.</summary>
     public Task<AgentOutcome<VmInfo>> MarkAsync(string id, string text, CancellationToken cancellationToken) =>
         GuestCommandsAsync(id, [$"mark {text}"], cancellationToken);
@@ -223,9 +247,15 @@ public sealed partial class HostAgent : IAsyncDisposable
 
         foreach (var command in commands)
         {
-            if ((await vm.RequestGuestAsync(command, _commandTimeout, cancellationToken).ConfigureAwait(false)).Failure is { } failure)
+            var (ack, failure) = await vm.RequestGuestAsync(command, _commandTimeout, cancellationToken).ConfigureAwait(false);
+            if (failure is not null)
             {
                 return AgentProblem.HypervisorFailed(failure);
+            }
+
+            if (ack is { ValueKind: System.Text.Json.JsonValueKind.Object } answer && answer.TryGetProperty("ack", out var verb) && verb.ValueEquals("error"))
+            {
+                return AgentProblem.HypervisorFailed($"VM '{id}' on agent '{Name}': the guest refused '{command.Split(' ')[0]}'");
             }
         }
 

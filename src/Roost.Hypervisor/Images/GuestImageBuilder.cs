@@ -25,7 +25,7 @@ public sealed class GuestImageBuilder
     private const string BusyboxPackage = "busybox-static";
 
     /// <summary>The compiler command for the guest's verifier; part of the image's cache key.</summary>
-    private static readonly string[] _compile = ["-static", "-O2", "-s", "-std=c11", "-Wall", "-Wextra", "-Werror", "-o", "memtest", "memtest.c"];
+    private static readonly string[] _compile = ["-static", "-O2", "-s", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pthread"];
 
     /// <summary>
     /// Kernel modules for a virtio disk (/dev/vda) and a virtio NIC (eth0), in load order (Debian builds them as
@@ -152,10 +152,11 @@ public sealed class GuestImageBuilder
             return $"{kernelDeb.Path}: {modules.Failure ?? $"found {modules.Files.Count} of the virtio modules {string.Join(", ", _virtioModules)}"}";
         }
 
-        var memtest = await CompileMemtestAsync(work, scripts, cancellationToken).ConfigureAwait(false);
-        if (memtest.Failure is not null)
+        var memtest = await CompileAsync(work, "memtest", scripts.MemtestSource, cancellationToken).ConfigureAwait(false);
+        var loadgen = await CompileAsync(work, "loadgen", scripts.LoadgenSource, cancellationToken).ConfigureAwait(false);
+        if ((memtest.Failure ?? loadgen.Failure) is { } compileFailure)
         {
-            return memtest.Failure;
+            return compileFailure;
         }
 
         var packages = new List<(string Deb, List<PackageEntry> Entries)>();
@@ -196,13 +197,15 @@ public sealed class GuestImageBuilder
             cpio.AddFile("bin/busybox", busybox.Contents);
             cpio.AddFile("bin/reporter", scripts.Reporter);
             cpio.AddFile("bin/memtest", memtest.Binary);
+            cpio.AddFile("bin/loadgen", loadgen.Binary);
+            cpio.AddFile("bin/app-db", scripts.AppDb);
             foreach (var (name, contents) in modules.Files)
             {
                 AddParents(cpio, written, "lib/modules/x.ko");
                 cpio.AddFile($"lib/modules/{name[(name.LastIndexOf('/') + 1)..]}", contents, 0x1A4);
             }
 
-            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter", "bin/memtest"]);
+            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter", "bin/memtest", "bin/loadgen", "bin/app-db"]);
             foreach (var entry in packages.SelectMany(p => p.Entries))
             {
                 AddEntry(cpio, written, entry);
@@ -351,22 +354,26 @@ public sealed class GuestImageBuilder
         }
     }
 
-    /// <summary>Compiles the guest's memory verifier statically with the host's gcc; one line on failure.</summary>
-    private static async Task<(byte[] Binary, string? Failure)> CompileMemtestAsync(string work, GuestScripts scripts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Compiles one of the guest's C programs (<paramref name="name"/>.c: the memory verifier, the load generator)
+    /// statically with the host's gcc, in <paramref name="work"/>; one line on failure.
+    /// </summary>
+    internal static async Task<(byte[] Binary, string? Failure)> CompileAsync(string work, string name, byte[] source, CancellationToken cancellationToken)
     {
-        await File.WriteAllBytesAsync(Path.Combine(work, "memtest.c"), scripts.MemtestSource, cancellationToken).ConfigureAwait(false);
-        var result = await ExternalCommand.RunAsync("gcc", _compile, work, cancellationToken).ConfigureAwait(false);
-        var binary = Path.Combine(work, "memtest");
+        await File.WriteAllBytesAsync(Path.Combine(work, name + ".c"), source, cancellationToken).ConfigureAwait(false);
+        string[] arguments = [.. _compile, "-o", name, name + ".c"];
+        var result = await ExternalCommand.RunAsync("gcc", arguments, work, cancellationToken).ConfigureAwait(false);
+        var binary = Path.Combine(work, name);
         if (result.ExitCode != 0 || !File.Exists(binary))
         {
             return ([], result.ExitCode == -1
-                ? "gcc is not installed: the guest's memory verifier is compiled at image build time (install the Debian packages gcc and libc6-dev)"
-                : $"gcc {string.Join(' ', _compile)}: {result.FirstErrorLine}");
+                ? $"gcc is not installed: the guest's {name} is compiled at image build time (install the Debian packages gcc and libc6-dev)"
+                : $"gcc {string.Join(' ', arguments)}: {result.FirstErrorLine}");
         }
 
         var bytes = await File.ReadAllBytesAsync(binary, cancellationToken).ConfigureAwait(false);
         File.Delete(binary);
-        File.Delete(Path.Combine(work, "memtest.c"));
+        File.Delete(Path.Combine(work, name + ".c"));
         return (bytes, null);
     }
 
@@ -472,7 +479,7 @@ public sealed class GuestImageBuilder
     {
         var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
         var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\nmodules " + string.Join(' ', _virtioModules) + "\n");
-        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. compile, .. definition]);
+        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. scripts.LoadgenSource, .. scripts.AppDb, .. compile, .. definition]);
         return Convert.ToHexStringLower(hash)[..12];
     }
 }

@@ -1,14 +1,17 @@
 namespace Roost.Hypervisor.Images;
 
 /// <summary>
-/// The guest's <c>/init</c> and <c>/bin/reporter</c> shell scripts and the C source of <c>/bin/memtest</c> (the memory
-/// verifier, compiled at image build time), embedded in this assembly from Images/Guest.
+/// The guest's <c>/init</c>, <c>/bin/reporter</c> and <c>/bin/app-db</c> (MOVE's database application, also run
+/// natively) shell scripts and the C sources of <c>/bin/memtest</c> (the memory verifier) and <c>/bin/loadgen</c>
+/// (MOVE's load generator, also run natively), compiled at image build time, embedded in this assembly from
+/// Images/Guest.
 /// </summary>
-internal sealed record GuestScripts(byte[] Init, byte[] Reporter, byte[] MemtestSource)
+internal sealed record GuestScripts(byte[] Init, byte[] Reporter, byte[] MemtestSource, byte[] LoadgenSource, byte[] AppDb)
 {
-    public static GuestScripts Load() => new(Read("init"), Read("reporter"), Read("memtest.c"));
+    public static GuestScripts Load() => new(Read("init"), Read("reporter"), Read("memtest.c"), Read("loadgen.c"), Read("app-db"));
 
-    private static byte[] Read(string name)
+    /// <summary>One embedded file of Images/Guest by name.</summary>
+    public static byte[] Read(string name)
     {
         using var stream = typeof(GuestScripts).Assembly.GetManifestResourceStream($"Roost.Hypervisor.Guest.{name}")
             ?? throw new InvalidOperationException($"embedded guest script '{name}' is missing from the build");

@@ -60,7 +60,8 @@ public sealed record QemuLaunch(
     {
         var args = new List<string>
         {
-            "-name", $"roost-{Spec.Id}",
+            // debug-threads names each vCPU thread "CPU n/TCG" (or /KVM), so the host can tell guest CPU from emulation.
+            "-name", $"roost-{Spec.Id},debug-threads=on",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-accel", Accelerator == Accelerator.Kvm ? "kvm" : "tcg,tb-size=256",
             "-machine", "pc,memory-backend=ram",
