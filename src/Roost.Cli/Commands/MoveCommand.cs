@@ -57,7 +57,7 @@ internal sealed partial class MoveCommand : ICommand
         .Add("profile", "FILE", "predict: the application's native usage CSV (time_s and metric columns)")
         .Add("seconds", "N", "record: how long to record (1 to 86400)")
         .Add("interval", "S", "record: seconds between samples (0.1 to 3600, default 2); bench: whole seconds (1 to 60, default 2)")
-        .Add("workloads", "W", "bench: micro (the 28 microbenchmarks, default), apps (web and db at three loads each) or all")
+        .Add("workloads", "W", "bench: micro (the 25 microbenchmarks, default), apps (web and db at three loads each) or all")
         .Add("accel", "MODE", "bench: auto (probe KVM, else TCG), tcg or kvm (default auto)")
         .Add("qemu", "PATH", "bench: QEMU binary (default qemu-system-x86_64)")
         .Add("memory", "MIB", "bench: the guest's RAM (128 to 4096, default 256)");

@@ -11,7 +11,7 @@ namespace Roost.Hypervisor.Agent;
 /// natively. Only typed, range-checked values reach the generator's command line.
 /// </summary>
 /// <param name="Seconds">How long the run lasts (1-3600).</param>
-/// <param name="CpuPercent">Busy share of each 10 ms period (0-100).</param>
+/// <param name="CpuPercent">Busy share of each 10 ms period (0-100): the same time on both sides, not the same work.</param>
 /// <param name="UdpSendTo">Datagrams go to this IPv4 address …</param>
 /// <param name="UdpPort">… and port (1-65535); also the port <see cref="UdpSinkOn"/> listens on.</param>
 /// <param name="UdpSize">Datagram payload bytes (1-65507).</param>
@@ -25,6 +25,13 @@ namespace Roost.Hypervisor.Agent;
 /// <param name="HttpGetFrom">HTTP/1.0 GETs of / go to this IPv4 address …</param>
 /// <param name="HttpPort">… and port …</param>
 /// <param name="HttpRate">… this many a second (1-100,000).</param>
+/// <param name="WorkRate">Units of fixed integer work a second (1-100,000): the same work on both sides.</param>
+/// <param name="SpawnRate">Child processes forked (and reaped) a second (1-100,000).</param>
+/// <param name="TcpSendTo">TCP connections go to this IPv4 address and <see cref="TcpPort"/>, each writing <see cref="TcpSize"/> bytes …</param>
+/// <param name="TcpPort">The TCP port (1-65535), also the one <see cref="TcpSinkOn"/> listens on.</param>
+/// <param name="TcpSize">Bytes written per connection (1-16 MiB).</param>
+/// <param name="TcpRate">Connections a second (1-100,000).</param>
+/// <param name="TcpSinkOn">Accept connections on this IPv4 address and <see cref="TcpPort"/>, reading each to its end.</param>
 public sealed record LoadgenPlan(
     int Seconds,
     int? CpuPercent = null,
@@ -40,7 +47,14 @@ public sealed record LoadgenPlan(
     int? SpanMiB = null,
     string? HttpGetFrom = null,
     int? HttpPort = null,
-    int? HttpRate = null)
+    int? HttpRate = null,
+    int? WorkRate = null,
+    int? SpawnRate = null,
+    string? TcpSendTo = null,
+    int? TcpPort = null,
+    int? TcpSize = null,
+    int? TcpRate = null,
+    string? TcpSinkOn = null)
 {
     /// <summary>Null when the plan is whole and in range, else one line naming the first field that is not.</summary>
     public string? Validate()
@@ -56,7 +70,13 @@ public sealed record LoadgenPlan(
 
         return Range("seconds", Seconds, 1, 3600)
             ?? Range("cpuPercent", CpuPercent, 0, 100)
+            ?? Range("workRate", WorkRate, 1, 100_000) ?? Range("spawnRate", SpawnRate, 1, 100_000)
             ?? Address("udpSendTo", UdpSendTo) ?? Address("udpSinkOn", UdpSinkOn) ?? Address("httpGetFrom", HttpGetFrom)
+            ?? Address("tcpSendTo", TcpSendTo) ?? Address("tcpSinkOn", TcpSinkOn)
+            ?? Range("tcpPort", TcpPort, 1, 65535) ?? Range("tcpSize", TcpSize, 1, 1 << 24) ?? Range("tcpRate", TcpRate, 1, 100_000)
+            ?? (TcpSendTo is not null && (TcpPort is null || TcpSize is null || TcpRate is null) ? "tcpSendTo needs tcpPort, tcpSize and tcpRate" : null)
+            ?? (TcpSinkOn is not null && TcpPort is null ? "tcpSinkOn needs tcpPort" : null)
+            ?? (TcpSendTo is not null && TcpSinkOn is not null ? "a run either sends or sinks connections, not both" : null)
             ?? Range("udpPort", UdpPort, 1, 65535) ?? Range("udpSize", UdpSize, 1, 65507) ?? Range("udpRate", UdpRate, 1, 1_000_000)
             ?? Range("readBlock", ReadBlock, 512, 1 << 20) ?? Range("readRate", ReadRate, 1, 1_000_000)
             ?? Range("writeBlock", WriteBlock, 512, 1 << 20) ?? Range("writeRate", WriteRate, 1, 1_000_000)
@@ -87,6 +107,26 @@ public sealed record LoadgenPlan(
         if (CpuPercent is { } cpu)
         {
             args.AddRange(["--cpu", Number(cpu)]);
+        }
+
+        if (WorkRate is { } work)
+        {
+            args.AddRange(["--work", Number(work)]);
+        }
+
+        if (SpawnRate is { } spawn)
+        {
+            args.AddRange(["--spawn", Number(spawn)]);
+        }
+
+        if (TcpSendTo is not null)
+        {
+            args.AddRange(["--tcp-send", string.Create(CultureInfo.InvariantCulture, $"{TcpSendTo}:{TcpPort}:{TcpSize}:{TcpRate}")]);
+        }
+
+        if (TcpSinkOn is not null)
+        {
+            args.AddRange(["--tcp-sink", string.Create(CultureInfo.InvariantCulture, $"{TcpSinkOn}:{TcpPort}")]);
         }
 
         if (UdpSendTo is not null)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Roost.Hypervisor.Agent;
 
 namespace Roost.Hypervisor.Move;
@@ -10,10 +9,14 @@ namespace Roost.Hypervisor.Move;
 /// </summary>
 public sealed record MoveBenchmark(
     string Name,
-    int CpuPercent = 0,
+    int WorkRate = 0,
+    int SpawnRate = 0,
     int UdpSize = 0,
     int UdpRate = 0,
     bool UdpReceive = false,
+    int TcpSize = 0,
+    int TcpRate = 0,
+    bool TcpReceive = false,
     int ReadBlock = 0,
     int ReadRate = 0,
     int WriteBlock = 0,
@@ -22,69 +25,68 @@ public sealed record MoveBenchmark(
     /// <summary>The UDP port of every network benchmark.</summary>
     public const int UdpPort = 9555;
 
-    /// <summary>
-    /// The training suite: CPU at five levels; UDP sent and received at three sizes and two rates; direct reads and
-    /// writes at two block sizes and two rates; three mixes. About 28 runs of each kind.
-    /// </summary>
-    public static IReadOnlyList<MoveBenchmark> Suite { get; } = BuildSuite();
+    /// <summary>The TCP port of every network benchmark.</summary>
+    public const int TcpPort = 9556;
 
-    /// <summary>What the application side runs: the loads, UDP to or from <paramref name="peerAddress"/>.</summary>
+    /// <summary>
+    /// The training suite (25 benchmarks): fixed CPU work at five rates (the same work on both sides, so the guest's
+    /// cost of executing it shows), process creation at three rates, UDP sent and received at three size/rate points
+    /// each, short TCP connections (16 KiB each) sent and received at two rates each, direct reads and writes at two
+    /// block/rate points each, and three mixes.
+    /// </summary>
+    public static IReadOnlyList<MoveBenchmark> Suite { get; } =
+    [
+        new("work-10", WorkRate: 10), new("work-25", WorkRate: 25), new("work-50", WorkRate: 50),
+        new("work-100", WorkRate: 100), new("work-200", WorkRate: 200),
+        new("spawn-20", SpawnRate: 20), new("spawn-50", SpawnRate: 50), new("spawn-100", SpawnRate: 100),
+        new("udp-tx-64-4000", UdpSize: 64, UdpRate: 4000), new("udp-tx-512-1000", UdpSize: 512, UdpRate: 1000),
+        new("udp-tx-1400-4000", UdpSize: 1400, UdpRate: 4000),
+        new("udp-rx-64-4000", UdpSize: 64, UdpRate: 4000, UdpReceive: true), new("udp-rx-512-1000", UdpSize: 512, UdpRate: 1000, UdpReceive: true),
+        new("udp-rx-1400-4000", UdpSize: 1400, UdpRate: 4000, UdpReceive: true),
+        new("tcp-tx-16k-50", TcpSize: 16384, TcpRate: 50), new("tcp-tx-16k-150", TcpSize: 16384, TcpRate: 150),
+        new("tcp-rx-16k-50", TcpSize: 16384, TcpRate: 50, TcpReceive: true), new("tcp-rx-16k-150", TcpSize: 16384, TcpRate: 150, TcpReceive: true),
+        new("disk-read-4k-100", ReadBlock: 4096, ReadRate: 100), new("disk-read-64k-400", ReadBlock: 65536, ReadRate: 400),
+        new("disk-write-4k-100", WriteBlock: 4096, WriteRate: 100), new("disk-write-64k-400", WriteBlock: 65536, WriteRate: 400),
+        new("mix-work-50-udp-tx-512-2000", WorkRate: 50, UdpSize: 512, UdpRate: 2000),
+        new("mix-work-50-write-64k-200", WorkRate: 50, WriteBlock: 65536, WriteRate: 200),
+        new("mix-spawn-50-tcp-rx-16k-100", SpawnRate: 50, TcpSize: 16384, TcpRate: 100, TcpReceive: true),
+    ];
+
+    /// <summary>What the application side runs: its loads, its traffic to or from <paramref name="peerAddress"/>.</summary>
     public LoadgenPlan AppPlan(int seconds, string appAddress, string peerAddress) => new(
         seconds,
-        CpuPercent: CpuPercent > 0 ? CpuPercent : null,
+        WorkRate: Positive(WorkRate),
+        SpawnRate: Positive(SpawnRate),
         UdpSendTo: UdpRate > 0 && !UdpReceive ? peerAddress : null,
         UdpSinkOn: UdpRate > 0 && UdpReceive ? appAddress : null,
         UdpPort: UdpRate > 0 ? UdpPort : null,
         UdpSize: UdpRate > 0 && !UdpReceive ? UdpSize : null,
         UdpRate: UdpRate > 0 && !UdpReceive ? UdpRate : null,
+        TcpSendTo: TcpRate > 0 && !TcpReceive ? peerAddress : null,
+        TcpSinkOn: TcpRate > 0 && TcpReceive ? appAddress : null,
+        TcpPort: TcpRate > 0 ? TcpPort : null,
+        TcpSize: TcpRate > 0 && !TcpReceive ? TcpSize : null,
+        TcpRate: TcpRate > 0 && !TcpReceive ? TcpRate : null,
         ReadBlock: ReadRate > 0 ? ReadBlock : null,
-        ReadRate: ReadRate > 0 ? ReadRate : null,
+        ReadRate: Positive(ReadRate),
         WriteBlock: WriteRate > 0 ? WriteBlock : null,
-        WriteRate: WriteRate > 0 ? WriteRate : null);
+        WriteRate: Positive(WriteRate));
 
-    /// <summary>What the peer runs (the other end of the UDP traffic), or null when the benchmark has none.</summary>
-    public LoadgenPlan? PeerPlan(int seconds, string appAddress, string peerAddress) => UdpRate <= 0
+    /// <summary>What the peer runs (the other end of the network traffic), or null when the benchmark has none.</summary>
+    public LoadgenPlan? PeerPlan(int seconds, string appAddress, string peerAddress) => UdpRate <= 0 && TcpRate <= 0
         ? null
-        : UdpReceive
-            ? new LoadgenPlan(seconds, UdpSendTo: appAddress, UdpPort: UdpPort, UdpSize: UdpSize, UdpRate: UdpRate)
-            : new LoadgenPlan(seconds, UdpSinkOn: peerAddress, UdpPort: UdpPort);
+        : new LoadgenPlan(
+            seconds,
+            UdpSendTo: UdpRate > 0 && UdpReceive ? appAddress : null,
+            UdpSinkOn: UdpRate > 0 && !UdpReceive ? peerAddress : null,
+            UdpPort: UdpRate > 0 ? UdpPort : null,
+            UdpSize: UdpRate > 0 && UdpReceive ? UdpSize : null,
+            UdpRate: UdpRate > 0 && UdpReceive ? UdpRate : null,
+            TcpSendTo: TcpRate > 0 && TcpReceive ? appAddress : null,
+            TcpSinkOn: TcpRate > 0 && !TcpReceive ? peerAddress : null,
+            TcpPort: TcpRate > 0 ? TcpPort : null,
+            TcpSize: TcpRate > 0 && TcpReceive ? TcpSize : null,
+            TcpRate: TcpRate > 0 && TcpReceive ? TcpRate : null);
 
-    private static List<MoveBenchmark> BuildSuite()
-    {
-        var suite = new List<MoveBenchmark>();
-        foreach (var cpu in new[] { 10, 25, 50, 75, 100 })
-        {
-            suite.Add(new($"cpu-{cpu}", CpuPercent: cpu));
-        }
-
-        foreach (var receive in new[] { false, true })
-        {
-            foreach (var size in new[] { 64, 512, 1400 })
-            {
-                foreach (var rate in new[] { 1000, 4000 })
-                {
-                    suite.Add(new(Invariant($"udp-{(receive ? "rx" : "tx")}-{size}-{rate}"), UdpSize: size, UdpRate: rate, UdpReceive: receive));
-                }
-            }
-        }
-
-        foreach (var write in new[] { false, true })
-        {
-            foreach (var block in new[] { 4096, 65536 })
-            {
-                foreach (var rate in new[] { 100, 400 })
-                {
-                    var name = Invariant($"disk-{(write ? "write" : "read")}-{block / 1024}k-{rate}");
-                    suite.Add(write ? new(name, WriteBlock: block, WriteRate: rate) : new(name, ReadBlock: block, ReadRate: rate));
-                }
-            }
-        }
-
-        suite.Add(new("mix-cpu30-udp-tx-512-2000", CpuPercent: 30, UdpSize: 512, UdpRate: 2000));
-        suite.Add(new("mix-cpu30-write-64k-200", CpuPercent: 30, WriteBlock: 65536, WriteRate: 200));
-        suite.Add(new("mix-udp-rx-1400-2000-write-4k-200", UdpSize: 1400, UdpRate: 2000, UdpReceive: true, WriteBlock: 4096, WriteRate: 200));
-        return suite;
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static int? Positive(int value) => value > 0 ? value : null;
 }

@@ -6,6 +6,15 @@ namespace Roost.Hypervisor.Tests.Move;
 public sealed class MoveUnitTests
 {
     [Fact]
+    public void LoadgenPlan_Arguments_IncludeWorkSpawnAndTcp()
+    {
+        var plan = new LoadgenPlan(5, WorkRate: 50, SpawnRate: 20, TcpSendTo: "10.0.0.2", TcpPort: 9556, TcpSize: 16384, TcpRate: 100);
+
+        Assert.Equal(["--seconds", "5", "--work", "50", "--spawn", "20", "--tcp-send", "10.0.0.2:9556:16384:100"], plan.Arguments("/dev/vda"));
+        Assert.Contains("tcpSendTo needs", new LoadgenPlan(5, TcpSendTo: "10.0.0.2").Validate(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadgenPlan_Arguments_AreTheGeneratorsOptions()
     {
         var plan = new LoadgenPlan(12, CpuPercent: 30, UdpSendTo: "10.1.2.3", UdpPort: 9555, UdpSize: 512, UdpRate: 2000, WriteBlock: 4096, WriteRate: 200, SpanMiB: 32);
@@ -47,12 +56,21 @@ public sealed class MoveUnitTests
             var app = benchmark.AppPlan(14, "10.0.0.1", "10.0.0.2");
             Assert.Null(app.Validate());
             var peer = benchmark.PeerPlan(14, "10.0.0.1", "10.0.0.2");
-            Assert.Equal(benchmark.UdpRate > 0, peer is not null);
+            Assert.Equal(benchmark.UdpRate > 0 || benchmark.TcpRate > 0, peer is not null);
             Assert.Null(peer?.Validate());
             if (benchmark.UdpReceive)
             {
                 Assert.Equal(("10.0.0.1", (string?)null), (peer!.UdpSendTo, app.UdpSendTo));
                 Assert.Equal("10.0.0.1", app.UdpSinkOn);
+            }
+
+            if (benchmark.TcpReceive)
+            {
+                Assert.Equal(("10.0.0.1", (string?)null, "10.0.0.1"), (peer!.TcpSendTo, app.TcpSendTo, app.TcpSinkOn));
+            }
+            else if (benchmark.TcpRate > 0)
+            {
+                Assert.Equal(("10.0.0.2", "10.0.0.2"), (app.TcpSendTo, peer!.TcpSinkOn));
             }
         }
     }

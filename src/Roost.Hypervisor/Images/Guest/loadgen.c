@@ -3,10 +3,15 @@
  * (compiled statically into the guest image), so both runs of a benchmark execute identical code. Each load is one
  * thread paced against the monotonic clock; the process ends after --seconds and prints what it did as one JSON line.
  *
- *   loadgen --seconds N [--cpu PCT] [--udp-send ADDR:PORT:SIZE:RATE] [--udp-sink ADDR:PORT]
+ *   loadgen --seconds N [--cpu PCT] [--work RATE] [--spawn RATE] [--udp-send ADDR:PORT:SIZE:RATE]
+ *           [--udp-sink ADDR:PORT] [--tcp-send ADDR:PORT:SIZE:RATE] [--tcp-sink ADDR:PORT]
  *           [--read PATH:BLOCK:RATE] [--write PATH:BLOCK:RATE] [--span MIB] [--http-get ADDR:PORT:RATE]
  *
- *   --cpu PCT            busy PCT % of every 10 ms period (0-100)
+ *   --cpu PCT            busy PCT % of every 10 ms period (0-100): the same time on both sides, not the same work
+ *   --work RATE          RATE units of fixed integer work a second (100,000 xorshift steps each): the same work
+ *   --spawn RATE         fork RATE children a second, each exiting at once (reaped)
+ *   --tcp-send           RATE connections a second to ADDR:PORT, each writing SIZE bytes and closing
+ *   --tcp-sink           accept connections on ADDR:PORT and read each to its end
  *   --udp-send           send RATE datagrams of SIZE bytes a second to ADDR:PORT
  *   --udp-sink           receive and drop datagrams on ADDR:PORT
  *   --read / --write     RATE direct (O_DIRECT) reads or writes a second of BLOCK bytes at random BLOCK-aligned
@@ -30,7 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static atomic_ulong cpu_periods, sent, received, reads, writes, gets, errors;
+#include <sys/wait.h>
+
+static atomic_ulong cpu_periods, sent, received, reads, writes, gets, errors, units, spawned, connections;
+static volatile uint64_t work_sink;
 static long span_bytes = 64L * 1024 * 1024;
 
 static double now_s(void) {
@@ -98,6 +106,83 @@ static void *cpu_thread(void *arg) {
     next += period;
     if (next > now_s()) sleep_until(next);
     else next = now_s();
+  }
+  return NULL;
+}
+
+static int work_op(void *arg) {
+  (void)arg;
+  uint64_t x = 88172645463325252ull ^ atomic_load(&units);
+  for (int i = 0; i < 100000; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+  }
+  work_sink += x;
+  atomic_fetch_add(&units, 1);
+  return 0;
+}
+
+static void *work_thread(void *arg) {
+  paced((double)(intptr_t)arg, work_op, NULL);
+  return NULL;
+}
+
+static int spawn_op(void *arg) {
+  (void)arg;
+  pid_t child = fork();
+  if (child < 0) return -1;
+  if (child == 0) _exit(0);
+  if (waitpid(child, NULL, 0) != child) return -1;
+  atomic_fetch_add(&spawned, 1);
+  return 0;
+}
+
+static void *spawn_thread(void *arg) {
+  paced((double)(intptr_t)arg, spawn_op, NULL);
+  return NULL;
+}
+
+struct tcp_send { struct sockaddr_in to; long size, rate; char *buffer; };
+
+static int tcp_send_op(void *arg) {
+  struct tcp_send *t = arg;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct timeval timeout = {2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  long done = 0;
+  if (connect(fd, (struct sockaddr *)&t->to, sizeof t->to) == 0) {
+    while (done < t->size) {
+      ssize_t n = write(fd, t->buffer + done, (size_t)(t->size - done));
+      if (n <= 0) break;
+      done += n;
+    }
+  }
+  close(fd);
+  if (done != t->size) return -1;
+  atomic_fetch_add(&connections, 1);
+  return 0;
+}
+
+static void *tcp_send_thread(void *arg) {
+  struct tcp_send *t = arg;
+  paced((double)t->rate, tcp_send_op, t);
+  return NULL;
+}
+
+static void *tcp_sink_thread(void *arg) {
+  int listener = (int)(intptr_t)arg;
+  static char buffer[65536];
+  for (;;) {
+    int fd = accept(listener, NULL, NULL);
+    if (fd < 0) continue;
+    struct timeval timeout = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    while (read(fd, buffer, sizeof buffer) > 0) {
+    }
+    close(fd);
+    atomic_fetch_add(&connections, 1);
   }
   return NULL;
 }
@@ -203,6 +288,26 @@ int main(int argc, char **argv) {
       long pct = parse_number(value, &rest, 0, 100);
       if (pct < 0 || *rest) return usage("bad --cpu", value);
       if (pct > 0 && start(cpu_thread, (void *)(intptr_t)pct) != 0) return usage("cannot start", option);
+    } else if (strcmp(option, "--work") == 0 || strcmp(option, "--spawn") == 0) {
+      long rate = parse_number(value, &rest, 1, 100000);
+      if (rate < 0 || *rest) return usage("bad rate", value);
+      if (start(option[2] == 'w' ? work_thread : spawn_thread, (void *)(intptr_t)rate) != 0) return usage("cannot start", option);
+    } else if (strcmp(option, "--tcp-send") == 0) {
+      struct tcp_send *t = calloc(1, sizeof *t);
+      if (!t || parse_endpoint(value, &t->to, &rest) != 0) return usage("bad --tcp-send", value);
+      t->size = parse_number(rest, &rest, 1, 1 << 24);
+      if (t->size < 0) return usage("bad --tcp-send size", value);
+      t->rate = parse_number(rest, &rest, 1, 100000);
+      if (t->rate < 0 || *rest) return usage("bad --tcp-send rate", value);
+      t->buffer = calloc(1, (size_t)t->size);
+      if (!t->buffer || start(tcp_send_thread, t) != 0) return usage("cannot start", option);
+    } else if (strcmp(option, "--tcp-sink") == 0) {
+      struct sockaddr_in at;
+      if (parse_endpoint(value, &at, &rest) != 0 || *rest) return usage("bad --tcp-sink", value);
+      int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (fd < 0 || bind(fd, (struct sockaddr *)&at, sizeof at) != 0 || listen(fd, 128) != 0) return usage("cannot listen", value);
+      if (start(tcp_sink_thread, (void *)(intptr_t)fd) != 0) return usage("cannot start", option);
     } else if (strcmp(option, "--udp-send") == 0) {
       struct udp_send *u = calloc(1, sizeof *u);
       if (!u || parse_endpoint(value, &u->to, &rest) != 0) return usage("bad --udp-send", value);
@@ -247,9 +352,11 @@ int main(int argc, char **argv) {
   }
   if (seconds < 0) return usage("missing", "--seconds");
   sleep_until(now_s() + (double)seconds);
-  printf("{\"seconds\":%ld,\"cpuPeriods\":%lu,\"sent\":%lu,\"received\":%lu,\"reads\":%lu,\"writes\":%lu,\"gets\":%lu,\"errors\":%lu}\n",
-         seconds, atomic_load(&cpu_periods), atomic_load(&sent), atomic_load(&received), atomic_load(&reads),
-         atomic_load(&writes), atomic_load(&gets), atomic_load(&errors));
+  printf("{\"seconds\":%ld,\"cpuPeriods\":%lu,\"units\":%lu,\"spawned\":%lu,\"sent\":%lu,\"received\":%lu,\"connections\":%lu,"
+         "\"reads\":%lu,\"writes\":%lu,\"gets\":%lu,\"errors\":%lu}\n",
+         seconds, atomic_load(&cpu_periods), atomic_load(&units), atomic_load(&spawned), atomic_load(&sent),
+         atomic_load(&received), atomic_load(&connections), atomic_load(&reads), atomic_load(&writes), atomic_load(&gets),
+         atomic_load(&errors));
   fflush(stdout);
   _exit(0);
 }
