@@ -5,9 +5,14 @@ namespace Roost.Hypervisor.Tests.Network;
 /// <summary>A fact that builds a lab and VPCs in it; skipped, with the reason, where labs cannot be built or nft is missing.</summary>
 public sealed class NetworkLabFactAttribute : FactAttribute
 {
-    public NetworkLabFactAttribute()
+    /// <param name="needsQemu">Whether the test also boots real guests (then it is skipped, with the reason, without QEMU).</param>
+    public NetworkLabFactAttribute(bool needsQemu = false)
     {
-        if (LabEnvironment.SkipReason is { } reason)
+        if (needsQemu && QemuEnvironment.SkipReason is { } qemu)
+        {
+            Skip = qemu;
+        }
+        else if (LabEnvironment.SkipReason is { } reason)
         {
             Skip = reason;
         }
