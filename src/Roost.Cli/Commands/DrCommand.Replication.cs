@@ -86,6 +86,16 @@ internal sealed partial class DrCommand
         var diskBytes = options.GetInt("disk-mib", 64, min: 1, max: 1 << 20) * 1024L * 1024;
         var lag = options.GetInt("lag", 1024, min: 1, max: 1_048_576);
         var slots = diskBytes / writeBytes;
+        var ackedLogPath = options.Get("acked-log");
+        if (ackedLogPath is not null)
+        {
+            OutputPath.RequireFile("dr bench", "acked-log", ackedLogPath);
+        }
+
+        // One line per commit whose reply is released, written (a write(2) per line) before the client is told, so
+        // a SIGKILL leaves a record of at least every transaction a client saw acknowledged.
+        using var ackedLog = ackedLogPath is null ? null : new StreamWriter(ackedLogPath, append: false) { AutoFlush = true };
+        var logLock = new Lock();
         if (slots < 1)
         {
             throw new UsageException($"{Verb}: --write-kib is larger than --disk-mib");
@@ -105,7 +115,21 @@ internal sealed partial class DrCommand
                 BitConverter.TryWriteBytes(data, ++commits);
                 await client.WriteAsync(vm, commits % slots * writeBytes, data).WaitAsync(stop.Token).ConfigureAwait(false);
                 var reply = client.PacketAsync(vm, null);
-                _ = reply.ContinueWith(r => request.TrySetResult(), TaskScheduler.Default);
+                var commit = commits;
+                _ = reply.ContinueWith(
+                    r =>
+                    {
+                        if (ackedLog is not null)
+                        {
+                            lock (logLock)
+                            {
+                                ackedLog.WriteLine(commit.ToString(CultureInfo.InvariantCulture));
+                            }
+                        }
+
+                        request.TrySetResult();
+                    },
+                    TaskScheduler.Default);
             }
         }, CancellationToken.None);
         var latencies = new List<double>[clients];

@@ -17,7 +17,7 @@ internal sealed partial class DrCommand : ICommand
     {
         ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
         ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain"],
-        ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag"],
+        ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log"],
     };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -63,7 +63,8 @@ internal sealed partial class DrCommand : ICommand
         .Add("seconds", "S", "bench: how long to run (default 10)")
         .Add("write-kib", "K", "bench: bytes each commit writes, in KiB (default 4)")
         .Add("disk-mib", "M", "bench: the VM's disk size as 'serve' has it (default 64)")
-        .Add("lag", "N", "bench: most unacknowledged writes (async's lag; default 1024)");
+        .Add("lag", "N", "bench: most unacknowledged writes (async's lag; default 1024)")
+        .Add("acked-log", "FILE", "bench: append each commit number as its reply is released (for the crash experiment)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
