@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Roost.Core.Migration.Stream;
+using Roost.Hypervisor.Ksm;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Agent;
@@ -25,6 +26,8 @@ public static class AgentEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/agent", (HostAgent agent) => TypedResults.Ok(agent.Describe())).WithTags("Agent").WithSummary("Name, capacity and reservations");
+        app.MapGet("/api/agent/ksm", (HttpContext http) => Respond(KsmStatus.Read(new KsmControl()), http)).WithTags("Agent")
+            .WithSummary("Linux KSM's settings and counters on this machine (read only; pages_sharing is the memory merging saves)");
 
         var vms = app.MapGroup("/api/vms").WithTags("VMs");
         vms.MapGet("/", (HostAgent agent) => TypedResults.Ok(agent.List())).WithSummary("List VMs (incoming ones included)");

@@ -228,6 +228,26 @@ public sealed class AgentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ksm_IsTheMachinesCountersAndSettings_OrAConflictWithoutKsm()
+    {
+        using var client = new AgentClient(Server.BaseAddress);
+
+        using var response = await client.GetAsync("api/agent/ksm");
+
+        if (!File.Exists("/sys/kernel/mm/ksm/run"))
+        {
+            var (type, _) = await AgentClient.ProblemAsync(response, 409);
+            Assert.Equal("urn:roost:problem:conflict", type);
+            return;
+        }
+
+        var status = await AgentClient.ReadAsync<Roost.Hypervisor.Ksm.KsmStatus>(response);
+        Assert.Equal(Environment.SystemPageSize, status.Counters.PageSizeBytes);
+        Assert.InRange(status.Settings.Run, 0, 2);
+        Assert.True(status.Settings.PagesToScan > 0, $"pages_to_scan {status.Settings.PagesToScan}");
+    }
+
+    [Fact]
     public async Task QemuThatCannotStart_Is500ProblemAndFreesTheSlot()
     {
         using var client = new AgentClient(Server.BaseAddress);
