@@ -70,6 +70,7 @@ try {
   await page.waitForFunction((n) => document.body.dataset.rendered === "true" && document.querySelectorAll("#heatmap .c").length === n, expectedHosts);
   result.hosts = await page.locator("#heatmap .c").count();
   result.firstRenderMs = Math.round(await page.evaluate(() => window.roostFirstRender));
+  result.driverBadge = await page.textContent("#kind");
   if (process.env.SCREENSHOT) { await page.screenshot({ path: process.env.SCREENSHOT }); }
   // On screen without scrolling: the top of each panel lies inside the 900-pixel-high viewport.
   result.visibleWithoutScrolling = await page.evaluate(() => Object.fromEntries(["heatmap", "plans", "log", "detail", "chart-cpu"].map((id) => {
@@ -155,8 +156,15 @@ async function exercise(page) {
   await row.locator("input.migrate-target").fill(targetName);
   await row.locator("button.migrate").click();
   const action = await until("migration requested", () => api("/api/migrations?limit=50"), (list) => list.some((a) => a.vm === vm.id && a.toHost === k.id));
+  const actionId = action.find((a) => a.vm === vm.id && a.toHost === k.id).id;
+  // The migration log names the VM and both hosts as the operator knows them.
+  const logged = await page.waitForFunction((id) => {
+    const row = document.querySelector(`#migrations tr[data-action="${id}"]`);
+    return row && Array.from(row.cells).map((c) => c.textContent.trim()).join(" | ");
+  }, actionId).then((h) => h.jsonValue());
   phase("migrate");
-  done.migrate = { vm: vm.id, vmName: vm.name, to: k.id, toName: targetName, action: action.find((a) => a.vm === vm.id && a.toHost === k.id).id };
+  done.migrate = { vm: vm.id, vmName: vm.name, to: k.id, toName: targetName, action: actionId, logRow: logged };
+  done.migrate.from = hostName;
 
   // The same host into maintenance and out again.
   await page.click("#maintenance-button");

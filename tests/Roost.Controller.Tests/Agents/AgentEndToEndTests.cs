@@ -93,6 +93,7 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
         var overview = await api.GetFromJsonAsync<JsonElement>("/api/overview");
         Assert.Contains(overview.GetProperty("migrations").EnumerateArray(), m => m.GetProperty("id").GetInt64() == migration.Value.GetProperty("id").GetInt64());
         Assert.Equal("agents (2)", overview.GetProperty("driver").GetString());
+        Assert.Equal("real", overview.GetProperty("driverKind").GetString());
     }
 
     internal static async Task<string> EventsTextAsync(HttpClient api)

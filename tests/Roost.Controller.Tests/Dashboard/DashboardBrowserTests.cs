@@ -70,6 +70,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
         output.WriteLine($"browser script done at {started.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(Hosts, result.GetProperty("hosts").GetInt32());
+        Assert.Equal("SIMULATED", result.GetProperty("driverBadge").GetString());
         var polls = result.GetProperty("overviewBytes").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         Assert.True(polls.Length >= 8, $"only {polls.Length} overview polls seen");
         Assert.All(polls, bytes => Assert.True(bytes <= MaxOverviewBytes, $"an overview answer of {bytes} bytes exceeds {MaxOverviewBytes}"));
@@ -100,6 +101,8 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         var migrate = actions.GetProperty("migrate");
         var vm = new Roost.Core.Model.VmId(migrate.GetProperty("vm").GetInt32());
         var target = migrate.GetProperty("to").GetInt32();
+        var row = migrate.GetProperty("logRow").GetString() ?? "";
+        Assert.Contains($" | {migrate.GetProperty("vmName").GetString()} | {migrate.GetProperty("from").GetString()} → {migrate.GetProperty("toName").GetString()} | ", row, StringComparison.Ordinal);
         for (var i = 0; i < 10 && !await StartedAsync(controller, approved, vm, target); i++)
         {
             time.Advance(TimeSpan.FromSeconds(10));
