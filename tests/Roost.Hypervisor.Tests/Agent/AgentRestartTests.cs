@@ -8,17 +8,20 @@ namespace Roost.Hypervisor.Tests.Agent;
 [Collection(QemuTests.Name)]
 public sealed class AgentRestartTests(QemuFixture fixture)
 {
-    [QemuFact]
-    public async Task AgentKilledAndRestarted_TakesOverItsRunningVm_GuestDoesNotReboot()
+    /// <summary>Also with mergeable memory: the restarted agent finds the adopted QEMU's RAM again and reads it.</summary>
+    [QemuTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AgentKilledAndRestarted_TakesOverItsRunningVm_GuestDoesNotReboot(bool mergeableMemory)
     {
         var roost = FindCli();
-        var name = $"t{Environment.ProcessId}-restart";
+        var name = $"t{Environment.ProcessId}-restart{(mergeableMemory ? "-m" : "")}";
         var tokenFile = Path.Combine(Path.GetTempPath(), $"{name}.token");
         await File.WriteAllTextAsync(tokenFile, QemuFixture.Token);
         var port = FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         string[] args = [roost, "agent", "--name", name, "--listen", $"127.0.0.1:{port}", "--capacity", "cpus=2,memory=512",
-            "--token-file", tokenFile, "--accel", fixture.Accelerator.ToString().ToLowerInvariant()];
+            "--token-file", tokenFile, "--accel", fixture.Accelerator.ToString().ToLowerInvariant(), "--mergeable-memory", mergeableMemory ? "on" : "off"];
         using var client = new AgentClient(baseAddress);
         var first = await StartAgentProcessAsync(args, client);
         VmInfo vm;
@@ -44,6 +47,12 @@ public sealed class AgentRestartTests(QemuFixture fixture)
 
             Assert.Equal((VmState.Running, vm.Pid), (adopted.State, adopted.Pid));
             Assert.True(after.Seq > before.Seq, $"guest counter went from {before.Seq} to {after.Seq}: the guest rebooted");
+            using (var memory = await client.GetAsync("api/vms/vm-1/memory?offset=1048576&length=65536"))
+            {
+                Assert.True(memory.IsSuccessStatusCode, await memory.Content.ReadAsStringAsync());
+                Assert.Equal(65536, (await memory.Content.ReadAsByteArrayAsync()).Length);
+            }
+
             using var destroyed = await client.DeleteAsync("api/vms/vm-1");
             Assert.True(destroyed.IsSuccessStatusCode, await destroyed.Content.ReadAsStringAsync());
             await AgentTestSteps.EventuallyAsync(() => Task.FromResult(!Directory.Exists($"/proc/{vm.Pid}")), "the adopted QEMU is destroyed");
