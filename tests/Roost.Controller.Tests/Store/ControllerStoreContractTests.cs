@@ -22,7 +22,7 @@ public abstract class ControllerStoreContractTests
 
         var version = await store.MigrateAsync(default);
 
-        Assert.Equal(3, version);
+        Assert.Equal(4, version);
         Assert.Single(await store.GetHostsAsync(default));
     }
 
