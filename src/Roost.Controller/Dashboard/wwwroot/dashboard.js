@@ -329,6 +329,22 @@ function renderHeader(o) {
   if (document.activeElement !== $("threshold")) { $("threshold").value = o.settings.threshold; }
 }
 
+// VPCs (issue 18): the list from /api/vpcs every 5 s, outside the overview's poll (a handful of rows).
+async function loadVpcs() {
+  try {
+    const response = await fetch("/api/vpcs", authHeaders());
+    if (!response.ok) { return; }
+    const vpcs = await response.json();
+    $("vpc-count").textContent = `${vpcs.length}`;
+    $("vpcs").innerHTML = vpcs.map((v) => `<tr data-vpc="${esc(v.id)}"><td>${esc(v.id)}</td><td>${esc(v.name)}</td><td>${esc(v.subnet)}</td>
+      <td class="muted">${v.reservedMbps ? `${v.reservedMbps} Mbit/s reserved` : ""}</td>
+      <td class="wrap">${esc(v.members.map((m) => `${m.vm} ${m.address}`).join(", "))}</td>
+      <td class="muted">${esc(v.reaches.length ? `reaches ${v.reaches.join(", ")}` : "")}</td></tr>`).join("");
+  } catch (e) {
+    // An unreachable controller is reported by the overview's poll.
+  }
+}
+
 let polling = false;
 
 async function refresh() {
@@ -385,3 +401,5 @@ showToken();
 refresh();
 setInterval(refresh, 1000);
 setInterval(() => loadDetail(state.selected), 5000);
+loadVpcs();
+setInterval(loadVpcs, 5000);
