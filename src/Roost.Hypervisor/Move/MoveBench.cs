@@ -46,6 +46,8 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
 {
     private const string WebRoot = "www";
 
+    private (long User, long System) _cgroupTicks;
+
     /// <summary>One paired interval: the workload, the interval's end (seconds from the run's first reading), both sides.</summary>
     public sealed record Sample(string Workload, double TimeSeconds, NativeUsage Native, VirtualCpu Virtual);
 
@@ -101,7 +103,10 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
             }
 
             var pid = app.Id;
-            return await SampleAsync(() => ReadNative(pid), (before, after, seconds) => NativeBetween(before, after, seconds), progress, cancellationToken).ConfigureAwait(false);
+            lab.Account(pid);
+            NativeCounters? last = null;
+            _cgroupTicks = default;
+            return await SampleAsync(() => last = ReadNative(pid, last), (before, after, seconds) => NativeBetween(before, after, seconds), progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -193,9 +198,10 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
 
     private sealed record NativeCounters(CpuCounters App, long Iowait, long[] Net, long[] Disk);
 
-    private NativeCounters ReadNative(int pid)
+    private NativeCounters ReadNative(int pid, NativeCounters? previous)
     {
-        var app = CpuCounters.OfProcess(pid) ?? throw new MoveBenchException($"the native application (pid {pid}) ended before its run did");
+        var app = (lab.Cgroup is { } cgroup ? CpuCounters.OfCgroup(cgroup, previous?.App, ref _cgroupTicks) : CpuCounters.OfProcess(pid))
+            ?? throw new MoveBenchException($"the native application (pid {pid}) ended before its run did");
         var stat = File.ReadLines("/proc/stat").First(l => l.StartsWith("cpu ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var iowait = long.Parse(stat[5], CultureInfo.InvariantCulture);
         string[] netFiles = ["rx_packets", "tx_packets", "rx_bytes", "tx_bytes"];
@@ -213,7 +219,7 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
         return NativeUsage.Of(
             (NativeMetric.CpuUserPct, Pct(after.App.User - before.App.User, seconds)),
             (NativeMetric.CpuSystemPct, Pct(after.App.System - before.App.System, seconds)),
-            (NativeMetric.CpuIowaitPct, Pct(after.Iowait - before.Iowait, seconds)),
+            (NativeMetric.CpuIowaitPct, Pct((after.Iowait - before.Iowait) * 10_000_000, seconds)),
             (NativeMetric.NetRxPacketsPerS, Rate(before.Net[0], after.Net[0])),
             (NativeMetric.NetTxPacketsPerS, Rate(before.Net[1], after.Net[1])),
             (NativeMetric.NetRxBytesPerS, Rate(before.Net[2], after.Net[2])),
@@ -224,6 +230,6 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
             (NativeMetric.DiskWriteBlocksPerS, Rate(before.Disk[3], after.Disk[3])));
     }
 
-    /// <summary>Clock ticks over <paramref name="seconds"/> as percent of one core.</summary>
-    private static double Pct(long ticks, double seconds) => Math.Max(0, ticks) / CpuCounters.TicksPerSecond / seconds * 100;
+    /// <summary>Nanoseconds of CPU over <paramref name="seconds"/> as percent of one core.</summary>
+    private static double Pct(long nanoseconds, double seconds) => Math.Max(0, nanoseconds) / 1e9 / seconds * 100;
 }

@@ -63,6 +63,21 @@ public sealed class MoveLab : IAsyncDisposable
 
     public string LoopDevice { get; private set; } = "";
 
+    /// <summary>
+    /// A cgroup-v1 cpuacct group the native application and its children run in (exact CPU time), or null where the
+    /// host has none (then the application's own and reaped children's ticks are used).
+    /// </summary>
+    public string? Cgroup { get; private set; }
+
+    /// <summary>Moves process <paramref name="pid"/> (and so everything it forks from now on) into <see cref="Cgroup"/>.</summary>
+    public void Account(int pid)
+    {
+        if (Cgroup is not null)
+        {
+            File.WriteAllText(Path.Combine(Cgroup, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
     public AgentServer? Agent { get; private set; }
 
     public int QemuPid { get; private set; }
@@ -116,6 +131,16 @@ public sealed class MoveLab : IAsyncDisposable
         await IpAsync(cancellationToken, "-n", Namespace, "addr", "add", NativePeerAddress + "/24", "dev", "eth0").ConfigureAwait(false);
         await IpAsync(cancellationToken, "-n", Namespace, "link", "set", "eth0", "up").ConfigureAwait(false);
         await IpAsync(cancellationToken, "-n", Namespace, "link", "set", "lo", "up").ConfigureAwait(false);
+
+        // Exact CPU time of the native application and its children (cgroup v1 cpuacct), where the host has it.
+        const string Cpuacct = "/sys/fs/cgroup/cpuacct";
+        if (File.Exists(Path.Combine(Cpuacct, "cpuacct.usage")))
+        {
+            var cgroup = Path.Combine(Cpuacct, $"roost-move-{Tag}");
+            Directory.CreateDirectory(cgroup);
+            Cgroup = cgroup;
+            _undo.Add(() => RemoveCgroupAsync(cgroup));
+        }
 
         // The guest's bridge, with the host's end of its segment.
         await IpAsync(cancellationToken, "link", "add", Bridge, "type", "bridge").ConfigureAwait(false);
@@ -242,6 +267,14 @@ public sealed class MoveLab : IAsyncDisposable
             }
         }
 
+        foreach (var cgroup in Directory.Exists("/sys/fs/cgroup/cpuacct") ? Directory.GetDirectories("/sys/fs/cgroup/cpuacct", "roost-move-*") : [])
+        {
+            if (Dead(Path.GetFileName(cgroup)["roost-move-".Length..]))
+            {
+                await RemoveCgroupAsync(cgroup).ConfigureAwait(false);
+            }
+        }
+
         foreach (var work in Directory.GetDirectories(Path.GetTempPath(), "roost-move-*"))
         {
             if (Dead(Path.GetFileName(work)["roost-move-".Length..]))
@@ -253,6 +286,23 @@ public sealed class MoveLab : IAsyncDisposable
                 }
 
                 Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Removes a cgroup once the processes left in it (stopped moments ago) are gone.</summary>
+    private static async Task RemoveCgroupAsync(string cgroup)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                Directory.Delete(cgroup);
+                return;
+            }
+            catch (IOException)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
             }
         }
     }
