@@ -175,6 +175,44 @@ internal sealed partial class DrCommand
         return 0;
     }
 
+    private static int Export(ParsedOptions options)
+    {
+        const string Verb = "roost dr export";
+        var directory = options.Get("dir") ?? throw new UsageException($"{Verb}: --dir is required");
+        var disk = ParseDisk(options.Get("vm") ?? throw new UsageException($"{Verb}: --vm ID:SIZE_MIB is required"), Verb);
+        var output = options.Get("out") ?? throw new UsageException($"{Verb}: --out is required");
+        if (File.Exists(output) || Directory.Exists(output))
+        {
+            throw new UsageException($"{Verb}: --out {PrintableText.Escape(output)}: exists; give a new file");
+        }
+
+        var baseImage = Path.Combine(directory, $"vm-{disk.Vm.Value}.base");
+        if (!File.Exists(baseImage) || !File.Exists(Path.Combine(directory, $"vm-{disk.Vm.Value}.journal")))
+        {
+            throw new UsageException($"{Verb}: --dir {PrintableText.Escape(directory)}: holds no journal of {disk.Vm}");
+        }
+
+        if (new FileInfo(baseImage).Length != disk.SizeBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{Verb}: {disk.Vm}'s disk in the journal has {new FileInfo(baseImage).Length} bytes, not {disk.SizeBytes} (--vm)"));
+        }
+
+        try
+        {
+            using var store = new ReplicaStore(directory, [disk]);
+            var applied = store.Recover().Applied[disk.Vm];
+            var at = options.Has("at") ? options.GetInt("at", 0, min: 0) : applied;
+            var clock = Stopwatch.StartNew();
+            store.Export(disk.Vm, at, output);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{disk.Vm} at write {at} of {applied} applied: {PrintableText.Escape(output)} ({disk.SizeBytes} bytes, {clock.Elapsed.TotalSeconds:0.00} s)"));
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new UsageException($"{Verb}: {e.Message} (is 'roost dr serve' still running on {PrintableText.Escape(directory)}?)", 1);
+        }
+    }
+
     private static IPEndPoint EndPoint(ParsedOptions options, string name, string verb) =>
         options.Get(name) is { } text && IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0
             ? endpoint

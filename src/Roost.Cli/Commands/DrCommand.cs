@@ -17,6 +17,7 @@ internal sealed partial class DrCommand : ICommand
     {
         ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
         ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain"],
+        ["export"] = ["dir", "vm", "at", "out"],
         ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log"],
     };
 
@@ -30,6 +31,7 @@ internal sealed partial class DrCommand : ICommand
             "roost dr cost [--prices 2010|current] [--price KEY=VALUE]... [--app NAME]... [--mechanism NAME]...\n"
             + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]\n"
             + "       roost dr serve --listen ADDRESS:PORT --dir DIR --secret-file FILE --vm ID:SIZE_MIB [--vm …] [--checkpoint-interval S] [--retain N]\n"
+            + "       roost dr export --dir DIR --vm ID:SIZE_MIB --out IMAGE [--at SEQUENCE]\n"
             + "       roost dr bench --to ADDRESS:PORT --secret-file FILE --mode async|sync|pipelined [--clients N] [--seconds S] [--write-kib K]",
             "cost: one year of disaster recovery for each application type and backup mechanism, in a public cloud (billed\n"
             + "by use: servers only while failed over) against a dedicated DR site (every server paid for all year), after\n"
@@ -40,6 +42,8 @@ internal sealed partial class DrCommand : ICommand
             + "journal (DIR), acknowledges them once durable (fsync), keeps crash-consistent checkpoints (--retain of them).\n"
             + "bench: a transactional service in this process at the primary site, one commit (a write of --write-kib) at a\n"
             + "time through the replicator to 'serve', and --clients closed-loop clients; prints throughput and latency.\n"
+            + "export: the disk of a protected VM from a stopped 'serve''s journal, at its latest consistent point (or at\n"
+            + "write --at, from the base image's point on): the image a failover boots from.\n"
             + "Frames are authenticated with the shared secret (32+ bytes, mode 0600). Planned: a VM's disk through Roost's\n"
             + "NBD server ('roost dr protect'), failover and failback.")
         .Add("prices", "PRESET", "2010 (the paper's year: AWS list prices) or current (default 2010); sources: docs/experiments/dr.md")
@@ -48,7 +52,7 @@ internal sealed partial class DrCommand : ICommand
         .Add("mechanism", "NAME", "A backup mechanism to price (repeatable; default all)", repeatable: true)
         .Add("failover-days", "D", "Days a year spent failed over to the DR site, 0 to 365 (default 7)")
         .Add("retention-days", "R", "Days of point-in-time history kept beside the full copy, 0 to 3650 (default 7)")
-        .Add("out", "FILE", "Also write the table as CSV or JSON (by the name's ending: .csv or .json)")
+        .Add("out", "FILE", "cost: also write the table as CSV or JSON (by the name's ending: .csv or .json); export: the image")
         .Add("plot", "FILE", "Write an SVG plot of each year's cost against the failover days (name ending .svg)")
         .Add("plot-days", "D", "The plot's last failover day, 1 to 365 (default 60)")
         .Add("listen", "ADDRESS:PORT", "serve: where primary sites connect")
@@ -57,6 +61,7 @@ internal sealed partial class DrCommand : ICommand
         .Add("vm", "ID:SIZE_MIB", "serve: a protected VM and its disk size (repeatable); bench: the VM id (default 1)", repeatable: true)
         .Add("checkpoint-interval", "S", "serve: seconds between checkpoints (default 1)")
         .Add("retain", "N", "serve: checkpoints kept (default 60)")
+        .Add("at", "SEQUENCE", "export: the VM's write to stop at (default: the latest applied)")
         .Add("to", "ADDRESS:PORT", "bench: the cloud site's 'roost dr serve'")
         .Add("mode", "MODE", "bench: async, sync or pipelined")
         .Add("clients", "N", "bench: closed-loop clients, 1 to 1024 (default 8)")
@@ -69,12 +74,13 @@ internal sealed partial class DrCommand : ICommand
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve or bench (see 'roost dr --help')");
+        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve, export or bench (see 'roost dr --help')");
         options.RejectOptionsOutside(verb, _optionsOf[verb]);
         return verb switch
         {
             "serve" => await ServeAsync(options, cancellationToken).ConfigureAwait(false),
             "bench" => await BenchAsync(options, cancellationToken).ConfigureAwait(false),
+            "export" => Export(options),
             _ => await CostAsync(options, cancellationToken).ConfigureAwait(false),
         };
     }

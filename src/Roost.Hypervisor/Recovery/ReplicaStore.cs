@@ -21,12 +21,30 @@ public sealed class ReplicaStore : IDisposable
     private readonly string _directory;
     private readonly SortedDictionary<int, VmFiles> _vms = [];
     private readonly List<ReplicaCheckpoint> _checkpoints = [];
+    private readonly FileStream _lock;
 
     public ReplicaStore(string directory, IEnumerable<ProtectedDisk> disks)
     {
         ArgumentNullException.ThrowIfNull(disks);
         PrivateFiles.CreateDirectory(directory);
         _directory = directory;
+
+        // One owner at a time (a running 'serve', or an 'export'): an exclusive lock on DIR/lock, held until disposed.
+        var lockPath = Path.Combine(directory, "lock");
+        if (!File.Exists(lockPath))
+        {
+            PrivateFiles.CreateEmptyFile(lockPath);
+        }
+
+        try
+        {
+            _lock = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{directory}: the journal is in use by another process ({e.Message})", e);
+        }
+
         foreach (var disk in disks)
         {
             var stem = Path.Combine(directory, $"vm-{disk.Vm.Value}");
@@ -135,6 +153,8 @@ public sealed class ReplicaStore : IDisposable
         {
             vm.Journal.Dispose();
         }
+
+        _lock.Dispose();
     }
 
     private static void Fold(VmFiles vm, long through)

@@ -124,6 +124,7 @@ public sealed class ReplicationServerTests : IDisposable
         File.AppendAllBytes(Path.Combine(site, "vm-1.journal"), new byte[] { 0, 0, 0, 0, 0, 0, 0, 2, 0, 0 });
 
         using var reopened = new ReplicaStore(site, Disks);
+        Assert.Throws<IOException>(() => new ReplicaStore(site, Disks)); // one owner at a time
         Assert.Equal(1, reopened.Recover().Applied[vm]);
         Assert.Equal(21, new FileInfo(Path.Combine(site, "vm-1.journal")).Length);
     }
