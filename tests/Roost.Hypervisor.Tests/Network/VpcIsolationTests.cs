@@ -46,6 +46,7 @@ public sealed class VpcIsolationTests
             ("c2", "10.77.2.1", "site2"),                         // C's site rule
             ("b1", "10.3.0.2", null), ("c2", "10.0.0.3", "a2"),   // B has no rule: C reaches A's 10.0.0.3, never B's
             ("a1", "10.77.1.1", null), ("a2", "10.77.2.1", null), ("b1", "10.77.1.1", null), ("b2", "10.77.1.1", null),
+            ("a1", "10.77.2.1", null), // routed by a gateway toward the other site: forwarded, refused
             ("enterprise", "10.0.0.3", "a2"), ("enterprise", "10.77.1.1", null),
             ("site1", "10.0.0.2", null), ("site2", "10.0.0.3", null),
         ];
