@@ -1,5 +1,6 @@
 using Roost.Controller.Store;
 using Roost.Core.Model;
+using Roost.Core.Network;
 
 namespace Roost.Controller.Tests.Store;
 
@@ -24,6 +25,30 @@ public abstract class ControllerStoreContractTests
 
         Assert.Equal(4, version);
         Assert.Single(await store.GetHostsAsync(default));
+    }
+
+    [ContractFact]
+    public async Task Vpcs_RoundTrip_AcrossAReopen_AndADeletedVpcTakesItsRulesWithIt()
+    {
+        await using var store = await CreateStoreAsync();
+        var a = await store.CreateVpcAsync(new NewVpc("a", Ipv4Subnet.Parse("10.0.0.0/24"), 20, EnterpriseSite: 1), default);
+        var b = await store.CreateVpcAsync(new NewVpc("b", Ipv4Subnet.Parse("10.0.0.0/24"), 0, null), default);
+        await store.AddVpcMemberAsync(new VpcMember(a.Id, "vm-3", a.Subnet.Gateway + 2), default);
+        Assert.True(await store.AddVpcRuleAsync(new VpcRule(b.Id, null), default));
+        Assert.False(await store.AddVpcRuleAsync(new VpcRule(b.Id, null), default));
+        Assert.False(await store.DeleteVpcAsync(a.Id, default));
+        await using var reopened = await ReopenAsync(store);
+
+        var intent = await reopened.GetNetworkAsync(default);
+        Assert.True(await reopened.DeleteVpcAsync(b.Id, default));
+        var after = await reopened.GetNetworkAsync(default);
+
+        Assert.Equal([a, b], intent.Vpcs);
+        Assert.Equal(new EnterpriseAttachment(1, a.Subnet.Gateway + 1), intent.Vpcs[0].Enterprise);
+        Assert.Equal([new VpcMember(a.Id, "vm-3", a.Subnet.Gateway + 2)], intent.Members);
+        Assert.Equal([new VpcRule(b.Id, null)], intent.Rules);
+        Assert.Equal([a], after.Vpcs);
+        Assert.Empty(after.Rules);
     }
 
     [ContractFact]
