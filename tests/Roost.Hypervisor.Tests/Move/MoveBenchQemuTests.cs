@@ -49,5 +49,6 @@ public sealed class MoveBenchQemuTests(QemuFixture fixture, ITestOutputHelper ou
         Assert.All(samples, s => Assert.True(s.Virtual.GuestPct > 1 && s.Virtual.EmulationPct > 0, $"guest {s.Virtual.GuestPct} %, emulation {s.Virtual.EmulationPct} %"));
         Assert.All(made, name => Assert.False(Directory.Exists($"/sys/class/net/{name}"), $"{name} is left behind"));
         Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), $"roost-move-{Environment.ProcessId:x}"));
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/cpuacct/roost-move-{Environment.ProcessId:x}"), "the cgroup is left behind");
     }
 }
