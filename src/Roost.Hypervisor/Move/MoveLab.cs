@@ -84,9 +84,16 @@ public sealed class MoveLab : IAsyncDisposable
 
     public static string Vm => VmId;
 
-    /// <summary>Builds everything; on failure removes what it made and throws <see cref="MoveBenchException"/> with one line.</summary>
-    public static async Task<MoveLab> StartAsync(GuestImage image, Accelerator accelerator, string qemuBinary, int guestMemoryMiB, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds everything; on failure removes what it made and throws <see cref="MoveBenchException"/> with one line.
+    /// <paramref name="filledMiB"/> is how much of both disks is filled with data first (<see cref="FilledMiB"/> for the
+    /// bench; 0 for runs without disk reads, since a TCG guest takes about a CPU-minute to fill 64 MiB).
+    /// </summary>
+    public static async Task<MoveLab> StartAsync(
+        GuestImage image, Accelerator accelerator, string qemuBinary, int guestMemoryMiB, CancellationToken cancellationToken, int filledMiB = FilledMiB)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(filledMiB);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(filledMiB, DiskMiB);
         ArgumentNullException.ThrowIfNull(image);
         await SweepStaleAsync(cancellationToken).ConfigureAwait(false);
         var pid = Environment.ProcessId;
@@ -96,7 +103,7 @@ public sealed class MoveLab : IAsyncDisposable
         lab._undo.Add(() => Task.Run(() => Directory.Delete(work, recursive: true)));
         try
         {
-            await lab.BuildAsync(image, accelerator, qemuBinary, guestMemoryMiB, cancellationToken).ConfigureAwait(false);
+            await lab.BuildAsync(image, accelerator, qemuBinary, guestMemoryMiB, filledMiB, cancellationToken).ConfigureAwait(false);
             return lab;
         }
         catch
@@ -106,7 +113,7 @@ public sealed class MoveLab : IAsyncDisposable
         }
     }
 
-    private async Task BuildAsync(GuestImage image, Accelerator accelerator, string qemuBinary, int guestMemoryMiB, CancellationToken cancellationToken)
+    private async Task BuildAsync(GuestImage image, Accelerator accelerator, string qemuBinary, int guestMemoryMiB, int filledMiB, CancellationToken cancellationToken)
     {
         var (binary, failure) = await GuestImageBuilder.CompileAsync(WorkDirectory, "loadgen", GuestScripts.Read("loadgen.c"), cancellationToken).ConfigureAwait(false);
         if (failure is not null)
@@ -151,7 +158,7 @@ public sealed class MoveLab : IAsyncDisposable
         // The native disk: a loop device (direct I/O to its file) over a file filled like the guest's disk.
         var loopFile = Path.Combine(WorkDirectory, "disk.img");
         PrivateFiles.CreateSparseFile(loopFile, DiskMiB * 1024L * 1024);
-        await FillAsync(loopFile, cancellationToken).ConfigureAwait(false);
+        await FillAsync(loopFile, filledMiB, cancellationToken).ConfigureAwait(false);
         var (loop, output) = await RunAsync("losetup", ["--find", "--show", "--direct-io=on", loopFile], cancellationToken).ConfigureAwait(false);
         if (loop != 0 || !output.Trim().StartsWith("/dev/loop", StringComparison.Ordinal))
         {
@@ -177,7 +184,7 @@ public sealed class MoveLab : IAsyncDisposable
         }
 
         QemuPid = vm.Pid;
-        if (await Agent.Agent.GuestDiskAsync(VmId, FilledMiB, cancellationToken).ConfigureAwait(false) is { } diskFailure)
+        if (filledMiB > 0 && await Agent.Agent.GuestDiskAsync(VmId, filledMiB, cancellationToken).ConfigureAwait(false) is { } diskFailure)
         {
             throw new MoveBenchException($"the guest's disk: {diskFailure}");
         }
@@ -307,11 +314,11 @@ public sealed class MoveLab : IAsyncDisposable
         }
     }
 
-    private static async Task FillAsync(string path, CancellationToken cancellationToken)
+    private static async Task FillAsync(string path, int mib, CancellationToken cancellationToken)
     {
         var buffer = new byte[1 << 20];
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true);
-        for (var i = 0; i < FilledMiB; i++)
+        for (var i = 0; i < mib; i++)
         {
             System.Security.Cryptography.RandomNumberGenerator.Fill(buffer);
             await file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
