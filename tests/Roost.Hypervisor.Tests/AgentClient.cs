@@ -14,8 +14,14 @@ internal sealed class AgentClient : IDisposable
     private readonly HttpClient _http;
 
     public AgentClient(Uri baseAddress, string? token = QemuFixture.Token)
+        : this(baseAddress, new SocketsHttpHandler(), token)
     {
-        _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    /// <summary>A client whose connections <paramref name="handler"/> makes (e.g. from inside a lab site's network namespace).</summary>
+    public AgentClient(Uri baseAddress, HttpMessageHandler handler, string? token = QemuFixture.Token)
+    {
+        _http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
         if (token is not null)
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
