@@ -54,7 +54,25 @@ public sealed class KsmSession : IDisposable
         try
         {
             var previous = control.ReadSettings();
-            control.Apply(settings);
+            try
+            {
+                control.Apply(settings);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Apply writes knob by knob: put back the ones written before the failure, then report the failure.
+                try
+                {
+                    control.Apply(previous);
+                }
+                catch (Exception restore) when (restore is IOException or UnauthorizedAccessException)
+                {
+                    throw new IOException($"cannot apply KSM settings ({e.Message}) nor put all the old ones back ({restore.Message})", e);
+                }
+
+                throw;
+            }
+
             return new KsmSession(control, machineLock, previous);
         }
         catch

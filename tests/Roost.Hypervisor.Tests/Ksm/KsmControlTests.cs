@@ -45,6 +45,24 @@ public sealed class KsmControlTests : IDisposable
     }
 
     [Fact]
+    public async Task Session_ThatCannotApplyEveryKnob_PutsBackTheOnesItWrote_AndReleasesTheLock()
+    {
+        // sleep_millisecs reads as a number but refuses every write, root's too (a read-only sysctl); Apply writes
+        // pages_to_scan before it.
+        var sleep = Path.Combine(_directory, "sleep_millisecs");
+        File.Delete(sleep);
+        File.CreateSymbolicLink(sleep, "/proc/sys/kernel/ngroups_max");
+        var control = new KsmControl(_directory);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => KsmSession.StartAsync(control, KsmSettings.Experiment, TimeSpan.FromSeconds(30), TimeProvider.System, CancellationToken.None));
+
+        Assert.True(failure is IOException or UnauthorizedAccessException, failure.ToString());
+        Assert.Equal(100, control.ReadSettings().PagesToScan);
+        var again = await Assert.ThrowsAnyAsync<Exception>(() => KsmSession.StartAsync(control, KsmSettings.Experiment, TimeSpan.FromMilliseconds(300), TimeProvider.System, CancellationToken.None));
+        Assert.DoesNotContain("in use by another session", again.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SecondSession_WaitsForTheFirst()
     {
         var control = new KsmControl(_directory);
