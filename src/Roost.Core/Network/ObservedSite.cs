@@ -4,12 +4,15 @@ namespace Roost.Core.Network;
 /// What a site's kernel holds of Roost's VPCs, as read back (<c>ip -j -d link</c>, <c>ip -j addr</c>, <c>bridge -j fdb</c>,
 /// <c>nft -j list table</c>, <c>tc qdisc/class/filter</c>, the enterprise namespaces). Only objects with Roost's names
 /// (<c>vbN</c>, <c>vxN</c>, <c>veN</c>, the filter table, htb 10: on the uplink) are reported; everything else is not ours.
+/// <paramref name="UplinkTbfHandle"/> is the handle of the uplink's root qdisc (e.g. <c>8001:</c>) when it is a tbf
+/// (the lab's shaper, which Roost's htb hangs below), else null.
 /// </summary>
 public sealed record ObservedSite(
     IReadOnlyList<ObservedLink> Links,
     IReadOnlyList<ObservedEnterprise> Enterprises,
     string? FilterDigest,
-    ObservedShaping? Shaping)
+    ObservedShaping? Shaping,
+    string? UplinkTbfHandle = null)
 {
     /// <summary>The filter table exists but carries no digest Roost wrote (edited by hand or half made).</summary>
     public const string UnknownDigest = "?";

@@ -79,11 +79,14 @@ internal static class SiteObserver
                 : null));
         }
 
+        var qdiscs = Json(await RunAsync("tc", [.. Netns(siteNamespace), "-j", "qdisc", "show", "dev", fabric.Uplink], cancellationToken).ConfigureAwait(false));
+        var rootTbf = qdiscs.EnumerateArray().FirstOrDefault(q => q.TryGetProperty("root", out var r) && r.ValueKind == JsonValueKind.True && Text(q, "kind") == "tbf");
         return new ObservedSite(
             observed.OrderBy(l => l.Name, StringComparer.Ordinal).ToList(),
             enterprises,
             await FilterDigestAsync(siteNamespace, cancellationToken).ConfigureAwait(false),
-            await ShapingAsync(fabric.Uplink, siteNamespace, cancellationToken).ConfigureAwait(false));
+            await ShapingAsync(qdiscs, fabric.Uplink, siteNamespace, cancellationToken).ConfigureAwait(false),
+            Text(rootTbf, "handle"));
     }
 
     /// <summary>The enterprise namespaces of this site: the fabric's prefix, 'e' and a VPC id.</summary>
@@ -92,14 +95,6 @@ internal static class SiteObserver
             .Where(ns => ns.StartsWith(fabric.EnterpriseNamespacePrefix, StringComparison.Ordinal)
                 && VpcId.FromKernelName(ns[fabric.EnterpriseNamespacePrefix.Length..], "e") is not null)
             .Order(StringComparer.Ordinal);
-
-    /// <summary>The root qdisc of <paramref name="uplink"/>: its kind and handle (e.g. tbf, 8001:), or null.</summary>
-    public static async Task<(string Kind, string Handle)?> RootQdiscAsync(string uplink, string? siteNamespace, CancellationToken cancellationToken)
-    {
-        var qdiscs = Json(await RunAsync("tc", [.. Netns(siteNamespace), "-j", "qdisc", "show", "dev", uplink], cancellationToken).ConfigureAwait(false));
-        return qdiscs.EnumerateArray().Where(q => q.TryGetProperty("root", out var r) && r.ValueKind == JsonValueKind.True)
-            .Select(q => ((string Kind, string Handle)?)(Text(q, "kind") ?? "", Text(q, "handle") ?? "")).FirstOrDefault();
-    }
 
     public static IReadOnlyList<string> Netns(string? siteNamespace) => siteNamespace is null ? [] : ["-n", siteNamespace];
 
@@ -134,10 +129,10 @@ internal static class SiteObserver
         return ObservedSite.UnknownDigest;
     }
 
-    private static async Task<ObservedShaping?> ShapingAsync(string uplink, string? siteNamespace, CancellationToken cancellationToken)
+    /// <summary>Roost's htb among the uplink's <paramref name="qdiscs"/> (<c>tc -j qdisc show</c>), with its classes and filters.</summary>
+    private static async Task<ObservedShaping?> ShapingAsync(JsonElement qdiscs, string uplink, string? siteNamespace, CancellationToken cancellationToken)
     {
         var handle = SitePlanner.ShapingMajor.ToString("x", CultureInfo.InvariantCulture) + ":";
-        var qdiscs = Json(await RunAsync("tc", [.. Netns(siteNamespace), "-j", "qdisc", "show", "dev", uplink], cancellationToken).ConfigureAwait(false));
         var htb = qdiscs.EnumerateArray().FirstOrDefault(q => Text(q, "kind") == "htb" && Text(q, "handle") == handle);
         if (htb.ValueKind != JsonValueKind.Object)
         {

@@ -41,10 +41,8 @@ public static class VpcReconciler
             var changes = SiteDiff.Changes(plan, observed);
             foreach (var change in changes)
             {
-                var tbf = change is KernelChange.ApplyShaping or KernelChange.RemoveShaping && fabric.Shaper is not null
-                    ? await TbfHandleAsync(fabric.Uplink, siteNamespace, cancellationToken).ConfigureAwait(false)
-                    : null;
-                foreach (var command in KernelCommands.For(change, plan, siteNamespace, tbf))
+                // No change before the shaping one touches the uplink's qdiscs: the observed tbf is still the root.
+                foreach (var command in KernelCommands.For(change, plan, siteNamespace, observed.UplinkTbfHandle))
                 {
                     if (await WanLab.RunAsync(command, cancellationToken).ConfigureAwait(false) is { } failure)
                     {
@@ -63,7 +61,4 @@ public static class VpcReconciler
             return new ReconcileResult.Failed($"site {fabric.Site}: {e.Message}");
         }
     }
-
-    private static async Task<string?> TbfHandleAsync(string uplink, string? siteNamespace, CancellationToken cancellationToken) =>
-        await SiteObserver.RootQdiscAsync(uplink, siteNamespace, cancellationToken).ConfigureAwait(false) is ("tbf", var handle) ? handle : null;
 }
