@@ -253,8 +253,7 @@ internal sealed partial class RelayCommand : ICommand
         ? path
         : throw new UsageException($"roost relay destination: --pin {PrintableText.Escape(path)}: is {InputFile.Name(kind)}{InputFile.LinkNote(path)}, not a regular file");
 
-    /// <summary>The secret file's bytes: a regular file, not a link, owner-only, 32 to 4096 bytes.</summary>
-    /// <summary>A shared secret file: a regular file (no link), mode 0600 or stricter, of at least 32 bytes; also <c>roost dr</c>'s replication key.</summary>
+    /// <summary>A shared secret file's bytes: a regular file (no link), mode 0600 or stricter, 32 to 4096 bytes; also <c>roost dr</c>'s replication key.</summary>
     internal static byte[] ReadSecret(string path, string verb = "relay")
     {
         var shown = PrintableText.Escape(path);
