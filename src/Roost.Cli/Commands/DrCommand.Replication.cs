@@ -61,6 +61,10 @@ internal sealed partial class DrCommand
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"{Verb}: the journal in {PrintableText.Escape(directory)} failed: {e.Message}", 1);
+            }
 
             Console.WriteLine($"roost dr serve: stopped; applied {server.Applied}, {server.Store.JournalBytes} journal bytes written");
         }

@@ -77,14 +77,9 @@ public sealed class ReplicationServer : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         _inputs.Writer.TryComplete();
-        try
-        {
-            await Completion.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
 
+        // A failure has already been reported through Completion; disposing only waits for the tasks to end.
+        await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _store.Dispose();
         _stop.Dispose();
     }
@@ -129,6 +124,21 @@ public sealed class ReplicationServer : IAsyncDisposable
     }
 
     private async Task LoopAsync()
+    {
+        try
+        {
+            await ApplyAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The journal failed (a full disk, a file gone): stop accepting and reading, so Completion ends with the
+            // reason instead of the server taking frames nobody applies. Nothing unflushed was acknowledged.
+            await _stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ApplyAsync()
     {
         var acks = new List<(ReplicationConnection? To, byte[] Frame)>();
         while (await _inputs.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))

@@ -81,6 +81,27 @@ public sealed class ReplicationServerTests : IDisposable
     }
 
     [Fact]
+    public async Task JournalFailure_EndsCompletionWithTheReason_InsteadOfServingOn()
+    {
+        await using var server = StartServer();
+        var vm = new VmId(2);
+        var baseImage = Path.Combine(_folder, "site", "vm-2.base");
+        File.Delete(baseImage);
+        Directory.CreateDirectory(baseImage); // the first fold into the base image (third checkpoint, retain 2) fails
+        await using var client = new ReplicationClient(server.LocalEndPoint, _key, new ReplicatorOptions { Mode = ReplicationMode.Sync }, [vm], TimeProvider.System, _ => { });
+
+        for (var i = 0; i < 200 && !server.Completion.IsCompleted; i++)
+        {
+            await Task.WhenAny(client.WriteAsync(vm, 0, new byte[] { (byte)i }), server.Completion).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.Delay(60); // let a checkpoint (every 50 ms) see the new write
+        }
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => server.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(failure is IOException or UnauthorizedAccessException, failure.ToString());
+        Assert.Contains("vm-2.base", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Store_FoldsIntoTheBase_AndExportsAnyKeptPoint_AfterAReopen()
     {
         var site = Path.Combine(_folder, "store");
