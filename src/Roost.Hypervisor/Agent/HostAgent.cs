@@ -136,8 +136,9 @@ public sealed partial class HostAgent : IAsyncDisposable
             return problem ?? AgentProblem.Conflict($"VM '{id}' on agent '{Name}' has no QEMU yet");
         }
 
+        // offset comes from the client, up to long.MaxValue: compared without adding, so it cannot overflow.
         var size = (long)managed.Spec.MemoryMiB * 1024 * 1024;
-        if (offset < 0 || length <= 0 || offset + length > size)
+        if (offset < 0 || length <= 0 || offset > size - length)
         {
             return AgentProblem.BadRequest($"memory range offset={offset} length={length} is outside VM '{id}' RAM of {size} bytes");
         }

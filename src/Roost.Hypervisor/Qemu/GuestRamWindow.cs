@@ -146,7 +146,7 @@ public sealed record GuestRamWindow(int ProcessId, long HostAddress, long SizeBy
     public int Read(long offset, Span<byte> buffer)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        if (offset + buffer.Length > SizeBytes)
+        if (offset > SizeBytes - buffer.Length)
         {
             throw new IOException($"range {offset}+{buffer.Length} is outside guest RAM of {SizeBytes} bytes");
         }

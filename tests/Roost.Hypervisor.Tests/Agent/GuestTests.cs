@@ -45,9 +45,12 @@ public sealed class GuestTests(QemuFixture fixture)
         using var client = new AgentClient(agent.BaseAddress);
 
         using var response = await client.GetAsync($"api/vms/vm-1/memory?offset={128L * 1024 * 1024}&length=4096");
+        using var farOut = await client.GetAsync($"api/vms/vm-1/memory?offset={long.MaxValue}&length=4096");
 
         var (_, detail) = await AgentClient.ProblemAsync(response, 400);
         Assert.Contains("outside VM 'vm-1' RAM of 134217728 bytes", detail, StringComparison.Ordinal);
+        var (_, farDetail) = await AgentClient.ProblemAsync(farOut, 400);
+        Assert.Contains("outside VM 'vm-1' RAM of 134217728 bytes", farDetail, StringComparison.Ordinal);
     }
 
     [QemuFact]
