@@ -39,6 +39,15 @@ internal sealed class ClientSession : IDisposable
         return Listing.Member(host, "id") is { ValueKind: JsonValueKind.Number } id ? id.GetInt32() : throw new UsageException($"roost: host '{reference}': the controller's answer has no id", 1);
     }
 
+    /// <summary>Says that a verb whose answer was 204 happened: a table prints <paramref name="line"/>; json and csv print nothing.</summary>
+    public async Task DoneAsync(string line)
+    {
+        if (Format == OutputFormat.Table)
+        {
+            await Output.WriteLineAsync(Simulation.Input.PrintableText.Escape(line)).ConfigureAwait(false);
+        }
+    }
+
     public static string HostName(IReadOnlyDictionary<int, string> names, JsonElement id) =>
         id.ValueKind == JsonValueKind.Number ? names.GetValueOrDefault(id.GetInt32()) ?? "host-" + id.GetInt32().ToString(CultureInfo.InvariantCulture) : "";
 

@@ -127,12 +127,7 @@ internal static class VmVerbs
             var vm = await session.Client.SendAsync(method, $"api/vms/{ClientSession.Segment(reference)}{suffix}", null, cancellationToken).ConfigureAwait(false);
             if (vm.ValueKind == JsonValueKind.Undefined)
             {
-                // 204: nothing to show but that it happened (a table says so; json and csv print nothing).
-                if (session.Format == OutputFormat.Table)
-                {
-                    await session.Output.WriteLineAsync($"{Simulation.Input.PrintableText.Escape(reference)}: {done}").ConfigureAwait(false);
-                }
-
+                await session.DoneAsync($"{reference}: {done}").ConfigureAwait(false);
                 return 0;
             }
 

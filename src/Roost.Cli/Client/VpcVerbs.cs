@@ -94,7 +94,7 @@ internal static class VpcVerbs
         {
             var reference = result.GetRequiredValue(name);
             await session.Client.SendAsync(HttpMethod.Delete, "api/vpcs/" + ClientSession.Segment(reference), null, cancellationToken).ConfigureAwait(false);
-            await Done(session, $"{reference}: deleted").ConfigureAwait(false);
+            await session.DoneAsync($"{reference}: deleted").ConfigureAwait(false);
             return 0;
         }));
         return command;
@@ -117,7 +117,7 @@ internal static class VpcVerbs
         {
             var (vpc, vm) = (result.GetRequiredValue(vpcRemove), result.GetRequiredValue(vmRemove));
             await session.Client.SendAsync(HttpMethod.Delete, $"api/vpcs/{ClientSession.Segment(vpc)}/members/{ClientSession.Segment(vm)}", null, cancellationToken).ConfigureAwait(false);
-            await Done(session, $"{vm}: removed from {vpc}").ConfigureAwait(false);
+            await session.DoneAsync($"{vm}: removed from {vpc}").ConfigureAwait(false);
             return 0;
         }));
         member.Subcommands.Add(add);
@@ -144,7 +144,7 @@ internal static class VpcVerbs
                     : await session.Client.SendAsync(method, $"api/vpcs/{from}/rules/{ClientSession.Segment(target)}", null, cancellationToken).ConfigureAwait(false);
                 if (answer.ValueKind == JsonValueKind.Undefined)
                 {
-                    await Done(session, $"{result.GetRequiredValue(vpc)} -/- {target}: removed").ConfigureAwait(false);
+                    await session.DoneAsync($"{result.GetRequiredValue(vpc)} -/- {target}: removed").ConfigureAwait(false);
                 }
                 else
                 {
@@ -169,26 +169,26 @@ internal static class VpcVerbs
         {
             if (!LabName.TryParse(result.GetRequiredValue(lab), out var name, out var nameError))
             {
-                return await Fail(session, $"roost vpc apply: --lab: {nameError}", 2).ConfigureAwait(false);
+                throw new UsageException($"roost vpc apply: --lab: {nameError}");
             }
 
             var store = new LabStateStore(result.GetValue(stateDir) ?? LabStateStore.DefaultDirectory);
             if (WanLab.FindUp(name.Value, store, TimeProvider.System) is not { } up)
             {
-                return await Fail(session, $"roost vpc apply: lab '{name}' is not up (see 'roost lab wan status')", 2).ConfigureAwait(false);
+                throw new UsageException($"roost vpc apply: lab '{name}' is not up (see 'roost lab wan status')");
             }
 
             var number = result.GetValue(site);
             if (!up.Layout.SiteNumbers.Contains(number))
             {
-                return await Fail(session, $"roost vpc apply: --site {number}: lab '{name}' has sites 1 to {up.Layout.Options.Sites}", 2).ConfigureAwait(false);
+                throw new UsageException($"roost vpc apply: --site {number}: lab '{name}' has sites 1 to {up.Layout.Options.Sites}");
             }
 
             var json = await session.Client.GetAsync("api/network", cancellationToken).ConfigureAwait(false);
             string? error = "empty answer";
             if (json.Deserialize<NetworkResponse>(JsonSerializerOptions.Web)?.ToIntent(out error) is not { } intent)
             {
-                return await Fail(session, $"roost vpc apply: the controller's network: {error}", 1).ConfigureAwait(false);
+                throw new UsageException($"roost vpc apply: the controller's network: {error}", 1);
             }
 
             var outcome = await VpcReconciler.ReconcileAsync(intent, LabFabric.For(up.Layout, number), up.Layout.SiteNamespace(number), cancellationToken).ConfigureAwait(false);
@@ -203,26 +203,11 @@ internal static class VpcVerbs
                     await session.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"site {number}: {intent.Vpcs.Count} VPCs, {converged.Applied.Count} changes applied, kernel matches")).ConfigureAwait(false);
                     return 0;
                 case ReconcileResult.Failed failed:
-                    return await Fail(session, $"roost vpc apply: {failed.Reason}", 1).ConfigureAwait(false);
+                    throw new UsageException($"roost vpc apply: {failed.Reason}", 1);
                 default:
                     throw new InvalidOperationException("unreachable");
             }
         }));
         return command;
-    }
-
-    private static async Task Done(ClientSession session, string line)
-    {
-        // 204: nothing to show but that it happened (a table says so; json and csv print nothing).
-        if (session.Format == OutputFormat.Table)
-        {
-            await session.Output.WriteLineAsync(Simulation.Input.PrintableText.Escape(line)).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<int> Fail(ClientSession session, string line, int exitCode)
-    {
-        await session.Error.WriteLineAsync(Simulation.Input.PrintableText.Escape(line)).ConfigureAwait(false);
-        return exitCode;
     }
 }
