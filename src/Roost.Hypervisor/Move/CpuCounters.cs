@@ -3,16 +3,32 @@ using System.Globalization;
 namespace Roost.Hypervisor.Move;
 
 /// <summary>
-/// CPU time in nanoseconds for MOVE's bench: a native application's user and system time, or a QEMU process split
-/// into its vCPU threads (the guest) and every other thread (emulation and I/O), by thread name (<c>CPU n/TCG</c>,
-/// <c>CPU n/KVM</c>). Thread times come from <c>/proc/PID/task/TID/schedstat</c> (nanoseconds on the CPU, exact);
-/// tick counts (<c>/proc/PID/stat</c>, 10 ms each) are too coarse for loads of a few percent.
+/// A native application's CPU: exact nanoseconds in all, and the user and system ticks by which an interval's time is
+/// split between the two (ticks of 10 ms alone are too coarse for loads of a few percent; with only ticks, the total
+/// is the ticks' time and the split exact to the tick).
 /// </summary>
-public readonly record struct CpuCounters(long User, long System, long Guest, long Emulation)
+public readonly record struct NativeCpu(long TotalNanoseconds, long UserTicks, long SystemTicks)
 {
-    /// <summary>The kernel's clock ticks a second (USER_HZ), 100 on every Linux that Roost runs on.</summary>
-    public const double TicksPerSecond = 100;
+    /// <summary>The user and system nanoseconds spent since <paramref name="before"/>: the interval's time in the proportion of its ticks (all user when no tick fell in it).</summary>
+    public (long User, long System) Since(NativeCpu before)
+    {
+        var spent = Math.Max(0, TotalNanoseconds - before.TotalNanoseconds);
+        var (user, system) = (Math.Max(0, UserTicks - before.UserTicks), Math.Max(0, SystemTicks - before.SystemTicks));
+        var systemSpent = user + system == 0 ? 0 : (long)Math.Round(spent * ((double)system / (user + system)));
+        return (spent - systemSpent, systemSpent);
+    }
+}
 
+/// <summary>A QEMU process's CPU in nanoseconds: its vCPU threads (the guest) and the rest (emulation and I/O).</summary>
+public readonly record struct QemuCpu(long GuestNanoseconds, long EmulationNanoseconds);
+
+/// <summary>
+/// Reads CPU time from procfs and cgroups for MOVE's bench: a native application (<see cref="NativeCpu"/>), or a QEMU
+/// process split by thread name (<c>CPU n/TCG</c>, <c>CPU n/KVM</c>) into guest and emulation (<see cref="QemuCpu"/>).
+/// vCPU thread times come from <c>/proc/PID/task/TID/schedstat</c> (nanoseconds on the CPU, exact).
+/// </summary>
+public static class CpuCounters
+{
     private const long NanosecondsPerTick = 10_000_000;
 
     /// <summary>Parses one <c>/proc/PID/stat</c> (or <c>task/TID/stat</c>) line: (name, utime, stime, cutime, cstime); null if it is not one.</summary>
@@ -45,20 +61,19 @@ public readonly record struct CpuCounters(long User, long System, long Guest, lo
         name.StartsWith("CPU ", StringComparison.Ordinal) && (name.EndsWith("/TCG", StringComparison.Ordinal) || name.EndsWith("/KVM", StringComparison.Ordinal));
 
     /// <summary>A native application process with its reaped children (tick resolution); null when it is gone.</summary>
-    public static CpuCounters? OfProcess(int pid)
+    public static NativeCpu? OfProcess(int pid)
     {
         var stat = Read($"/proc/{pid}/stat");
         return stat is not null && ParseStat(stat) is { } s
-            ? new CpuCounters((s.User + s.ChildUser) * NanosecondsPerTick, (s.System + s.ChildSystem) * NanosecondsPerTick, 0, 0)
+            ? new NativeCpu((s.User + s.ChildUser + s.System + s.ChildSystem) * NanosecondsPerTick, s.User + s.ChildUser, s.System + s.ChildSystem)
             : null;
     }
 
     /// <summary>
     /// A cgroup-v1 cpuacct group holding a native application and everything it forks: <c>cpuacct.usage</c> (exact
-    /// nanoseconds) split into user and system in the proportion of <c>cpuacct.stat</c>'s ticks, whose own resolution
-    /// is too coarse to use alone. Pass the previous reading to split the interval's time by the interval's ticks.
+    /// nanoseconds) and <c>cpuacct.stat</c>'s user and system ticks; null when the group cannot be read.
     /// </summary>
-    public static CpuCounters? OfCgroup(string directory, CpuCounters? previous, ref (long User, long System) ticks)
+    public static NativeCpu? OfCgroup(string directory)
     {
         var usage = Read(Path.Combine(directory, "cpuacct.usage"));
         var stat = Read(Path.Combine(directory, "cpuacct.stat"));
@@ -77,23 +92,11 @@ public readonly record struct CpuCounters(long User, long System, long Guest, lo
             }
         }
 
-        var (lastUser, lastSystem) = ticks;
-        ticks = (user, system);
-        if (previous is not { } before)
-        {
-            return new CpuCounters(total, 0, 0, 0);
-        }
-
-        // The interval's exact time, split by the interval's ticks (all user when no tick fell in it).
-        var spent = Math.Max(0, total - (before.User + before.System));
-        var (du, ds) = (Math.Max(0, user - lastUser), Math.Max(0, system - lastSystem));
-        var systemShare = du + ds == 0 ? 0 : (double)ds / (du + ds);
-        var systemSpent = (long)Math.Round(spent * systemShare);
-        return new CpuCounters(before.User + spent - systemSpent, before.System + systemSpent, 0, 0);
+        return new NativeCpu(total, user, system);
     }
 
     /// <summary>A QEMU process, its threads split into vCPU (guest) and the rest (emulation); null when it is gone.</summary>
-    public static CpuCounters? OfQemu(int pid)
+    public static QemuCpu? OfQemu(int pid)
     {
         string[] tasks;
         try
@@ -120,7 +123,7 @@ public readonly record struct CpuCounters(long User, long System, long Guest, lo
         }
 
         var process = Read($"/proc/{pid}/stat") is { } stat ? ParseStat(stat) : null;
-        return process is { } p ? new CpuCounters(0, 0, guest, ((p.User + p.System) * NanosecondsPerTick) - guest) : null;
+        return process is { } p ? new QemuCpu(guest, ((p.User + p.System) * NanosecondsPerTick) - guest) : null;
     }
 
     private static string? Read(string path)

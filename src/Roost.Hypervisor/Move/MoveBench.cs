@@ -46,8 +46,6 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
 {
     private const string WebRoot = "www";
 
-    private (long User, long System) _cgroupTicks;
-
     /// <summary>One paired interval: the workload, the interval's end (seconds from the run's first reading), both sides.</summary>
     public sealed record Sample(string Workload, double TimeSeconds, NativeUsage Native, VirtualCpu Virtual);
 
@@ -104,9 +102,7 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
 
             var pid = app.Id;
             lab.Account(pid);
-            NativeCounters? last = null;
-            _cgroupTicks = default;
-            return await SampleAsync(() => last = ReadNative(pid, last), (before, after, seconds) => NativeBetween(before, after, seconds), progress, cancellationToken).ConfigureAwait(false);
+            return await SampleAsync(() => ReadNative(pid), NativeBetween, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -156,7 +152,7 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
             var qemu = lab.QemuPid;
             return await SampleAsync(
                 () => CpuCounters.OfQemu(qemu) ?? throw new MoveBenchException($"{workload.Name}: the guest's QEMU (pid {qemu}) is gone"),
-                (before, after, seconds) => new VirtualCpu(Pct(after.Guest - before.Guest, seconds), Pct(after.Emulation - before.Emulation, seconds)),
+                (before, after, seconds) => new VirtualCpu(Pct(after.GuestNanoseconds - before.GuestNanoseconds, seconds), Pct(after.EmulationNanoseconds - before.EmulationNanoseconds, seconds)),
                 progress,
                 cancellationToken).ConfigureAwait(false);
         }
@@ -196,11 +192,11 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
         return samples;
     }
 
-    private sealed record NativeCounters(CpuCounters App, long Iowait, long[] Net, long[] Disk);
+    private sealed record NativeCounters(NativeCpu App, long Iowait, long[] Net, long[] Disk);
 
-    private NativeCounters ReadNative(int pid, NativeCounters? previous)
+    private NativeCounters ReadNative(int pid)
     {
-        var app = (lab.Cgroup is { } cgroup ? CpuCounters.OfCgroup(cgroup, previous?.App, ref _cgroupTicks) : CpuCounters.OfProcess(pid))
+        var app = (lab.Cgroup is { } cgroup ? CpuCounters.OfCgroup(cgroup) : CpuCounters.OfProcess(pid))
             ?? throw new MoveBenchException($"the native application (pid {pid}) ended before its run did");
         var stat = File.ReadLines("/proc/stat").First(l => l.StartsWith("cpu ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var iowait = long.Parse(stat[5], CultureInfo.InvariantCulture);
@@ -216,9 +212,10 @@ public sealed class MoveBench(MoveLab lab, MoveBenchTiming timing)
     private static NativeUsage NativeBetween(NativeCounters before, NativeCounters after, double seconds)
     {
         double Rate(long a, long b) => Math.Max(0, b - a) / seconds;
+        var (user, system) = after.App.Since(before.App);
         return NativeUsage.Of(
-            (NativeMetric.CpuUserPct, Pct(after.App.User - before.App.User, seconds)),
-            (NativeMetric.CpuSystemPct, Pct(after.App.System - before.App.System, seconds)),
+            (NativeMetric.CpuUserPct, Pct(user, seconds)),
+            (NativeMetric.CpuSystemPct, Pct(system, seconds)),
             (NativeMetric.CpuIowaitPct, Pct((after.Iowait - before.Iowait) * 10_000_000, seconds)),
             (NativeMetric.NetRxPacketsPerS, Rate(before.Net[0], after.Net[0])),
             (NativeMetric.NetTxPacketsPerS, Rate(before.Net[1], after.Net[1])),

@@ -89,6 +89,16 @@ public sealed class MoveUnitTests
         Assert.False(CpuCounters.IsVcpuThread("worker"));
     }
 
+    [Fact]
+    public void NativeCpu_Since_SplitsTheIntervalsExactTimeByItsTicks()
+    {
+        var before = new NativeCpu(1_000_000_000, 100, 50);
+
+        Assert.Equal((30_000_000L, 10_000_000L), new NativeCpu(1_040_000_000, 103, 51).Since(before));
+        Assert.Equal((7_000_000L, 0L), new NativeCpu(1_007_000_000, 100, 50).Since(before));
+        Assert.Equal((0L, 0L), new NativeCpu(999_000_000, 100, 50).Since(before));
+    }
+
     [Theory]
     [InlineData("web", 80, null)]
     [InlineData("db", 20, null)]
