@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Roost.Hypervisor.Agent;
 using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Lab;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Move;
@@ -207,7 +208,16 @@ public sealed class MoveLab : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(start) ?? throw new MoveBenchException($"cannot start {file}");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new MoveBenchException($"cannot start {file}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new MoveBenchException($"cannot run {file}: {e.Message} (the web application needs busybox, the db application sqlite3)");
+        }
+
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -336,19 +346,13 @@ public sealed class MoveLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a host tool (argument list, no shell); its exit code and standard output, or standard error on failure.</summary>
-    internal static async Task<(int Code, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a host tool (argument list, no shell; <see cref="WanLab.RunCapturingAsync"/>): its exit code (-1 when it is
+    /// not installed) and its standard output, or its first error line on failure.
+    /// </summary>
+    private static async Task<(int Code, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new MoveBenchException($"cannot start {file}");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return (process.ExitCode, process.ExitCode == 0 ? await output.ConfigureAwait(false) : await error.ConfigureAwait(false));
+        var (result, output) = await WanLab.RunCapturingAsync(file, arguments, cancellationToken).ConfigureAwait(false);
+        return (result.ExitCode, result.ExitCode == 0 ? output : result.FirstErrorLine);
     }
 }
