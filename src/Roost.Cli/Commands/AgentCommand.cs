@@ -98,9 +98,9 @@ internal sealed partial class AgentCommand : ICommand
         {
             var equals = network.IndexOf('=', StringComparison.Ordinal);
             var (networkName, bridge) = equals < 0 ? (network, "") : (network[..equals], network[(equals + 1)..]);
-            if (!GuestNic.IsValidNetworkName(networkName) || !AgentOptions.IsInterfaceName(bridge) || !networks.TryAdd(networkName, bridge))
+            if (!GuestNic.IsValidNetworkName(networkName) || !Roost.Core.Network.SiteFabric.IsInterfaceName(bridge) || !networks.TryAdd(networkName, bridge))
             {
-                throw new UsageException($"roost agent: --network '{network}' is not NAME=BRIDGE (NAME 1 to 32 lower-case letters, digits or dashes, given once; BRIDGE an interface name of 1 to 15 letters, digits, '-', '_' or '.')");
+                throw new UsageException($"roost agent: --network '{network}' is not NAME=BRIDGE (NAME 1 to 32 lower-case letters, digits or dashes, given once; BRIDGE an interface name of 1 to 15 letters, digits, '-' or '_')");
             }
 
             if (!Directory.Exists(Path.Combine("/sys/class/net", bridge, "bridge")))

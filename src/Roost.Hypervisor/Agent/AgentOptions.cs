@@ -73,9 +73,9 @@ public sealed record AgentOptions(
     {
         foreach (var (network, bridge) in Networks)
         {
-            if (!GuestNic.IsValidNetworkName(network) || !IsInterfaceName(bridge))
+            if (!GuestNic.IsValidNetworkName(network) || !Roost.Core.Network.SiteFabric.IsInterfaceName(bridge))
             {
-                return $"agent network '{network}={bridge}': the name must be 1 to 32 lower-case letters, digits or dashes and the bridge an interface name (1 to 15 letters, digits, '-', '_' or '.')";
+                return $"agent network '{network}={bridge}': the name must be 1 to 32 lower-case letters, digits or dashes and the bridge an interface name (1 to 15 letters, digits, '-' or '_')";
             }
         }
 
@@ -105,8 +105,4 @@ public sealed record AgentOptions(
     public string EffectiveRunDirectory => RunDirectory ?? Path.Combine(Path.GetTempPath(), "roost", Name);
 
     public string MemoryPathFor(string vmId) => Path.Combine(ShmDirectory, $"roost.{Name}.{vmId}");
-
-    /// <summary>Whether <paramref name="name"/> is a Linux interface name this agent will pass to <c>ip</c>.</summary>
-    public static bool IsInterfaceName(string name) =>
-        name.Length is >= 1 and <= 15 && name is not "." and not ".." && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }
