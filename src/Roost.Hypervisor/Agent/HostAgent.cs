@@ -174,7 +174,9 @@ public sealed partial class HostAgent : IAsyncDisposable
 
     /// <summary>Runs <paramref name="plan"/> in the guest's load generator (disk loads on its virtual disk), or stops it (null).</summary>
     public Task<AgentOutcome<VmInfo>> LoadgenAsync(string id, LoadgenPlan? plan, CancellationToken cancellationToken) =>
-        GuestCommandsAsync(id, [plan is null ? "load stop" : "load " + string.Join(' ', plan.Arguments("/dev/vda"))], cancellationToken);
+        plan?.Validate() is { } invalid
+            ? Task.FromResult<AgentOutcome<VmInfo>>(AgentProblem.BadRequest($"VM '{id}': load generator plan: {invalid}"))
+            : GuestCommandsAsync(id, [plan is null ? "load stop" : "load " + string.Join(' ', plan.Arguments("/dev/vda"))], cancellationToken);
 
     /// <summary>
     /// Has the guest write <paramref name="mib"/> MiB of random data to the start of its virtual disk; null once done,
@@ -183,18 +185,15 @@ public sealed partial class HostAgent : IAsyncDisposable
     public async Task<string?> GuestDiskAsync(string id, int mib, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mib);
-        if (Find(id, out var problem) is not { Vm: { } vm })
-        {
-            return problem?.Detail ?? $"VM '{id}' on agent '{Name}' has no QEMU yet";
-        }
-
-        var (ack, failure) = await vm.RequestGuestAsync(string.Create(CultureInfo.InvariantCulture, $"disk fill {mib}"), TimeSpan.FromSeconds(30 + mib), cancellationToken).ConfigureAwait(false);
-        return failure ?? (ack is { } answer && answer.TryGetProperty("ack", out var verb) && verb.ValueEquals("disk") ? null : $"VM '{id}': the guest could not fill its disk");
+        var filled = await GuestCommandsAsync(id, [string.Create(CultureInfo.InvariantCulture, $"disk fill {mib}")], cancellationToken, TimeSpan.FromSeconds(30 + mib)).ConfigureAwait(false);
+        return filled is AgentOutcome<VmInfo>.Failed failed ? failed.Problem.Detail : null;
     }
 
     /// <summary>Starts a valid <paramref name="app"/> in the guest, or stops the one that runs (null).</summary>
     public Task<AgentOutcome<VmInfo>> AppAsync(string id, AppRequest? app, CancellationToken cancellationToken) =>
-        GuestCommandsAsync(id, [app is null ? "app stop" : string.Create(CultureInfo.InvariantCulture, $"app {app.Name} {app.Value}")], cancellationToken);
+        app?.Validate() is { } invalid
+            ? Task.FromResult<AgentOutcome<VmInfo>>(AgentProblem.BadRequest($"VM '{id}': application: {invalid}"))
+            : GuestCommandsAsync(id, [app is null ? "app stop" : string.Create(CultureInfo.InvariantCulture, $"app {app.Name} {app.Value}")], cancellationToken);
 
     /// <summary>Has the guest keep <paramref name="text"/> in a page of its RAM.</summary>
     public Task<AgentOutcome<VmInfo>> MarkAsync(string id, string text, CancellationToken cancellationToken) =>
@@ -234,7 +233,7 @@ public sealed partial class HostAgent : IAsyncDisposable
         }
     }
 
-    private async Task<AgentOutcome<VmInfo>> GuestCommandsAsync(string id, IReadOnlyList<string> commands, CancellationToken cancellationToken)
+    private async Task<AgentOutcome<VmInfo>> GuestCommandsAsync(string id, IReadOnlyList<string> commands, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         if (Find(id, out var problem) is not { Vm: { } vm } managed)
         {
@@ -248,7 +247,7 @@ public sealed partial class HostAgent : IAsyncDisposable
 
         foreach (var command in commands)
         {
-            var (ack, failure) = await vm.RequestGuestAsync(command, _commandTimeout, cancellationToken).ConfigureAwait(false);
+            var (ack, failure) = await vm.RequestGuestAsync(command, timeout ?? _commandTimeout, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
                 return AgentProblem.HypervisorFailed(failure);
