@@ -33,7 +33,7 @@ internal sealed partial class MoveCommand
         var timing = new MoveBenchTiming(options.GetInt("samples", 5, min: 1, max: 1000), options.GetInt("interval", 2, min: 1, max: 60));
         var memory = options.GetInt("memory", 256, min: 128, max: 4096);
         var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
         {
             throw new UsageException($"{verb}: needs root on Linux (it makes a network namespace, a bridge and a loop device)", exitCode: 1);
         }
