@@ -19,7 +19,13 @@ public sealed class ReplicationServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action<string> _log;
     private readonly long _start;
-    private readonly Channel<(ManagerInput Input, ReplicationConnection? From)> _inputs = Channel.CreateUnbounded<(ManagerInput, ReplicationConnection?)>(new() { SingleReader = true });
+    // Back-pressure: a connection stops reading while the loop is this many frames behind (each at most
+    // ReplicationFrameCodec.MaxFrameBytes), so memory is bounded by frames queued, not by how fast peers send or
+    // how often a primary resends what it has no ack for while fsync is slow.
+    private const int MaxQueuedInputs = 1024;
+
+    private readonly Channel<(ManagerInput Input, ReplicationConnection? From)> _inputs = Channel.CreateBounded<(ManagerInput, ReplicationConnection?)>(
+        new BoundedChannelOptions(MaxQueuedInputs) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stop = new();
     private readonly ReplicationManager _manager;
     private readonly Task _loop;
@@ -110,14 +116,14 @@ public sealed class ReplicationServer : IAsyncDisposable
             {
                 while (await connection.ReadAsync(_stop.Token).ConfigureAwait(false) is { } message)
                 {
-                    _inputs.Writer.TryWrite((new ManagerInput.Received(message), connection));
+                    await _inputs.Writer.WriteAsync((new ManagerInput.Received(message), connection), _stop.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is InvalidDataException or IOException or SocketException)
             {
                 _log($"roost dr serve: {e.Message}; connection closed");
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
             {
             }
         }
@@ -204,9 +210,9 @@ public sealed class ReplicationServer : IAsyncDisposable
         try
         {
             await Task.Delay(after, _time, _stop.Token).ConfigureAwait(false);
-            _inputs.Writer.TryWrite((new ManagerInput.CheckpointDue(_time.GetElapsedTime(_start)), null));
+            await _inputs.Writer.WriteAsync((new ManagerInput.CheckpointDue(_time.GetElapsedTime(_start)), null), _stop.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
         }
     }
