@@ -184,12 +184,7 @@ internal static class VpcVerbs
                 throw new UsageException($"roost vpc apply: --site {number}: lab '{name}' has sites 1 to {up.Layout.Options.Sites}");
             }
 
-            var json = await session.Client.GetAsync("api/network", cancellationToken).ConfigureAwait(false);
-            string? error = "empty answer";
-            if (json.Deserialize<NetworkResponse>(JsonSerializerOptions.Web)?.ToIntent(out error) is not { } intent)
-            {
-                throw new UsageException($"roost vpc apply: the controller's network: {error}", 1);
-            }
+            var intent = ReadIntent(await session.Client.GetAsync("api/network", cancellationToken).ConfigureAwait(false));
 
             var outcome = await VpcReconciler.ReconcileAsync(intent, LabFabric.For(up.Layout, number), up.Layout.SiteNamespace(number), cancellationToken).ConfigureAwait(false);
             switch (outcome)
@@ -209,5 +204,24 @@ internal static class VpcVerbs
             }
         }));
         return command;
+    }
+
+    /// <summary>The controller's network intent, checked; a malformed answer (wrong JSON types too) is one line and exit 1.</summary>
+    internal static Core.Network.NetworkIntent ReadIntent(JsonElement json)
+    {
+        string? error = "empty answer";
+        try
+        {
+            if (json.Deserialize<NetworkResponse>(JsonSerializerOptions.Web)?.ToIntent(out error) is { } intent)
+            {
+                return intent;
+            }
+        }
+        catch (JsonException e)
+        {
+            error = $"malformed network intent: {e.Message}";
+        }
+
+        throw new UsageException($"roost vpc apply: the controller's network: {error}", 1);
     }
 }
