@@ -20,8 +20,8 @@ public sealed class GuestNicTests(QemuFixture fixture, ITestOutputHelper output)
     {
         await using var bridge = await TestBridge.CreateAsync();
         AgentOptions OnBridge(AgentOptions o) => o with { Networks = new Dictionary<string, string> { ["lab"] = bridge.Name } };
-        var source = await fixture.StartAgentAsync("nic-src", configure: OnBridge);
-        var destination = await fixture.StartAgentAsync("nic-dst", configure: OnBridge);
+        await using var source = await fixture.StartAgentAsync("nic-src", configure: OnBridge);
+        await using var destination = await fixture.StartAgentAsync("nic-dst", configure: OnBridge);
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         var nic = new NicRequest("lab", bridge.GuestCidr, null);
@@ -53,7 +53,7 @@ public sealed class GuestNicTests(QemuFixture fixture, ITestOutputHelper output)
     [QemuFact]
     public async Task NicOnANetworkTheAgentDoesNotOffer_Is409_AndNothingStarts()
     {
-        var agent = await fixture.StartAgentAsync("nic-none");
+        await using var agent = await fixture.StartAgentAsync("nic-none");
         using var client = new AgentClient(agent.BaseAddress);
 
         using var response = await client.PostAsync("api/vms", new CreateVmRequest("vm-x", 1, 128, new NicRequest("tenant-b", "10.9.0.5/24", null)));

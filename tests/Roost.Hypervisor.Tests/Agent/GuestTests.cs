@@ -56,7 +56,7 @@ public sealed class GuestTests(QemuFixture fixture)
     [QemuFact]
     public async Task Stats_CombineHostAndGuestViews_AndBusyLoopShowsInGuestCpu()
     {
-        var agent = await fixture.StartAgentAsync("stats");
+        await using var agent = await fixture.StartAgentAsync("stats");
         using var client = new AgentClient(agent.BaseAddress);
         await AgentTestSteps.BootAsync(client, "vm-1");
         var idle = await AgentTestSteps.WaitForSeqAsync(client, "vm-1", 2);
@@ -78,7 +78,7 @@ public sealed class GuestTests(QemuFixture fixture)
     [QemuFact]
     public async Task PauseResumeStop_FollowTheStateMachine_AndStopLeavesNothing()
     {
-        var agent = await fixture.StartAgentAsync("life");
+        await using var agent = await fixture.StartAgentAsync("life");
         using var client = new AgentClient(agent.BaseAddress);
         await AgentTestSteps.BootAsync(client, "vm-1");
 
@@ -113,7 +113,7 @@ public sealed class GuestTests(QemuFixture fixture)
     [QemuFact]
     public async Task Memtest_ChecksEveryPage_AndFindsAPageCorruptedFromTheHost()
     {
-        var agent = await fixture.StartAgentAsync("memtest");
+        await using var agent = await fixture.StartAgentAsync("memtest");
         using var client = new AgentClient(agent.BaseAddress);
         var vm = await AgentTestSteps.BootAsync(client, "vm-1");
 

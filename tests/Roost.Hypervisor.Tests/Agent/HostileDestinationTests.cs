@@ -100,7 +100,7 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
     {
         // The expiry of an unclaimed half is what the in-doubt case waits for; 15 s still leaves a whole stream of this
         // guest (a few seconds under load) several times over.
-        var destination = await fixture.StartAgentAsync("cdst", token: DestinationToken, configure: o => o with
+        await using var destination = await fixture.StartAgentAsync("cdst", token: DestinationToken, configure: o => o with
         {
             Incoming = o.Incoming with { StreamTimeout = TimeSpan.FromSeconds(15) },
         });
@@ -193,8 +193,8 @@ public sealed class HostileDestinationTests(QemuFixture fixture, ITestOutputHelp
     [QemuFact]
     public async Task ConfirmationAnsweredWithAnEndlessBody_FencedAbortSettlesIt_VmRunsAtDestinationOnly()
     {
-        var source = await fixture.StartAgentAsync("esrc", token: SourceToken, configure: _quickSource);
-        var destination = await fixture.StartAgentAsync("edst", token: DestinationToken);
+        await using var source = await fixture.StartAgentAsync("esrc", token: SourceToken, configure: _quickSource);
+        await using var destination = await fixture.StartAgentAsync("edst", token: DestinationToken);
         using var src = new AgentClient(source.BaseAddress, SourceToken);
         using var dst = new AgentClient(destination.BaseAddress, DestinationToken);
         using var forward = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };

@@ -13,8 +13,8 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     [QemuFact]
     public async Task Migrate_WhileReporterRuns_GuestCarriesOnAtDestinationOnly()
     {
-        var source = await fixture.StartAgentAsync("src");
-        var destination = await fixture.StartAgentAsync("dst");
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         var bootStarted = TimeProvider.System.GetTimestamp();
@@ -70,11 +70,9 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     public async Task WritingGuest_Migrated20TimesBackAndForth_LosesNoWrite()
     {
         // a sends through the relay (the default), b over QEMU's plain TCP: ten moves each way.
-        var agents = new[]
-        {
-            await fixture.StartAgentAsync("a"),
-            await fixture.StartAgentAsync("b", configure: o => o with { MigrationTransport = MigrationTransportKind.Tcp }),
-        };
+        await using var first = await fixture.StartAgentAsync("a");
+        await using var second = await fixture.StartAgentAsync("b", configure: o => o with { MigrationTransport = MigrationTransportKind.Tcp });
+        var agents = new[] { first, second };
         using var a = new AgentClient(agents[0].BaseAddress);
         using var b = new AgentClient(agents[1].BaseAddress);
         var clients = new[] { a, b };
@@ -114,8 +112,8 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     /// <summary>Starts a migration, runs <paramref name="kill"/> once the stream flows, and checks the VM stays whole at the source and the destination keeps nothing.</summary>
     private async Task KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(Func<AgentServer, VmInfo, Task> kill)
     {
-        var source = await fixture.StartAgentAsync("src");
-        var destination = await fixture.StartAgentAsync("dst");
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
@@ -139,8 +137,8 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     [QemuFact]
     public async Task DestinationAgentStoppedMidway_VmKeepsRunningAtSource_NothingLeaks()
     {
-        var source = await fixture.StartAgentAsync("src");
-        var destination = await fixture.StartAgentAsync("dst");
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
@@ -162,8 +160,8 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     [QemuFact]
     public async Task Cancel_StopsTheMigration_VmKeepsRunningAtSource()
     {
-        var source = await fixture.StartAgentAsync("src");
-        var destination = await fixture.StartAgentAsync("dst");
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
         using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");
@@ -188,8 +186,8 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     [QemuFact]
     public async Task PeerFailures_AreOneLineProblems_VmKeepsRunningAtSource()
     {
-        var source = await fixture.StartAgentAsync("src");
-        var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
         using var src = new AgentClient(source.BaseAddress);
         using var smallClient = new AgentClient(small.BaseAddress);
         await AgentTestSteps.BootAsync(src, "vm-1");

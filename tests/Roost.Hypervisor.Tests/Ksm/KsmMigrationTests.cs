@@ -17,11 +17,9 @@ public sealed class KsmMigrationTests(QemuFixture fixture, ITestOutputHelper out
         using var session = await KsmSession.StartAsync(new KsmControl(), KsmSettings.Experiment, TimeSpan.FromMinutes(3), TimeProvider.System, CancellationToken.None);
 
         // a sends through the relay (the default), b over QEMU's plain TCP.
-        var agents = new[]
-        {
-            await fixture.StartAgentAsync("ksm-a", configure: o => o with { MergeableMemory = true }),
-            await fixture.StartAgentAsync("ksm-b", configure: o => o with { MergeableMemory = true, MigrationTransport = MigrationTransportKind.Tcp }),
-        };
+        await using var first = await fixture.StartAgentAsync("ksm-a", configure: o => o with { MergeableMemory = true });
+        await using var second = await fixture.StartAgentAsync("ksm-b", configure: o => o with { MergeableMemory = true, MigrationTransport = MigrationTransportKind.Tcp });
+        var agents = new[] { first, second };
         using var a = new AgentClient(agents[0].BaseAddress);
         using var b = new AgentClient(agents[1].BaseAddress);
         var clients = new[] { a, b };

@@ -26,7 +26,7 @@ public sealed class KsmSharingTests(QemuFixture fixture, ITestOutputHelper outpu
         var guests = new List<GuestMemoryFingerprint>();
         using (var session = await KsmSession.StartAsync(control, KsmSettings.Experiment, TimeSpan.FromMinutes(3), TimeProvider.System, CancellationToken.None))
         {
-            var agent = await fixture.StartAgentAsync("ksm", new AgentCapacity(2, 256), configure: o => o with { MergeableMemory = true });
+            await using var agent = await fixture.StartAgentAsync("ksm", new AgentCapacity(2, 256), configure: o => o with { MergeableMemory = true });
             using var client = new AgentClient(agent.BaseAddress);
             await Task.WhenAll(AgentTestSteps.BootAsync(client, "vm-a"), AgentTestSteps.BootAsync(client, "vm-b"));
             converged = await session.ConvergeAsync(TimeProvider.System, TimeSpan.FromSeconds(90), CancellationToken.None);

@@ -11,14 +11,14 @@ namespace Roost.Hypervisor.Tests.Lab;
 public sealed class WanLabFixture : IAsyncLifetime
 {
     private readonly List<WanLab> _labs = [];
-    private int _counter;
+    private static int _counter; // per process, not per fixture: several fixtures (collections) bring labs up at once
 
     public LabStateStore Store { get; } = new(LabStateStore.DefaultDirectory);
 
     public RelayLauncher Relay { get; } = new("dotnet", [FindCli()]);
 
     /// <summary>A unique lab name for this process (at most <see cref="LabName.MaxLength"/> characters).</summary>
-    public LabName NewName() =>
+    public static LabName NewName() =>
         LabName.Parse($"t{Base36(Environment.ProcessId)}{Base36(Interlocked.Increment(ref _counter))}");
 
     public async Task InitializeAsync()

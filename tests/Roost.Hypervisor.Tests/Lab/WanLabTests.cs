@@ -54,7 +54,7 @@ public sealed class WanLabTests
     public async Task OwnerDies_RelayStops_AndTheSweeperRemovesTheLab()
     {
         using var owner = Process.Start(new ProcessStartInfo("sleep", "1") { UseShellExecute = false })!;
-        var name = _fixture.NewName();
+        var name = WanLabFixture.NewName();
         var up = await WanLab.UpAsync(name, _link, _fixture.Relay, _fixture.Store, ProcessIdentity.Of(owner.Id), TimeProvider.System, CancellationToken.None);
         var relay = Assert.IsType<LabUpResult.Up>(up).Lab.Status().State.Relay!.Value;
 
@@ -71,7 +71,7 @@ public sealed class WanLabTests
     [LabFact]
     public async Task Down_AfterAPartialUp_RemovesWhatExists()
     {
-        var name = _fixture.NewName();
+        var name = WanLabFixture.NewName();
         var layout = new WanLabLayout(name, _link);
         _fixture.Store.Write(WanLabState.Planned(layout, ProcessIdentity.Current, DateTimeOffset.UnixEpoch));
         await RunAsync("ip", "netns", "add", layout.SiteNamespace(1));

@@ -43,7 +43,7 @@ public sealed class VpcGuestTests(QemuFixture fixture, ITestOutputHelper output)
                 await VpcTestKit.RunAsync("ip", "link", "set", bridge, "up");
             }
 
-            var agent = await fixture.StartAgentAsync(
+            await using var agent = await fixture.StartAgentAsync(
                 "vpc",
                 new AgentCapacity(4, 1024),
                 configure: o => o with { Networks = new Dictionary<string, string> { [_a.Id.NetworkName] = parking[0], [_b.Id.NetworkName] = parking[1] } });

@@ -26,7 +26,7 @@ public sealed class GuestFingerprintClientTests(QemuFixture fixture)
     [QemuFact]
     public async Task Fingerprint_UnknownVm_IsAProblemNamingAgentAndVm()
     {
-        var agent = await fixture.StartAgentAsync("fp");
+        await using var agent = await fixture.StartAgentAsync("fp");
         using var http = new HttpClient();
 
         var result = await new GuestFingerprintClient(http).FingerprintAsync(agent.BaseAddress, QemuFixture.Token, "nope", HashSampling.None, CancellationToken.None);

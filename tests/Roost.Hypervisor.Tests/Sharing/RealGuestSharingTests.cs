@@ -33,7 +33,7 @@ public sealed class RealGuestSharingTests(QemuFixture fixture, ITestOutputHelper
     {
         // The fixture's shared guest is one of the two (a boot saved); the other is booted here, and destroyed after.
         var (shared, _) = await fixture.SharedGuestAsync();
-        var agent = await fixture.StartAgentAsync("share-two", new AgentCapacity(1, 256));
+        await using var agent = await fixture.StartAgentAsync("share-two", new AgentCapacity(1, 256));
         using var client = new AgentClient(agent.BaseAddress);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         await Agent.AgentTestSteps.BootAsync(client, "vm-2", RealGuestFleet.GuestMemoryMiB);
