@@ -33,7 +33,7 @@ internal sealed partial class AgentCommand : ICommand
         .Add("delta", "on|off", "relay: send re-sent pages as XOR deltas (default on)")
         .Add("compression", "zstd|lz4|none", "relay: frame compression (default zstd)")
         .Add("level", "N", "relay: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
-        .Add("send-buffer-kib", "N", "relay: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning)");
+        .Add("send-buffer-kib", "N", "relay: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning, at most 256 KiB unsent)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {

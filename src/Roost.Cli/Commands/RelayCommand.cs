@@ -69,7 +69,7 @@ internal sealed partial class RelayCommand : ICommand
         .Add("channels", "N", "source: number of QEMU streams, 1 to 16 (default 1)")
         .Add("fault", "corrupt|forge", "tamper: flip a bit of a data frame (its MAC fails), or replace one by a validly MACed reference to a made-up digest")
         .Add("after-bytes", "N", "tamper: bytes to pass through before spoiling the next data frame (default 1000000)")
-        .Add("send-buffer-kib", "N", "source: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning)");
+        .Add("send-buffer-kib", "N", "source: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning, at most 256 KiB unsent)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {

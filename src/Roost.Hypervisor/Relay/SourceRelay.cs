@@ -18,6 +18,12 @@ public sealed class SourceRelay : IAsyncDisposable
 {
     private const int ReadBytes = 256 * 1024;
 
+    /// <summary>Unsent bytes the link socket may hold (TCP_NOTSENT_LOWAT) when no send buffer is set: 256 KiB.</summary>
+    public const int UnsentLowWaterBytes = 256 * 1024;
+
+    private const int IpProtocolTcp = 6;
+    private const int TcpNotSentLowAt = 25;
+
     private readonly RelaySourceSession _session;
     private readonly Socket[] _listeners;
     private readonly IPEndPoint _destination;
@@ -65,9 +71,9 @@ public sealed class SourceRelay : IAsyncDisposable
     /// <summary>
     /// Listens for the QEMUs at once (on Unix sockets in <paramref name="socketDirectory"/>, which must be owner-only,
     /// or on loopback ports when it is null) and starts connecting to the destination's relay in the background.
-    /// <paramref name="sendBufferBytes"/> bounds the link connection's send buffer (0: the kernel's autotuning, up to
-    /// several MB): about twice the link's bandwidth-delay product keeps it full while leaving little queued when QEMU
-    /// stops the guest, all of which the guest waits for.
+    /// <paramref name="sendBufferBytes"/> bounds the link connection's send buffer (0: the kernel's autotuning, with at
+    /// most <see cref="UnsentLowWaterBytes"/> left unsent on Linux): about twice the link's bandwidth-delay product keeps
+    /// it full while leaving little queued when QEMU stops the guest, all of which the guest waits for.
     /// </summary>
     public static SourceRelay Start(IPEndPoint destination, ReadOnlySpan<byte> secret, RelayCodecOptions options, int channels, RelayTimeouts timeouts, TimeProvider time, string? socketDirectory = null, int sendBufferBytes = 0)
     {
@@ -142,6 +148,13 @@ public sealed class SourceRelay : IAsyncDisposable
         if (_sendBufferBytes > 0)
         {
             socket.SendBufferSize = _sendBufferBytes;
+        }
+        else if (OperatingSystem.IsLinux())
+        {
+            // TCP_NOTSENT_LOWAT: the kernel takes more only while less than this is still unsent, so what waits in the
+            // socket when QEMU stops the guest is bounded whatever the link, while the window in flight still grows to
+            // the link's bandwidth-delay product (the send buffer's autotuning bounds both together, up to several MB).
+            socket.SetRawSocketOption(IpProtocolTcp, TcpNotSentLowAt, BitConverter.GetBytes(UnsentLowWaterBytes));
         }
 
         _connections.Track(socket);
