@@ -21,7 +21,7 @@ internal sealed partial class HostAllocation
         }
 
         Span<double> allocated = vms.Count <= 64 ? stackalloc double[vms.Count] : new double[vms.Count];
-        Allocate(host, allocated, out var available);
+        var fits = Allocate(host, allocated, out var available);
         _previousUtilizationMips[host] = _utilizationMips[host];
         double utilization = 0;
         double requested = 0;
@@ -45,7 +45,7 @@ internal sealed partial class HostAllocation
 
         _utilizationMips[host] = utilization;
         hostStates.Record(host, time, utilization, requested, utilization > 0, hostLog);
-        StoreDerived(host, allocated, available, created: false);
+        StoreDerived(host, allocated, available, fits, created: false);
     }
 
     /// <summary>

@@ -422,6 +422,9 @@ internal sealed class PowerDataCenter
     /// <summary>Every running VM reads its demand at <paramref name="time"/> and, on a tick, records it in its history.</summary>
     private void UpdateRequests(double time)
     {
+        // Every host's derived state was computed from the old requests (HostAllocation's appends in place).
+        _hosts.StartRequestEpoch();
+
         // PowerVm.updateVmProcessing: history grows only at ticks, where (t − 0.1) mod interval == 0 in floating point.
         var isHistoryTick = (time - FirstTickOffset) % _interval == 0;
 
