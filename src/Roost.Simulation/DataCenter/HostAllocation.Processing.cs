@@ -25,15 +25,19 @@ internal sealed partial class HostAllocation
         _previousUtilizationMips[host] = _utilizationMips[host];
         double utilization = 0;
         double requested = 0;
+        var slots = _vms.Slots;
+        var migratingIn = _migratingIn[host];
+        var anyMigratingIn = migratingIn.Count > 0;
         for (var i = 0; i < vms.Count; i++)
         {
             var v = vms[i];
+            ref var slot = ref slots[v];
             var vmAllocated = allocated[i];
-            var vmRequested = _vms.Requested(v);
-            if (!IsMigratingIn(host, v))
+            var vmRequested = slot.Request;
+            if (!(anyMigratingIn && migratingIn.Contains(v)))
             {
-                vmStates.Record(ref _vms[v].State, time, vmAllocated, vmRequested, _vms[v].InMigration, vmLog);
-                if (_vms[v].InMigration)
+                vmStates.Record(ref slot.State, time, vmAllocated, vmRequested, slot.InMigration, vmLog);
+                if (slot.InMigration)
                 {
                     vmAllocated /= MigratingOutShare;
                 }

@@ -365,17 +365,23 @@ internal sealed partial class HostAllocation
     /// </summary>
     private bool Allocate(int host, Span<double> allocated, out double available)
     {
-        var vms = _hostVms[host];
+        var vms = CollectionsMarshal.AsSpan(_hostVms[host]);
+        var slots = _vms.Slots;
+        var migratingIn = _migratingIn[host];
+        var anyMigratingIn = migratingIn.Count > 0;
         var total = _fleet.TotalMips(host);
         var pe = _fleet.PeMips(host);
         available = total;
         var fits = true;
         double required = 0;
-        for (var i = 0; i < vms.Count; i++)
+
+        // First pass: each VM's capped request, kept in allocated[] for the second.
+        for (var i = 0; i < vms.Length; i++)
         {
             var v = vms[i];
-            var capped = _vms.Capped(v, pe);
-            var booked = IsMigratingIn(host, v) ? capped * MigratingInShare : capped;
+            var capped = slots[v].CappedAt(pe);
+            allocated[i] = capped;
+            var booked = anyMigratingIn && migratingIn.Contains(v) ? capped * MigratingInShare : capped;
             required += booked;
             if (fits && available >= booked)
             {
@@ -389,24 +395,24 @@ internal sealed partial class HostAllocation
 
         if (fits)
         {
-            for (var i = 0; i < vms.Count; i++)
+            for (var i = 0; i < vms.Length; i++)
             {
                 var v = vms[i];
-                var capped = _vms.Capped(v, pe);
-                allocated[i] = IsMigratingIn(host, v) ? capped * MigratingInShare
-                    : _vms[v].InMigration ? capped * MigratingOutShare : capped;
+                var capped = allocated[i];
+                allocated[i] = anyMigratingIn && migratingIn.Contains(v) ? capped * MigratingInShare
+                    : slots[v].InMigration ? capped * MigratingOutShare : capped;
             }
 
             return true;
         }
 
         var scale = total / required;
-        for (var i = 0; i < vms.Count; i++)
+        for (var i = 0; i < vms.Length; i++)
         {
             var v = vms[i];
-            var capped = _vms.Capped(v, pe);
-            allocated[i] = IsMigratingIn(host, v) ? Math.Floor(capped * MigratingInShare * scale)
-                : _vms[v].InMigration ? Math.Floor(capped * scale * MigratingOutShare)
+            var capped = allocated[i];
+            allocated[i] = anyMigratingIn && migratingIn.Contains(v) ? Math.Floor(capped * MigratingInShare * scale)
+                : slots[v].InMigration ? Math.Floor(capped * scale * MigratingOutShare)
                 : Math.Floor(capped * scale);
         }
 
@@ -504,28 +510,32 @@ internal sealed partial class HostAllocation
     /// <summary>What placement counts as allocated, the VMs' requests, their largest RAM and their total RAM, from the allocation.</summary>
     private (double ForPlacement, double Requested, int MaxRam, long RamBooked) Sums(int host, ReadOnlySpan<double> allocated)
     {
-        var vms = _hostVms[host];
+        var vms = CollectionsMarshal.AsSpan(_hostVms[host]);
+        var slots = _vms.Slots;
+        var migratingIn = _migratingIn[host];
+        var anyMigratingIn = migratingIn.Count > 0;
+        var placing = PlacingInitially;
         double forPlacement = 0;
         double requested = 0;
         var maxRam = int.MinValue;
         var ramBooked = 0L;
-        var anyMigratingIn = _migratingIn[host].Count > 0;
-        for (var i = 0; i < vms.Count; i++)
+        for (var i = 0; i < vms.Length; i++)
         {
             var v = vms[i];
+            ref readonly var slot = ref slots[v];
 
             // PowerVmAllocationPolicyMigrationAbstract.getUtilizationOfCpuMips counts a VM migrating in at its full share.
             forPlacement += allocated[i];
-            if (anyMigratingIn && IsMigratingIn(host, v))
+            if (anyMigratingIn && migratingIn.Contains(v))
             {
                 forPlacement += allocated[i] * MigratingOutShare / MigratingInShare;
             }
 
             // While VMs are being created, those already created request nothing yet (their cloudlets arrive at 0.1 s),
             // though the scheduler keeps their full-size booking.
-            requested += PlacingInitially ? 0 : _vms.Requested(v);
-            maxRam = Math.Max(maxRam, _vms[v].Ram);
-            ramBooked += _vms[v].Ram;
+            requested += placing ? 0 : slot.Request;
+            maxRam = Math.Max(maxRam, slot.Ram);
+            ramBooked += slot.Ram;
         }
 
         return (forPlacement, requested, maxRam, ramBooked);

@@ -27,4 +27,11 @@ internal struct VmSlot
 
     /// <summary>The VM's last state entry for the SLA totals (<see cref="VmStateAccumulator"/>).</summary>
     public VmStateAccumulator.Entry State;
+
+    /// <summary>MIPS the VM asks for now; a VM being created asks for its full size.</summary>
+    public readonly double Request => Instantiating ? Mips : Requested;
+
+    /// <summary>The request with each virtual core capped at one physical core's MIPS.</summary>
+    public readonly double CappedAt(double peMips) =>
+        Cores == 1 ? Math.Min(Request, peMips) : Math.Min(Request / Cores, peMips) * Cores;
 }

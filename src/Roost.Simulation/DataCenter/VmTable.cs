@@ -63,15 +63,14 @@ internal sealed class VmTable
 
     public double BandwidthMbps(int vm) => _bandwidthMbps[vm];
 
+    /// <summary>Every VM's record, for loops over a host's VMs that read several fields of each.</summary>
+    public Span<VmSlot> Slots => _slots;
+
     /// <summary>MIPS a VM asks for now; a VM being created asks for its full size.</summary>
-    public double Requested(int vm) => _slots[vm].Instantiating ? _slots[vm].Mips : _slots[vm].Requested;
+    public double Requested(int vm) => _slots[vm].Request;
 
     /// <summary>A VM's request with each virtual core capped at one physical core's MIPS.</summary>
-    public double Capped(int vm, double peMips)
-    {
-        var cores = _slots[vm].Cores;
-        return cores == 1 ? Math.Min(Requested(vm), peMips) : Math.Min(Requested(vm) / cores, peMips) * cores;
-    }
+    public double Capped(int vm, double peMips) => _slots[vm].CappedAt(peMips);
 
     /// <summary>A VM's utilisation history, most recent first (entries beyond its count are zero).</summary>
     public ReadOnlySpan<double> History(int vm) => _history.AsSpan(vm * HistoryStride, HistoryLength);
