@@ -9,7 +9,7 @@ namespace Roost.Bft.Net;
 /// <code>
 /// f 1
 /// mode zz                                   # zz (f+1 active executors, f frozen sleepers) or all (2f+1 active)
-/// service hash-chain objects=1024 object-bytes=4096
+/// service hash-chain objects=1024 object-bytes=4096   # or 'service null': empty requests, empty results
 /// agreement a0 127.0.0.1:7000               # 3f+1 of them, a0 .. a3f
 /// execution e0 127.0.0.1:7100 agent 127.0.0.1:7200   # 2f+1, e0 .. e2f; the agent address thaws a frozen sleeper
 /// client c0 127.0.0.1:7300                  # at least one

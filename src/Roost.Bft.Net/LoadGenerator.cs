@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using Roost.Bft.Services;
 
 namespace Roost.Bft.Net;
 
 /// <summary>
-/// Closed-loop clients: each submits a hash-chain request on a random object (seeded per client) and the next one as
-/// soon as f+1 matching replies accepted the last. Records when each request was submitted and answered
+/// Closed-loop clients: each submits a request of the deployment's service (a hash chain on a random object, seeded per
+/// client, or the null service's empty one) and the next one as soon as f+1 matching replies accepted the last. Records when each request was submitted and answered
 /// (<see cref="Stopwatch"/> ticks); counts the requests answered inside the window after the warm-up.
 /// Clients' loops record under one lock, which the measurement takes too (a request in flight may end while it runs).
 /// </summary>
@@ -38,7 +37,7 @@ internal sealed class LoadGenerator
         lock (_records)
         {
             load.Done.Add((load.SubmittedAt, now));
-            if (result.Length != 32)
+            if (!_config.Service.IsWellFormed(result))
             {
                 load.Errors++;
             }
@@ -141,8 +140,7 @@ internal sealed class LoadGenerator
         _ = host.PostAsync(new Input.Submit(Next(load)), CancellationToken.None).AsTask();
     }
 
-    private byte[] Next(ClientLoad load) =>
-        HashChainService.Encode(load.Random.Next(_config.Service.Objects), _options.Work, ++load.Salt);
+    private byte[] Next(ClientLoad load) => _config.Service.NextOperation(load.Random, _options.Work, ++load.Salt);
 
     private sealed class ClientLoad(Random random)
     {

@@ -3,18 +3,35 @@ using Roost.Bft.Services;
 
 namespace Roost.Bft.Net;
 
-/// <summary>The replicated service of a deployment: the hash-chain service with its state's shape.</summary>
-public sealed record ServiceSpec(int Objects, int ObjectBytes)
+/// <summary>
+/// The replicated service of a deployment: the hash-chain service with its state's shape, or the null service (empty
+/// operations, empty results: agreement and replication alone). Also what the load generator sends and accepts.
+/// </summary>
+public sealed record ServiceSpec(int Objects, int ObjectBytes, bool IsNull = false)
 {
     public const long MaxStateBytes = 1L << 30;
 
-    public HashChainService Create() => new(Objects, ObjectBytes);
+    /// <summary>The null service's spec (<c>service null</c>).</summary>
+    public static ServiceSpec Null { get; } = new(0, 0, IsNull: true);
+
+    public IReplicatedService Create() => IsNull ? new NullService() : new HashChainService(Objects, ObjectBytes);
+
+    /// <summary>A client's next operation: empty for the null service, else a hash chain of <paramref name="work"/> rounds on a random object.</summary>
+    internal byte[] NextOperation(Random random, int work, long salt) => IsNull ? [] : HashChainService.Encode(random.Next(Objects), work, salt);
+
+    /// <summary>The shape of a correct result: empty for the null service, a 32-byte chain head for the hash chain.</summary>
+    internal bool IsWellFormed(byte[] result) => result.Length == (IsNull ? 0 : 32);
 
     internal static ServiceSpec Parse(string[] words, string at)
     {
+        if (words.Length == 2 && words[1] == "null")
+        {
+            return Null;
+        }
+
         if (words.Length < 2 || words[1] != "hash-chain")
         {
-            throw new ConfigException($"{at}: expected 'service hash-chain [objects=N] [object-bytes=B]'");
+            throw new ConfigException($"{at}: expected 'service hash-chain [objects=N] [object-bytes=B]' or 'service null'");
         }
 
         var objects = 1024;

@@ -59,7 +59,7 @@ internal sealed partial class BftCommand
                 string[] modes = liar is not null ? ["zz"] : run % 2 == 1 ? ["zz", "all"] : ["all", "zz"];
                 foreach (var mode in modes)
                 {
-                    var results = await RunServicesAsync(folder, mode, services, clients, objects, objectBytes, run, liar,
+                    var results = await RunServicesAsync(folder, mode, services, clients, string.Create(CultureInfo.InvariantCulture, $"hash-chain objects={objects} object-bytes={objectBytes}"), run, liar,
                         ["--warmup", Text(warmup), "--duration", Text(duration), "--work", Text(work), "--seed", Text(run), "--wrong-after", Text(warmup + 1), .. (options.Has("empty-image") ? _emptyImageArgument : [])], cancellationToken).ConfigureAwait(false);
                     if (results is null)
                     {
@@ -111,7 +111,7 @@ internal sealed partial class BftCommand
         }
     }
 
-    private static async Task<List<ClusterResult>?> RunServicesAsync(string folder, string mode, int services, int clients, int objects, int objectBytes, int run, string? liar, string[] common, CancellationToken cancellationToken)
+    private static async Task<List<ClusterResult>?> RunServicesAsync(string folder, string mode, int services, int clients, string service, int run, string? liar, string[] common, CancellationToken cancellationToken)
     {
         var processes = new List<(Process Process, List<string> Lines, TaskCompletionSource<bool> Ready)>();
         var ports = FreePorts(services * PortsPerService(clients));
@@ -121,7 +121,7 @@ internal sealed partial class BftCommand
             {
                 var config = Path.Combine(folder, $"run{run}-{mode}-s{k}.conf");
                 var keys = Path.Combine(folder, $"run{run}-{mode}-s{k}.keys");
-                var text = ExperimentConfig(mode, clients, objects, objectBytes, CollectionsMarshal.AsSpan(ports).Slice(k * PortsPerService(clients), PortsPerService(clients)));
+                var text = ExperimentConfig(mode, clients, service, CollectionsMarshal.AsSpan(ports).Slice(k * PortsPerService(clients), PortsPerService(clients)));
                 await File.WriteAllTextAsync(config, text, cancellationToken).ConfigureAwait(false);
                 NodeKeys.Generate(DeploymentConfig.Parse(text, config), keys);
                 var start = RoostStartInfo(["bft", "cluster", "--config", config, "--keys", keys, "--wait-go", .. common, .. (k == 0 && liar is not null ? new[] { "--wrong-replies", liar } : [])]);

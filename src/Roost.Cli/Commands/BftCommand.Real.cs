@@ -213,15 +213,16 @@ internal sealed partial class BftCommand
         }
     }
 
-    /// <summary>A deployment file for the experiment: f = 1 on loopback, the mode, the service and generous timeouts for a loaded machine.</summary>
     /// <summary>Ports one service's deployment takes (<see cref="ExperimentConfig"/>).</summary>
     internal static int PortsPerService(int clients) => 4 + 3 + 3 + clients;
 
     /// <summary>
-    /// One service's deployment on <paramref name="ports"/> (<see cref="PortsPerService"/> of them): the caller picks
-    /// every service's ports in one <see cref="FreePorts"/> call, so two services never draw the same free port.
+    /// A deployment file for the experiments: f = 1 on loopback, the mode, the service (<c>hash-chain objects=N
+    /// object-bytes=B</c> or <c>null</c>) and generous timeouts for a loaded machine, on <paramref name="ports"/>
+    /// (<see cref="PortsPerService"/> of them): the caller picks every service's ports in one <see cref="FreePorts"/>
+    /// call, so two services never draw the same free port.
     /// </summary>
-    internal static string ExperimentConfig(string mode, int clients, int objects, int objectBytes, ReadOnlySpan<int> ports)
+    internal static string ExperimentConfig(string mode, int clients, string service, ReadOnlySpan<int> ports)
     {
         if (ports.Length != PortsPerService(clients))
         {
@@ -229,7 +230,7 @@ internal sealed partial class BftCommand
         }
 
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"f 1\nmode {mode}\nservice hash-chain objects={objects} object-bytes={objectBytes}\n");
+        text.Append(CultureInfo.InvariantCulture, $"f 1\nmode {mode}\nservice {service}\n");
 
         // Executions queue behind one another on a shared, loaded CPU: replies are "missing" (a fault that wakes the
         // sleepers) only after two 5 s ticks, and clients and backups wait long before they retransmit or change views.

@@ -27,14 +27,16 @@ internal sealed partial class BftCommand : ICommand
             + "       roost bft keys --config FILE --out DIR\n"
             + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin] [--empty-image]\n"
             + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go] [--empty-image]\n"
-            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies] [--empty-image]",
+            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies] [--empty-image]\n"
+            + "       roost bft experiment agreement [--runs R] [--clients C] [--warmup S] [--duration S]",
             "sim runs seeded simulations of 3f+1 agreement and 2f+1 execution replicas with clients over a faulty network\n"
             + "(drop, duplicate, reorder, partition, replay), crashes, Byzantine replicas and silent corruption, and checks\n"
             + "linearizability, agreement, checkpoint correctness, repair and liveness after healing. Exit 1 if any run fails;\n"
             + "each failure prints the command that replays it. experiment prints simulated-time measurements.\n"
             + "keys, node and cluster run a deployment as real processes over TCP on loopback (see docs/experiments/zz.md);\n"
-            + "experiment real compares ZZ with 2f+1 active executors on several services sharing this machine.")
-        .Add("runs", "N", "Seeds per value of f (default 1000)")
+            + "experiment real compares ZZ with 2f+1 active executors on several services sharing this machine;\n"
+            + "experiment agreement measures throughput with empty requests (null service) on one deployment.")
+        .Add("runs", "N", "sim: seeds per value of f (default 1000); experiment real/agreement: runs (default 3)")
         .Add("f", "F", "1, 2 or both (default both)")
         .Add("first-seed", "S", "First seed (default 1); runs use S .. S+N-1")
         .Add("seed", "S", "Replay one seed and print its scenario and result")
@@ -53,14 +55,14 @@ internal sealed partial class BftCommand : ICommand
         .Add("out", "DIR", "keys: folder to write the key files into (created owner-only)")
         .Add("node", "NAME", "node: which replica this process runs (a0, e1, ...)")
         .Add("lie-on-stdin", null, "node: an executor that sends wrong replies once a line arrives on standard input (fault experiments)")
-        .Add("warmup", "S", "cluster/experiment real: seconds of load before the measured window (default 2)")
-        .Add("duration", "S", "cluster/experiment real: seconds of the measured window (default 10)")
+        .Add("warmup", "S", "cluster/experiment real/agreement: seconds of load before the measured window (default 2; agreement 5)")
+        .Add("duration", "S", "cluster/experiment real/agreement: seconds of the measured window (default 10; agreement 20)")
         .Add("work", "N", "cluster/experiment real: SHA-256 rounds per request (default 20000)")
         .Add("wrong-replies", "eI", "cluster: this executor lies from --wrong-after; experiment real: fault mode")
         .Add("wrong-after", "S", "cluster: seconds after the load starts when the liar starts (default 1)")
         .Add("wait-go", null, "cluster: after 'ready', wait for a line on standard input before loading")
         .Add("services", "N", "experiment real: replicated services sharing the machine (default 4)")
-        .Add("clients", "C", "experiment real: closed-loop clients per service (default 4)");
+        .Add("clients", "C", "experiment real: closed-loop clients per service (default 4); experiment agreement: clients, one request outstanding each (default 32)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
@@ -71,6 +73,7 @@ internal sealed partial class BftCommand : ICommand
             {
                 "sim" => Simulate(options, cancellationToken),
                 "experiment" when options.Positional.Count > 1 && options.Positional[1] == "real" => await ExperimentRealAsync(options, cancellationToken).ConfigureAwait(false),
+                "experiment" when options.Positional.Count > 1 && options.Positional[1] == "agreement" => await ExperimentAgreementAsync(options, cancellationToken).ConfigureAwait(false),
                 "experiment" => Experiment(options),
                 "keys" => Keys(options),
                 "node" => await NodeAsync(options, cancellationToken).ConfigureAwait(false),
@@ -214,7 +217,7 @@ internal sealed partial class BftCommand : ICommand
             "recovery" => Recovery(seed),
             "state-transfer" => StateTransfer(options, seed),
             "catch-up" => CatchUp(options, seed),
-            _ => throw new UsageException($"roost bft experiment: unknown experiment '{name}' (recovery, state-transfer, catch-up, real)"),
+            _ => throw new UsageException($"roost bft experiment: unknown experiment '{name}' (recovery, state-transfer, catch-up, real, agreement)"),
         };
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine($"  simulation: {wall.Elapsed.TotalSeconds:F1} s wall, {cpu.TotalSeconds:F1} s CPU; invariant violations: {violations.Count}");
