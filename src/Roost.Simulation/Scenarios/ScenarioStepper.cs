@@ -1,4 +1,5 @@
 using Roost.Core.Balancing;
+using Roost.Core.Cluster;
 using Roost.Core.Model;
 using Roost.Core.Monitoring;
 
@@ -8,7 +9,8 @@ namespace Roost.Simulation.Scenarios;
 /// Replays a <see cref="Scenario"/> second by second through Sandpiper: at every monitoring interval the mean usage of
 /// each VM and host goes into a <see cref="ClusterMonitor"/>, the <see cref="SandpiperEngine"/> plans, and the plan is
 /// applied. Deterministic: no clock, no randomness, VMs and hosts in id order.
-/// <para>The world it models, kept deliberately small:</para>
+/// <para>The world it models, kept deliberately small; placement, contention and migrations are the
+/// <see cref="ClusterModel"/> every Sandpiper world steps:</para>
 /// <list type="bullet">
 /// <item>A VM uses min(demand, allocation) of CPU and network; if a host's VMs together want more than its capacity,
 /// each gets the same fraction of its want. Memory is reserved: the hypervisor sees the allocation as used.</item>
@@ -27,20 +29,14 @@ namespace Roost.Simulation.Scenarios;
 /// </summary>
 public sealed class ScenarioStepper
 {
-    private const double MiBToMegabits = 8.388608;
-
     private readonly Scenario _scenario;
     private readonly SandpiperEngine _engine;
     private readonly ClusterMonitor _monitor;
     private readonly ScenarioHost[] _hosts;
     private readonly ScenarioVm[] _vms;
-    private readonly HostSnapshot[] _hostSnapshots;
-    private readonly Dictionary<HostId, int> _hostIndex = [];
-    private readonly Dictionary<VmId, int> _vmIndex = [];
-    private readonly int[] _hostOf;
-    private readonly ResourceVector[] _allocation;
-    private readonly PendingMove?[] _pending;
-    private readonly TimeSpan?[] _lastMovedAt;
+    private readonly ClusterModel _model;
+    private readonly ResourceVector[] _demand;
+    private readonly ResourceVector[] _used;
     private readonly VmAccumulator[] _vmSums;
     private readonly ResourceVector[] _hostSums;
     private readonly ResourceVector[] _lastHostSample;
@@ -64,24 +60,15 @@ public sealed class ScenarioStepper
         _monitor = new ClusterMonitor(scenario.WindowLength);
         _hosts = [.. scenario.Hosts.OrderBy(h => h.Id.Value)];
         _vms = [.. scenario.Vms.OrderBy(v => v.Id.Value)];
-        _hostSnapshots = [.. _hosts.Select(h => new HostSnapshot(h.Id, h.Capacity))];
-        for (var h = 0; h < _hosts.Length; h++)
+        _model = new ClusterModel(_hosts.Select(h => new HostSnapshot(h.Id, h.Capacity)), MigrationTime.OverLink(scenario.MigrationBandwidthMbps));
+        foreach (var vm in _vms)
         {
-            _hostIndex.Add(_hosts[h].Id, h);
+            _model.AddVm(vm.Id, vm.Host, vm.Allocation);
         }
 
-        _hostOf = new int[_vms.Length];
-        _allocation = new ResourceVector[_vms.Length];
-        _pending = new PendingMove?[_vms.Length];
-        _lastMovedAt = new TimeSpan?[_vms.Length];
+        _demand = new ResourceVector[_vms.Length];
+        _used = new ResourceVector[_vms.Length];
         _vmSums = new VmAccumulator[_vms.Length];
-        for (var i = 0; i < _vms.Length; i++)
-        {
-            _vmIndex.Add(_vms[i].Id, i);
-            _hostOf[i] = _hostIndex[_vms[i].Host];
-            _allocation[i] = _vms[i].Allocation;
-        }
-
         _hostSums = new ResourceVector[_hosts.Length];
         _lastHostSample = new ResourceVector[_hosts.Length];
         _onset = new int?[_hosts.Length];
@@ -112,7 +99,7 @@ public sealed class ScenarioStepper
             return false;
         }
 
-        CompleteMigrations();
+        _model.CompleteMigrations(TimeSpan.FromSeconds(Second));
         SimulateSecond();
         Second++;
         if (++_secondsInInterval == (int)_scenario.MonitoringInterval.TotalSeconds)
@@ -151,41 +138,29 @@ public sealed class ScenarioStepper
         var hosts = new HostEndState[_hosts.Length];
         for (var h = 0; h < _hosts.Length; h++)
         {
-            var members = Enumerable.Range(0, _vms.Length).Where(i => _hostOf[i] == h).Select(i => _vms[i].Id).ToArray();
+            var members = Enumerable.Range(0, _vms.Length).Where(i => _model.HostIndexOf(i) == h).Select(i => _vms[i].Id).ToArray();
             hosts[h] = new HostEndState(_hosts[h].Id, _lastHostSample[h], _hosts[h].Capacity, members);
         }
 
         var vms = Enumerable.Range(0, _vms.Length)
-            .Select(i => new VmEndState(_vms[i].Id, _hosts[_hostOf[i]].Id, _allocation[i]))
+            .Select(i => new VmEndState(_vms[i].Id, _model.Vms[i].Host, _model.Vms[i].Allocation))
             .ToArray();
         return new ScenarioRun(_scenario.Name, _engine.Provisioner.Name, metrics, _actions.ToArray(), episodes, hosts, vms);
     }
 
-    private void CompleteMigrations()
-    {
-        for (var i = 0; i < _vms.Length; i++)
-        {
-            if (_pending[i] is { } move && move.FinishSeconds <= Second)
-            {
-                _hostOf[i] = move.To;
-                _allocation[i] = move.Allocation;
-                _pending[i] = null;
-            }
-        }
-    }
-
     private void SimulateSecond()
     {
-        var want = new ResourceVector[_hosts.Length];
         var demand = new ResourceVector[_hosts.Length];
         var starved = new bool[_hosts.Length];
         for (var i = 0; i < _vms.Length; i++)
         {
             var phase = _vms[i].PhaseAt(Second);
-            var h = _hostOf[i];
-            var allocation = _allocation[i];
-            want[h] += new ResourceVector(Math.Min(phase.CpuCores, allocation.CpuCores), allocation.MemoryMiB, Math.Min(phase.NetworkMbps, allocation.NetworkMbps));
-            demand[h] += new ResourceVector(phase.CpuCores, allocation.MemoryMiB, phase.NetworkMbps);
+            var h = _model.HostIndexOf(i);
+            var allocation = _model.Vms[i].Allocation;
+
+            // The guest touches its whole reservation; its working set only decides whether it swaps.
+            _demand[i] = new ResourceVector(phase.CpuCores, allocation.MemoryMiB, phase.NetworkMbps);
+            demand[h] += _demand[i];
             starved[h] |= phase.CpuCores > allocation.CpuCores * (1 + 1e-9) || phase.WorkingSetMiB > allocation.MemoryMiB;
         }
 
@@ -205,18 +180,13 @@ public sealed class ScenarioStepper
             }
         }
 
+        _model.Run(_demand, _used);
         for (var i = 0; i < _vms.Length; i++)
         {
             var phase = _vms[i].PhaseAt(Second);
-            var h = _hostOf[i];
-            var capacity = _hosts[h].Capacity;
-            var allocation = _allocation[i];
-            var cpuShare = want[h].CpuCores > capacity.CpuCores ? capacity.CpuCores / want[h].CpuCores : 1;
-            var networkShare = want[h].NetworkMbps > capacity.NetworkMbps ? capacity.NetworkMbps / want[h].NetworkMbps : 1;
-            var used = new ResourceVector(
-                Math.Min(phase.CpuCores, allocation.CpuCores) * cpuShare,
-                allocation.MemoryMiB,
-                Math.Min(phase.NetworkMbps, allocation.NetworkMbps) * networkShare);
+            var h = _model.HostIndexOf(i);
+            var allocation = _model.Vms[i].Allocation;
+            var used = _used[i];
             var excess = phase.WorkingSetMiB - allocation.MemoryMiB;
             var swap = excess > 0 ? Math.Max(1, 0.1 * excess) : 0;
             _vmSums[i] = _vmSums[i].Add(used, swap, phase.WorkingSetMiB, Math.Min(phase.WorkingSetMiB, allocation.MemoryMiB));
@@ -241,22 +211,13 @@ public sealed class ScenarioStepper
             var guest = _vms[i].GuestStats
                 ? new GuestMemoryStats(sums.InUseMiB / seconds, sums.WorkingSetMiB / seconds, swap, swap * 256)
                 : null;
-            var application = _vms[i].PhaseAt(Second - 1).Application is { } app ? Report(app, _allocation[i].CpuCores) : null;
+            var application = _vms[i].PhaseAt(Second - 1).Application is { } app ? Report(app, _model.Vms[i].Allocation.CpuCores) : null;
             _monitor.RecordVm(_vms[i].Id, new UsageSample(sums.Usage * (1 / seconds), swap), guest, application);
             _vmSums[i] = default;
         }
 
         var now = TimeSpan.FromSeconds(Second);
-        var snapshots = new VmSnapshot[_vms.Length];
-        for (var i = 0; i < _vms.Length; i++)
-        {
-            // A VM still copying is shown on its destination and as just moved, so no plan moves it mid-flight.
-            snapshots[i] = _pending[i] is { } move
-                ? new VmSnapshot(_vms[i].Id, _hosts[move.To].Id, move.Allocation, now)
-                : new VmSnapshot(_vms[i].Id, _hosts[_hostOf[i]].Id, _allocation[i], _lastMovedAt[i]);
-        }
-
-        var input = _engine.Assess(now, _hostSnapshots, snapshots, _monitor);
+        var input = _engine.Assess(now, _model.Hosts, _model.PlannerView(now), _monitor);
         CountDetections(input);
         foreach (var action in _engine.Plan(input).Actions)
         {
@@ -276,7 +237,7 @@ public sealed class ScenarioStepper
         {
             if (ResourceVector.Max(vm.Vm.Allocation, vm.Need).ExceedsAny(vm.Vm.Allocation * (1 + 1e-9)))
             {
-                flagged[_hostIndex[vm.Vm.Host]] = true;
+                flagged[_model.HostIndex(vm.Vm.Host)] = true;
             }
         }
 
@@ -294,44 +255,22 @@ public sealed class ScenarioStepper
     private void Apply(SandpiperAction action, TimeSpan now)
     {
         _actions.Add(new TimedAction(now, action));
+        _model.Apply(action, now);
         switch (action)
         {
-            case SandpiperAction.Resize resize:
-                var i = _vmIndex[resize.Vm];
-                if (_pending[i] is { } move)
-                {
-                    _pending[i] = move with { Allocation = resize.To };
-                }
-                else
-                {
-                    _allocation[i] = resize.To;
-                }
-
+            case SandpiperAction.Resize:
                 _resizes++;
                 break;
-            case SandpiperAction.Migrate migrate:
-                StartMigration(migrate, now);
+            case SandpiperAction.Migrate:
+                _migrations++;
                 break;
             case SandpiperAction.Swap swap:
-                foreach (var part in swap.Migrations)
-                {
-                    StartMigration(part, now);
-                }
-
+                _migrations += swap.Migrations.Count;
                 _swaps++;
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Sandpiper action {action.GetType().Name}.");
         }
-    }
-
-    private void StartMigration(SandpiperAction.Migrate migrate, TimeSpan now)
-    {
-        var i = _vmIndex[migrate.Vm];
-        var seconds = _allocation[i].MemoryMiB * MiBToMegabits / _scenario.MigrationBandwidthMbps;
-        _pending[i] = new PendingMove(_hostIndex[migrate.To], now.TotalSeconds + seconds, migrate.Allocation);
-        _lastMovedAt[i] = now;
-        _migrations++;
     }
 
     /// <summary>What a gray-box daemon would log for <paramref name="app"/> running on <paramref name="cores"/>.</summary>
@@ -347,8 +286,6 @@ public sealed class ScenarioStepper
             app.TargetResponseSeconds,
             cores);
     }
-
-    private readonly record struct PendingMove(int To, double FinishSeconds, ResourceVector Allocation);
 
     private readonly record struct VmAccumulator(ResourceVector Usage, double SwapMiB, double WorkingSetMiB, double InUseMiB)
     {
