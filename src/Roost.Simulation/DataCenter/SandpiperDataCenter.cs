@@ -1,4 +1,5 @@
 using Roost.Core.Balancing;
+using Roost.Core.Cluster;
 using Roost.Core.Model;
 using Roost.Core.Monitoring;
 using Roost.Core.Power;
@@ -18,7 +19,9 @@ namespace Roost.Simulation.DataCenter;
 /// A VM's allocation starts at its size (type or trace shape); its demand each interval is its trace. Memory demand is
 /// the trace's memory fraction of the VM's size where the trace has one, else the whole allocation. A VM whose memory
 /// demand exceeds its allocation swaps at 10 % of the excess per second; only the black box sees swap, the gray box
-/// sees the working set. Migrations take RAM / (bandwidth / 2) as in CloudSim and cost the VM 10 % of its CPU meanwhile.
+/// sees the working set. Hosts, allocations, contention and migrations are the <see cref="ClusterModel"/> every Sandpiper
+/// world steps: a migration copies the VM's memory over half the destination's NIC (CloudSim's share of the link) and
+/// costs the VM 10 % of its CPU meanwhile.
 /// Energy: SPECpower or linear model at the host's CPU utilisation; an empty host is off.
 /// </remarks>
 internal sealed class SandpiperDataCenter
@@ -36,27 +39,22 @@ internal sealed class SandpiperDataCenter
     private readonly ClusterMonitor _monitor = new(windowLength: 12);
 
     private readonly HostSnapshot[] _hosts;
+    private readonly ClusterModel _model;
     private readonly IPowerModel[] _power;
     private readonly VmId[] _vmIds;
     private readonly ResourceVector[] _size;
-    private readonly ResourceVector[] _allocation;
-    private readonly int[] _hostOf;
-    private readonly TimeSpan?[] _lastMovedAt;
-    private readonly (int To, double Finish, ResourceVector Allocation)?[] _pending;
     private readonly bool[] _wasActive;
     private readonly bool[] _wasHot;
 
     private ResourceVector[] _lastDemand = [];
+    private ResourceVector[] _used = [];
     private ResourceVector[] _hostDemand = [];
-    private double[] _hostWant = [];
     private int[] _hostVmCount = [];
     private ResourceVector[] _consolidationLoad = [];
     private ResourceVector[] _consolidationFootprint = [];
     private ResourceVector[] _consolidationAdded = [];
     private bool[] _consolidationClosed = [];
     private List<int>[] _consolidationMembers = [];
-    private readonly List<VmSnapshot> _snapshots = [];
-    private readonly VmSnapshot?[] _snapshotCache;
     private double _energyWattSeconds;
     private double _activeSeconds;
     private double _violationSeconds;
@@ -88,14 +86,10 @@ internal sealed class SandpiperDataCenter
             _power[h] = type.Power;
         }
 
+        _model = new ClusterModel(_hosts, MigrationTime.HalfDestinationLink);
         var n = workload.Vms.Count;
         _vmIds = new VmId[n];
         _size = new ResourceVector[n];
-        _allocation = new ResourceVector[n];
-        _hostOf = new int[n];
-        _lastMovedAt = new TimeSpan?[n];
-        _pending = new (int, double, ResourceVector)?[n];
-        _snapshotCache = new VmSnapshot?[n];
         _wasActive = new bool[setup.HostCount];
         _wasHot = new bool[setup.HostCount];
         for (var v = 0; v < n; v++)
@@ -103,7 +97,6 @@ internal sealed class SandpiperDataCenter
             _vmIds[v] = new VmId(v);
             var (mips, _, ram, bandwidth) = setup.VmSize(workload.Vms[v], v, n);
             _size[v] = new ResourceVector(mips / 1000, ram, bandwidth);
-            _allocation[v] = _size[v];
         }
     }
 
@@ -114,9 +107,10 @@ internal sealed class SandpiperDataCenter
         for (var k = 1; k < steps; k++)
         {
             var now = k * _interval;
-            CompleteMigrations(now);
+            var at = TimeSpan.FromSeconds(now);
+            _model.CompleteMigrations(at);
             Observe(k, now);
-            var plan = _engine.Step(TimeSpan.FromSeconds(now), _hosts, Snapshots(), _monitor);
+            var plan = _engine.Step(at, _hosts, _model.PlannerView(at), _monitor);
             var touched = new HashSet<int>();
             foreach (var action in plan.Actions)
             {
@@ -156,39 +150,31 @@ internal sealed class SandpiperDataCenter
         };
     }
 
-    /// <summary>First fit in VM order on allocations, as CloudSim's simple policy places VMs.</summary>
+    /// <summary>First fit in VM order on allocations (each VM's size), as CloudSim's simple policy places VMs.</summary>
     private void PlaceInitially()
     {
         var used = new ResourceVector[_hosts.Length];
+        var limits = _hosts.Select(h => h.Capacity).ToArray();
         for (var v = 0; v < _vmIds.Length; v++)
         {
-            _hostOf[v] = -1;
-            for (var h = 0; h < _hosts.Length; h++)
-            {
-                if ((used[h] + _allocation[v]).FitsWithin(_hosts[h].Capacity))
-                {
-                    used[h] += _allocation[v];
-                    _hostOf[v] = h;
-                    break;
-                }
-            }
-
-            if (_hostOf[v] < 0)
+            var host = VmPlacement.FirstFit(used, limits, _size[v]);
+            if (host < 0)
             {
                 // Larger than any free room: put it on the emptiest host by CPU; it will run overloaded.
-                var best = 0;
+                host = 0;
                 for (var h = 1; h < _hosts.Length; h++)
                 {
-                    if (used[h].CpuCores < used[best].CpuCores)
+                    if (used[h].CpuCores < used[host].CpuCores)
                     {
-                        best = h;
+                        host = h;
                     }
                 }
 
-                used[best] += _allocation[v];
-                _hostOf[v] = best;
                 _placedWithoutRoom++;
             }
+
+            used[host] += _size[v];
+            _model.AddVm(_vmIds[v], _hosts[host].Id, _size[v]);
         }
     }
 
@@ -198,7 +184,7 @@ internal sealed class SandpiperDataCenter
         var i = Math.Min(step, trace.Length - 1);
         var size = _size[vm];
         var cpu = trace.Cpu[i] * size.CpuCores;
-        var memory = trace.Memory is { } m ? m[Math.Min(i, m.Length - 1)] * size.MemoryMiB : _allocation[vm].MemoryMiB;
+        var memory = trace.Memory is { } m ? m[Math.Min(i, m.Length - 1)] * size.MemoryMiB : _model.Vms[vm].Allocation.MemoryMiB;
         var network = trace.NetworkKBps is { } net ? net[Math.Min(i, net.Length - 1)] * 8 / 1000 : 0;
         return new ResourceVector(cpu, memory, network);
     }
@@ -208,24 +194,23 @@ internal sealed class SandpiperDataCenter
     {
         // Buffers are reused step to step: a day is 288 steps over a thousand hosts and VMs.
         var demand = Cleared(ref _hostDemand, _hosts.Length);
-        var want = Cleared(ref _hostWant, _hosts.Length);
         var vmDemand = Cleared(ref _lastDemand, _vmIds.Length);
         var vmCount = Cleared(ref _hostVmCount, _hosts.Length);
         var booked = Cleared(ref _hostMemoryBooked, _hosts.Length);
         for (var v = 0; v < _vmIds.Length; v++)
         {
             // A migrating VM holds its memory on its source and, as the planner sees it, on its destination.
-            booked[_hostOf[v]] += _allocation[v].MemoryMiB;
-            if (_pending[v] is { } moving)
+            var vm = _model.Vms[v];
+            var h = _model.HostIndexOf(v);
+            booked[h] += vm.Allocation.MemoryMiB;
+            if (vm.Migration is { } moving)
             {
-                booked[moving.To] += moving.Allocation.MemoryMiB;
+                booked[_model.PlannedHostIndexOf(v)] += moving.Allocation.MemoryMiB;
             }
 
             var d = Demand(v, step);
             vmDemand[v] = d;
-            var h = _hostOf[v];
             demand[h] += d;
-            want[h] += Math.Min(d.CpuCores, _allocation[v].CpuCores);
             _requestedGipsSeconds += d.CpuCores * _interval;
             vmCount[h]++;
         }
@@ -263,15 +248,13 @@ internal sealed class SandpiperDataCenter
         _activeTimes.Add(now);
         _activeCounts.Add(active);
 
+        var vmUsed = Cleared(ref _used, _vmIds.Length);
+        _model.Run(vmDemand, vmUsed);
         for (var v = 0; v < _vmIds.Length; v++)
         {
-            var h = _hostOf[v];
-            var capacity = _hosts[h].Capacity;
             var d = vmDemand[v];
-            var allocation = _allocation[v];
-            var cpuShare = want[h] > capacity.CpuCores ? capacity.CpuCores / want[h] : 1;
-            var used = new ResourceVector(Math.Min(d.CpuCores, allocation.CpuCores) * cpuShare, Math.Min(d.MemoryMiB, allocation.MemoryMiB), Math.Min(d.NetworkMbps, allocation.NetworkMbps));
-            var excess = d.MemoryMiB - allocation.MemoryMiB;
+            var used = vmUsed[v];
+            var excess = d.MemoryMiB - _model.Vms[v].Allocation.MemoryMiB;
             var swap = excess > 0 ? 0.1 * excess : 0;
             // Guest statistics exist only where the trace measured memory; otherwise the gray box has only what the
             // black box has.
@@ -280,56 +263,12 @@ internal sealed class SandpiperDataCenter
         }
     }
 
-    private List<VmSnapshot> Snapshots()
-    {
-        _snapshots.Clear();
-        for (var v = 0; v < _vmIds.Length; v++)
-        {
-            // The planner sees a migrating VM where it is going. Snapshots are immutable, so one is reused until the
-            // VM's host, allocation or last move changes.
-            var host = _pending[v] is { } move ? move.To : _hostOf[v];
-            var allocation = _pending[v] is { } m ? m.Allocation : _allocation[v];
-            var cached = _snapshotCache[v];
-            if (cached is null || cached.Host.Value != host || cached.Allocation != allocation || cached.LastMovedAt != _lastMovedAt[v])
-            {
-                cached = new VmSnapshot(_vmIds[v], _hosts[host].Id, allocation, _lastMovedAt[v]);
-                _snapshotCache[v] = cached;
-            }
-
-            _snapshots.Add(cached);
-        }
-
-        return _snapshots;
-    }
-
-    private void CompleteMigrations(double now)
-    {
-        for (var v = 0; v < _pending.Length; v++)
-        {
-            if (_pending[v] is { } move && move.Finish <= now)
-            {
-                _hostOf[v] = move.To;
-                _allocation[v] = move.Allocation;
-                _pending[v] = null;
-            }
-        }
-    }
-
     private void Apply(SandpiperAction action, double now, HashSet<int> touched)
     {
         switch (action)
         {
             case SandpiperAction.Resize resize:
-                var v = resize.Vm.Value;
-                if (_pending[v] is { } move)
-                {
-                    _pending[v] = move with { Allocation = resize.To };
-                }
-                else
-                {
-                    _allocation[v] = resize.To;
-                }
-
+                _model.Apply(resize, TimeSpan.FromSeconds(now));
                 touched.Add(resize.Host.Value);
                 break;
             case SandpiperAction.Migrate migrate:
@@ -364,12 +303,10 @@ internal sealed class SandpiperDataCenter
 
     private void StartMigration(int vm, int to, ResourceVector allocation, double now)
     {
-        var seconds = _allocation[vm].MemoryMiB / (_hosts[to].Capacity.NetworkMbps / 16);
-        _pending[vm] = (to, now + seconds, allocation);
+        var seconds = _model.StartMigration(vm, to, allocation, TimeSpan.FromSeconds(now));
 
         // The VM runs 10 % slower while it migrates (CloudSim's model); charged at its current demand.
         _migrationLossGipsSeconds += MigrationDegradation * _lastDemand[vm].CpuCores * seconds;
-        _lastMovedAt[vm] = TimeSpan.FromSeconds(now);
         _migrations++;
     }
 
@@ -403,7 +340,7 @@ internal sealed class SandpiperDataCenter
         var footprint = Cleared(ref _consolidationFootprint, _vmIds.Length);
         for (var v = 0; v < _vmIds.Length; v++)
         {
-            var h = _pending[v] is { } move ? move.To : _hostOf[v];
+            var h = _model.PlannedHostIndexOf(v);
             members[h].Add(v);
             footprint[v] = Footprint(v, step);
             load[h] += footprint[v];
@@ -437,7 +374,7 @@ internal sealed class SandpiperDataCenter
         var addedTo = new List<int>();
         foreach (var source in order)
         {
-            if (closed[source] || members[source].Any(v => _pending[v] is not null || InCoolDown(v, now)
+            if (closed[source] || members[source].Any(v => _model.Vms[v].Migration is not null || InCoolDown(v, now)
                 || footprint[v].MemoryMiB > maxMemoryRoom || footprint[v].CpuCores > maxCpuRoom))
             {
                 continue;
@@ -490,7 +427,7 @@ internal sealed class SandpiperDataCenter
             closed[source] = true;
             foreach (var (v, to) in moves)
             {
-                StartMigration(v, to, _allocation[v], now);
+                StartMigration(v, to, _model.Vms[v].Allocation, now);
                 load[to] += footprint[v];
                 members[to].Add(v);
                 closed[to] = true;
@@ -502,13 +439,13 @@ internal sealed class SandpiperDataCenter
     }
 
     private bool InCoolDown(int vm, double now) =>
-        _lastMovedAt[vm] is { } moved && now - moved.TotalSeconds < _engine.Options.CoolDown.TotalSeconds;
+        _model.Vms[vm].LastMovedAt is { } moved && now - moved.TotalSeconds < _engine.Options.CoolDown.TotalSeconds;
 
     /// <summary>What a VM takes on a host for consolidation: its CPU and network demand and its memory allocation.</summary>
     private ResourceVector Footprint(int vm, int step)
     {
         var demand = Demand(vm, step);
-        return new ResourceVector(demand.CpuCores, Math.Max(demand.MemoryMiB, _allocation[vm].MemoryMiB), demand.NetworkMbps);
+        return new ResourceVector(demand.CpuCores, Math.Max(demand.MemoryMiB, _model.Vms[vm].Allocation.MemoryMiB), demand.NetworkMbps);
     }
 
     /// <summary>A zeroed buffer of <paramref name="length"/>, reusing <paramref name="buffer"/> when it fits.</summary>
