@@ -4,207 +4,122 @@ using Roost.Core.Model;
 
 namespace Roost.Controller.Control;
 
-/// <summary>Reconciling actions in flight, VM requests, and executing plans.</summary>
+/// <summary>Executing what <see cref="ControlPolicy.Decide"/> decided: the store first, the driver second.</summary>
 public sealed partial class ControlLoop
 {
     /// <summary>
-    /// Settles every in-flight action by what the driver now reports: a migration is done when its VM is on the
-    /// destination and no longer moving, aborted when it is back (or still) on the source and not moving. After a
-    /// restart this tells what really happened; nothing is executed twice.
+    /// Carries out <paramref name="commands"/> in order. A plan an operator decided on since the snapshot (its
+    /// compare-and-set fails) is left alone: none of its actions is started or cancelled in this step.
     /// </summary>
-    private async Task ReconcileAsync(Dictionary<VmId, VmObservation> seen, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(IReadOnlyList<ControlCommand> commands, TimeSpan clock, CancellationToken cancellationToken)
     {
-        foreach (var plan in await ActivePlansAsync(cancellationToken).ConfigureAwait(false))
+        var untouchable = new HashSet<long>();
+        foreach (var command in commands)
         {
-            foreach (var action in plan.Actions.Where(a => a.Status == ActionStatus.InFlight))
+            switch (command)
             {
-                var vm = seen.GetValueOrDefault(action.Vm);
-                var (status, outcome) = (action.Kind, vm) switch
-                {
-                    (_, null) => (ActionStatus.Failed, $"{action.Vm} is no longer running"),
-                    (ActionKind.Migrate, { MigratingTo: not null }) => (ActionStatus.InFlight, ""),
-                    (ActionKind.Migrate, _) when vm.Host == action.To => (ActionStatus.Succeeded, $"{action.Vm} arrived on {action.To}{(vm.MigrationReport is { } report ? $": {report.Describe()}" : "")}"),
-                    (ActionKind.Migrate, _) => (ActionStatus.Failed, $"migration aborted: {vm.MigrationProblem ?? $"{action.Vm} is on {vm.Host}"}"),
-                    (ActionKind.Resize, _) when vm.Allocation == action.Allocation => (ActionStatus.Succeeded, $"{action.Vm} holds {action.Allocation}"),
-                    _ => (ActionStatus.Failed, $"interrupted before the driver resized {action.Vm}"),
-                };
-                if (status == ActionStatus.InFlight)
-                {
-                    continue;
-                }
+                case ControlCommand.Event e:
+                    await EventAsync(e.Kind, e.Message, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.SettleAction settle:
+                    if (settle.Placement is { } placement)
+                    {
+                        await _store.SetVmPlacementAsync(settle.Action.Vm, placement.Host, placement.Allocation, placement.LastMovedAt, cancellationToken).ConfigureAwait(false);
+                    }
 
-                if (status == ActionStatus.Succeeded && vm is not null)
-                {
-                    var stored = await _store.FindVmAsync(action.Vm, cancellationToken).ConfigureAwait(false);
-                    await _store.SetVmPlacementAsync(action.Vm, vm.Host, vm.Allocation, stored?.LastMovedAt, cancellationToken).ConfigureAwait(false);
-                }
+                    await FinishAsync(settle.Action, settle.Status, settle.Outcome, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.StopVm stop:
+                    await StopVmAsync(stop.Vm, stop.Seen, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.StartVm start:
+                    await StartVmAsync(start.Vm, start.Host, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.FailVm fail:
+                    await _store.TransitionVmAsync(fail.Vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
+                    await EventAsync("vm", fail.Reason, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.BeginPlan begin:
+                    if (await _store.TransitionPlanAsync(begin.Plan.Id, PlanStatus.Approved, PlanStatus.Executing, cancellationToken).ConfigureAwait(false))
+                    {
+                        await EventAsync("plan", $"plan {begin.Plan.Id} ({begin.Plan.Source}) executing: {begin.Plan.Summary}", cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        untouchable.Add(begin.Plan.Id);
+                    }
 
-                await FinishAsync(action, status, outcome, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.CancelAction cancel when !untouchable.Contains(cancel.Action.PlanId):
+                    await FinishAsync(cancel.Action, ActionStatus.Cancelled, cancel.Reason, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.StartAction start when !untouchable.Contains(start.Action.PlanId):
+                    await StartAsync(start.Action, start.Vm, clock, cancellationToken).ConfigureAwait(false);
+                    break;
+                case ControlCommand.CancelAction or ControlCommand.StartAction:
+                    break;
+                case ControlCommand.EndPlan end:
+                    if (await _store.TransitionPlanAsync(end.Plan.Id, PlanStatus.Executing, end.Status, cancellationToken).ConfigureAwait(false))
+                    {
+                        await EventAsync("plan", $"plan {end.Plan.Id} {end.Status.ToString().ToLowerInvariant()}: {end.Succeeded} of {end.Plan.Actions.Count} action(s) succeeded", cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                case ControlCommand.SupersedePlan supersede:
+                    if (await _store.TransitionPlanAsync(supersede.Plan.Id, PlanStatus.Pending, PlanStatus.Superseded, cancellationToken).ConfigureAwait(false))
+                    {
+                        await EventAsync("plan", $"plan {supersede.Plan.Id} superseded: no decision within {supersede.Lifetime.TotalMinutes:0} minutes", cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                case ControlCommand.AddPlan add:
+                    var plan = await _store.AddPlanAsync(add.Plan, cancellationToken).ConfigureAwait(false);
+                    _counters = _counters with { PlansCreated = _counters.PlansCreated + 1 };
+                    await EventAsync("plan", $"plan {plan.Id} ({add.Label}): {plan.Summary}", cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown control command {command.GetType().Name}");
             }
         }
     }
 
-    /// <summary>Places VMs the API created and stops the ones it was asked to stop.</summary>
-    private async Task RunVmRequestsAsync(IReadOnlyList<StoredHost> hosts, Dictionary<VmId, VmObservation> seen, CancellationToken cancellationToken)
+    private async Task StopVmAsync(StoredVm vm, bool seen, CancellationToken cancellationToken)
     {
-        var vms = await _store.GetVmsAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var vm in vms.Where(v => v.State == VmState.Stopping))
+        var result = await _driver.StopVmAsync(vm.Id, cancellationToken).ConfigureAwait(false);
+        if (result is DriverResult.Refused refused && seen)
         {
-            var result = await _driver.StopVmAsync(vm.Id, cancellationToken).ConfigureAwait(false);
-            if (result is DriverResult.Refused refused && seen.ContainsKey(vm.Id))
-            {
-                await EventAsync("vm", $"stopping {vm.Id} failed: {refused.Reason}; will retry", cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            _monitor.ForgetVm(vm.Id);
-            seen.Remove(vm.Id);
-            await _store.SetVmPlacementAsync(vm.Id, null, vm.Allocation, vm.LastMovedAt, cancellationToken).ConfigureAwait(false);
-            await _store.TransitionVmAsync(vm.Id, VmState.Stopping, VmState.Stopped, cancellationToken).ConfigureAwait(false);
-            await EventAsync("vm", $"{vm.Id} ({vm.Name}) stopped", cancellationToken).ConfigureAwait(false);
-        }
-
-        var pending = vms.Where(v => v.State == VmState.Pending).ToList();
-        if (pending.Count == 0)
-        {
+            await EventAsync("vm", $"stopping {vm.Id} failed: {refused.Reason}; will retry", cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var committed = Committed(hosts, vms.Where(v => v.State is VmState.Running or VmState.Stopping));
-        foreach (var vm in pending)
-        {
-            var host = ChoosePlacement(vm, hosts, committed);
-            if (host is not { } target)
-            {
-                await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
-                await EventAsync("vm", $"{vm.Id} ({vm.Name}) could not be placed: no host holds {vm.Allocation}", cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            var result = await _driver.StartVmAsync(vm.Id, target, vm.Allocation, cancellationToken).ConfigureAwait(false);
-            if (result is DriverResult.Refused refused)
-            {
-                await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
-                await EventAsync("vm", $"{vm.Id} ({vm.Name}) failed to start on {target}: {refused.Reason}", cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            committed[target] += vm.Allocation;
-            await _store.SetVmPlacementAsync(vm.Id, target, vm.Allocation, null, cancellationToken).ConfigureAwait(false);
-            await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Running, cancellationToken).ConfigureAwait(false);
-            await EventAsync("vm", $"{vm.Id} ({vm.Name}) started on {target}", cancellationToken).ConfigureAwait(false);
-        }
+        _monitor.ForgetVm(vm.Id);
+        await _store.SetVmPlacementAsync(vm.Id, null, vm.Allocation, vm.LastMovedAt, cancellationToken).ConfigureAwait(false);
+        await _store.TransitionVmAsync(vm.Id, VmState.Stopping, VmState.Stopped, cancellationToken).ConfigureAwait(false);
+        await EventAsync("vm", $"{vm.Id} ({vm.Name}) stopped", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Allocations committed per host (memory is what limits placement; CPU may be oversubscribed 1.5x).</summary>
-    private static Dictionary<HostId, ResourceVector> Committed(IReadOnlyList<StoredHost> hosts, IEnumerable<StoredVm> vms)
+    private async Task StartVmAsync(StoredVm vm, HostId target, CancellationToken cancellationToken)
     {
-        var committed = hosts.ToDictionary(h => h.Id, _ => ResourceVector.Zero);
-        foreach (var vm in vms)
+        var result = await _driver.StartVmAsync(vm.Id, target, vm.Allocation, cancellationToken).ConfigureAwait(false);
+        if (result is DriverResult.Refused refused)
         {
-            if (vm.Host is { } h && committed.ContainsKey(h))
-            {
-                committed[h] += vm.Allocation;
-            }
+            await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
+            await EventAsync("vm", $"{vm.Id} ({vm.Name}) failed to start on {target}: {refused.Reason}", cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        return committed;
+        await _store.SetVmPlacementAsync(vm.Id, target, vm.Allocation, null, cancellationToken).ConfigureAwait(false);
+        await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Running, cancellationToken).ConfigureAwait(false);
+        await EventAsync("vm", $"{vm.Id} ({vm.Name}) started on {target}", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The requested host if it can take the VM, else the host with the most free memory that can (ties by id).</summary>
-    private static HostId? ChoosePlacement(StoredVm vm, IReadOnlyList<StoredHost> hosts, Dictionary<HostId, ResourceVector> committed)
-    {
-        bool Fits(StoredHost h) =>
-            !h.Maintenance && (committed[h.Id] + vm.Allocation).FitsWithin(h.PlacementCapacity);
-
-        if (vm.RequestedHost is { } requested)
-        {
-            return hosts.FirstOrDefault(h => h.Id == requested) is { } host && Fits(host) ? requested : null;
-        }
-
-        return hosts.Where(Fits)
-            .OrderByDescending(h => h.Capacity.MemoryMiB - committed[h.Id].MemoryMiB)
-            .ThenBy(h => h.Id.Value)
-            .Select(h => (HostId?)h.Id)
-            .FirstOrDefault();
-    }
-
-    /// <summary>
-    /// Starts the planned actions of approved and executing plans, oldest plan first, while fewer than the limit of
-    /// migrations are in flight. Each action is marked in flight in the store before the driver is asked.
-    /// </summary>
-    private async Task ExecutePlansAsync(ControllerSettings settings, IReadOnlyList<StoredHost> hosts, Dictionary<VmId, VmObservation> seen, CancellationToken cancellationToken)
-    {
-        var plans = await ActivePlansAsync(cancellationToken).ConfigureAwait(false);
-        var inFlight = plans.Sum(p => p.Actions.Count(a => a is { Status: ActionStatus.InFlight, Kind: ActionKind.Migrate }));
-        var byId = hosts.ToDictionary(h => h.Id);
-        foreach (var plan in plans)
-        {
-            if (plan.Status == PlanStatus.Approved)
-            {
-                if (!await _store.TransitionPlanAsync(plan.Id, PlanStatus.Approved, PlanStatus.Executing, cancellationToken).ConfigureAwait(false))
-                {
-                    continue;
-                }
-
-                await EventAsync("plan", $"plan {plan.Id} ({plan.Source}) executing: {plan.Summary}", cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var action in plan.Actions.Where(a => a.Status == ActionStatus.Planned))
-            {
-                var vm = seen.GetValueOrDefault(action.Vm);
-                var problem = vm switch
-                {
-                    null => $"{action.Vm} is not running",
-                    { MigratingTo: not null } => $"{action.Vm} is already migrating",
-                    _ when vm.Host != action.From => $"{action.Vm} is on {vm.Host}, not {action.From}",
-                    _ when action.Kind == ActionKind.Migrate && (!byId.TryGetValue(action.To, out var to) || to.Maintenance) =>
-                        $"{action.To} is in maintenance or gone",
-                    _ => null,
-                };
-                if (problem is not null)
-                {
-                    await FinishAsync(action, ActionStatus.Cancelled, problem, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (action.Kind == ActionKind.Migrate && inFlight >= settings.MaxConcurrentMigrations)
-                {
-                    break;
-                }
-
-                await StartAsync(action, cancellationToken).ConfigureAwait(false);
-                if (action.Kind == ActionKind.Migrate)
-                {
-                    inFlight++;
-                }
-            }
-        }
-
-        // A plan is over when none of its actions is planned or in flight.
-        foreach (var plan in await ActivePlansAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (plan.Status == PlanStatus.Executing && plan.Actions.All(a => a.Status is not (ActionStatus.Planned or ActionStatus.InFlight)))
-            {
-                var failed = plan.Actions.Count(a => a.Status == ActionStatus.Failed);
-                var status = failed > 0 ? PlanStatus.Failed : PlanStatus.Completed;
-                if (await _store.TransitionPlanAsync(plan.Id, PlanStatus.Executing, status, cancellationToken).ConfigureAwait(false))
-                {
-                    var done = plan.Actions.Count(a => a.Status == ActionStatus.Succeeded);
-                    await EventAsync("plan", $"plan {plan.Id} {status.ToString().ToLowerInvariant()}: {done} of {plan.Actions.Count} action(s) succeeded", cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    private async Task StartAsync(StoredAction action, CancellationToken cancellationToken)
+    /// <summary>Marks the action in flight in the store, then asks the driver; a refusal fails it.</summary>
+    private async Task StartAsync(StoredAction action, StoredVm? vm, TimeSpan clock, CancellationToken cancellationToken)
     {
         var started = action with { Status = ActionStatus.InFlight, StartedAt = _time.GetUtcNow() };
         await _store.UpdateActionAsync(started, cancellationToken).ConfigureAwait(false);
         if (action.Kind == ActionKind.Migrate)
         {
-            var clock = _clock;
-
             // The event is written before the agents are asked, with the action already in flight in the store: a
             // controller killed while the agents answer still leaves the operator's log saying the migration was sent.
             await EventAsync("migration", $"{action.Vm} migrating {action.From} -> {action.To} (action {action.Id})", cancellationToken).ConfigureAwait(false);
@@ -215,7 +130,6 @@ public sealed partial class ControlLoop
                 return;
             }
 
-            var vm = await _store.FindVmAsync(action.Vm, cancellationToken).ConfigureAwait(false);
             await _store.SetVmPlacementAsync(action.Vm, action.From, vm?.Allocation ?? action.Allocation, clock, cancellationToken).ConfigureAwait(false);
             _migrationsThisStep++;
             _counters = _counters with { MigrationsStarted = _counters.MigrationsStarted + 1 };
@@ -229,7 +143,6 @@ public sealed partial class ControlLoop
                 return;
             }
 
-            var vm = await _store.FindVmAsync(action.Vm, cancellationToken).ConfigureAwait(false);
             await _store.SetVmPlacementAsync(action.Vm, action.From, action.Allocation, vm?.LastMovedAt, cancellationToken).ConfigureAwait(false);
             await FinishAsync(started, ActionStatus.Succeeded, $"{action.Vm} now holds {action.Allocation}", cancellationToken).ConfigureAwait(false);
         }

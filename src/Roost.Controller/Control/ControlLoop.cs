@@ -4,19 +4,18 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Roost.Controller.Drivers;
 using Roost.Controller.Store;
-using Roost.Core.Balancing;
 using Roost.Core.Model;
 using Roost.Core.Monitoring;
 
 namespace Roost.Controller.Control;
 
 /// <summary>
-/// The controller's one owner of mutable state. Every step: observe the driver, reconcile actions in flight with what
-/// it saw, start and stop VMs the API asked for, execute approved plans within the concurrent-migration limit, and let
-/// Sandpiper (Wood et al., NSDI 2007) plan against hotspots — executed at once in automatic mode, stored as pending in
-/// manual mode. Maintenance hosts are evacuated. Everything decided or done is written to the store before it is acted
-/// on, so a restart resumes from the store: acknowledged requests are rows, an action in flight is reconciled with
-/// the driver's observation instead of being repeated.
+/// The controller's one owner of mutable state. Every step: observe the driver, load one snapshot of the store
+/// (<see cref="LoadAsync"/>), let the pure <see cref="ControlPolicy.Decide"/> decide (settle actions in flight, start and
+/// stop VMs the API asked for, execute approved plans, evacuate maintenance hosts, plan with Sandpiper), and execute its
+/// commands. Everything decided or done is written to the store before the driver is asked, so a restart resumes from
+/// the store: acknowledged requests are rows, an action in flight is reconciled with the driver's observation instead
+/// of being repeated.
 /// </summary>
 /// <remarks>
 /// Not thread-safe by design: <see cref="StepAsync"/> runs on one caller at a time (the background loop, or a test
@@ -39,11 +38,9 @@ public sealed partial class ControlLoop : BackgroundService
     private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ClusterMonitor _monitor = new(windowLength: 12);
     private readonly Queue<TickSummary> _history = new();
-    private readonly HashSet<HostId> _wasHot = [];
-    private readonly HashSet<HostId> _wasUnresolved = [];
     private readonly Dictionary<HostId, string> _hostProblems = [];
-    private SandpiperEngine? _engine;
-    private double _engineThreshold = double.NaN;
+    private IReadOnlySet<HostId> _wasHot = new HashSet<HostId>();
+    private IReadOnlySet<HostId> _wasUnresolved = new HashSet<HostId>();
     private DateTimeOffset _lastSampleAt = DateTimeOffset.MinValue;
     private DateTimeOffset _lastPruneAt = DateTimeOffset.MinValue;
     private LoopCounters _counters = new(0, 0, 0, 0, 0);
@@ -200,7 +197,6 @@ public sealed partial class ControlLoop : BackgroundService
     private async Task StepCoreAsync(CancellationToken cancellationToken)
     {
         _migrationsThisStep = 0;
-        var settings = await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) ?? ControllerSettings.Default;
         var observation = await _driver.ObserveAsync(cancellationToken).ConfigureAwait(false);
         _clock = observation.Clock;
         foreach (var host in observation.Hosts)
@@ -214,15 +210,26 @@ public sealed partial class ControlLoop : BackgroundService
         }
 
         await ReportHostProblemsAsync(observation, cancellationToken).ConfigureAwait(false);
-        var seen = observation.Vms.ToDictionary(v => v.Vm);
-        var hosts = await _store.GetHostsAsync(cancellationToken).ConfigureAwait(false);
-        await ReconcileAsync(seen, cancellationToken).ConfigureAwait(false);
-        await RunVmRequestsAsync(hosts, seen, cancellationToken).ConfigureAwait(false);
-        await ExecutePlansAsync(settings, hosts, seen, cancellationToken).ConfigureAwait(false);
-        await EvacuateAsync(hosts, seen, cancellationToken).ConfigureAwait(false);
-        var hot = await PlanAsync(settings, hosts, observation, cancellationToken).ConfigureAwait(false);
+        var (settings, snapshot) = await LoadAsync(observation, cancellationToken).ConfigureAwait(false);
+        var decision = ControlPolicy.Decide(snapshot, settings, _time.GetUtcNow());
+        await ExecuteAsync(decision.Commands, observation.Clock, cancellationToken).ConfigureAwait(false);
+        _wasHot = decision.Hot;
+        _wasUnresolved = decision.Unresolved;
         await RecordAsync(observation, cancellationToken).ConfigureAwait(false);
-        Publish(settings, hosts, observation, hot);
+        Publish(settings, snapshot.Hosts, observation, decision.Hot);
+    }
+
+    /// <summary>
+    /// The store as one step needs it, in six reads: settings, hosts, VMs, and the executing, approved and pending plans.
+    /// </summary>
+    private async Task<(ControllerSettings Settings, ControlSnapshot Snapshot)> LoadAsync(ClusterObservation observation, CancellationToken cancellationToken)
+    {
+        var settings = await _store.GetSettingsAsync(cancellationToken).ConfigureAwait(false) ?? ControllerSettings.Default;
+        var hosts = await _store.GetHostsAsync(cancellationToken).ConfigureAwait(false);
+        var vms = await _store.GetVmsAsync(cancellationToken).ConfigureAwait(false);
+        var active = await ActivePlansAsync(cancellationToken).ConfigureAwait(false);
+        var pending = await _store.GetPlansAsync(PlanStatus.Pending, 100, cancellationToken).ConfigureAwait(false);
+        return (settings, new ControlSnapshot(hosts, vms, [.. active, .. pending], observation, _monitor, _driver.CanResize, _wasHot, _wasUnresolved));
     }
 
     /// <summary>One event when a host stops answering and one when it is back, not one per step.</summary>
@@ -249,18 +256,6 @@ public sealed partial class ControlLoop : BackgroundService
         var executing = await _store.GetPlansAsync(PlanStatus.Executing, 1000, cancellationToken).ConfigureAwait(false);
         var approved = await _store.GetPlansAsync(PlanStatus.Approved, 1000, cancellationToken).ConfigureAwait(false);
         return [.. executing.Concat(approved).OrderBy(p => p.Id)];
-    }
-
-    private SandpiperEngine Engine(double threshold)
-    {
-        if (_engine is null || _engineThreshold != threshold)
-        {
-            var rule = new HotspotRule(threshold: threshold);
-            _engine = SandpiperEngine.BlackBox(SandpiperOptions.Default with { Rule = rule });
-            _engineThreshold = threshold;
-        }
-
-        return _engine;
     }
 
     private async Task RecordAsync(ClusterObservation observation, CancellationToken cancellationToken)
