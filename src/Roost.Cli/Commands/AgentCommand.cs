@@ -29,6 +29,7 @@ internal sealed partial class AgentCommand : ICommand
         .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)")
         .Add("mergeable-memory", "on|off", "Guest RAM as private memory Linux KSM may merge, read through /proc/PID/mem (default off: a /dev/shm file)")
         .Add("migration-transport", "relay|tcp", "Outgoing migrations through Roost's relay (deduplicated, delta, compressed; default) or QEMU's plain TCP")
+        .Add("migration-pins", "image|residents|off", "Incoming migrations: pages the destination relay offers as held, so the source sends them as digests: the image's kernel and initrd (default), also its running guests' RAM (residents: the source can then test guessed pages against them, see docs/security.md), or none")
         .Add("dedup", "on|off", "relay: send pages the destination holds as digests (default on)")
         .Add("delta", "on|off", "relay: send re-sent pages as XOR deltas (default on)")
         .Add("compression", "zstd|lz4|none", "relay: frame compression (default zstd)")
@@ -73,6 +74,13 @@ internal sealed partial class AgentCommand : ICommand
             "on" => true,
             var other => throw new UsageException($"roost agent: --mergeable-memory '{other}' is not on or off"),
         };
+        var pins = options.Get("migration-pins") switch
+        {
+            null or "image" => MigrationPins.Image,
+            "residents" => MigrationPins.Residents,
+            "off" => MigrationPins.Off,
+            var other => throw new UsageException($"roost agent: --migration-pins '{other}' is not image, residents or off"),
+        };
         var codec = RelayCommand.CodecOptions(options, "roost agent");
         var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
@@ -115,6 +123,7 @@ internal sealed partial class AgentCommand : ICommand
             MergeableMemory = mergeable,
             MigrationHost = listen[..listen.LastIndexOf(':')],
             MigrationTransport = transport,
+            MigrationPins = pins,
             RelayCodec = codec,
             RelaySendBufferBytes = sendBuffer,
         };

@@ -53,6 +53,9 @@ public sealed record AgentOptions(
     /// <summary>How long either relay end waits for each thing before it fails the migration.</summary>
     public RelayTimeouts RelayTimeouts { get; init; } = new();
 
+    /// <summary>What this agent's destination relay offers as held content (<see cref="Agent.MigrationPins"/>; default the image).</summary>
+    public MigrationPins MigrationPins { get; init; } = MigrationPins.Image;
+
     /// <summary>The source relay's link send buffer in bytes (0: the kernel's autotuning); about 2 x bandwidth x RTT.</summary>
     public int RelaySendBufferBytes { get; init; }
 
@@ -84,9 +87,9 @@ public sealed record AgentOptions(
             return invalid;
         }
 
-        if (!Enum.IsDefined(MigrationTransport) || RelaySendBufferBytes is < 0 or > 64 * 1024 * 1024)
+        if (!Enum.IsDefined(MigrationTransport) || !Enum.IsDefined(MigrationPins) || RelaySendBufferBytes is < 0 or > 64 * 1024 * 1024)
         {
-            return $"agent option {nameof(MigrationTransport)} {MigrationTransport} or {nameof(RelaySendBufferBytes)} {RelaySendBufferBytes} is out of range";
+            return $"agent option {nameof(MigrationTransport)} {MigrationTransport}, {nameof(MigrationPins)} {MigrationPins} or {nameof(RelaySendBufferBytes)} {RelaySendBufferBytes} is out of range";
         }
 
         if (MigrationSettings.FirstOutOfRange(

@@ -206,7 +206,34 @@ public sealed partial class HostAgent
                 ?? throw new IOException($"the migration address '{Options.MigrationHost}' has no IP address");
         }
 
-        return DestinationRelay.Start(address, secret, [new IPEndPoint(IPAddress.Loopback, qemuPort)], [], Options.RelayTimeouts, _time);
+        return DestinationRelay.Start(address, secret, [new IPEndPoint(IPAddress.Loopback, qemuPort)], PinFiles(), Options.RelayTimeouts, _time);
+    }
+
+    /// <summary>
+    /// The files the destination relay pins (<see cref="AgentOptions.MigrationPins"/>): the image's kernel and initrd,
+    /// then, with <see cref="MigrationPins.Residents"/>, the RAM files of the guests running or paused here, ordered by
+    /// id. Mergeable guest RAM is no file (it would be read through <c>/proc/PID/mem</c>): those residents are skipped.
+    /// </summary>
+    internal IReadOnlyList<string> PinFiles()
+    {
+        if (Options.MigrationPins == MigrationPins.Off)
+        {
+            return [];
+        }
+
+        var files = new List<string> { Options.Image.KernelPath, Options.Image.InitrdPath };
+        if (Options.MigrationPins == MigrationPins.Residents && !Options.MergeableMemory)
+        {
+            lock (_gate)
+            {
+                files.AddRange(_vms.Values
+                    .Where(v => v.State is VmState.Running or VmState.Paused)
+                    .OrderBy(v => v.Spec.Id, StringComparer.Ordinal)
+                    .SelectMany(v => v.Vm is { } vm ? [vm.Launch.MemoryPath] : Array.Empty<string>()));
+            }
+        }
+
+        return files;
     }
 
     /// <summary>The destination relay of VM <paramref name="id"/>'s incoming migration while one runs (fault tests stop it).</summary>

@@ -43,6 +43,35 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
     }
 
     /// <summary>
+    /// CloudNet's and Memory Buddies' case through the agents: the destination runs a guest of the same image and pins
+    /// its RAM (<c>--migration-pins residents</c>); part of the incoming guest's pages go as digests of pages the
+    /// resident holds, and the guest arrives with every page of its verifier right.
+    /// </summary>
+    [QemuFact]
+    public async Task ResidentOfTheSameImage_PinnedAtDestination_PagesGoAsPinnedHits_GuestArrivesWhole()
+    {
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst", configure: o => o with { MigrationPins = MigrationPins.Residents });
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(dst, "resident");
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 16, pagesPerSecond: 500);
+        Assert.Contains(destination.Agent.Options.MemoryPathFor("resident"), destination.Agent.PinFiles());
+
+        using var response = await AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1");
+        var report = await AgentClient.ReadAsync<MigrationReport>(response);
+
+        output.WriteLine($"migration: {report.Describe()}; pinned hits {report.Relay?.PinnedHits}");
+        AssertRelayReportConsistent(report);
+        Assert.True(report.Relay?.PinnedHits > 0, $"no page went as a digest of the resident's RAM: {report.Relay}");
+        Assert.InRange(report.Relay?.PinnedHits ?? 0, 1, report.Relay?.DeduplicatedPages ?? 0);
+        output.WriteLine($"memtest after the migration: {await AgentTestSteps.AssertMemoryIntactAsync(dst, "vm-1")}");
+        Assert.True(await AgentTestSteps.ListsOnlyAsync(dst, "resident", "vm-1"), "the destination does not list both guests");
+        await AgentTestSteps.AssertNothingLeftAsync(source);
+    }
+
+    /// <summary>
     /// The destination's relay dies mid-stream (its sockets reset, as when its process is killed): the source's relay
     /// and QEMU see the stream break, the VM runs on at the source with every page right, and the destination drops
     /// its half.
