@@ -179,7 +179,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
             return Refuse($"{vm}: its size on {source} is not known yet");
         }
 
-        var spec = new CreateVmRequest(known.Id, known.Cpus, known.MemoryMiB, known.Nic);
+        var spec = new CreateVmRequest(known.Id, known.Cpus, known.MemoryMiB, known.Nic, known.DiskMiB > 0 ? known.DiskMiB : null);
         var bandwidth = _fleet.MigrationMiBps > 0 ? _fleet.MigrationMiBps : (int?)null;
         var outcome = MigrateInBackgroundAsync(_agents[source.Value], _agents[destination.Value], spec, bandwidth, _shutdown.Token);
         _migrations[vm] = new PendingMigration(source, destination, outcome);

@@ -69,6 +69,12 @@ public static class AgentEndpoints
             .WithSummary("The stream is complete: adopt the VM; the answer is definite (adopted or dropped)");
         incoming.MapDelete("/{id}", (string id, HostAgent agent, HttpContext http) => SettleAsync(id, agent, http, isAbort: true))
             .WithSummary("Drop an incoming VM; the answer is definite (dropped, or adopted already)");
+        incoming.MapPost("/{id}/disk", (string id, HostAgent agent, HttpContext http) => DiskAsync(id, DiskCall.Export, agent, http))
+            .WithSummary("Export the incoming VM's empty disk through this agent's NBD relay for the source's mirror; answers the relay's port");
+        incoming.MapPost("/{id}/disk/close", (string id, HostAgent agent, HttpContext http) => DiskAsync(id, DiskCall.Close, agent, http))
+            .WithSummary("The source's mirror ended whole: stop exporting the disk (the VM may then be adopted)");
+        incoming.MapDelete("/{id}/disk", (string id, HostAgent agent, HttpContext http) => DiskAsync(id, DiskCall.Discard, agent, http))
+            .WithSummary("Abandon the disk's move: stop exporting and drop the incoming VM with its partial disk");
         return app;
     }
 
@@ -135,7 +141,7 @@ public static class AgentEndpoints
             secret = Convert.FromHexString(hex);
         }
 
-        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB, request.Nic), http) switch
+        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB, request.Nic, request.DiskMiB), http) switch
         {
             AgentOutcome<GuestSpec>.Ok { Value: var spec } =>
                 Respond(await agent.AdmitIncomingAsync(spec, AgentServer.BearerOf(http), secret, http.RequestAborted).ConfigureAwait(false), http),
@@ -146,6 +152,9 @@ public static class AgentEndpoints
 
     private static async Task<Results<Ok<IncomingSettlement>, ProblemHttpResult>> SettleAsync(string id, HostAgent agent, HttpContext http, bool isAbort) =>
         Respond(await agent.SettleIncomingAsync(id, AgentServer.BearerOf(http), AgentServer.IsOwner(http), isAbort).ConfigureAwait(false), http);
+
+    private static async Task<Results<Ok<IncomingDiskResponse>, ProblemHttpResult>> DiskAsync(string id, DiskCall call, HostAgent agent, HttpContext http) =>
+        Respond(await agent.IncomingDiskAsync(id, AgentServer.BearerOf(http), call, http.RequestAborted).ConfigureAwait(false), http);
 
     private static Results<FileContentHttpResult, ProblemHttpResult> ReadMemory(string id, string? offset, string? length, HostAgent agent, HttpContext http)
     {
@@ -285,7 +294,7 @@ public static class AgentEndpoints
             nic = new GuestNic(asked.Network, asked.Address, asked.Gateway);
         }
 
-        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0, Nic: nic);
+        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0, request.DiskMiB ?? 0, nic);
         return spec.Validate() is { } invalid ? AgentProblem.BadRequest($"{where}: {Printable(invalid)}") : new AgentOutcome<GuestSpec>.Ok(spec);
     }
 

@@ -26,6 +26,9 @@ public sealed record AgentOptions(
     /// <summary>Timeouts and parameters of outgoing migrations (this agent as the source).</summary>
     public MigrationSettings Migration { get; init; } = new();
 
+    /// <summary>Deadlines of moving a VM's disk with its memory (this agent as the source).</summary>
+    public Roost.Core.Migration.Disk.DiskMigrationSettings DiskMigration { get; init; } = new();
+
     /// <summary>Timeouts of incoming migrations (this agent as the destination).</summary>
     public IncomingSettings Incoming { get; init; } = new();
 
@@ -82,7 +85,9 @@ public sealed record AgentOptions(
             }
         }
 
-        if ((Migration.Validate() ?? Incoming.Validate() ?? RelayCodec.Validate()) is { } invalid)
+        if ((Migration.Validate() ?? Incoming.Validate() ?? RelayCodec.Validate()
+            ?? MigrationSettings.FirstOutOfRange("disk migration setting", (nameof(DiskMigration.StepTimeout), DiskMigration.StepTimeout),
+                (nameof(DiskMigration.CopyTimeout), DiskMigration.CopyTimeout), (nameof(DiskMigration.MemoryTimeout), DiskMigration.MemoryTimeout))) is { } invalid)
         {
             return invalid;
         }

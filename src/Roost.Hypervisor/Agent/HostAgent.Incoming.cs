@@ -49,7 +49,7 @@ public sealed partial class HostAgent
         }
 
         var expires = _time.GetUtcNow() + Options.TicketLifetime;
-        var ticket = new MigrationTicket(spec.Id, spec.Cpus, spec.MemoryMiB, MigrationTicket.NicDigest(spec.Nic), expires.ToUnixTimeSeconds(), MigrationTicket.NewNonce());
+        var ticket = new MigrationTicket(spec.Id, spec.Cpus, spec.MemoryMiB, spec.DiskMiB, MigrationTicket.NicDigest(spec.Nic), expires.ToUnixTimeSeconds(), MigrationTicket.NewNonce());
         return new AgentOutcome<TicketResponse>.Ok(new TicketResponse(ticket.Sign(_ticketKey), (long)Options.TicketLifetime.TotalSeconds));
     }
 
@@ -66,15 +66,20 @@ public sealed partial class HostAgent
             return AgentProblem.Unauthorized($"POST /api/incoming: {error}");
         }
 
-        if (ticket.VmId != spec.Id || ticket.Cpus != spec.Cpus || ticket.MemoryMiB != spec.MemoryMiB)
+        if (ticket.VmId != spec.Id || ticket.Cpus != spec.Cpus || ticket.MemoryMiB != spec.MemoryMiB || ticket.DiskMiB != spec.DiskMiB)
         {
             return AgentProblem.Unauthorized(
-                $"POST /api/incoming: the ticket admits VM '{ticket.VmId}' (cpus={ticket.Cpus}, memory={ticket.MemoryMiB}), not '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB})");
+                $"POST /api/incoming: the ticket admits VM '{ticket.VmId}' (cpus={ticket.Cpus}, memory={ticket.MemoryMiB}, disk={ticket.DiskMiB}), not '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB}, disk={spec.DiskMiB})");
         }
 
         if (ticket.Nic != MigrationTicket.NicDigest(spec.Nic))
         {
             return AgentProblem.Unauthorized($"POST /api/incoming: the ticket admits VM '{spec.Id}' with another network card (network, address, gateway) than the one asked for");
+        }
+
+        if (spec.DiskMiB > 0 && relaySecret is null)
+        {
+            return AgentProblem.BadRequest($"POST /api/incoming: VM '{spec.Id}' has a disk, which moves only through the relay (the admission carries no relaySecret)");
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
@@ -101,7 +106,9 @@ public sealed partial class HostAgent
             return refusal;
         }
 
-        var driver = new IncomingMigrationDriver(this, spec, ticket.Nonce, Options.Incoming, _time, relaySecret);
+        // A disk is copied before the memory's stream starts: the stream may come that much later.
+        var settings = spec.DiskMiB > 0 ? Options.Incoming with { StreamTimeout = Options.Incoming.StreamTimeout + Options.DiskMigration.CopyTimeout } : Options.Incoming;
+        var driver = new IncomingMigrationDriver(this, spec, ticket.Nonce, settings, _time, relaySecret, Path.Combine(Options.EffectiveRunDirectory, $"nbd.{spec.Id}"));
         List<IncomingMigrationDriver> done;
         lock (_gate)
         {
@@ -140,23 +147,10 @@ public sealed partial class HostAgent
         string? nonce = null;
         if (!owner)
         {
-            if (!MigrationTicket.TryRead(ticketText, _ticketKey, out var ticket, out var error))
+            if (SettlingTicket(id, ticketText, out nonce) is { } refused)
             {
-                return AgentProblem.Unauthorized($"/api/incoming/{id}: {error}");
+                return refused;
             }
-
-            if (ticket.VmId != id)
-            {
-                return AgentProblem.Unauthorized($"/api/incoming/{id}: the ticket is for VM '{ticket.VmId}'");
-            }
-
-            var settleBy = ticket.ExpiresAtUnixSeconds + (long)Options.SettleWindow.TotalSeconds;
-            if (settleBy < _time.GetUtcNow().ToUnixTimeSeconds())
-            {
-                return AgentProblem.Unauthorized($"/api/incoming/{id}: the ticket's settle window is over");
-            }
-
-            nonce = ticket.Nonce;
         }
         else if (!GuestSpec.IsValidId(id))
         {
@@ -170,6 +164,12 @@ public sealed partial class HostAgent
             driver = _incoming.GetValueOrDefault(id) is { } found && (nonce is null || found.Nonce == nonce) ? found : null;
         }
 
+        if (!isAbort && driver is { Disk: { IsClosedWhole: false } })
+        {
+            // A VM with a disk runs here only on a whole copy: the source's mirror ended and its export closed first.
+            return AgentProblem.Conflict($"VM '{id}' on agent '{Name}': its disk has not been mirrored here whole (the export was never closed after a complete mirror)");
+        }
+
         var reply = driver is not null
             ? await driver.CallAsync(isAbort).ConfigureAwait(false)
             : IncomingMigration.AnswerFromLedger(InLedger(id, nonce), isAbort, id);
@@ -181,6 +181,33 @@ public sealed partial class HostAgent
             PeerReply.Failed failed => AgentProblem.Conflict($"VM '{id}' on agent '{Name}': {failed.Reason}"),
             _ => AgentProblem.Conflict($"VM '{id}' on agent '{Name}': no answer"),
         };
+    }
+
+    /// <summary>
+    /// Checks a ticket presented to settle (or move the disk of) VM <paramref name="id"/>: issued here, for that VM,
+    /// within its settle window. Null when it holds (<paramref name="nonce"/> names the migration), else the problem.
+    /// </summary>
+    private AgentProblem? SettlingTicket(string id, string? ticketText, out string nonce)
+    {
+        nonce = "";
+        if (!MigrationTicket.TryRead(ticketText, _ticketKey, out var ticket, out var error))
+        {
+            return AgentProblem.Unauthorized($"/api/incoming/{AgentEndpoints.Printable(id)}: {error}");
+        }
+
+        if (ticket.VmId != id)
+        {
+            return AgentProblem.Unauthorized($"/api/incoming/{AgentEndpoints.Printable(id)}: the ticket is for VM '{ticket.VmId}'");
+        }
+
+        var settleBy = ticket.ExpiresAtUnixSeconds + (long)Options.SettleWindow.TotalSeconds;
+        if (settleBy < _time.GetUtcNow().ToUnixTimeSeconds())
+        {
+            return AgentProblem.Unauthorized($"/api/incoming/{id}: the ticket's settle window is over");
+        }
+
+        nonce = ticket.Nonce;
+        return null;
     }
 
     /// <summary>
@@ -198,15 +225,12 @@ public sealed partial class HostAgent
     }
 
     /// <summary>Starts the destination relay of a migration on the migration address, feeding the incoming QEMU at loopback <paramref name="qemuPort"/>.</summary>
-    internal async Task<DestinationRelay> StartIncomingRelayAsync(byte[] secret, int qemuPort, CancellationToken cancellationToken)
+    /// <remarks>For a VM with a disk the source's relay connects only once the disk is copied: the relay waits that much longer.</remarks>
+    internal async Task<DestinationRelay> StartIncomingRelayAsync(byte[] secret, int qemuPort, bool disk, CancellationToken cancellationToken)
     {
-        if (!IPAddress.TryParse(Options.MigrationHost, out var address))
-        {
-            address = (await Dns.GetHostAddressesAsync(Options.MigrationHost, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
-                ?? throw new IOException($"the migration address '{Options.MigrationHost}' has no IP address");
-        }
-
-        return DestinationRelay.Start(address, secret, [new IPEndPoint(IPAddress.Loopback, qemuPort)], PinFiles(), Options.RelayTimeouts, _time);
+        var address = await MigrationAddressAsync(cancellationToken).ConfigureAwait(false);
+        var timeouts = disk ? Options.RelayTimeouts with { Connect = Options.RelayTimeouts.Connect + Options.DiskMigration.CopyTimeout } : Options.RelayTimeouts;
+        return DestinationRelay.Start(address, secret, [new IPEndPoint(IPAddress.Loopback, qemuPort)], PinFiles(), timeouts, _time);
     }
 
     /// <summary>

@@ -37,12 +37,17 @@ public sealed partial class HostAgent
                 return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' cannot live-migrate: {unsafeQemu}");
             }
 
+            if (found.Spec.DiskMiB > 0 && Options.MigrationTransport != MigrationTransportKind.Relay)
+            {
+                return AgentProblem.Conflict($"VM '{id}' on agent '{Name}' has a disk, which moves only through the relay (this agent runs --migration-transport {Options.MigrationTransport.ToString().ToLowerInvariant()})");
+            }
+
             (managed, vm) = (found, found.Vm);
             var settings = Options.Migration with { MaxBandwidthBytesPerSecond = (long)maxBandwidthMiBps * 1024 * 1024 };
             var relay = Options.MigrationTransport == MigrationTransportKind.Relay
                 ? new SourceRelayPlan(Options.RelayCodec, Options.RelayTimeouts, Options.RelaySendBufferBytes, Path.Combine(Options.EffectiveRunDirectory, $"relay.{id}"))
                 : null;
-            driver = new SourceMigrationDriver(vm, destination, ticket, settings, _peers, _time, () => DestroySourceAsync(managed, vm), relay);
+            driver = new SourceMigrationDriver(vm, destination, ticket, settings, _peers, _time, () => DestroySourceAsync(managed, vm), relay, Options.DiskMigration);
             managed.State = VmState.MigratingOut;
             managed.Outgoing = driver;
         }
@@ -52,6 +57,7 @@ public sealed partial class HostAgent
         driver.Start();
         var outcome = await driver.Outcome.ConfigureAwait(false);
         var relayed = await driver.RelayResultAsync().ConfigureAwait(false);
+        var disk = await driver.DiskResultAsync().ConfigureAwait(false);
         var passes = driver.Passes;
         await SettleOutgoingAsync(managed, vm, driver, outcome).ConfigureAwait(false);
         return outcome switch
@@ -71,7 +77,11 @@ public sealed partial class HostAgent
                 Transport = driver.Transport,
                 Relay = relayed?.Traffic,
                 Passes = passes,
+                DiskBytes = (long)managed.Spec.DiskMiB * 1024 * 1024,
+                Disk = disk?.Traffic,
             }),
+            SourceOutcome.Aborted aborted when disk is { Outcome: Roost.Core.Migration.Disk.DiskOutcome.Aborted diskAborted } && (!aborted.Cancelled || driver.DiskStoppedMemory) =>
+                AgentProblem.MigrationFailed($"{outcome.Describe()} (the disk: {diskAborted.Reason}; the destination's partial disk {(diskAborted.DestinationCleaned ? "was deleted" : "expires with its incoming VM")})"),
             SourceOutcome.Aborted { Cancelled: true } cancelled => AgentProblem.MigrationCancelled(cancelled.Reason),
             _ => AgentProblem.MigrationFailed(outcome.Describe()),
         };

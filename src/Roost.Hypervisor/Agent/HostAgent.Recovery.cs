@@ -12,7 +12,9 @@ namespace Roost.Hypervisor.Agent;
 /// (<c>postmigrate</c>) is settled with the destination using the migration's ticket (never this agent's token): if
 /// the destination adopted it, the local copy is destroyed; if it dropped its half, the local copy resumes; without a
 /// definite answer it stays paused. A VM adopted from a migration but not yet resumed is resumed. Incoming halves and
-/// anything unrecognised are killed, and every file no adopted VM uses is removed.
+/// anything unrecognised are killed, and every file no adopted VM uses is removed: an incoming VM's partial disk
+/// (<c>RUN/VM.disk</c>) with it, and the relays' socket directories (<c>relay.VM</c>, <c>nbd.VM</c>), since no relay
+/// outlives its agent. A source VM caught while its disk was mirrored away loses the mirror job and its target node.
 /// </summary>
 public sealed partial class HostAgent
 {
@@ -46,6 +48,11 @@ public sealed partial class HostAgent
             File.Delete(file);
         }
 
+        foreach (var directory in Directory.GetDirectories(run).Where(d => Path.GetFileName(d).StartsWith("relay.", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith("nbd.", StringComparison.Ordinal)))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
         if (Directory.Exists(Options.ShmDirectory))
         {
             foreach (var file in Directory.GetFiles(Options.ShmDirectory, $"roost.{Name}.*")
@@ -58,8 +65,7 @@ public sealed partial class HostAgent
 
     private async Task<bool> TryAdoptAsync(VmRecord record, int pid, CancellationToken cancellationToken)
     {
-        var spec = new GuestSpec(record.Id, record.Cpus, record.MemoryMiB,
-            Nic: record.Nic is { Network: { } network, Address: { } address } nic ? new GuestNic(network, address, nic.Gateway) : null);
+        var spec = new GuestSpec(record.Id, record.Cpus, record.MemoryMiB, record.DiskMiB, record.Nic is { Network: { } network, Address: { } address } nic ? new GuestNic(network, address, nic.Gateway) : null);
         if (Admit(spec, VmState.Booting) is not null)
         {
             return false;
@@ -75,6 +81,11 @@ public sealed partial class HostAgent
         Attach(spec.Id, vm);
         try
         {
+            if (record.MigratingTo is not null && spec.DiskMiB > 0)
+            {
+                await DropLeftoverMirrorAsync(vm, cancellationToken).ConfigureAwait(false);
+            }
+
             var status = await vm.Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false);
             if (record.MigratingTo is not null && status == "running")
             {
@@ -119,6 +130,31 @@ public sealed partial class HostAgent
         Release(spec.Id, vm);
         await vm.DisposeAsync().ConfigureAwait(false);
         return false;
+    }
+
+    /// <summary>
+    /// The previous run may have left its disk mirror (a job into the destination's export, through a relay that died
+    /// with it): cancel the job and remove its target node, whichever still exists. The VM's own disk is untouched.
+    /// </summary>
+    private static async Task DropLeftoverMirrorAsync(QemuVm vm, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await vm.Qmp.BlockJobCancelAsync(Disk.DiskMigrationDriver.JobId, force: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QmpException)
+        {
+            // No such job: it ended when its NBD connection broke.
+        }
+
+        try
+        {
+            await vm.Qmp.BlockdevDelAsync(Disk.DiskMigrationDriver.TargetNode, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QmpException)
+        {
+            // No such node, or the cancelled job still holds it; it goes with the job.
+        }
     }
 
     /// <summary>Cancels an outgoing stream QEMU may still run and waits (up to the cancel timeout) until it is over.</summary>

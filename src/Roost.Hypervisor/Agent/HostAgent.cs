@@ -189,6 +189,19 @@ public sealed partial class HostAgent : IAsyncDisposable
         return filled is AgentOutcome<VmInfo>.Failed failed ? failed.Problem.Detail : null;
     }
 
+    /// <summary>Has the guest read back (page cache dropped) what its last <c>disk fill</c> wrote: true when it matches.</summary>
+    internal async Task<bool> GuestDiskIntactAsync(string id, CancellationToken cancellationToken)
+    {
+        if (Find(id, out _) is not { Vm: { } vm })
+        {
+            return false;
+        }
+
+        var (ack, failure) = await vm.RequestGuestAsync("disk check", TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        return failure is null && ack is { ValueKind: System.Text.Json.JsonValueKind.Object } answer
+            && answer.TryGetProperty("value", out var value) && value.TryGetInt32(out var matched) && matched == 1;
+    }
+
     /// <summary>Starts a valid <paramref name="app"/> in the guest, or stops the one that runs (null).</summary>
     public Task<AgentOutcome<VmInfo>> AppAsync(string id, AppRequest? app, CancellationToken cancellationToken) =>
         app?.Validate() is { } invalid
@@ -400,7 +413,7 @@ public sealed partial class HostAgent : IAsyncDisposable
     /// </summary>
     private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo, string? ticket = null, bool migratedIn = false)
     {
-        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn, Nic = vm.Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null };
+        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn, DiskMiB = vm.Spec.DiskMiB, Nic = vm.Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null };
         WriteDurably(vm.Launch.RecordFile, System.Text.Json.JsonSerializer.Serialize(record));
     }
 

@@ -30,8 +30,9 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
     private DestinationRelay? _relay;
     private bool _destroyed;
 
-    public IncomingMigrationDriver(HostAgent agent, GuestSpec spec, string nonce, IncomingSettings settings, TimeProvider time, byte[]? relaySecret)
+    public IncomingMigrationDriver(HostAgent agent, GuestSpec spec, string nonce, IncomingSettings settings, TimeProvider time, byte[]? relaySecret, string diskSocketDirectory)
     {
+        Disk = spec.DiskMiB > 0 ? new IncomingDisk(diskSocketDirectory) : null;
         _relaySecret = relaySecret;
         _agent = agent;
         _time = time;
@@ -60,6 +61,12 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The incoming VM's disk export, when it has a disk (moved by the source's mirror before the memory).</summary>
+    internal IncomingDisk? Disk { get; }
+
+    /// <summary>The secret of the disk's NBD relay pair (derived from the migration's), or null without a relay.</summary>
+    internal byte[]? DiskRelaySecret => _relaySecret is null ? null : Roost.Core.Migration.Stream.RelaySecrets.DiskSecret(_relaySecret);
 
     /// <summary>The destination relay while the stream may still come through it (null without one).</summary>
     internal DestinationRelay? Relay => Volatile.Read(ref _relay);
@@ -105,6 +112,10 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
 
         _admission.TrySetResult(new PeerReply.Failed("the agent is shutting down"));
         await CloseRelayAsync().ConfigureAwait(false);
+        if (Disk is not null)
+        {
+            await Disk.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task StepAsync(IncomingInput input)
@@ -129,7 +140,7 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
                     DestinationRelay? relay = null;
                     try
                     {
-                        relay = _relaySecret is null ? null : await _agent.StartIncomingRelayAsync(_relaySecret, port, ct).ConfigureAwait(false);
+                        relay = _relaySecret is null ? null : await _agent.StartIncomingRelayAsync(_relaySecret, port, Disk is not null, ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
                     {
@@ -198,6 +209,11 @@ internal sealed class IncomingMigrationDriver : IAsyncDisposable
                 }
 
                 await CloseRelayAsync().ConfigureAwait(false);
+                if (Disk is not null)
+                {
+                    await Disk.DisposeAsync().ConfigureAwait(false);
+                }
+
                 await _agent.DestroyIncomingAsync(this, destroyed).ConfigureAwait(false);
                 break;
             case IncomingOutput.ReleaseReservation:

@@ -25,5 +25,8 @@ internal sealed class ManagedVm(GuestSpec spec, VmState state)
     public IncomingMigrationDriver? Incoming { get; set; }
 
     public VmInfo ToInfo() => new(Spec.Id, Spec.Cpus, Spec.MemoryMiB, State, Vm?.ProcessId ?? 0, Vm?.Launch.MemoryPath ?? "",
-        Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null);
+        Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null)
+    {
+        DiskMiB = Spec.DiskMiB,
+    };
 }

@@ -32,6 +32,12 @@ public sealed record MigrationReport(
     /// </summary>
     public RelayTraffic? Relay { get; init; }
 
+    /// <summary>The size of the VM's virtual disk, moved with its memory (0: no disk).</summary>
+    public long DiskBytes { get; init; }
+
+    /// <summary>What the disk's NBD relay carried (the mirror's writes, by kind, and the bytes on the wire); null without a disk.</summary>
+    public RelayTraffic? Disk { get; init; }
+
     /// <summary>The pre-copy passes as the source saw them, in order.</summary>
     public IReadOnlyList<MigrationPass> Passes { get; init; } = [];
 
@@ -50,6 +56,12 @@ public sealed record MigrationReport(
             text.Append(c, $"; relay: {Megabytes(r.StreamBytes)} stream -> {Megabytes(r.WireBytes)} on the wire ({(r.StreamBytes > 0 ? (double)r.WireBytes / r.StreamBytes : 0):0.00}x): ");
             text.Append(c, $"raw {r.FullPages} pages ({Megabytes(r.FullBytes)}), zero {r.ZeroPages}, deduplicated {r.DeduplicatedPages}, delta {r.DeltaPages} ({Megabytes(r.DeltaBytes)}), ");
             text.Append(c, $"payload {Megabytes(r.PayloadBytes)} compressed in {r.CompressedFrames} of {r.Frames} frames");
+        }
+
+        if (Disk is { } d)
+        {
+            text.Append(c, $"; disk {DiskBytes / (1024 * 1024)} MiB: NBD stream {Megabytes(d.StreamBytes)} -> {Megabytes(d.WireBytes)} on the wire, ");
+            text.Append(c, $"blocks raw {d.FullPages}, zero {d.ZeroPages}, deduplicated {d.DeduplicatedPages}, delta {d.DeltaPages}");
         }
 
         foreach (var pass in Passes.Take(maxPasses))

@@ -43,7 +43,7 @@ public sealed class PeerClient : IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         var call = Call(peer, "POST", "api/incoming");
         var request = new IncomingRequest(spec.Id, spec.Cpus, spec.MemoryMiB, relaySecret is null ? null : Convert.ToHexStringLower(relaySecret),
-            spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null);
+            spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null, spec.DiskMiB > 0 ? spec.DiskMiB : null);
         var answer = await SendAsync(peer, ticket, HttpMethod.Post, "api/incoming", request, call, timeout, cancellationToken).ConfigureAwait(false);
         return answer switch
         {
@@ -62,6 +62,50 @@ public sealed class PeerClient : IDisposable
     /// <summary><c>DELETE /api/incoming/{id}</c>: drop the incoming half; the answer is definite (dropped, or already adopted).</summary>
     public Task<PeerReply> AbortAsync(Uri peer, string ticket, string vmId, TimeSpan timeout, CancellationToken cancellationToken) =>
         SettleAsync(peer, ticket, HttpMethod.Delete, $"api/incoming/{Uri.EscapeDataString(vmId)}", vmId, isAbort: true, timeout, cancellationToken);
+
+    /// <summary>
+    /// The disk calls of a migration (<c>POST /api/incoming/{id}/disk</c>: export the incoming disk; <c>POST …/disk/close</c>:
+    /// the copy is whole, stop exporting; <c>DELETE …/disk</c>: discard the partial disk). Null when done, else why not
+    /// (one line); an export answers the port of the destination's NBD relay, checked 1..65535.
+    /// </summary>
+    public async Task<(int Port, string? Failure)> DiskAsync(Uri peer, string ticket, string vmId, DiskCall kind, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var (method, path) = kind switch
+        {
+            DiskCall.Export => (HttpMethod.Post, $"api/incoming/{Uri.EscapeDataString(vmId)}/disk"),
+            DiskCall.Close => (HttpMethod.Post, $"api/incoming/{Uri.EscapeDataString(vmId)}/disk/close"),
+            _ => (HttpMethod.Delete, $"api/incoming/{Uri.EscapeDataString(vmId)}/disk"),
+        };
+        var call = Call(peer, method.Method, path);
+        var answer = await SendAsync(peer, ticket, method, path, null, call, timeout, cancellationToken).ConfigureAwait(false);
+        if (answer.Failure is PeerReply.Failed failed)
+        {
+            return (0, failed.Reason);
+        }
+
+        if (answer.Body is not { Status: 200 } body)
+        {
+            return (0, $"{call} answered {answer.Body?.Status} {ProblemDetail(answer.Body?.Json)}");
+        }
+
+        if (!TryObject(body.Json, ["id", "port"], call, out var root, out var malformed) || !TryString(root, "id", call, out var id, out malformed))
+        {
+            return (0, ((PeerReply.Failed)malformed).Reason);
+        }
+
+        if (id != vmId)
+        {
+            return (0, $"{call} answered for VM '{Printable(id)}', not '{vmId}'");
+        }
+
+        if (!root.TryGetProperty("port", out var port) || port.ValueKind != JsonValueKind.Number || !port.TryGetInt32(out var number) || number is < 0 or > 65535
+            || (kind == DiskCall.Export && number == 0))
+        {
+            return (0, $"{call}: 'port' is missing or not {(kind == DiskCall.Export ? "from 1" : "from 0")} to 65535");
+        }
+
+        return (number, null);
+    }
 
     public void Dispose() => _http.Dispose();
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Roost.Core.Migration;
+using Roost.Core.Migration.Disk;
 using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Qmp;
@@ -22,6 +23,9 @@ namespace Roost.Hypervisor.Agent;
 /// host, the port it admitted with: its relay's), and the secret the relays prove is made here and sent only with the
 /// ticketed admission. A relay that fails breaks QEMU's stream, which the machine sees as a failed stream (the VM
 /// stays here); the destination is told "complete" only once the relay delivered the whole stream.
+/// A VM with a disk (through the relay only) moves it first (<see cref="SourceDiskMove"/>, CloudNet's order): the
+/// stream starts once the disk is synchronous, the destination is told "complete" only once the disk machine
+/// completed (mirror ended whole, export closed), and an abort of either stops the other.
 /// </remarks>
 internal sealed class SourceMigrationDriver : IAsyncDisposable
 {
@@ -39,14 +43,38 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
     private readonly SourceRelayPlan? _relayPlan;
     private readonly byte[]? _relaySecret;
     private readonly PassLog _passes = new();
+    private readonly SourceDiskMove? _disk;
     private SourceRelay? _relay;
     private long? _confirmStarted;
 
     public SourceMigrationDriver(
-        QemuVm vm, Uri destination, string ticket, MigrationSettings settings, PeerClient peers, TimeProvider time, Func<Task> destroySource, SourceRelayPlan? relay)
+        QemuVm vm, Uri destination, string ticket, MigrationSettings settings, PeerClient peers, TimeProvider time, Func<Task> destroySource, SourceRelayPlan? relay,
+        DiskMigrationSettings? disk = null)
     {
         _relayPlan = relay;
         _relaySecret = relay is null ? null : RandomNumberGenerator.GetBytes(RelaySecrets.SecretBytes);
+        if (vm.Spec.DiskMiB > 0)
+        {
+            if (relay is null || _relaySecret is null || disk is null)
+            {
+                throw new ArgumentException($"VM '{vm.Spec.Id}' has a disk: it moves only through the relay, with disk settings", nameof(relay));
+            }
+
+            _disk = new SourceDiskMove(vm, destination, ticket, _relaySecret, relay with { SocketDirectory = Path.Combine(relay.SocketDirectory, "disk") }, peers, disk, time,
+                () =>
+                {
+                    DiskStoppedMemory = true;
+                    Post(new SourceInput.CancelRequested());
+                });
+
+            // The stream's start waits for the disk's background copy, and the confirmation for the mirror's end.
+            settings = settings with
+            {
+                StartTimeout = settings.StartTimeout + disk.CopyTimeout + 3 * disk.StepTimeout,
+                ConfirmTimeout = settings.ConfirmTimeout + 4 * disk.StepTimeout,
+            };
+        }
+
         _vm = vm;
         Destination = destination;
         _ticket = ticket;
@@ -111,6 +139,13 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the disk machine stopped the memory's migration (its abort, not the operator's cancel).</summary>
+    public bool DiskStoppedMemory { get; private set; }
+
+    /// <summary>How the disk's move ended and what its NBD relay carried (null for a VM without a disk).</summary>
+    public async Task<(DiskOutcome Outcome, RelayTraffic? Traffic)?> DiskResultAsync() =>
+        _disk is null ? null : (await _disk.Outcome.ConfigureAwait(false), await _disk.TrafficAsync().ConfigureAwait(false));
+
     /// <summary>What the source's relay carried, once it finished (null over plain TCP or while it runs).</summary>
     public async Task<RelayResult?> RelayResultAsync() =>
         Volatile.Read(ref _relay) is { Completion.IsCompleted: true } relay ? await relay.Completion.ConfigureAwait(false) : null;
@@ -118,6 +153,11 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _loop.DisposeAsync().ConfigureAwait(false);
+        if (_disk is not null)
+        {
+            await _disk.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (Interlocked.Exchange(ref _relay, null) is { } relay)
         {
             await relay.DisposeAsync().ConfigureAwait(false);
@@ -161,6 +201,15 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
             case SourceOutput.StartStreaming start:
                 Qemu(start.Request, async ct =>
                 {
+                    if (_disk is not null)
+                    {
+                        _disk.Start();
+                        if (await _disk.SynchronousAsync.WaitAsync(ct).ConfigureAwait(false) is { } diskFailure)
+                        {
+                            return new QemuReply.Failed(diskFailure);
+                        }
+                    }
+
                     var q = Require(qmp);
                     if (start.Parameters.PostCopyRam)
                     {
@@ -200,6 +249,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
                 });
                 break;
             case SourceOutput.CancelStreaming cancel:
+                _disk?.Cancel();
                 Qemu(cancel.Request, async ct =>
                 {
                     await Require(qmp).MigrateCancelAsync(ct).ConfigureAwait(false);
@@ -220,7 +270,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
                 break;
             case SourceOutput.ConfirmAtDestination confirm:
                 _confirmStarted ??= _time.GetTimestamp();
-                Peer(confirm.Request, async ct => await RelayFailureAsync(ct).ConfigureAwait(false) is { } undelivered
+                Peer(confirm.Request, async ct => (await DiskFailureAsync(ct).ConfigureAwait(false) ?? await RelayFailureAsync(ct).ConfigureAwait(false)) is { } undelivered
                     ? new PeerReply.Failed(undelivered)
                     : await _peers.CompleteAsync(Destination, _ticket, _vm.Spec.Id, _settings.ConfirmTimeout, ct).ConfigureAwait(false));
                 break;
@@ -241,6 +291,12 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
 
                 break;
             case SourceOutput.Finished finished:
+                if (finished.Outcome is not SourceOutcome.Completed && _disk is not null)
+                {
+                    _disk.MemoryEnded(finished.Outcome.Describe());
+                    _disk.Cancel();
+                }
+
                 Handover = _confirmStarted is { } confirmed ? _time.GetElapsedTime(confirmed) : TimeSpan.Zero;
                 _loop.StopTimers();
                 _outcome.TrySetResult(finished.Outcome);
@@ -273,13 +329,7 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
             throw new InvalidOperationException($"the relay cannot carry a stream over {transport}");
         }
 
-        if (!IPAddress.TryParse(tcp.Host, out var address))
-        {
-            var addresses = await Dns.GetHostAddressesAsync(tcp.Host, cancellationToken).ConfigureAwait(false);
-            address = addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
-                ?? throw new IOException($"the destination host '{tcp.Host}' has no IP address");
-        }
-
+        var address = await ResolveAsync(tcp.Host, cancellationToken).ConfigureAwait(false);
         PrivateFiles.CreateDirectory(plan.SocketDirectory);
         var relay = SourceRelay.Start(
             new IPEndPoint(address, tcp.Port), _relaySecret ?? [], plan.Codec, 1, plan.Timeouts, _time, plan.SocketDirectory, plan.SendBufferBytes);
@@ -289,6 +339,36 @@ internal sealed class SourceMigrationDriver : IAsyncDisposable
         }
 
         return relay.QemuUris[0];
+    }
+
+    /// <summary>The address of <paramref name="host"/> (the destination agent's, validated by the machine): itself if an IP address, else its first IPv4 or IPv6 address.</summary>
+    internal static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return address;
+        }
+
+        var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        return addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            ?? throw new IOException($"the destination host '{host}' has no IP address");
+    }
+
+    /// <summary>
+    /// Null for a VM without a disk, or once its disk machine completed (the memory having moved); else why the
+    /// destination's disk is not whole (the destination must then not be told "complete").
+    /// </summary>
+    private async Task<string?> DiskFailureAsync(CancellationToken cancellationToken)
+    {
+        if (_disk is null)
+        {
+            return null;
+        }
+
+        _disk.MemoryEnded(null);
+        return await _disk.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false) is DiskOutcome.Aborted aborted
+            ? $"the disk was not moved whole: {aborted.Reason}"
+            : null;
     }
 
     /// <summary>Null when there is no relay or it delivered the whole stream; else why the destination cannot hold it whole.</summary>

@@ -12,6 +12,9 @@ internal sealed record VmRecord(string Id, int Cpus, int MemoryMiB, bool Incomin
 
     public bool MigratedIn { get; init; }
 
+    /// <summary>The size of its virtual disk (<c>RUN/ID.disk</c>) in MiB; 0 for none.</summary>
+    public int DiskMiB { get; init; }
+
     /// <summary>The VM's network card, if it has one (its tap stays on the bridge while QEMU runs).</summary>
     public NicRequest? Nic { get; init; }
 }

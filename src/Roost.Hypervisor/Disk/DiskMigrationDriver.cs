@@ -24,6 +24,11 @@ public sealed class DiskMigrationDriver(QemuVm source, IDiskDestination destinat
     /// <summary>Runs the migration to its end; the outcome says whether the destination's disk is whole.</summary>
     public async Task<DiskOutcome> RunAsync(CancellationToken cancellationToken)
     {
+        // Events from before this migration (another attempt's late job events) are not about it.
+        while (source.Qmp.Events.TryRead(out _))
+        {
+        }
+
         await using var loop = new MachineLoop<DiskInput>(time);
         using var stopEvents = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var events = ReadEventsAsync(loop, stopEvents.Token);

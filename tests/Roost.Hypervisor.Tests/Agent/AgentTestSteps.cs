@@ -35,16 +35,16 @@ internal static class AgentTestSteps
     }
 
     /// <summary>A migration ticket from <paramref name="destination"/> (its own token) for VM <paramref name="id"/>.</summary>
-    public static async Task<string> TicketAsync(AgentClient destination, string id, int memoryMiB = 128)
+    public static async Task<string> TicketAsync(AgentClient destination, string id, int memoryMiB = 128, int? diskMiB = null)
     {
-        using var response = await destination.PostAsync("api/incoming/tickets", new CreateVmRequest(id, 1, memoryMiB));
+        using var response = await destination.PostAsync("api/incoming/tickets", new CreateVmRequest(id, 1, memoryMiB, DiskMiB: diskMiB));
         return (await AgentClient.ReadAsync<TicketResponse>(response)).Ticket;
     }
 
     /// <summary>Live-migrates VM <paramref name="id"/> the way the controller does: a ticket from the destination, then the source's migrate.</summary>
-    public static async Task<HttpResponseMessage> MigrateAsync(AgentClient source, AgentClient destination, Uri destinationAddress, string id, int? maxBandwidthMiBps = null, int memoryMiB = 128)
+    public static async Task<HttpResponseMessage> MigrateAsync(AgentClient source, AgentClient destination, Uri destinationAddress, string id, int? maxBandwidthMiBps = null, int memoryMiB = 128, int? diskMiB = null)
     {
-        var ticket = await TicketAsync(destination, id, memoryMiB);
+        var ticket = await TicketAsync(destination, id, memoryMiB, diskMiB);
         return await source.PostAsync($"api/vms/{id}/migrate", new MigrateRequest(destinationAddress.ToString(), ticket, maxBandwidthMiBps));
     }
 

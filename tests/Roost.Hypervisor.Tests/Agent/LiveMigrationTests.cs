@@ -226,7 +226,7 @@ public sealed class LiveMigrationTests(QemuFixture fixture, ITestOutputHelper ou
         var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
         var hangUp = HangUpOnEveryoneAsync(silent);
         var closedPort = ClosedPort();
-        const string Forged = "v2.vm-1.1.128.0123456789abcdef.99999999999.0123456789abcdef0123456789abcdef.00";
+        const string Forged = "v3.vm-1.1.128.0.0123456789abcdef.99999999999.0123456789abcdef0123456789abcdef.00";
 
         using (var refused = await smallClient.PostAsync("api/incoming/tickets", new CreateVmRequest("vm-1", 1, 128)))
         {

@@ -22,6 +22,13 @@ public static class RelaySecrets
     public static byte[] FrameKey(ReadOnlySpan<byte> secret, bool towardsDestination) =>
         Derive(secret, towardsDestination ? "roost relay frames to destination v1" : "roost relay frames to source v1");
 
+    /// <summary>
+    /// The secret of a migration's second relay pair (the disk's NBD connection beside the memory stream): frames are
+    /// numbered from 0 under keys derived from the secret, so two sessions under one secret could have frames of one
+    /// replayed into the other.
+    /// </summary>
+    public static byte[] DiskSecret(ReadOnlySpan<byte> secret) => Derive(secret, "roost relay disk secret v1");
+
     /// <summary>The MAC one side shows: over its role and both nonces.</summary>
     public static byte[] Mac(ReadOnlySpan<byte> authKey, string role, ReadOnlySpan<byte> sourceNonce, ReadOnlySpan<byte> destinationNonce)
     {
