@@ -75,6 +75,11 @@ internal sealed partial class DrCommand
     private static async Task<int> BenchAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         const string Verb = "roost dr bench";
+        if (options.Has("service"))
+        {
+            return await ServiceBenchAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+
         var to = EndPoint(options, "to", Verb);
         var secret = RelayCommand.ReadSecret(options.Get("secret-file") ?? throw new UsageException($"{Verb}: --secret-file is required"), "dr bench");
         var modeName = options.Get("mode") ?? throw new UsageException($"{Verb}: --mode is required (async, sync or pipelined)");
@@ -171,12 +176,18 @@ internal sealed partial class DrCommand
         {
         }
 
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
-        var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg", cancellationToken).ConfigureAwait(false)).Split(' ')[0] : "?";
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"mode={ReplicationModes.Name(mode.Value)} clients={clients} write={writeBytes / 1024}KiB transactions={all.Length} seconds={elapsed:0.0} tx/s={all.Length / elapsed:0.0} latency_ms_p50={Percentile(0.5):0.0} p95={Percentile(0.95):0.0} load1={load}"));
+        PrintLatencies(string.Create(CultureInfo.InvariantCulture, $"mode={ReplicationModes.Name(mode.Value)} clients={clients} write={writeBytes / 1024}KiB"), [.. latencies.SelectMany(l => l)], elapsed);
         return 0;
+    }
+
+    /// <summary>One line: the transactions, throughput, median and 95th percentile latency, and the machine's load average.</summary>
+    private static void PrintLatencies(string what, double[] latencies, double elapsed)
+    {
+        var all = latencies.Order().ToArray();
+        double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{what} transactions={all.Length} seconds={elapsed:0.0} tx/s={all.Length / elapsed:0.0} latency_ms_p50={Percentile(0.5):0.0} p95={Percentile(0.95):0.0} load1={load}"));
     }
 
     private static int Export(ParsedOptions options)
@@ -190,30 +201,76 @@ internal sealed partial class DrCommand
             throw new UsageException($"{Verb}: --out {PrintableText.Escape(output)}: exists; give a new file");
         }
 
+        var acked = options.Get("acked-log") is { } ackedPath ? ReadAcked(Verb, ackedPath) : null;
+        var (at, applied, seconds) = ExportReplica(Verb, directory, disk, output, options.Has("at") ? options.GetInt("at", 0, min: 0) : null);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{disk.Vm} at write {at} of {applied} applied: {PrintableText.Escape(output)} ({disk.SizeBytes} bytes, {seconds:0.00} s)"));
+        if (acked is not null)
+        {
+            var missing = CommitLogGuest.Missing(output, acked);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acknowledged={acked.Count} missing={missing.Count}{(missing.Count > 0 ? $" first_missing={missing[0].Client}:{missing[0].Sequence}@{missing[0].Slot}" : "")}"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>The lines "CLIENT SEQ SLOT" that 'bench --service --acked-log' wrote; a torn last line (the writer was killed) is left out.</summary>
+    private static List<CommitLogGuest.Acknowledged> ReadAcked(string verb, string path)
+    {
+        var acked = new List<CommitLogGuest.Acknowledged>();
+        try
+        {
+            var lines = File.ReadAllLines(path);
+            for (var number = 1; number <= lines.Length; number++)
+            {
+                var line = lines[number - 1];
+                var words = line.Split(' ');
+                if (words.Length == 3
+                    && int.TryParse(words[0], NumberStyles.None, CultureInfo.InvariantCulture, out var client)
+                    && long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+                    && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var slot))
+                {
+                    acked.Add(new(client, sequence, slot));
+                }
+                else if (number < lines.Length)
+                {
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{verb}: --acked-log {PrintableText.Escape(path)}: line {number}: '{PrintableText.Escape(line)}' is not CLIENT SEQ SLOT"));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{verb}: --acked-log {PrintableText.Escape(path)}: {e.Message}");
+        }
+
+        return acked;
+    }
+
+    /// <summary>Writes <paramref name="disk"/>'s image at write <paramref name="at"/> (default the latest applied) from the journal in <paramref name="directory"/>.</summary>
+    private static (long At, long Applied, double Seconds) ExportReplica(string verb, string directory, ProtectedDisk disk, string output, long? at)
+    {
         var baseImage = Path.Combine(directory, $"vm-{disk.Vm.Value}.base");
         if (!File.Exists(baseImage) || !File.Exists(Path.Combine(directory, $"vm-{disk.Vm.Value}.journal")))
         {
-            throw new UsageException($"{Verb}: --dir {PrintableText.Escape(directory)}: holds no journal of {disk.Vm}");
+            throw new UsageException($"{verb}: --dir {PrintableText.Escape(directory)}: holds no journal of {disk.Vm}");
         }
 
         if (new FileInfo(baseImage).Length != disk.SizeBytes)
         {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{Verb}: {disk.Vm}'s disk in the journal has {new FileInfo(baseImage).Length} bytes, not {disk.SizeBytes} (--vm)"));
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{verb}: {disk.Vm}'s disk in the journal has {new FileInfo(baseImage).Length} bytes, not {disk.SizeBytes} (--vm)"));
         }
 
         try
         {
             using var store = new ReplicaStore(directory, [disk]);
             var applied = store.Recover().Applied[disk.Vm];
-            var at = options.Has("at") ? options.GetInt("at", 0, min: 0) : applied;
+            var point = at ?? applied;
             var clock = Stopwatch.StartNew();
-            store.Export(disk.Vm, at, output);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{disk.Vm} at write {at} of {applied} applied: {PrintableText.Escape(output)} ({disk.SizeBytes} bytes, {clock.Elapsed.TotalSeconds:0.00} s)"));
-            return 0;
+            store.Export(disk.Vm, point, output);
+            return (point, applied, clock.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
-            throw new UsageException($"{Verb}: {e.Message} (is 'roost dr serve' still running on {PrintableText.Escape(directory)}?)", 1);
+            throw new UsageException($"{verb}: {e.Message} (is 'roost dr serve' still running on {PrintableText.Escape(directory)}?)", 1);
         }
     }
 

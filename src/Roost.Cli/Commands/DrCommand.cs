@@ -17,22 +17,29 @@ internal sealed partial class DrCommand : ICommand
     {
         ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
         ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain"],
-        ["export"] = ["dir", "vm", "at", "out"],
-        ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log"],
+        ["export"] = ["dir", "vm", "at", "out", "acked-log"],
+        ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log", "service"],
+        ["protect"] = ["to", "secret-file", "mode", "vm", "lag", "run", "address", "gateway", "bridge", "disk", "qemu", "memory-mib"],
+        ["failover"] = ["dir", "vm", "run", "address", "gateway", "bridge", "qemu", "memory-mib"],
+        ["failback"] = ["listen", "to", "secret-file", "vm", "image", "block-kib"],
     };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public string Name => "dr";
 
-    public string Summary => "Disaster recovery: cost model, the cloud site's replication manager, a replication benchmark (failover: planned)";
+    public string Summary => "Disaster recovery: cost model, the cloud site's replication manager, protected guests, failover, benchmarks";
 
     public OptionSet Options { get; } = new OptionSet(
             "roost dr cost [--prices 2010|current] [--price KEY=VALUE]... [--app NAME]... [--mechanism NAME]...\n"
             + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]\n"
             + "       roost dr serve --listen ADDRESS:PORT --dir DIR --secret-file FILE --vm ID:SIZE_MIB [--vm …] [--checkpoint-interval S] [--retain N]\n"
-            + "       roost dr export --dir DIR --vm ID:SIZE_MIB --out IMAGE [--at SEQUENCE]\n"
-            + "       roost dr bench --to ADDRESS:PORT --secret-file FILE --mode async|sync|pipelined [--clients N] [--seconds S] [--write-kib K]",
+            + "       roost dr export --dir DIR --vm ID:SIZE_MIB --out IMAGE [--at SEQUENCE] [--acked-log FILE]\n"
+            + "       roost dr bench --to ADDRESS:PORT --secret-file FILE --mode async|sync|pipelined [--clients N] [--seconds S] [--write-kib K]\n"
+            + "       roost dr bench --service ADDRESS:PORT [--clients N] [--seconds S] [--acked-log FILE]\n"
+            + "       roost dr protect --to ADDRESS:PORT --secret-file FILE --mode MODE --vm ID:SIZE_MIB --run DIR --address A/P [--gateway G] --bridge BR\n"
+            + "       roost dr failover --dir DIR --vm ID:SIZE_MIB --run DIR --address A/P [--gateway G] --bridge BR\n"
+            + "       roost dr failback --listen ADDRESS:PORT|--to ADDRESS:PORT --secret-file FILE --vm ID:SIZE_MIB --image FILE [--block-kib K]",
             "cost: one year of disaster recovery for each application type and backup mechanism, in a public cloud (billed\n"
             + "by use: servers only while failed over) against a dedicated DR site (every server paid for all year), after\n"
             + "Wood et al., HotCloud 2010. Applications: " + string.Join(", ", DrApplication.Presets.Select(a => a.Name))
@@ -44,8 +51,15 @@ internal sealed partial class DrCommand : ICommand
             + "time through the replicator to 'serve', and --clients closed-loop clients; prints throughput and latency.\n"
             + "export: the disk of a protected VM from a stopped 'serve''s journal, at its latest consistent point (or at\n"
             + "write --at, from the base image's point on): the image a failover boots from.\n"
-            + "Frames are authenticated with the shared secret (32+ bytes, mode 0600). Planned: a VM's disk through Roost's\n"
-            + "NBD server ('roost dr protect'), failover and failback.")
+            + "bench --service: closed-loop clients of a protected guest's commit-log service over TCP.\n"
+            + "protect: boots a guest whose disk is served by Roost over NBD (each write applied to the local image, --disk,\n"
+            + "and replicated to 'serve') and whose NIC goes through Roost's egress buffer to a tap on --bridge (pipelined:\n"
+            + "a frame leaves once every write before it is acknowledged); the guest runs a commit-log service on TCP 7000.\n"
+            + "failover: exports the replica from a stopped 'serve''s journal and boots it with the same address on --bridge.\n"
+            + "protect and failover run until SIGTERM (root: they make a tap). Frames are authenticated with the shared\n"
+            + "secret (32+ bytes, mode 0600).\n"
+            + "failback: makes the recovered primary's --image (--listen) equal to the cloud site's (--to), moving only the\n"
+            + "blocks whose SHA-256 differ; prints what moved against a full copy.")
         .Add("prices", "PRESET", "2010 (the paper's year: AWS list prices) or current (default 2010); sources: docs/experiments/dr.md")
         .Add("price", "KEY=VALUE", "Override one price of the preset (repeatable), e.g. cloud-server-hour=0.2", repeatable: true)
         .Add("app", "NAME", "An application type to price (repeatable; default all)", repeatable: true)
@@ -55,32 +69,45 @@ internal sealed partial class DrCommand : ICommand
         .Add("out", "FILE", "cost: also write the table as CSV or JSON (by the name's ending: .csv or .json); export: the image")
         .Add("plot", "FILE", "Write an SVG plot of each year's cost against the failover days (name ending .svg)")
         .Add("plot-days", "D", "The plot's last failover day, 1 to 365 (default 60)")
-        .Add("listen", "ADDRESS:PORT", "serve: where primary sites connect")
-        .Add("dir", "DIR", "serve: the journal directory (created 0700)")
-        .Add("secret-file", "FILE", "serve, bench: the shared secret authenticating every frame (at least 32 bytes, mode 0600)")
-        .Add("vm", "ID:SIZE_MIB", "serve: a protected VM and its disk size (repeatable); bench: the VM id (default 1)", repeatable: true)
+        .Add("listen", "ADDRESS:PORT", "serve: where primary sites connect; failback: where the cloud site connects")
+        .Add("dir", "DIR", "serve, export, failover: the journal directory (serve creates it 0700)")
+        .Add("secret-file", "FILE", "serve, bench, protect: the shared secret authenticating every frame (at least 32 bytes, mode 0600)")
+        .Add("vm", "ID:SIZE_MIB", "serve, export, protect, failover: a protected VM and its disk size (serve: repeatable); bench: the VM id (default 1)", repeatable: true)
         .Add("checkpoint-interval", "S", "serve: seconds between checkpoints (default 1)")
         .Add("retain", "N", "serve: checkpoints kept (default 60)")
         .Add("at", "SEQUENCE", "export: the VM's write to stop at (default: the latest applied)")
-        .Add("to", "ADDRESS:PORT", "bench: the cloud site's 'roost dr serve'")
-        .Add("mode", "MODE", "bench: async, sync or pipelined")
+        .Add("to", "ADDRESS:PORT", "bench, protect: the cloud site's 'roost dr serve'; failback: the recovered primary's 'failback --listen'")
+        .Add("mode", "MODE", "bench, protect: async, sync or pipelined")
         .Add("clients", "N", "bench: closed-loop clients, 1 to 1024 (default 8)")
         .Add("seconds", "S", "bench: how long to run (default 10)")
         .Add("write-kib", "K", "bench: bytes each commit writes, in KiB (default 4)")
         .Add("disk-mib", "M", "bench: the VM's disk size as 'serve' has it (default 64)")
-        .Add("lag", "N", "bench: most unacknowledged writes (async's lag; default 1024)")
-        .Add("acked-log", "FILE", "bench: append each commit number as its reply is released (for the crash experiment)");
+        .Add("lag", "N", "bench, protect: most unacknowledged writes (async's lag; default 1024)")
+        .Add("acked-log", "FILE", "bench: append each acknowledged commit (for the crash experiment); export: check each is in the image")
+        .Add("service", "ADDRESS:PORT", "bench: a protected guest's commit-log service instead of an in-process one")
+        .Add("run", "DIR", "protect, failover: the guest's run directory (created 0700: sockets, local image, initramfs)")
+        .Add("address", "A/P", "protect, failover: the guest's IPv4 address and prefix, e.g. 10.77.1.5/24")
+        .Add("gateway", "G", "protect, failover: the guest's default gateway")
+        .Add("bridge", "NAME", "protect, failover: the bridge the guest's NIC joins")
+        .Add("disk", "FILE", "protect: the local raw image (default RUN/vm-ID.img; made when missing)")
+        .Add("qemu", "BINARY", "protect, failover: the QEMU binary (default qemu-system-x86_64)")
+        .Add("memory-mib", "M", "protect, failover: guest RAM (default 256)")
+        .Add("image", "FILE", "failback: this site's disk image (--listen: the one to bring up to date)")
+        .Add("block-kib", "K", "failback: block size compared by digest, a power of two from 4 to 4096 KiB (default 64)");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve, export or bench (see 'roost dr --help')");
+        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve, export, bench, protect, failover or failback (see 'roost dr --help')");
         options.RejectOptionsOutside(verb, _optionsOf[verb]);
         return verb switch
         {
             "serve" => await ServeAsync(options, cancellationToken).ConfigureAwait(false),
             "bench" => await BenchAsync(options, cancellationToken).ConfigureAwait(false),
             "export" => Export(options),
+            "protect" => await ProtectAsync(options, cancellationToken).ConfigureAwait(false),
+            "failover" => await FailoverAsync(options, cancellationToken).ConfigureAwait(false),
+            "failback" => await FailbackAsync(options, cancellationToken).ConfigureAwait(false),
             _ => await CostAsync(options, cancellationToken).ConfigureAwait(false),
         };
     }

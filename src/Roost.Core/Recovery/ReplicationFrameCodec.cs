@@ -10,7 +10,8 @@ namespace Roost.Core.Recovery;
 /// <c>length u32 | magic "RDR" u8×3 | version u8 | type u8 | body | HMAC-SHA256 (32 bytes)</c>, big-endian, where
 /// <c>length</c> counts everything after itself and the MAC (keyed with the pair's shared secret) covers everything
 /// before it: a corrupt, truncated or forged frame is refused, never half-read. Bodies: Write
-/// <c>vm i32 | sequence i64 | offset i64 | data</c>; Ack <c>vm i32 | durable-through i64</c>. Sizes are bounded
+/// <c>vm i32 | sequence i64 | offset i64 | data</c>; Ack <c>vm i32 | durable-through i64</c>; BlockDigests
+/// <c>vm i32 | block-bytes i32 | first-block i64 | total-blocks i64 | digests (32 bytes each)</c>. Sizes are bounded
 /// before anything is buffered: a length above <see cref="MaxFrameBytes"/> is refused at once.
 /// </summary>
 public sealed class ReplicationFrameCodec
@@ -29,6 +30,9 @@ public sealed class ReplicationFrameCodec
     private const int AckBodyBytes = 4 + 8;
     private const byte WriteType = 1;
     private const byte AckType = 2;
+    private const byte DigestsType = 3;
+    private const int DigestsBodyBytes = 4 + 4 + 8 + 8;
+    private const int DigestBytes = 32;
 
     private static readonly byte[] _magic = "RDR"u8.ToArray();
 
@@ -55,6 +59,8 @@ public sealed class ReplicationFrameCodec
             ReplicationMessage.Write w when w.Data.Length is > 0 and <= MaxDataBytes => (WriteType, WriteBodyBytes + w.Data.Length),
             ReplicationMessage.Write w => throw new ArgumentException($"a write of {w.Data.Length} bytes is not from 1 to {MaxDataBytes}", nameof(message)),
             ReplicationMessage.Ack => (AckType, AckBodyBytes),
+            ReplicationMessage.BlockDigests d when d.Digests.Length is > 0 and <= MaxDataBytes - DigestBytes && d.Digests.Length % DigestBytes == 0 => (DigestsType, DigestsBodyBytes + d.Digests.Length),
+            ReplicationMessage.BlockDigests d => throw new ArgumentException($"{d.Digests.Length} bytes of digests are not a whole number of 32-byte digests up to {MaxDataBytes - DigestBytes}", nameof(message)),
             _ => throw new ArgumentOutOfRangeException(nameof(message), message, "unknown replication message"),
         };
         var frame = new byte[HeaderBytes + bodyLength + MacBytes];
@@ -74,6 +80,13 @@ public sealed class ReplicationFrameCodec
             case ReplicationMessage.Ack a:
                 BinaryPrimitives.WriteInt32BigEndian(body, a.Vm.Value);
                 BinaryPrimitives.WriteInt64BigEndian(body[4..], a.DurableThrough);
+                break;
+            case ReplicationMessage.BlockDigests d:
+                BinaryPrimitives.WriteInt32BigEndian(body, d.Vm.Value);
+                BinaryPrimitives.WriteInt32BigEndian(body[4..], d.BlockBytes);
+                BinaryPrimitives.WriteInt64BigEndian(body[8..], d.FirstBlock);
+                BinaryPrimitives.WriteInt64BigEndian(body[16..], d.TotalBlocks);
+                d.Digests.Span.CopyTo(body[DigestsBodyBytes..]);
                 break;
         }
 
@@ -135,7 +148,15 @@ public sealed class ReplicationFrameCodec
             AckType when body.Length == AckBodyBytes => new FrameResult.Frame(
                 new ReplicationMessage.Ack(new VmId(BinaryPrimitives.ReadInt32BigEndian(body)), BinaryPrimitives.ReadInt64BigEndian(body[4..])),
                 frame.Length),
-            var type => new FrameResult.Invalid($"replication frame of type {type} with a {body.Length}-byte body is not a write or an ack"),
+            DigestsType when body.Length > DigestsBodyBytes && (body.Length - DigestsBodyBytes) % DigestBytes == 0 => new FrameResult.Frame(
+                new ReplicationMessage.BlockDigests(
+                    new VmId(BinaryPrimitives.ReadInt32BigEndian(body)),
+                    BinaryPrimitives.ReadInt32BigEndian(body[4..]),
+                    BinaryPrimitives.ReadInt64BigEndian(body[8..]),
+                    BinaryPrimitives.ReadInt64BigEndian(body[16..]),
+                    body[DigestsBodyBytes..].ToArray()),
+                frame.Length),
+            var type => new FrameResult.Invalid($"replication frame of type {type} with a {body.Length}-byte body is not a write, an ack or block digests"),
         };
     }
 }

@@ -20,4 +20,11 @@ public abstract record ReplicationMessage
 
     /// <summary>Every write of <see cref="Vm"/> up to and including <see cref="DurableThrough"/> is durable at the backup (cumulative).</summary>
     public sealed record Ack(VmId Vm, long DurableThrough) : ReplicationMessage;
+
+    /// <summary>
+    /// Failback's resynchronisation (<see cref="ResyncSender"/>, <see cref="ResyncReceiver"/>): the SHA-256 of
+    /// <see cref="Vm"/>'s disk blocks <see cref="FirstBlock"/> onwards (32 bytes each, blocks of
+    /// <see cref="BlockBytes"/>, <see cref="TotalBlocks"/> in the disk). Replication ignores it.
+    /// </summary>
+    public sealed record BlockDigests(VmId Vm, int BlockBytes, long FirstBlock, long TotalBlocks, ReadOnlyMemory<byte> Digests) : ReplicationMessage;
 }

@@ -4,7 +4,7 @@ namespace Roost.Hypervisor.Lab;
 
 /// <summary>
 /// The libc calls the lab needs and .NET does not offer: AF_PACKET sockets (the relay's raw Ethernet I/O),
-/// ppoll with a nanosecond timeout, setns (entering a site's network namespace), and real-time scheduling.
+/// ppoll with a nanosecond timeout, tap devices (open, ioctl, read, write), setns (entering a site's network namespace), and real-time scheduling.
 /// Linux x86-64/arm64 layouts; every argument is blittable, so nothing is marshalled but pinned arrays.
 /// </summary>
 internal static class NativeMethods
@@ -32,6 +32,8 @@ internal static class NativeMethods
     public const int SchedFifo = 1;
     public const int SigKill = 9;
     public const int SigTerm = 15;
+    public const int ORdWr = 2;
+    public const int OCloexec = 0x80000;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SockAddrLl
@@ -105,6 +107,15 @@ internal static class NativeMethods
 
     [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static extern int Ioctl(int fd, nuint request, byte[] argument);
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static extern nint Read(int fd, byte[] buffer, nint length);
+
+    [DllImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static extern nint Write(int fd, byte[] buffer, nint length);
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static extern int Kill(int pid, int signal);

@@ -29,6 +29,22 @@ public sealed record QemuLaunch(
     /// </summary>
     public bool MergeableMemory { get; init; }
 
+    /// <summary>
+    /// The disk served over NBD on this Unix socket instead of the VM's own raw file (the spec's disk size is then 0):
+    /// Roost's replicating disk server (<c>roost dr protect</c>) is in the guest's write path.
+    /// </summary>
+    public string? NbdDiskSocket { get; init; }
+
+    /// <summary>An existing raw image as the disk instead of a new file (the spec's disk size is then 0): a failover boots the replica.</summary>
+    public string? DiskImage { get; init; }
+
+    /// <summary>
+    /// The NIC's frames over Unix datagram sockets (QEMU's <c>-netdev dgram</c>) instead of a tap: QEMU binds
+    /// <c>Qemu</c> and sends every frame to <c>Forwarder</c> (Roost's egress buffer, <c>roost dr protect</c>), which
+    /// sends incoming frames back. <see cref="TapName"/> and <see cref="Bridge"/> are then not used.
+    /// </summary>
+    public (string Qemu, string Forwarder)? NicDatagramSockets { get; init; }
+
     public string QmpSocket => Path.Combine(RunDirectory, $"{Spec.Id}.qmp");
 
     public string ReporterSocket => Path.Combine(RunDirectory, $"{Spec.Id}.rep");
@@ -97,7 +113,31 @@ public sealed record QemuLaunch(
             args.AddRange(["-blockdev", blockdev.ToJsonString(), "-device", $"virtio-blk-pci,drive={DiskNode},id={DiskNode}-device"]);
         }
 
-        if (Spec.Nic is not null)
+        if (Spec.DiskMiB == 0 && (NbdDiskSocket ?? DiskImage) is { } source)
+        {
+            var file = NbdDiskSocket is not null
+                ? new System.Text.Json.Nodes.JsonObject
+                {
+                    ["driver"] = "nbd",
+                    ["server"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "unix", ["path"] = source },
+                }
+                : new System.Text.Json.Nodes.JsonObject { ["driver"] = "file", ["filename"] = source };
+            var blockdev = new System.Text.Json.Nodes.JsonObject { ["driver"] = "raw", ["node-name"] = DiskNode, ["file"] = file };
+            args.AddRange(["-blockdev", blockdev.ToJsonString(), "-device", $"virtio-blk-pci,drive={DiskNode},id={DiskNode}-device"]);
+        }
+
+        if (Spec.Nic is not null && NicDatagramSockets is { } sockets)
+        {
+            var netdev = new System.Text.Json.Nodes.JsonObject
+            {
+                ["type"] = "dgram",
+                ["id"] = "net0",
+                ["local"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "unix", ["path"] = sockets.Qemu },
+                ["remote"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "unix", ["path"] = sockets.Forwarder },
+            };
+            args.AddRange(["-netdev", netdev.ToJsonString(), "-device", $"virtio-net-pci,netdev=net0,mac={GuestNic.MacFor(Spec.Id)},id=net0-device"]);
+        }
+        else if (Spec.Nic is not null)
         {
             // QEMU creates the tap (not persistent: it vanishes with the process, however QEMU ends); the agent then
             // attaches it to the network's bridge. The guest sees a virtio NIC with the VM's own MAC on both sides of

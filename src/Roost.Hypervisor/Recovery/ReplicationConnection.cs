@@ -28,6 +28,11 @@ public sealed class ReplicationConnection : IAsyncDisposable
 
     public string Peer { get; }
 
+    /// <summary>Bytes of whole frames read and sent on this connection.</summary>
+    public long BytesReceived { get; private set; }
+
+    public long BytesSent { get; private set; }
+
     /// <summary>The next message, or null when the peer closed; an <see cref="InvalidDataException"/> (one line) for a bad frame.</summary>
     public async Task<ReplicationMessage?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -38,6 +43,7 @@ public sealed class ReplicationConnection : IAsyncDisposable
                 case FrameResult.Frame frame:
                     _buffer.AsSpan(frame.Consumed, _filled - frame.Consumed).CopyTo(_buffer);
                     _filled -= frame.Consumed;
+                    BytesReceived += frame.Consumed;
                     return frame.Message;
                 case FrameResult.Invalid invalid:
                     throw new InvalidDataException($"replication peer {Peer}: {invalid.Reason}");
@@ -72,6 +78,7 @@ public sealed class ReplicationConnection : IAsyncDisposable
         }
 
         await _stream.WriteAsync(total, cancellationToken).ConfigureAwait(false);
+        BytesSent += total.Length;
     }
 
     public async ValueTask DisposeAsync() => await _stream.DisposeAsync().ConfigureAwait(false);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Disaster recovery with a real guest (docs/experiments/dr.md, issue 17). Site 1 runs 'roost dr protect': a QEMU guest
+# whose disk is Roost's NBD server (writes replicated to 'roost dr serve' at site 2 over the WAN lab) and whose NIC
+# goes through Roost's egress buffer; the guest serves a commit log on TCP 7000; 'roost dr bench --service' drives it
+# from site 1. Needs root and 'roost lab wan up --name drg --sites 2 --bandwidth 100mbit --rtt 40ms' first.
+#   docs/experiments/dr-guest.sh bench RUNS SECONDS CLIENTS   throughput and latency, sync, pipelined, async
+#   docs/experiments/dr-guest.sh crash MODE RUNS [LAG]        the primary lost at a random moment under load, then
+#                                                             failover at site 2: RTO, and every acknowledged commit checked
+#   docs/experiments/dr-guest.sh failback RUNS                after a crash and failover, clients commit at site 2 for
+#                                                             10 s; then site 1's old disk is brought up to date over the WAN
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+roost="dotnet $root/artifacts/bin/Roost.Cli/release/roost.dll"
+s1=roost-drg-s1; s2=roost-drg-s2
+guest=10.77.1.5; cloud=10.77.2.1:7411
+work=$(mktemp -d /tmp/roost-dr-guest.XXXXXX)    # 0700
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for f in "$work"/p/*.pid "$work"/f/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
+  restore_sites
+  rm -rf "$work"
+}
+restore_sites() {
+  ip netns exec $s1 ip route replace 10.77.2.0/24 via 10.77.0.2 dev wan0 2>/dev/null || true
+  ip -n $s2 link del drf0 2>/dev/null || true
+  ip -n $s2 route replace 10.77.1.0/24 via 10.77.0.1 dev wan0 2>/dev/null || true
+}
+trap cleanup EXIT
+head -c 32 /dev/urandom > "$work/key"; chmod 600 "$work/key"
+wait_for() { # FILE TEXT SECONDS
+  for _ in $(seq $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; return 1
+}
+start_sites() { # MODE LAG
+  rm -rf "$work/site" "$work/p" "$work/f"
+  ip netns exec $s2 $roost dr serve --listen $cloud --dir "$work/site" --secret-file "$work/key" --vm 1:64 > "$work/serve.log" 2>&1 &
+  serve=$!; pids+=($serve)
+  wait_for "$work/serve.log" listening 30
+  ip netns exec $s1 $roost dr protect --to $cloud --secret-file "$work/key" --mode "$1" --lag "$2" --vm 1:64 --run "$work/p" \
+    --address $guest/24 --gateway 10.77.1.1 --bridge br0 > "$work/protect.log" 2>&1 &
+  protect=$!; pids+=($protect)
+  wait_for "$work/protect.log" "serving at" 400
+  sed -n 's/^roost dr protect: //p' "$work/protect.log" | head -1
+}
+case "${1:-}" in
+  bench)
+    runs=${2:-3}; seconds=${3:-20}; clients=${4:-8}
+    for mode in sync pipelined async; do
+      for run in $(seq "$runs"); do
+        start_sites "$mode" 1024
+        echo "mode=$mode run=$run $(ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds "$seconds" --clients "$clients")"
+        kill -TERM "$protect"; wait "$protect" || true; tail -1 "$work/protect.log"
+        kill -TERM "$serve"; wait "$serve" || true
+      done
+    done;;
+  crash)
+    mode=$2; runs=$3; lag=${4:-64}
+    failures=0
+    for run in $(seq "$runs"); do
+      start_sites "$mode" "$lag" > /dev/null
+      rm -f "$work/acked"
+      ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds 120 --clients 8 --acked-log "$work/acked" > "$work/bench.log" 2>&1 &
+      bench=$!; pids+=($bench)
+      sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 3 + 5 * r / 32767 }')"
+      # The primary site is lost: its link cut, then every process of it SIGKILLed (client, Roost, QEMU).
+      t0=$(date +%s.%N)
+      ip netns exec $s1 ip route replace blackhole 10.77.2.0/24
+      kill -9 "$bench" "$protect" "$(cat "$work/p/dr-vm-1.pid")" 2>/dev/null || true
+      wait "$bench" "$protect" 2>/dev/null || true
+      # The cloud site fails over (on command): the manager stops, site 2 takes over the guest's subnet, the replica boots.
+      kill -TERM "$serve"; wait "$serve" || true
+      ip -n $s2 route del 10.77.1.0/24 2>/dev/null || true
+      ip -n $s2 link add drf0 type bridge; ip -n $s2 addr add 10.77.1.1/24 dev drf0; ip -n $s2 link set drf0 up
+      ip netns exec $s2 $roost dr failover --dir "$work/site" --vm 1:64 --run "$work/f" --address $guest/24 --gateway 10.77.1.1 --bridge drf0 > "$work/failover.log" 2>&1 &
+      failover=$!; pids+=($failover)
+      wait_for "$work/failover.log" "serving at" 300
+      rto=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+      check=$($roost dr export --dir "$work/site" --vm 1:64 --out "$work/check.img" --acked-log "$work/acked" | tail -1)
+      rm -f "$work/check.img"
+      kill -TERM "$failover"; wait "$failover" || true
+      restore_sites
+      missing=$(echo "$check" | sed -n 's/.*missing=\([0-9]*\).*/\1/p'); acked=$(echo "$check" | sed -n 's/.*acknowledged=\([0-9]*\).*/\1/p')
+      bound=0; [ "$mode" = async ] && bound=$lag
+      verdict=ok; [ "${missing:-1}" -gt "$bound" ] && { verdict=LOST; failures=$((failures + 1)); }
+      echo "run=$run mode=$mode acknowledged=$acked missing=$missing bound=$bound rto_s=$rto $(sed -n 's/.*(\(replica at write [0-9]* of [0-9]*\).*booted in \([0-9.]*\) s.*/\1, booted in \2 s/p' "$work/failover.log") $verdict load1=$(cut -d' ' -f1 /proc/loadavg)"
+    done
+    echo "mode=$mode runs=$runs failures=$failures";;
+  failback)
+    runs=${2:-3}
+    for run in $(seq "$runs"); do
+      start_sites pipelined 1024 > /dev/null
+      ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds 120 --clients 8 > /dev/null 2>&1 &
+      bench=$!; pids+=($bench)
+      sleep 5
+      ip netns exec $s1 ip route replace blackhole 10.77.2.0/24
+      kill -9 "$bench" "$protect" "$(cat "$work/p/dr-vm-1.pid")" 2>/dev/null || true
+      wait "$bench" "$protect" 2>/dev/null || true
+      kill -TERM "$serve"; wait "$serve" || true
+      ip -n $s2 route del 10.77.1.0/24 2>/dev/null || true
+      ip -n $s2 link add drf0 type bridge; ip -n $s2 addr add 10.77.1.1/24 dev drf0; ip -n $s2 link set drf0 up
+      ip netns exec $s2 $roost dr failover --dir "$work/site" --vm 1:64 --run "$work/f" --address $guest/24 --gateway 10.77.1.1 --bridge drf0 > "$work/failover.log" 2>&1 &
+      failover=$!; pids+=($failover)
+      wait_for "$work/failover.log" "serving at" 300
+      # Clients at the cloud site keep committing to the failed-over guest; then it is stopped for the failback.
+      ip netns exec $s2 $roost dr bench --service $guest:7000 --seconds 10 --clients 8 | sed 's/^/at the cloud site: /'
+      kill -TERM "$failover"; wait "$failover" || true
+      restore_sites
+      ip netns exec $s1 $roost dr failback --listen 10.77.1.1:7412 --secret-file "$work/key" --vm 1:64 --image "$work/p/vm-1.img" > "$work/failback.log" 2>&1 &
+      receiver=$!; pids+=($receiver)
+      sleep 2
+      ip netns exec $s2 $roost dr failback --to 10.77.1.1:7412 --secret-file "$work/key" --vm 1:64 --image "$work/f/vm-1.img"
+      wait "$receiver"; cat "$work/failback.log"
+      cmp "$work/p/vm-1.img" "$work/f/vm-1.img" && echo "run=$run images equal"
+    done;;
+  *) echo "usage: $0 bench RUNS SECONDS CLIENTS | crash MODE RUNS [LAG] | failback RUNS" >&2; exit 2;;
+esac
