@@ -69,7 +69,9 @@ public static class CommitLogGuest
           case "$client$seq" in *[!0-9]*) echo "error"; continue;; esac
           [ "${#client}" -le 9 ] && [ "${#seq}" -le 12 ] || { echo "error"; continue; }
           echo "$me $client $seq" > /run/tx/queue
-          read -r reply < "/run/tx/$me"
+          # The writer answers exactly once; an open or read cut short by a signal is tried again, never answered empty.
+          reply=
+          while [ -z "$reply" ]; do read -r reply < "/run/tx/$me" 2>/dev/null; done
           echo "$reply"
         done
         """;
