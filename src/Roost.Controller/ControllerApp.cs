@@ -277,6 +277,7 @@ public static partial class ControllerApp
         builder.Services.AddExceptionHandler<StoreFailureHandler>();
         builder.Services.AddRoostOpenApi(readsNeedToken: !IPAddress.IsLoopback(endpoint.Address));
         builder.Services.AddSingleton<ApiWriteGate>();
+        builder.Services.AddSingleton<NetworkFollowers>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
@@ -291,7 +292,7 @@ public static partial class ControllerApp
         app.UseStatusCodePages();
         app.UseBodyLimit(options.MaxRequestBodyBytes);
         app.UseStandbyGate(role);
-        app.UseBearerToken(role, readsNeedToken: !IPAddress.IsLoopback(endpoint.Address));
+        app.UseBearerToken(role, readsNeedToken: !IPAddress.IsLoopback(endpoint.Address), siteTokens: options.Agents?.AllTokens ?? []);
         app.MapOpenApi();
         app.MapHostEndpoints();
         app.MapVmEndpoints();

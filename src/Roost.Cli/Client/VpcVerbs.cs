@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Roost.Controller.Api;
 using Roost.Hypervisor.Lab;
 using Roost.Hypervisor.Network;
 

@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Roost.Core.Network;
 using Roost.Hypervisor.Agent;
 using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Lab;
+using Roost.Hypervisor.Network;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Cli.Commands;
@@ -16,9 +19,11 @@ internal sealed partial class AgentCommand : ICommand
     public string Summary => "Run a host agent: QEMU VMs behind an HTTP/JSON API, with live migration";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME] [--network NAME=BRIDGE]...",
+            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME] [--network NAME=BRIDGE]... [--controller URL --vpc-site LAB:N]",
             "Runs VMs as QEMU processes and serves the agent API (OpenAPI at /openapi/v1.json). Every request needs\n"
-            + "'Authorization: Bearer <token>'. Stop with Ctrl-C: every VM this agent runs is destroyed.")
+            + "'Authorization: Bearer <token>'. Stop with Ctrl-C: every VM this agent runs is destroyed. With --controller and\n"
+            + "--vpc-site it also keeps that site's kernel network at the controller's VPCs (root): at start, on every change, and\n"
+            + "every 30 s (a hand edit is repaired), reporting each reconciliation to the controller.")
         .Add("name", "NAME", "Agent name (letters, digits, dashes, underscores)")
         .Add("listen", "HOST:PORT", "Address to serve on, e.g. 127.0.0.1:7001")
         .Add("capacity", "SPEC", "What VMs may reserve: cpus=N,memory=MiB")
@@ -34,7 +39,10 @@ internal sealed partial class AgentCommand : ICommand
         .Add("delta", "on|off", "relay: send re-sent pages as XOR deltas (default on)")
         .Add("compression", "zstd|lz4|none", "relay: frame compression (default zstd)")
         .Add("level", "N", "relay: compression level (zstd 1-19, lz4 0 or 3-12; default 3 for zstd, 0 for lz4)")
-        .Add("send-buffer-kib", "N", "relay: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning, at most 256 KiB unsent)");
+        .Add("send-buffer-kib", "N", "relay: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning, at most 256 KiB unsent)")
+        .Add("controller", "URL", "The controller whose VPC intent this agent applies to its site (with --vpc-site)")
+        .Add("controller-token-file", "F", "The token it presents to the controller (default: its own, which the controller knows from --agent-token-file)")
+        .Add("vpc-site", "LAB:N", "The site whose kernel network this agent keeps: site N of the lab LAB ('roost lab wan up')");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
@@ -117,6 +125,7 @@ internal sealed partial class AgentCommand : ICommand
             }
         }
 
+        var followed = SiteNetwork(options, token);
         var agentOptions = new AgentOptions(name, capacity, token, image, accelerator, qemu, runDirectory)
         {
             Networks = networks,
@@ -137,9 +146,17 @@ internal sealed partial class AgentCommand : ICommand
             throw new UsageException($"roost agent: cannot listen on {listen}: {e.Message}", 1);
         }
 
+        using var stopNetwork = new CancellationTokenSource();
+        var following = Task.CompletedTask;
         await using (server.ConfigureAwait(false))
         {
             Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease}{(mergeable ? ", mergeable memory" : "")})");
+            if (followed is { } site)
+            {
+                Console.WriteLine($"agent {name}: keeping site {site.Fabric.Site}'s network at {site.Controller}'s VPCs");
+                following = Task.Run(() => site.Agent.RunAsync(stopNetwork.Token), CancellationToken.None);
+            }
+
             try
             {
                 // Returns on SIGTERM (the host's console lifetime) or Ctrl-C (the token).
@@ -149,10 +166,67 @@ internal sealed partial class AgentCommand : ICommand
             {
             }
 
+            await stopNetwork.CancelAsync().ConfigureAwait(false);
+            await following.ConfigureAwait(false);
+            followed?.Client.Dispose();
+
             Console.WriteLine($"agent {name}: stopping, destroying its VMs");
         }
 
         return 0;
+    }
+
+    private sealed record FollowedSite(SiteFabric Fabric, Uri Controller, ControllerNetworkClient Client, SiteNetworkAgent Agent);
+
+    /// <summary>The site network this agent keeps (--controller, --vpc-site), or null when it keeps none.</summary>
+    private static FollowedSite? SiteNetwork(ParsedOptions options, string ownToken)
+    {
+        var (controllerText, siteText) = (options.Get("controller"), options.Get("vpc-site"));
+        if (controllerText is null && siteText is null)
+        {
+            if (options.Has("controller-token-file"))
+            {
+                throw new UsageException("roost agent: --controller-token-file needs --controller and --vpc-site");
+            }
+
+            return null;
+        }
+
+        if (controllerText is null || siteText is null)
+        {
+            throw new UsageException("roost agent: --controller and --vpc-site go together (the controller whose VPCs this agent applies, and to which site)");
+        }
+
+        if (!AgentUrl.TryParse(controllerText, out var controller))
+        {
+            throw new UsageException($"roost agent: --controller '{controllerText}' is not a URL like http://127.0.0.1:7070/ (no user info, query or fragment)");
+        }
+
+        var colon = siteText.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(siteText.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            throw new UsageException($"roost agent: --vpc-site '{siteText}' is not LAB:N (a lab's name and a site number, e.g. vpce:1)");
+        }
+
+        if (!LabName.TryParse(siteText[..colon], out var lab, out var labError))
+        {
+            throw new UsageException($"roost agent: --vpc-site: {labError}");
+        }
+
+        if (WanLab.FindUp(lab.Value, new LabStateStore(LabStateStore.DefaultDirectory), TimeProvider.System) is not { } up)
+        {
+            throw new UsageException($"roost agent: --vpc-site: lab '{lab}' is not up (see 'roost lab wan status')");
+        }
+
+        if (!up.Layout.SiteNumbers.Contains(number))
+        {
+            throw new UsageException($"roost agent: --vpc-site {siteText}: lab '{lab}' has sites 1 to {up.Layout.Options.Sites}");
+        }
+
+        var token = options.Get("controller-token-file") is { } file ? TokenFile.Read("roost agent: --controller-token-file", file) : ownToken;
+        var fabric = LabFabric.For(up.Layout, number);
+        var client = new ControllerNetworkClient(controller, token);
+        return new FollowedSite(fabric, controller, client, new SiteNetworkAgent(fabric, up.Layout.SiteNamespace(number), client, SiteSyncSettings.Default, TimeProvider.System, Console.Out));
     }
 
     private static string Required(ParsedOptions options, string name) =>

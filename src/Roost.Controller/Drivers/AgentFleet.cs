@@ -16,6 +16,9 @@ public sealed record AgentFleet(IReadOnlyList<Uri> Agents, string Token)
     /// <summary>Each agent's own token, by its URL as given in <c>--agents</c>; agents not in it use <see cref="Token"/>.</summary>
     public IReadOnlyDictionary<Uri, string> AgentTokens { get; init; } = new Dictionary<Uri, string>();
 
+    /// <summary>Every agent's token (the shared one and each agent's own): what a site's agent may present for the network intent.</summary>
+    public IReadOnlyList<string> AllTokens => [.. Agents.Select(TokenFor).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)];
+
     /// <summary>The token of the agent at <paramref name="agent"/>.</summary>
     public string TokenFor(Uri agent) => AgentTokens.TryGetValue(agent, out var token) ? token : Token;
 

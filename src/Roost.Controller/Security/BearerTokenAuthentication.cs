@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 
 namespace Roost.Controller.Security;
@@ -9,14 +11,17 @@ namespace Roost.Controller.Security;
 /// Reads are open, as the dashboard is, on a loopback address (the default); on any other address
 /// (<c>readsNeedToken</c>) reads need the token too, except the ones that tell nothing about the inventory:
 /// <c>/healthz</c>, the OpenAPI document and the dashboard's page and script (which then ask for the token).
+/// An agent's own token (<c>--agent-token-file</c>) opens what a site's agent needs and nothing else: reading the
+/// network intent (<c>GET /api/network</c>) and reporting its site (<c>PUT /api/network/sites/N</c>).
 /// </summary>
 public static class BearerTokenAuthentication
 {
     private static readonly string[] _openReads = ["/healthz", "/openapi/v1.json", "/", "/dashboard.js"];
 
-    public static IApplicationBuilder UseBearerToken(this IApplicationBuilder app, ControllerRole role, bool readsNeedToken)
+    public static IApplicationBuilder UseBearerToken(this IApplicationBuilder app, ControllerRole role, bool readsNeedToken, IReadOnlyList<string>? siteTokens = null)
     {
         ArgumentNullException.ThrowIfNull(role);
+        var agents = (siteTokens ?? []).Select(t => Encoding.UTF8.GetBytes(t)).ToList();
         return app.Use(async (context, next) =>
         {
             var method = context.Request.Method;
@@ -35,6 +40,12 @@ public static class BearerTokenAuthentication
                 return;
             }
 
+            if (presented is { Length: > 0 } && IsSiteAgentCall(context.Request) && MatchesAny(agents, presented))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
             context.Response.Headers.WWWAuthenticate = "Bearer";
             var what = read ? "this controller listens beyond loopback, so reads need" : "this request changes state and needs";
             var detail = presented is null
@@ -42,5 +53,28 @@ public static class BearerTokenAuthentication
                 : "the bearer token is wrong or was rotated";
             await TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(context).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>What a site's agent calls: <c>GET /api/network</c> and <c>PUT /api/network/sites/N</c>.</summary>
+    private static bool IsSiteAgentCall(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "";
+        const string Sites = "/api/network/sites/";
+        return (HttpMethods.IsGet(request.Method) && path == "/api/network")
+            || (HttpMethods.IsPut(request.Method) && path.StartsWith(Sites, StringComparison.Ordinal)
+                && path.Length > Sites.Length && path.Length <= Sites.Length + 3 && path[Sites.Length..].All(char.IsAsciiDigit));
+    }
+
+    /// <summary>Whether <paramref name="presented"/> is one of <paramref name="tokens"/>, each compared in constant time.</summary>
+    private static bool MatchesAny(List<byte[]> tokens, string presented)
+    {
+        var given = Encoding.UTF8.GetBytes(presented);
+        var any = false;
+        foreach (var token in tokens)
+        {
+            any |= CryptographicOperations.FixedTimeEquals(token, given);
+        }
+
+        return any;
     }
 }

@@ -17,10 +17,33 @@ internal static class SiteObserver
 
     public static async Task<ObservedSite> ObserveAsync(SiteFabric fabric, string? siteNamespace, CancellationToken cancellationToken)
     {
-        var links = Json(await RunAsync("ip", [.. Netns(siteNamespace), "-j", "-d", "addr", "show"], cancellationToken).ConfigureAwait(false));
-        var fdb = Json(await RunAsync("bridge", [.. Netns(siteNamespace), "-j", "fdb", "show"], cancellationToken).ConfigureAwait(false));
+        var addresses = await RunAsync("ip", [.. Netns(siteNamespace), "-j", "-d", "addr", "show"], cancellationToken).ConfigureAwait(false);
+        var fdb = await RunAsync("bridge", [.. Netns(siteNamespace), "-j", "fdb", "show"], cancellationToken).ConfigureAwait(false);
+        var links = Parsed("ip -j -d addr show / bridge -j fdb show", () => ParseLinks(addresses, fdb));
+
+        var enterprises = new List<ObservedEnterprise>();
+        foreach (var ns in EnterpriseNamespaces(fabric))
+        {
+            var (result, output) = await WanLab.RunCapturingAsync("ip", ["-n", ns, "-j", "addr", "show", "dev", SitePlanner.EnterpriseInnerLink], cancellationToken).ConfigureAwait(false);
+            enterprises.Add(new ObservedEnterprise(ns, result.ExitCode == 0 ? Parsed($"ip -n {ns} -j addr show", () => ParseInnerAddresses(output)) : null));
+        }
+
+        var qdiscText = await RunAsync("tc", [.. Netns(siteNamespace), "-j", "qdisc", "show", "dev", fabric.Uplink], cancellationToken).ConfigureAwait(false);
+        var qdiscs = Parsed("tc -j qdisc show", () => Json(qdiscText));
+        var rootTbf = Parsed("tc -j qdisc show", () => qdiscs.EnumerateArray().FirstOrDefault(q => q.TryGetProperty("root", out var r) && r.ValueKind == JsonValueKind.True && Text(q, "kind") == "tbf"));
+        return new ObservedSite(
+            links,
+            enterprises,
+            await FilterDigestAsync(siteNamespace, cancellationToken).ConfigureAwait(false),
+            await ShapingAsync(qdiscs, fabric.Uplink, siteNamespace, cancellationToken).ConfigureAwait(false),
+            Text(rootTbf, "handle"));
+    }
+
+    /// <summary>Roost's links from <c>ip -j -d addr show</c>, with the VXLAN floods from <c>bridge -j fdb show</c>; throws <see cref="IOException"/> on output of another shape.</summary>
+    internal static IReadOnlyList<ObservedLink> ParseLinks(string addressJson, string fdbJson) => Parsed("ip -j -d addr show / bridge -j fdb show", () =>
+    {
         var floods = new Dictionary<string, List<uint>>(StringComparer.Ordinal);
-        foreach (var entry in fdb.EnumerateArray())
+        foreach (var entry in Json(fdbJson).EnumerateArray())
         {
             if (Text(entry, "mac") == FloodMac && Text(entry, "ifname") is { } device && Text(entry, "dst") is { } dst
                 && Ipv4Subnet.TryParseAddress(dst, out var address))
@@ -30,7 +53,7 @@ internal static class SiteObserver
         }
 
         var observed = new List<ObservedLink>();
-        foreach (var link in links.EnumerateArray())
+        foreach (var link in Json(addressJson).EnumerateArray())
         {
             if (Text(link, "ifname") is not { } name || !IsRoostLink(name))
             {
@@ -39,10 +62,7 @@ internal static class SiteObserver
 
             var info = link.TryGetProperty("linkinfo", out var li) ? li : default;
             var kind = info.ValueKind == JsonValueKind.Object ? Text(info, "info_kind") ?? "" : "";
-            var addresses = link.TryGetProperty("addr_info", out var ai)
-                ? ai.EnumerateArray().Where(a => Text(a, "family") == "inet")
-                    .Select(a => $"{Text(a, "local")}/{a.GetProperty("prefixlen").GetInt32().ToString(CultureInfo.InvariantCulture)}").Order(StringComparer.Ordinal).ToList()
-                : [];
+            var addresses = link.TryGetProperty("addr_info", out var ai) ? Inet(ai) : [];
             ObservedTunnel? tunnel = null;
             if (kind == "vxlan" && info.TryGetProperty("info_data", out var data))
             {
@@ -68,26 +88,28 @@ internal static class SiteObserver
                 tunnel));
         }
 
-        var enterprises = new List<ObservedEnterprise>();
-        foreach (var ns in EnterpriseNamespaces(fabric))
+        return observed.OrderBy(l => l.Name, StringComparer.Ordinal).ToList();
+    });
+
+    /// <summary>The IPv4 addresses (CIDR) of <c>ip -j addr show dev lan0</c> in an enterprise namespace.</summary>
+    internal static IReadOnlyList<string> ParseInnerAddresses(string json) => Parsed<IReadOnlyList<string>>(
+        "ip -j addr show",
+        () => [.. Json(json).EnumerateArray().SelectMany(l => l.TryGetProperty("addr_info", out var ai) ? Inet(ai) : [])]);
+
+    /// <summary>The digest Roost's filter table carries in <c>nft -j list table</c>, or <see cref="ObservedSite.UnknownDigest"/>.</summary>
+    internal static string ParseFilterDigest(string json) => Parsed("nft -j list table", () =>
+    {
+        foreach (var item in Json(json).GetProperty("nftables").EnumerateArray())
         {
-            var (result, output) = await WanLab.RunCapturingAsync("ip", ["-n", ns, "-j", "addr", "show", "dev", SitePlanner.EnterpriseInnerLink], cancellationToken).ConfigureAwait(false);
-            enterprises.Add(new ObservedEnterprise(ns, result.ExitCode == 0
-                ? [.. Json(output).EnumerateArray().SelectMany(l => l.GetProperty("addr_info").EnumerateArray())
-                    .Where(a => Text(a, "family") == "inet")
-                    .Select(a => $"{Text(a, "local")}/{a.GetProperty("prefixlen").GetInt32().ToString(CultureInfo.InvariantCulture)}")]
-                : null));
+            if (item.TryGetProperty("rule", out var rule) && Text(rule, "comment") is { } comment
+                && comment.StartsWith(SitePlanner.DigestComment, StringComparison.Ordinal))
+            {
+                return comment[SitePlanner.DigestComment.Length..];
+            }
         }
 
-        var qdiscs = Json(await RunAsync("tc", [.. Netns(siteNamespace), "-j", "qdisc", "show", "dev", fabric.Uplink], cancellationToken).ConfigureAwait(false));
-        var rootTbf = qdiscs.EnumerateArray().FirstOrDefault(q => q.TryGetProperty("root", out var r) && r.ValueKind == JsonValueKind.True && Text(q, "kind") == "tbf");
-        return new ObservedSite(
-            observed.OrderBy(l => l.Name, StringComparer.Ordinal).ToList(),
-            enterprises,
-            await FilterDigestAsync(siteNamespace, cancellationToken).ConfigureAwait(false),
-            await ShapingAsync(qdiscs, fabric.Uplink, siteNamespace, cancellationToken).ConfigureAwait(false),
-            Text(rootTbf, "handle"));
-    }
+        return ObservedSite.UnknownDigest;
+    });
 
     /// <summary>The enterprise namespaces of this site: the fabric's prefix, 'e' and a VPC id.</summary>
     public static IEnumerable<string> EnterpriseNamespaces(SiteFabric fabric) =>
@@ -117,35 +139,33 @@ internal static class SiteObserver
             throw new IOException($"nft list table inet {SitePlanner.FilterTable}: {result.FirstErrorLine}");
         }
 
-        foreach (var item in Json(output).GetProperty("nftables").EnumerateArray())
-        {
-            if (item.TryGetProperty("rule", out var rule) && Text(rule, "comment") is { } comment
-                && comment.StartsWith(SitePlanner.DigestComment, StringComparison.Ordinal))
-            {
-                return comment[SitePlanner.DigestComment.Length..];
-            }
-        }
-
-        return ObservedSite.UnknownDigest;
+        return ParseFilterDigest(output);
     }
 
     /// <summary>Roost's htb among the uplink's <paramref name="qdiscs"/> (<c>tc -j qdisc show</c>), with its classes and filters.</summary>
     private static async Task<ObservedShaping?> ShapingAsync(JsonElement qdiscs, string uplink, string? siteNamespace, CancellationToken cancellationToken)
     {
         var handle = SitePlanner.ShapingMajor.ToString("x", CultureInfo.InvariantCulture) + ":";
-        var htb = qdiscs.EnumerateArray().FirstOrDefault(q => Text(q, "kind") == "htb" && Text(q, "handle") == handle);
+        var htb = Parsed("tc -j qdisc show", () => qdiscs.EnumerateArray().FirstOrDefault(q => Text(q, "kind") == "htb" && Text(q, "handle") == handle));
         if (htb.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
 
+        var classes = await RunAsync("tc", [.. Netns(siteNamespace), "class", "show", "dev", uplink], cancellationToken).ConfigureAwait(false);
+        var filters = await RunAsync("tc", [.. Netns(siteNamespace), "-j", "filter", "show", "dev", uplink, "parent", handle], cancellationToken).ConfigureAwait(false);
+        return ParseShaping(htb, classes, filters);
+    }
+
+    /// <summary>Roost's htb (<paramref name="htb"/>, from <c>tc -j qdisc show</c>) with its classes (tc's text) and VNI filters (<c>tc -j filter show</c>).</summary>
+    internal static ObservedShaping ParseShaping(JsonElement htb, string classText, string filterJson) => Parsed("tc -j filter show", () =>
+    {
+        var handle = SitePlanner.ShapingMajor.ToString("x", CultureInfo.InvariantCulture) + ":";
         var parent = htb.TryGetProperty("root", out var root) && root.ValueKind == JsonValueKind.True ? "root" : Text(htb, "parent") ?? "";
         var defaultMinor = htb.TryGetProperty("options", out var options) && Text(options, "default") is { } d
             && int.TryParse(d.AsSpan(d.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var m) ? m : -1;
-        var classes = ParseClasses(await RunAsync("tc", [.. Netns(siteNamespace), "class", "show", "dev", uplink], cancellationToken).ConfigureAwait(false), handle);
         var filters = new Dictionary<int, int>();
-        var filterJson = Json(await RunAsync("tc", [.. Netns(siteNamespace), "-j", "filter", "show", "dev", uplink, "parent", handle], cancellationToken).ConfigureAwait(false));
-        foreach (var filter in filterJson.EnumerateArray())
+        foreach (var filter in Json(filterJson).EnumerateArray())
         {
             if (!filter.TryGetProperty("options", out var o) || Text(o, "flowid") is not { } flowid || !flowid.StartsWith(handle, StringComparison.Ordinal))
             {
@@ -164,8 +184,8 @@ internal static class SiteObserver
             }
         }
 
-        return new ObservedShaping(parent, classes, filters, defaultMinor);
-    }
+        return new ObservedShaping(parent, ParseClasses(classText, handle), filters, defaultMinor);
+    });
 
     /// <summary>Reads "class htb 10:1f parent 10:1 ... rate 40Mbit ceil 100Mbit ..." lines into minor → (rate, ceil) in bit/s.</summary>
     internal static Dictionary<int, (long Rate, long Ceil)> ParseClasses(string text, string handle)
@@ -225,6 +245,27 @@ internal static class SiteObserver
             ? output
             : throw new IOException($"{file} {string.Join(' ', arguments)}: {result.FirstErrorLine}");
     }
+
+    /// <summary>
+    /// Runs a parse of a tool's output; output of an unexpected shape (not JSON, another type where a number or list
+    /// belongs, a number beyond its type) becomes one line naming the tool, as an <see cref="IOException"/> the
+    /// reconciler reports, never another exception.
+    /// </summary>
+    private static T Parsed<T>(string what, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new IOException($"{what}: unexpected output ({e.GetType().Name}: {e.Message})", e);
+        }
+    }
+
+    private static List<string> Inet(JsonElement addresses) =>
+        [.. addresses.EnumerateArray().Where(a => Text(a, "family") == "inet")
+            .Select(a => $"{Text(a, "local")}/{a.GetProperty("prefixlen").GetInt32().ToString(CultureInfo.InvariantCulture)}").Order(StringComparer.Ordinal)];
 
     private static JsonElement Json(string text) =>
         string.IsNullOrWhiteSpace(text) ? JsonDocument.Parse("[]").RootElement : JsonDocument.Parse(text).RootElement;

@@ -92,7 +92,7 @@ public sealed class MigrationOutcomeTests
     }
 
     /// <summary>Serves scripted agents over real HTTP on 127.0.0.1, each answering as the scripted agent it stands for.</summary>
-    private sealed class ScriptedAgentServer(WebApplication app, Uri address) : IAsyncDisposable
+    internal sealed class ScriptedAgentServer(WebApplication app, Uri address) : IAsyncDisposable
     {
         public Uri BaseAddress { get; } = address;
 

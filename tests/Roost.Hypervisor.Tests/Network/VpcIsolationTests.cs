@@ -76,16 +76,16 @@ public sealed class VpcIsolationTests
         var qdiscBefore = await VpcTestKit.RunAsync("tc", "-n", site, "-j", "qdisc", "show", "dev", WanLabLayout.UplinkName);
         var reserving = _intent with { Vpcs = [_a with { ReservedMbps = 20 }, _b, _c] };
         var first = await kit.ReconcileAsync(reserving);
-        var stateAfterFirst = await KernelStateAsync(lab);
+        var stateAfterFirst = await VpcTestKit.KernelStateAsync(lab);
 
         var again = await kit.ReconcileAsync(reserving);
         await VpcTestKit.RunAsync("ip", "-n", site, "link", "del", "vx2");
         await VpcTestKit.RunAsync("ip", "-n", site, "addr", "del", "10.0.0.1/24", "dev", "vb1");
         await VpcTestKit.RunAsync("ip", "netns", "exec", site, "nft", "delete", "table", "inet", SitePlanner.FilterTable);
         var repaired = await kit.ReconcileAsync(reserving);
-        var stateAfterRepair = await KernelStateAsync(lab);
+        var stateAfterRepair = await VpcTestKit.KernelStateAsync(lab);
         var removed = await kit.ReconcileAsync(NetworkIntent.Empty);
-        var stateAfterDelete = await KernelStateAsync(lab);
+        var stateAfterDelete = await VpcTestKit.KernelStateAsync(lab);
 
         Assert.NotEmpty(first);
         Assert.Empty(again);
@@ -97,28 +97,6 @@ public sealed class VpcIsolationTests
         Assert.DoesNotContain(VpcTestKit.Fabric(lab, 1).EnterpriseNamespace(_a.Id), await VpcTestKit.NamespacesAsync());
         Assert.Equal(qdiscBefore, await VpcTestKit.RunAsync("tc", "-n", site, "-j", "qdisc", "show", "dev", WanLabLayout.UplinkName));
     }
-
-    /// <summary>Everything of both sites a reconciliation could touch, as text without counters and kernel-chosen indexes.</summary>
-    private static async Task<string> KernelStateAsync(WanLab lab)
-    {
-        var parts = new List<string>();
-        foreach (var site in lab.Layout.SiteNumbers)
-        {
-            var ns = lab.Layout.SiteNamespace(site);
-            parts.Add(Sorted(await VpcTestKit.RunAsync("ip", "-n", ns, "-br", "addr", "show")));
-            parts.Add(Sorted(await VpcTestKit.RunAsync("ip", "-n", ns, "-br", "link", "show")));
-            parts.Add(Sorted(string.Join('\n', (await VpcTestKit.RunAsync("bridge", "-n", ns, "fdb", "show")).Split('\n').Where(l => l.Contains("permanent", StringComparison.Ordinal)))));
-            parts.Add(await VpcTestKit.RunAsync("ip", "netns", "exec", ns, "nft", "list", "ruleset"));
-            parts.Add(await VpcTestKit.RunAsync("tc", "-n", ns, "class", "show", "dev", WanLabLayout.UplinkName));
-            parts.Add(await VpcTestKit.RunAsync("tc", "-n", ns, "filter", "show", "dev", WanLabLayout.UplinkName, "parent", "10:"));
-        }
-
-        // Interface indexes (ip -o prints "N: name") and nft handles change when objects are recreated.
-        return System.Text.RegularExpressions.Regex.Replace(string.Join("\n", parts), @"(?m)^\d+: |@if\d+|if\d+:|handle \d+", "");
-    }
-
-    private static string Sorted(string lines) =>
-        string.Join('\n', lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
     private static uint Address(string text) => Ipv4Subnet.TryParseAddress(text, out var a) ? a : throw new FormatException(text);
 }

@@ -224,6 +224,35 @@ internal sealed class VpcTestKit : IAsyncDisposable
             : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)}: {error.Trim()}");
     }
 
+    /// <summary>
+    /// Everything of every site of <paramref name="lab"/> a reconciliation could touch (addresses, links with their
+    /// MACs, permanent FDB entries, the nft ruleset, htb classes and filters, the lab's enterprise namespaces), as
+    /// text without counters and kernel-chosen indexes or handles: equal text, equal kernel state.
+    /// </summary>
+    public static async Task<string> KernelStateAsync(WanLab lab)
+    {
+        var parts = new List<string>();
+        foreach (var site in lab.Layout.SiteNumbers)
+        {
+            var ns = lab.Layout.SiteNamespace(site);
+            parts.Add(Sorted(await RunAsync("ip", "-n", ns, "-br", "addr", "show")));
+            parts.Add(Sorted(await RunAsync("ip", "-n", ns, "-br", "link", "show")));
+            parts.Add(Sorted(string.Join('\n', (await RunAsync("bridge", "-n", ns, "fdb", "show")).Split('\n').Where(l => l.Contains("permanent", StringComparison.Ordinal)))));
+            parts.Add(await RunAsync("ip", "netns", "exec", ns, "nft", "list", "ruleset"));
+            parts.Add(await RunAsync("tc", "-n", ns, "qdisc", "show", "dev", WanLabLayout.UplinkName));
+            parts.Add(await RunAsync("tc", "-n", ns, "class", "show", "dev", WanLabLayout.UplinkName));
+            parts.Add(await RunAsync("tc", "-n", ns, "filter", "show", "dev", WanLabLayout.UplinkName, "parent", "10:"));
+        }
+
+        parts.Add(string.Join('\n', (await NamespacesAsync()).Where(n => n.StartsWith($"roost-{lab.Name}-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)));
+
+        // Interface indexes (ip -o prints "N: name") and nft handles change when objects are recreated.
+        return System.Text.RegularExpressions.Regex.Replace(string.Join("\n", parts), @"(?m)^\d+: |@if\d+|if\d+:|handle \d+", "");
+    }
+
+    private static string Sorted(string lines) =>
+        string.Join('\n', lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+
     public static async Task<List<string>> NamespacesAsync() =>
         [.. (await RunAsync("ip", "netns", "list")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0])];
 

@@ -1,3 +1,3 @@
-namespace Roost.Controller.Api;
+namespace Roost.Hypervisor.Network;
 
 public sealed record NetworkMemberDto(int Vpc, string Vm, string Address);

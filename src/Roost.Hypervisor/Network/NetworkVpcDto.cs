@@ -1,3 +1,3 @@
-namespace Roost.Controller.Api;
+namespace Roost.Hypervisor.Network;
 
 public sealed record NetworkVpcDto(int Id, string Subnet, long ReservedMbps, int? EnterpriseSite, string? EnterpriseAddress);
