@@ -173,7 +173,7 @@ public sealed class AgentApiTests : IAsyncLifetime
         using var listing = await stranger.GetAsync("api/vms");
 
         var ticket = (await AgentClient.ReadAsync<TicketResponse>(issued)).Ticket;
-        Assert.Matches("^v2\\.vm-1\\.1\\.128\\.[0-9a-f]{16}\\.[0-9]+\\.[0-9a-f]{32}\\.[0-9a-f]{64}$", ticket);
+        Assert.Matches("^v3\\.vm-1\\.1\\.128\\.0\\.[0-9a-f]{16}\\.[0-9]+\\.[0-9a-f]{32}\\.[0-9a-f]{64}$", ticket);
         Assert.Contains("the bearer token is wrong", (await AgentClient.ProblemAsync(refused, 401)).Detail, StringComparison.Ordinal);
         Assert.Contains("not a migration ticket", (await AgentClient.ProblemAsync(admission, 401)).Detail, StringComparison.Ordinal);
         await AgentClient.ProblemAsync(listing, 401);
@@ -192,11 +192,13 @@ public sealed class AgentApiTests : IAsyncLifetime
         using var tampered = new AgentClient(Server.BaseAddress, ticket.Replace(".128.", ".256.", StringComparison.Ordinal));
         using var bigger = await tampered.PostAsync("api/incoming", new CreateVmRequest("vm-1", 1, 256));
         using var otherNic = await holder.PostAsync("api/incoming", new IncomingRequest("vm-1", 1, 128, null, new NicRequest("tenant-b", "10.9.0.5/24", null)));
+        using var withDisk = await holder.PostAsync("api/incoming", new IncomingRequest("vm-1", 1, 128, null, DiskMiB: 64));
 
         Assert.Contains("admits VM 'vm-1'", (await AgentClient.ProblemAsync(otherVm, 401)).Detail, StringComparison.Ordinal);
         Assert.Contains("not 'vm-1' (cpus=2", (await AgentClient.ProblemAsync(otherSize, 401)).Detail, StringComparison.Ordinal);
         Assert.Contains("signature is wrong", (await AgentClient.ProblemAsync(bigger, 401)).Detail, StringComparison.Ordinal);
         Assert.Contains("another network card", (await AgentClient.ProblemAsync(otherNic, 401)).Detail, StringComparison.Ordinal);
+        Assert.Contains("disk=0), not 'vm-1' (cpus=1, memory=128, disk=64)", (await AgentClient.ProblemAsync(withDisk, 401)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]
