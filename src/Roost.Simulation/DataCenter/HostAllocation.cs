@@ -303,7 +303,8 @@ internal sealed partial class HostAllocation
 
     /// <summary>
     /// HostDynamicWorkload.getCompletedVms: a VM requesting exactly 0 MIPS at a processing point has finished and
-    /// leaves for good. Removing a VM changes only that VM and its host.
+    /// leaves for good (CloudSim's memory accounting only; under <see cref="MemoryAccounting.Reserved"/> VMs run to the
+    /// end). Removing a VM changes only that VM and its host.
     /// </summary>
     public void RemoveCompletedVms(int host)
     {
@@ -345,7 +346,9 @@ internal sealed partial class HostAllocation
         return true;
     }
 
-    private bool IsCompleted(int v) => !_vms[v].InMigration && _vms[v].Requested == 0 && !_vms[v].Instantiating && !_vms[v].Removed;
+    // Under reserved memory a VM idle at 0 MIPS still holds its RAM, as a real one does: it runs to the end of the trace,
+    // as under Sandpiper, so both compare the same VMs all day.
+    private bool IsCompleted(int v) => !_reserveMemory && !_vms[v].InMigration && _vms[v].Requested == 0 && !_vms[v].Instantiating && !_vms[v].Removed;
 
     /// <summary>
     /// Refreshes the derived state of one host after its VM list or its VMs' requests changed (<paramref name="created"/>:

@@ -12,7 +12,9 @@ public enum MemoryAccounting
     /// <summary>
     /// Every VM keeps its RAM booked on its host for as long as it runs, a VM migrating books it on the target from the
     /// start of its migration (and keeps it on the source until the end), and no host is chosen whose free RAM is less
-    /// than the VM's. Memory is then honoured by every policy after creation as it is at creation.
+    /// than the VM's. Memory is then honoured by every policy after creation as it is at creation. A VM whose demand
+    /// falls to exactly 0 keeps running (and holding its RAM) instead of leaving as CloudSim's "completed" VMs do, so
+    /// every policy runs every VM all day, as Sandpiper does.
     /// </summary>
     Reserved,
 }

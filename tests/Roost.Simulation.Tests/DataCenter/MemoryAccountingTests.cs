@@ -88,4 +88,20 @@ public sealed class MemoryAccountingTests
         Assert.True(reserved.EnergyKwh > cloudSim.EnergyKwh, $"reserved {reserved.EnergyKwh} kWh, CloudSim {cloudSim.EnergyKwh} kWh");
         Assert.True(reserved.ActiveHosts.Values.All(active => active >= 5), "fewer than five hosts held ten VMs of half a host's RAM");
     }
+
+    [Theory]
+    [InlineData(MemoryAccounting.CloudSim, 1)]
+    [InlineData(MemoryAccounting.Reserved, 0)]
+    public void AVmIdleAtZero_LeavesUnderCloudSims_RunsOnUnderReserved(MemoryAccounting memory, int leaving)
+    {
+        // vm0 asks for nothing from its 10th sample on; the others stay busy.
+        var vms = Enumerable.Range(0, 4).Select(i => new VmTrace($"vm{i}", [.. Enumerable.Range(0, 49).Select(t => i == 0 && t >= 10 ? 0.0 : 0.5)])).ToList();
+
+        string[] notes = leaving == 0 ? [] : [$"{leaving} of 4 VMs left the data center before the end when their demand fell to exactly 0 (as CloudSim has it)"];
+
+        var result = DataCenterSimulator.Run(new Workload("idle-vm", _interval, vms), Setup(memory), Policy("lr-mmt-1.2"));
+
+        Assert.Equal(0, result.UnplacedVms);
+        Assert.Equal(notes, result.Notes);
+    }
 }
