@@ -16,6 +16,7 @@ using Roost.Controller.Dashboard;
 using Roost.Controller.Drivers;
 using Roost.Controller.Security;
 using Roost.Controller.Store;
+using Roost.Hypervisor.Logging;
 
 namespace Roost.Controller;
 
@@ -244,9 +245,7 @@ public static partial class ControllerApp
     private static WebApplication Build(ControllerOptions options, IPEndPoint endpoint, X509Certificate2? certificate, TimeProvider clock, IControllerStore store, ControllerRole role)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(console => console.FormatterName = OneLineConsoleFormatter.FormatterName);
-        builder.Logging.AddConsoleFormatter<OneLineConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        builder.Logging.AddOneLineConsole(options.LogFormat);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", options.FrameworkLogLevel);
         builder.Logging.AddFilter("System", options.FrameworkLogLevel);

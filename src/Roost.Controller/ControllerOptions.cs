@@ -1,5 +1,6 @@
 using Roost.Controller.Control;
 using Roost.Controller.Drivers;
+using Roost.Hypervisor.Logging;
 
 namespace Roost.Controller;
 
@@ -30,6 +31,9 @@ public sealed record ControllerOptions(string DataDirectory)
 
     /// <summary>Larger request bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>The console log: a line of text (default) or a JSON object per entry (<c>roost serve --log-format json</c>).</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     /// <summary>Framework log messages at or above this level are printed (the loop's events are Information).</summary>
     public Microsoft.Extensions.Logging.LogLevel FrameworkLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;

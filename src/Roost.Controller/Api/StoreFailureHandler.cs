@@ -26,16 +26,7 @@ internal sealed partial class StoreFailureHandler(ILogger<StoreFailureHandler> l
     }
 
     /// <summary>The exception's message (and its cause's) on one line, for operators.</summary>
-    internal static string OneLine(Exception exception)
-    {
-        var message = exception.Message;
-        if (exception.InnerException is { } inner && !message.Contains(inner.Message, StringComparison.Ordinal))
-        {
-            message = $"{message.TrimEnd('.')}: {inner.Message}";
-        }
-
-        return string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
-    }
+    internal static string OneLine(Exception exception) => Hypervisor.Logging.OneLineConsoleFormatter.OneLine(exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path}: the store failed: {Reason}")]
     private static partial void LogStoreFailure(ILogger logger, string method, string path, string reason);

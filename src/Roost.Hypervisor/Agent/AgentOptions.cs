@@ -1,6 +1,7 @@
 using Roost.Core.Migration;
 using Roost.Core.Migration.Stream;
 using Roost.Hypervisor.Images;
+using Roost.Hypervisor.Logging;
 using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Relay;
 
@@ -20,6 +21,9 @@ public sealed record AgentOptions(
     string? RunDirectory = null,
     string ShmDirectory = "/dev/shm")
 {
+    /// <summary>The console log: a line of text (default) or a JSON object per entry (<c>roost agent --log-format json</c>).</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
     /// <summary>How long a new guest may take to boot to its first report before admission fails.</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Roost.Hypervisor.Logging;
 
 namespace Roost.Hypervisor.Agent;
 
@@ -38,7 +39,7 @@ public sealed class AgentServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Logging.AddOneLineConsole(options.LogFormat).SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.UseUrls($"http://{listen}");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -61,7 +62,7 @@ public sealed class AgentServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.NumberHandling = AgentJson.Options.NumberHandling;
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
+            json.SerializerOptions.Converters.Add(AgentJson.EnumConverter());
         });
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(new PeerClient(options.PeerConnectTimeout));

@@ -81,7 +81,7 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
         output.WriteLine($"migrated {moved}: {migration.Value}");
         Assert.Equal(0, migration.Value.GetProperty("fromHost").GetInt32());
         Assert.Equal(1, migration.Value.GetProperty("toHost").GetInt32());
-        Assert.Contains((moved, "Running"), await testbed.ListAsync(big));
+        Assert.Contains((moved, "running"), await testbed.ListAsync(big));
         output.WriteLine($"memtest of {moved} after the migration: {await testbed.AssertMemoryIntactAsync(big, moved)}");
         Assert.DoesNotContain(await testbed.ListAsync(small), v => v.Id == moved);
         var vm = await api.GetFromJsonAsync<JsonElement>($"/api/vms/{migration.Value.GetProperty("vm").GetInt32()}");

@@ -38,7 +38,7 @@ public sealed class KillRestartTests(ITestOutputHelper output)
 
             // Kill once the source agent is really migrating: the controller has recorded the action and sent it.
             await Poll.UntilAsync(
-                async () => (await testbed.ListAsync(source)).Contains(("vm-0", "MigratingOut")) ? "migrating" : null,
+                async () => (await testbed.ListAsync(source)).Contains(("vm-0", "migratingOut")) ? "migrating" : null,
                 TimeSpan.FromSeconds(60),
                 async () => $"the source agent never migrated vm-0; plan: {await api.GetStringAsync($"/api/plans/{planId}")}; log: {first.Log}");
             await first.KillAsync();
@@ -72,8 +72,8 @@ public sealed class KillRestartTests(ITestOutputHelper output)
             TimeSpan.FromSeconds(60),
             async () => $"vm-0 is not on exactly one agent: source [{string.Join(", ", await testbed.ListAsync(source))}], destination [{string.Join(", ", await testbed.ListAsync(destination))}]");
         output.WriteLine($"agents after settling: source [{string.Join(", ", agents.Item1)}], destination [{string.Join(", ", agents.Item2)}]");
-        Assert.Equal([("vm-0", "Running")], agents.Item1.Concat(agents.Item2));
-        var arrived = agents.Item2.Contains(("vm-0", "Running"));
+        Assert.Equal([("vm-0", "running")], agents.Item1.Concat(agents.Item2));
+        var arrived = agents.Item2.Contains(("vm-0", "running"));
 
         using var settled = JsonDocument.Parse(plan);
         var action = Assert.Single(settled.RootElement.GetProperty("actions").EnumerateArray());
