@@ -4,6 +4,7 @@ using Roost.Core.Network;
 using Roost.Hypervisor.Agent;
 using Roost.Hypervisor.Images;
 using Roost.Hypervisor.Lab;
+using Roost.Hypervisor.Logging;
 using Roost.Hypervisor.Network;
 using Roost.Hypervisor.Qemu;
 
@@ -42,12 +43,14 @@ internal sealed partial class AgentCommand : ICommand
         .Add("send-buffer-kib", "N", "relay: the link socket's send buffer, 64 to 65536 KiB, about 2 x bandwidth x RTT (default: the kernel's autotuning, at most 256 KiB unsent)")
         .Add("controller", "URL", "The controller whose VPC intent this agent applies to its site (with --vpc-site)")
         .Add("controller-token-file", "F", "The token it presents to the controller (default: its own, which the controller knows from --agent-token-file)")
-        .Add("vpc-site", "LAB:N", "The site whose kernel network this agent keeps: site N of the lab LAB ('roost lab wan up')");
+        .Add("vpc-site", "LAB:N", "The site whose kernel network this agent keeps: site N of the lab LAB ('roost lab wan up')")
+        .Add(ServerLog.OptionName, "text|json", ServerLog.OptionDescription);
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.RejectPositional();
+        var logFormat = ServerLog.Format(options);
         var name = Required(options, "name");
         if (!NamePattern().IsMatch(name))
         {
@@ -92,7 +95,7 @@ internal sealed partial class AgentCommand : ICommand
         var codec = RelayCommand.CodecOptions(options, "roost agent");
         var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
         var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
-        var token = ReadOrCreateToken(options.Get("token-file"), runDirectory);
+        var token = ReadOrCreateToken(options.Get("token-file"), runDirectory, logFormat);
         var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
 
         var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(options.Get("profile") ?? "minimal", cancellationToken).ConfigureAwait(false) switch
@@ -135,6 +138,7 @@ internal sealed partial class AgentCommand : ICommand
             MigrationPins = pins,
             RelayCodec = codec,
             RelaySendBufferBytes = sendBuffer,
+            LogFormat = logFormat,
         };
         AgentServer server;
         try
@@ -150,10 +154,10 @@ internal sealed partial class AgentCommand : ICommand
         var following = Task.CompletedTask;
         await using (server.ConfigureAwait(false))
         {
-            Console.WriteLine($"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease}{(mergeable ? ", mergeable memory" : "")})");
+            ServerLog.Status(logFormat, "agent", $"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease}{(mergeable ? ", mergeable memory" : "")})");
             if (followed is { } site)
             {
-                Console.WriteLine($"agent {name}: keeping site {site.Fabric.Site}'s network at {site.Controller}'s VPCs");
+                ServerLog.Status(logFormat, "agent", $"agent {name}: keeping site {site.Fabric.Site}'s network at {site.Controller}'s VPCs");
                 following = Task.Run(() => site.Agent.RunAsync(stopNetwork.Token), CancellationToken.None);
             }
 
@@ -170,7 +174,7 @@ internal sealed partial class AgentCommand : ICommand
             await following.ConfigureAwait(false);
             followed?.Client.Dispose();
 
-            Console.WriteLine($"agent {name}: stopping, destroying its VMs");
+            ServerLog.Status(logFormat, "agent", $"agent {name}: stopping, destroying its VMs");
         }
 
         return 0;
@@ -232,7 +236,7 @@ internal sealed partial class AgentCommand : ICommand
     private static string Required(ParsedOptions options, string name) =>
         options.Get(name) ?? throw new UsageException($"roost agent: --{name} is required (see 'roost agent --help')");
 
-    private static string ReadOrCreateToken(string? tokenFile, string runDirectory)
+    private static string ReadOrCreateToken(string? tokenFile, string runDirectory, LogFormat logFormat)
     {
         if (tokenFile is not null)
         {
@@ -248,7 +252,7 @@ internal sealed partial class AgentCommand : ICommand
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        Console.WriteLine($"token written to {path}");
+        ServerLog.Status(logFormat, "agent", $"token written to {path}");
         return generated;
     }
 

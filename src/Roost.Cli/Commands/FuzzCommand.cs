@@ -22,6 +22,7 @@ internal sealed class FuzzCommand : ICommand
             + "unclean messages, bad acceptances, cases over their memory bound, the slowest case and the most allocated.\n"
             + "Peak memory of the whole run: /usr/bin/time -v roost fuzz readers … (docs/experiments/security-faults.md).\n"
             + $"Readers: {string.Join(", ", ReaderFuzzer.Targets.Select(t => t.Name))}.")
+        .WithArguments("readers", "readers")
         .Add("cases", "N", "Cases per reader (default 10000)")
         .Add("seed", "S", "Seed of the run (default 1); case I of a reader depends only on (S, reader, I)")
         .Add("reader", "NAME[,NAME...]", "Only these readers (default: all)")

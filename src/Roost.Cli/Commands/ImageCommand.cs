@@ -15,6 +15,7 @@ internal sealed class ImageCommand : ICommand
             + "builds a guest image under $XDG_CACHE_HOME/roost/images (default ~/.cache/roost/images). Rebuilt only when\n"
             + "missing. Profiles:\n"
             + string.Join("\n", GuestProfile.All.Select(p => $"  {p.Name,-9} {p.Summary}")))
+        .WithArguments("build", "build")
         .Add("profile", "NAME", $"Image profile: {string.Join(", ", GuestImageBuilder.Profiles)} (default minimal)")
         .Add("cache", "DIR", "Cache directory (default $XDG_CACHE_HOME/roost/images)");
 

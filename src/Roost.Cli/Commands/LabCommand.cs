@@ -37,6 +37,7 @@ internal sealed class LabCommand : ICommand
             + "in the lab's namespaces, then deletes them; both work after a crash or a partial 'up'. 'measure' pings site 2\n"
             + "from site 1 and sends TCP from site 1 to site 2, and prints the RTT, the goodput and the relay's CPU use.\n"
             + "Needs root.")
+        .WithArguments("wan up|down|status|measure, relay", "wan", "up", "down", "status", "measure", "relay")
         .Add("name", "NAME", $"Lab name: 1 to {LabName.MaxLength} lowercase letters or digits, starting with a letter (default lab)")
         .Add("sites", "N", $"Number of sites, {WanLabOptions.MinSites} to {WanLabOptions.MaxSites} (default {WanLabOptions.Default.Sites})")
         .Add("bandwidth", "RATE", $"Each site's link rate each way, e.g. 500kbit, 100mbit, 1gbit (default {WanLabOptions.Default.Bandwidth})")

@@ -30,6 +30,7 @@ internal sealed class ReproduceCommand : ICommand
             Tolerances: energy ±5 % (npa ±1 %, dvfs ±3 %), migrations ±10 %, SLATAH ±1 point.
             Exits 1 if any figure is outside its tolerance.
             """)
+        .WithArguments("cloudsim", "cloudsim")
         .Add("traces", "DIR", "The PlanetLab folder holding one folder per day. Default: ../shared/traces/planetlab\nnext to the repository.")
         .Add("vm-order", "name|listing", "VM order within a day (see 'roost simulate --help'). CloudSim's reference run used\nthe listing order of its disk. Default: name.")
         .Add("markdown", null, "Print the table as Markdown.");

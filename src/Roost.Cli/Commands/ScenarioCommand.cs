@@ -16,6 +16,7 @@ internal sealed class ScenarioCommand : ICommand
             "roost scenario FILE [--provisioner black-box|gray-box|both] [--actions]",
             "Replays a scenario (see docs/scenarios.md) through Sandpiper's monitoring and planner, printing overload "
             + "host-seconds, hotspots, migrations, swaps, resizes and time to relief.")
+        .WithArguments("FILE")
         .Add("provisioner", "NAME", "black-box, gray-box or both (default both)")
         .Add("actions", null, "also print every planned action with its time and reason");
 

@@ -34,12 +34,14 @@ internal sealed class ServeCommand : ICommand
         .Add("speed", "N", "Simulated seconds per wall-clock second. Default: 60.")
         .Add("hosts", "N", "Hosts of the simulated data center (first start only). Default: 40.")
         .Add("vms", "N", "VMs of the simulated data center (first start only). Default: 120.")
-        .Add("seed", "N", "Seed of the synthetic workload and VM sizes. Default: 1.");
+        .Add("seed", "N", "Seed of the synthetic workload and VM sizes. Default: 1.")
+        .Add(ServerLog.OptionName, "text|json", ServerLog.OptionDescription);
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.RejectPositional();
+        var logFormat = ServerLog.Format(options);
         var fleet = new SimulatedFleet(
             options.GetInt("hosts", 40, min: 1, max: 10_000),
             options.GetInt("vms", 120, min: 0, max: 100_000),
@@ -55,6 +57,7 @@ internal sealed class ServeCommand : ICommand
             TlsCertificateFile = options.Get("tls-cert"),
             TlsKeyFile = options.Get("tls-key"),
             Loop = ControlLoopOptions.Default with { Interval = interval },
+            LogFormat = logFormat,
         };
 
         RunningController controller;
@@ -77,7 +80,7 @@ internal sealed class ServeCommand : ICommand
             var role = controller.Role.Current == RoleState.Active
                 ? $"token {controller.Tokens.Path}"
                 : "standby: another controller is the store's writer; taking over when it stops";
-            Console.WriteLine($"roost serve: dashboard {controller.Address}  store {controller.Store.Description}  {role}");
+            ServerLog.Status(logFormat, "serve", $"dashboard {controller.Address}  store {controller.Store.Description}  {role}");
             try
             {
                 await controller.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using Roost.Cli.Client;
 using Roost.Controller;
 using Roost.Controller.Tests;
 using Roost.Controller.Tests.Api;
@@ -8,7 +7,7 @@ namespace Roost.Cli.Tests.Client;
 /// <summary>
 /// The controller tests' <see cref="ControllerFixture"/> (Kestrel on 127.0.0.1, SQLite, 6 simulated hosts
 /// sim-00..sim-05, a manual clock; the loop steps only when a test says so), stepped once, with the CLI run in process
-/// through <see cref="Program.RunAsync"/>, or through <see cref="ClientCli"/> with an environment of the test's choosing.
+/// through <see cref="Program.RunAsync"/>, or through <see cref="RoostCommandLine"/> with an environment of the test's choosing.
 /// </summary>
 internal sealed class ControllerUnderTest : IAsyncDisposable
 {
@@ -56,7 +55,7 @@ internal sealed class ControllerUnderTest : IAsyncDisposable
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var cli = new ClientCli(stdout, stderr, name => environment.GetValueOrDefault(name), []);
+        var cli = new RoostCommandLine(stdout, stderr, name => environment.GetValueOrDefault(name), []);
         int code;
         try
         {
