@@ -36,6 +36,7 @@ internal sealed partial class BftCommand : ICommand
             + "keys, node and cluster run a deployment as real processes over TCP on loopback (see docs/experiments/zz.md);\n"
             + "experiment real compares ZZ with 2f+1 active executors on several services sharing this machine;\n"
             + "experiment agreement measures throughput with empty requests (null service) on one deployment.")
+        .WithArguments("sim|experiment NAME|keys|node|cluster", "sim", "experiment", "recovery", "state-transfer", "catch-up", "real", "agreement", "keys", "node", "cluster")
         .Add("runs", "N", "sim: seeds per value of f (default 1000); experiment real/agreement: runs (default 3)")
         .Add("f", "F", "1, 2 or both (default both)")
         .Add("first-seed", "S", "First seed (default 1); runs use S .. S+N-1")

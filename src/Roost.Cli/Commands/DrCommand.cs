@@ -60,6 +60,7 @@ internal sealed partial class DrCommand : ICommand
             + "secret (32+ bytes, mode 0600).\n"
             + "failback: makes the recovered primary's --image (--listen) equal to the cloud site's (--to), moving only the\n"
             + "blocks whose SHA-256 differ; prints what moved against a full copy.")
+        .WithArguments("cost|serve|export|bench|protect|failover|failback", "cost", "serve", "export", "bench", "protect", "failover", "failback")
         .Add("prices", "PRESET", "2010 (the paper's year: AWS list prices) or current (default 2010); sources: docs/experiments/dr.md")
         .Add("price", "KEY=VALUE", "Override one price of the preset (repeatable), e.g. cloud-server-hour=0.2", repeatable: true)
         .Add("app", "NAME", "An application type to price (repeatable; default all)", repeatable: true)

@@ -45,6 +45,7 @@ internal sealed partial class MoveCommand : ICommand
             + "transaction mix) natively and in a QEMU guest on this host, and writes paired samples for fit/evaluate (root:\n"
             + "it makes a namespace, a bridge and a loop device, removed afterwards).\n"
             + "evaluate: median and 90th-percentile relative error of a model on samples, per application. Formats: docs/move.md.")
+        .WithArguments("fit|predict|record|bench|evaluate", "fit", "predict", "record", "bench", "evaluate")
         .Add("samples", "FILE|N", "fit, evaluate: benchmark samples CSV (benchmark, metric columns, guest_cpu_pct, emulation_cpu_pct); bench: samples per run (default 5)")
         .Add("out", "FILE", "fit: the model file to write; predict, record: the trace to write (default: stdout); bench: the samples to write")
         .Add("platform", "NAME", "fit: the platform the samples were measured on (saved in the model)")

@@ -54,6 +54,7 @@ internal sealed partial class RelayCommand : ICommand
             + "nbd-source and nbd-destination carry a\n"
             + "disk mirror's NBD connection the same way (the source QEMU's NBD client connects to the printed unix:PATH; the\n"
             + "destination end connects to the incoming QEMU's NBD export at --export, a Unix socket).")
+        .WithArguments("destination|source|tamper|nbd-source|nbd-destination", "destination", "source", "tamper", "nbd-source", "nbd-destination")
         .Add("listen", "ADDRESS", "destination: the IP address to listen on for the source's relay")
         .Add("qemu", "127.0.0.1:PORT", "destination: an incoming QEMU's migration listener (repeat per channel)", repeatable: true)
         .Add("pin", "RAMFILE", "destination: RAM file of a VM resident here, offered for deduplication", repeatable: true)

@@ -80,11 +80,15 @@ public sealed class ParserTests
         var simulate = await RoostAsync("[suggest:17]", "roost simulate --");
         var lab = await RoostAsync("[suggest:10]", "roost lab ");
         var agent = await RoostAsync("[suggest:16]", "roost agent --lo");
+        var move = await RoostAsync("[suggest:11]", "roost move ");
+        var relay = await RoostAsync("[suggest:12]", "roost relay ");
 
         Assert.Contains("--policy", Lines(simulate.Stdout));
         Assert.Contains("--memory", Lines(simulate.Stdout));
         Assert.Subset(Lines(lab.Stdout), new HashSet<string> { "wan", "relay" });
         Assert.Contains("--log-format", Lines(agent.Stdout));
+        Assert.Subset(Lines(move.Stdout), new HashSet<string> { "fit", "predict", "record", "bench", "evaluate" });
+        Assert.Subset(Lines(relay.Stdout), new HashSet<string> { "source", "destination", "tamper", "nbd-source", "nbd-destination" });
 
         static HashSet<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
     }
