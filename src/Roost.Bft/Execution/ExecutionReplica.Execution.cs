@@ -197,7 +197,10 @@ public sealed partial class ExecutionReplica
         _snapshots.RemoveAll(s => s.Sequence < _certified.Sequence && s.LastRequested < _tick - 4 && s != _snapshots[^1]);
         while (_snapshots.Count > limit)
         {
-            var oldest = _snapshots.FindIndex(s => s.LastRequested < _tick - 4);
+            // Past the limit, those below the certified checkpoint go first (oldest first), even while peers fetch from
+            // them (their transfers move to the certified one): dropping the certified one instead, because it was not
+            // fetched from yet, left a peer transferring towards it with nobody to ask.
+            var oldest = _snapshots.FindIndex(s => s.Sequence < _certified.Sequence);
             _snapshots.RemoveAt(oldest >= 0 && oldest < _snapshots.Count - 1 ? oldest : 0);
         }
 
@@ -324,8 +327,15 @@ public sealed partial class ExecutionReplica
     /// <summary>Periodic: ask for the order and batches we miss, resend our last checkpoint, drive a state transfer.</summary>
     private void FetchTick()
     {
-        if (_sync is not null)
+        if (_sync is { } sync)
         {
+            // Every peer either lacks the target or is silent: ask them all again (once a tick), since one that
+            // lacked it may hold it now, and one that answers "unavailable" again lets the transfer move on.
+            if (sync.Unavailable.Count > 0 && Enumerable.Range(0, _options.ExecutionReplicas).All(p => p == _index || sync.Unavailable.Contains(p) || sync.Silent.Contains(p)))
+            {
+                sync.Unavailable.Clear();
+            }
+
             SendStateRequests();
         }
 

@@ -12,6 +12,12 @@ namespace Roost.Bft.Execution;
 public sealed partial class ExecutionReplica
 {
     private const long MaxReplyBytes = 4 << 20;
+
+    /// <summary>Earlier targets of a moved transfer whose replies are still taken.</summary>
+    private const int EarlierTargetsKept = 4;
+
+    /// <summary>Fetch ticks after which an unanswered state request counts as lost.</summary>
+    private const int LostAfterTicks = 4;
     private StateSync? _sync;
     private bool[]? _verified;
     private int _unverified;
@@ -161,14 +167,9 @@ public sealed partial class ExecutionReplica
             return;
         }
 
-        if (_tick - sync.LastReplyTick > 4)
-        {
-            // Nothing answered for a while: the requests in flight are lost.
-            sync.Outstanding = 0;
-            sync.LastReplyTick = _tick;
-        }
-
-        while (sync.Outstanding < _options.FetchRequestsInFlight)
+        // A request unanswered for LostAfterTicks is lost: forgotten (its items may be asked again) and its peer silent.
+        sync.ExpireBefore(_tick - LostAfterTicks);
+        while (NextFetchPeer(sync, peers) is { } peer)
         {
             var nodes = new SortedSet<int>();
             var objects = new SortedSet<int>();
@@ -234,13 +235,37 @@ public sealed partial class ExecutionReplica
                 return;
             }
 
-            var peer = peers[sync.NextPeer++ % peers.Count];
-            sync.Outstanding++;
+            sync.NextPeer++;
+            sync.Sent(peer, _tick);
             Send(NodeId.Execution(peer), new StateRequest(sync.Target.State, [.. nodes], [.. objects]));
         }
     }
 
-    private bool Recently(StateSync sync, int item) => sync.RequestedAt.TryGetValue(item, out var at) && at >= _tick - 4;
+    /// <summary>
+    /// The peer the next state request goes to, or null when the window is full: the one with the fewest requests in
+    /// flight (ties in turn). The window (<see cref="BftOptions.FetchRequestsInFlight"/>) counts requests to peers that
+    /// answer; a silent peer (one left a request unanswered: retired, asleep, frozen, down) gets one at a time, outside
+    /// the window, so it cannot hold the transfer up and is used again once it answers.
+    /// </summary>
+    private int? NextFetchPeer(StateSync sync, List<int> peers)
+    {
+        var windowOpen = sync.Outstanding < _options.FetchRequestsInFlight;
+        int? best = null;
+        for (var i = 0; i < peers.Count; i++)
+        {
+            var peer = peers[(sync.NextPeer + i) % peers.Count];
+            var inFlight = sync.InFlightTo(peer);
+            var open = sync.Silent.Contains(peer) ? inFlight == 0 : windowOpen;
+            if (open && (best is not { } b || inFlight < sync.InFlightTo(b)))
+            {
+                best = peer;
+            }
+        }
+
+        return best;
+    }
+
+    private bool Recently(StateSync sync, int item) => sync.RequestedAt.TryGetValue(item, out var at) && at >= _tick - LostAfterTicks;
 
     private void Asked(StateSync sync, int item) => sync.RequestedAt[item] = _tick;
 
@@ -321,18 +346,20 @@ public sealed partial class ExecutionReplica
 
     private void OnStateReply(int peer, StateReply m)
     {
-        if (_sync is not { } sync || m.Root != sync.Target.State)
+        // A reply for an earlier target of this transfer (asked before it moved) still counts: what it carries is kept
+        // only where it hashes to what the current target's tree knows, like any other reply.
+        if (_sync is not { } sync || (m.Root != sync.Target.State && !sync.EarlierTargets.Contains(m.Root)))
         {
             return;
         }
 
-        sync.Outstanding = Math.Max(0, sync.Outstanding - 1);
-        sync.LastReplyTick = _tick;
-        if (!m.Available)
+        sync.Answered(peer);
+        if (!m.Available && m.Root == sync.Target.State)
         {
             sync.Unavailable.Add(peer);
-            if (sync.Unavailable.Count >= _options.ExecutionReplicas - 1 && _certified.Sequence > sync.Target.Sequence)
+            if (sync.Unavailable.Union(sync.Silent).Count() >= _options.ExecutionReplicas - 1 && _certified.Sequence > sync.Target.Sequence)
             {
+                // A silent peer (one that leaves requests unanswered) is no source either.
                 // Nobody keeps our target any more: move to the newer certified checkpoint.
                 MoveToCertified("target checkpoint gone");
             }
@@ -463,18 +490,43 @@ public sealed partial class ExecutionReplica
         {
             ObjectsFetched = old.ObjectsFetched,
             BytesFetched = old.BytesFetched,
-            LastReplyTick = _tick,
         };
         foreach (var k in old.OnDemand)
         {
             sync.OnDemand.Add(k);
         }
 
+        // The requests in flight for the old target still count against the window, and their replies are still
+        // taken (verified against the new tree); nothing is asked again before they are due.
+        sync.TakeRequestsFrom(old);
+        foreach (var (item, at) in old.RequestedAt)
+        {
+            sync.RequestedAt[item] = at;
+        }
+
+        sync.EarlierTargets.Add(old.Target.State);
+        sync.EarlierTargets.AddRange(old.EarlierTargets.Take(EarlierTargetsKept - 1));
+
         // Snapshots below the new target may differ from it where the new tree is unknown to them: no longer filled.
         sync.Filling.AddRange(old.Filling.Where(s => s.Sequence >= own.Sequence));
 
         _sync = sync;
         var target = sync.TargetTree;
+
+        // Keep the walk of the old target's tree: our checkpoint at the new target knows only the nodes learnt before
+        // we took it. Every subtree nobody wrote since has the same nodes in both trees; the hash check against the
+        // new tree's parent keeps exactly those (heap order: a parent is settled before its children).
+        var walked = old.TargetTree;
+        for (var node = 1; node < target.Capacity; node++)
+        {
+            if (target.IsKnown(node) && !target.IsKnown(2 * node) && walked.IsKnown(2 * node) && walked.IsKnown(2 * node + 1)
+                && target.TryAcceptChildren(node, walked.Node(2 * node), walked.Node(2 * node + 1)))
+            {
+                _tree.CopyIfUnknown(target, 2 * node);
+                _tree.CopyIfUnknown(target, 2 * node + 1);
+            }
+        }
+
         for (var k = 0; k < _store.Count; k++)
         {
             if (_verified[k])

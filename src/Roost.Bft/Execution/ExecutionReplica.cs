@@ -70,7 +70,7 @@ public sealed partial class ExecutionReplica : IProtocolNode
 
     /// <summary>One line of state for replays with --trace.</summary>
     public string DescribeState() => $"{(_awake ? "awake" : _resuming ? "resuming" : "asleep")} g{_generation} executed {_executed} certified {_certified.Sequence} snapshots [{string.Join(",", _snapshots.Select(x => x.Sequence))}]"
-        + (_sync is { } sync ? $" syncing to {sync.Target.Sequence} ({_unverified} unverified, wanted {sync.Wanted.Count}, frontier {sync.Frontier.Count}, unavailable [{string.Join(",", sync.Unavailable)}], outstanding {sync.Outstanding})" : "")
+        + (_sync is { } sync ? $" syncing to {sync.Target.Sequence} ({_unverified} unverified, wanted {sync.Wanted.Count}, frontier {sync.Frontier.Count}, unavailable [{string.Join(",", sync.Unavailable)}], outstanding {sync.Outstanding}, silent [{string.Join(",", sync.Silent.Order())}], in flight to e0.. [{string.Join(",", Enumerable.Range(0, _options.ExecutionReplicas).Select(sync.InFlightTo))}], on demand {sync.OnDemand.Count})" : "")
         + (_catchingUp ? " catching-up" : "");
 
     public IReadOnlyList<Output> Handle(Input input)

@@ -12,6 +12,14 @@ namespace Roost.Bft.Execution;
 /// </summary>
 internal sealed class StateSync
 {
+    /// <summary>
+    /// Requests sent to each peer and not yet answered: the tick each was sent, oldest first. A reply answers its
+    /// peer's oldest (links are FIFO). One window for all peers counted as a single number let requests to a peer that
+    /// never answers (a retired replica, asleep or frozen) fill the window, so the transfer stalled until nothing at all
+    /// had been answered for a while, again and again (docs/experiments/zz.md, "the real transfer's pace").
+    /// </summary>
+    private readonly SortedDictionary<int, Queue<long>> _inFlight = [];
+
     public StateSync(CheckpointEntry target, MerkleTree baseTree, int objects, long startTick, MerkleTree? targetTree = null)
     {
         Target = target;
@@ -46,6 +54,9 @@ internal sealed class StateSync
     /// <summary>Tick each item (node n as n, object k as -(k+1)) was last asked for.</summary>
     public Dictionary<int, long> RequestedAt { get; } = [];
 
+    /// <summary>Roots this transfer targeted before it moved to <see cref="Target"/>, newest first.</summary>
+    public List<Digest> EarlierTargets { get; } = [];
+
     /// <summary>Peers that said they do not hold the target checkpoint.</summary>
     public HashSet<int> Unavailable { get; } = [];
 
@@ -62,16 +73,65 @@ internal sealed class StateSync
 
     public int NextPeer { get; set; }
 
-    /// <summary>State requests sent and not yet answered (a window of <see cref="BftOptions.FetchRequestsInFlight"/>).</summary>
-    public int Outstanding { get; set; }
+    /// <summary>Peers a request to went unanswered: at most one request at a time goes to each until it answers.</summary>
+    public HashSet<int> Silent { get; } = [];
 
-    /// <summary>Tick of the last state reply, to detect lost requests.</summary>
-    public long LastReplyTick { get; set; }
+    /// <summary>Requests in flight to peers that answer: what the window (<see cref="BftOptions.FetchRequestsInFlight"/>) bounds.</summary>
+    public int Outstanding => _inFlight.Where(p => !Silent.Contains(p.Key)).Sum(p => p.Value.Count);
+
+    public int InFlightTo(int peer) => _inFlight.TryGetValue(peer, out var q) ? q.Count : 0;
+
+    public void Sent(int peer, long tick)
+    {
+        if (!_inFlight.TryGetValue(peer, out var q))
+        {
+            q = new Queue<long>();
+            _inFlight[peer] = q;
+        }
+
+        q.Enqueue(tick);
+    }
+
+    public void Answered(int peer)
+    {
+        if (_inFlight.TryGetValue(peer, out var q) && q.Count > 0)
+        {
+            q.Dequeue();
+        }
+
+        Silent.Remove(peer);
+    }
+
+    /// <summary>Requests sent before <paramref name="before"/> are lost: forgotten, and their peers silent.</summary>
+    public void ExpireBefore(long before)
+    {
+        foreach (var (peer, q) in _inFlight)
+        {
+            while (q.Count > 0 && q.Peek() < before)
+            {
+                q.Dequeue();
+                Silent.Add(peer);
+            }
+        }
+    }
+
+    /// <summary>Carries the requests in flight over to a transfer that replaces this one (their replies still count).</summary>
+    public void TakeRequestsFrom(StateSync old)
+    {
+        foreach (var (peer, q) in old._inFlight)
+        {
+            _inFlight[peer] = new Queue<long>(q);
+        }
+
+        Silent.UnionWith(old.Silent);
+        NextPeer = old.NextPeer;
+    }
 
     /// <summary>The requests in flight are lost (the replica was paused): everything may be asked for again now.</summary>
     public void ForgetRequests()
     {
-        Outstanding = 0;
+        _inFlight.Clear();
+        Silent.Clear();
         RequestedAt.Clear();
     }
 }

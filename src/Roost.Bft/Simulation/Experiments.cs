@@ -85,12 +85,14 @@ public static class Experiments
     /// <paramref name="emptyImage"/> the sleeper has none of the data (a new VM); otherwise it starts from the
     /// initial image and fetches only what differs. Each of the 4 clients issues <paramref name="operationsPerClient"/>
     /// requests (a closed loop, 2 ms think time), so a large count keeps the load, and new checkpoints, coming
-    /// throughout the transfer. <paramref name="observe"/> is given the simulator and every protocol event, for tests
-    /// that look inside it.
+    /// throughout the transfer. With <paramref name="silentLiar"/> the lying e0 stops answering anything 10 ms after it
+    /// starts lying (crashed for good), as a retired replica frozen by its agent does on real processes: the woken
+    /// replica then fetches from e1 alone while its requests to e0 go unanswered. <paramref name="observe"/> is given
+    /// the simulator and every protocol event, for tests that look inside it.
     /// </summary>
     public static StateTransferResult StateTransfer(
         long seed, int objects, int objectBytes, long bandwidthBytesPerSecond, bool emptyImage, int operationsPerClient = 300,
-        Action<Simulator, ProtocolEvent>? observe = null)
+        Action<Simulator, ProtocolEvent>? observe = null, bool silentLiar = false)
     {
         var options = LanOptions(1, ExecutionMode.Zz) with { ReplyCacheObjects = 16, FetchItemsPerRequest = 256, FetchRequestsInFlight = 4 };
         var scenario = new SimulationScenario
@@ -114,6 +116,11 @@ public static class Experiments
             ThinkMicros = 2_000,
             SettleMicros = 15_000_000,
         };
+        if (silentLiar)
+        {
+            scenario = scenario with { ScheduledCrashes = [(NodeId.Execution(0), scenario.ByzantineFromMicros + 10_000, long.MaxValue / 4)] };
+        }
+
         var simulator = new Simulator(scenario);
         long woken = -1, firstReply = -1, full = -1;
         var fetched = 0;

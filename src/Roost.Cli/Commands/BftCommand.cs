@@ -23,7 +23,7 @@ internal sealed partial class BftCommand : ICommand
     public OptionSet Options { get; } = new OptionSet(
             "roost bft sim [--runs N] [--f 1|2|both] [--first-seed S] [--faults all|K1,K2] [--mode zz|all|mixed] [--threads T]\n"
             + "       roost bft sim --seed S [--f F] [--faults ...] [--mode ...]\n"
-            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--ops N] [--empty-image] [--requests R]\n"
+            + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--ops N] [--empty-image] [--silent-liar] [--requests R]\n"
             + "       roost bft keys --config FILE --out DIR\n"
             + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin] [--empty-image]\n"
             + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go] [--empty-image]\n"
@@ -50,6 +50,7 @@ internal sealed partial class BftCommand : ICommand
         .Add("bandwidth-mbit", "M", "experiment state-transfer: simulated link bandwidth in Mbit/s (default 1000)")
         .Add("requests", "R", "experiment catch-up: requests issued while the replica is down (default 100000)")
         .Add("ops", "N", "experiment state-transfer: requests per client (4 clients, default 300; more keeps the load on during the transfer)")
+        .Add("silent-liar", null, "experiment state-transfer: the liar stops answering 10 ms after its first lie (a retired replica, frozen)")
         .Add("empty-image", null, "experiment state-transfer, experiment real, cluster, node: the sleeper holds none of the state (a new VM)")
         .Add("config", "FILE", "keys/node/cluster: the deployment file (f, mode, service, timing, node addresses)")
         .Add("keys", "PATH", "node: the node's key file; cluster: the folder of every node's key file")
@@ -252,9 +253,10 @@ internal sealed partial class BftCommand : ICommand
 
         var empty = options.Has("empty-image");
         var operations = options.GetInt("ops", 300, 1, 10_000_000);
-        var r = Experiments.StateTransfer(seed, objects, bytes, mbit * 125_000L, empty, operations);
+        var silent = options.Has("silent-liar");
+        var r = Experiments.StateTransfer(seed, objects, bytes, mbit * 125_000L, empty, operations, silentLiar: silent);
         Console.WriteLine($"state transfer (simulated, f=1, ZZ, {objects} objects x {bytes} B = {(double)objects * bytes / 1e6:F0} MB, {mbit} Mbit/s links, "
-            + $"sleeper {(empty ? "with an empty image" : "from the initial image")}): woken at {r.WokenAtMicros / 1000.0:F1} ms, "
+            + $"sleeper {(empty ? "with an empty image" : "from the initial image")}{(silent ? ", the liar silent 10 ms after its first lie" : "")}): woken at {r.WokenAtMicros / 1000.0:F1} ms, "
             + $"first reply {(r.FirstReplyMicros - r.WokenAtMicros) / 1000.0:F1} ms after waking, whole state {(r.FullStateMicros - r.WokenAtMicros) / 1000.0:F1} ms after waking "
             + $"({r.ObjectsFetched} objects, {r.BytesFetched / 1e6:F1} MB fetched; the transfer moved to a newer checkpoint {r.TargetMoves} times)");
         return r.Violations;
