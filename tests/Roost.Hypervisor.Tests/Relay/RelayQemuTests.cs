@@ -23,7 +23,7 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
     [QemuFact]
     public async Task WritingGuest_ThroughTheRelays_ArrivesWhole_InFewerBytesThanQemuSent()
     {
-        await WithGuestsAsync(async (source, destination, atDestination, sockets) =>
+        await WithGuestsAsync(async (source, destination, atDestination, sockets, ramFiles) =>
         {
             await using var atSource = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, atDestination.Port), _secret, new RelayCodecOptions(), 1, new RelayTimeouts(), TimeProvider.System, sockets);
             await source.Qmp.MigrateAsync(atSource.QemuUris[0], CancellationToken.None);
@@ -38,6 +38,9 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
             Assert.True(sent.Completed, sent.Failure);
             Assert.True(received.Completed, received.Failure);
 
+            // Both ends are paused now (the source after completing, the incoming QEMU started with -S): the guest's
+            // RAM must be the same at both, byte for byte, before the destination runs it.
+            AssertSameBytes(ramFiles.Source, ramFiles.Destination);
             await destination.Qmp.ContinueAsync(CancellationToken.None);
             await AssertVerifierWholeAsync(destination);
             Assert.True(sent.Traffic.WireBytes < sent.Traffic.StreamBytes, $"{sent.Traffic.WireBytes} bytes on the link for a {sent.Traffic.StreamBytes}-byte stream");
@@ -53,7 +56,7 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
     [QemuFact]
     public async Task ForgedReferenceMidStream_GuestRunsOnTheSourceWhole_IncomingQemuExits()
     {
-        await WithGuestsAsync(async (source, destination, atDestination, sockets) =>
+        await WithGuestsAsync(async (source, destination, atDestination, sockets, ramFiles) =>
         {
             await using var tamper = RelayTamper.Start(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, atDestination.Port), _secret, "forge", 4 << 20);
             await using var atSource = SourceRelay.Start(new IPEndPoint(IPAddress.Loopback, tamper.Port), _secret, new RelayCodecOptions(), 1, new RelayTimeouts(), TimeProvider.System, sockets);
@@ -77,7 +80,7 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
         });
     }
 
-    private delegate Task Scenario(QemuVm source, QemuVm destination, DestinationRelay atDestination, string sockets);
+    private delegate Task Scenario(QemuVm source, QemuVm destination, DestinationRelay atDestination, string sockets, (string Source, string Destination) ramFiles);
 
     /// <summary>A 256 MiB guest writing 1,500 pages/s, an incoming QEMU and the destination's relay in front of it; cleaned up after.</summary>
     private async Task WithGuestsAsync(Scenario scenario)
@@ -93,7 +96,7 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
             Assert.NotNull(await source.Reporter.RequestAsync("memtest start 32 1500", _guestTimeout, CancellationToken.None));
             await using var destination = await QemuVm.StartAsync(Launch(spec, directory, "dst", $"tcp:127.0.0.1:{incomingPort}"), TimeProvider.System, CancellationToken.None);
             await using var atDestination = DestinationRelay.Start(IPAddress.Loopback, _secret, [new IPEndPoint(IPAddress.Loopback, incomingPort)], [], new RelayTimeouts(), TimeProvider.System);
-            await scenario(source, destination, atDestination, sockets.FullName);
+            await scenario(source, destination, atDestination, sockets.FullName, (MemoryPath(directory, "src"), MemoryPath(directory, "dst")));
         }
         finally
         {
@@ -101,6 +104,23 @@ public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output
             File.Delete(MemoryPath(directory, "dst"));
             Directory.Delete(directory, recursive: true);
             sockets.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The two files hold the same bytes; a difference names the first differing page.</summary>
+    private static void AssertSameBytes(string sourcePath, string destinationPath)
+    {
+        using var source = File.OpenRead(sourcePath);
+        using var destination = File.OpenRead(destinationPath);
+        Assert.Equal(source.Length, destination.Length);
+        var a = new byte[1 << 20];
+        var b = new byte[1 << 20];
+        for (long offset = 0; offset < source.Length; offset += a.Length)
+        {
+            var read = source.ReadAtLeast(a, a.Length, throwOnEndOfStream: false);
+            Assert.Equal(read, destination.ReadAtLeast(b, b.Length, throwOnEndOfStream: false));
+            var differs = a.AsSpan(0, read).CommonPrefixLength(b.AsSpan(0, read));
+            Assert.True(differs == read, $"guest RAM differs at page {(offset + differs) / 4096} after the migration");
         }
     }
 
