@@ -101,8 +101,18 @@ public sealed class TokenStore : IDisposable
     }
 
     /// <summary>Constant-time comparison with the current token (and the incoming one while a rotation writes it).</summary>
-    public bool Matches(string? presented) =>
-        presented is not null && (Same(presented, Current) | (Volatile.Read(ref _incoming) is { } incoming && Same(presented, incoming)));
+    /// <remarks>
+    /// The incoming token is read before the current one. A rotation sets the incoming token, writes the file, sets the
+    /// current token and only then clears the incoming one, so whatever the file held before this call is one of the two
+    /// read here. Read the other way round, a rotation finishing between the two reads left neither (the current read
+    /// before it was set, the incoming after it was cleared): a token already in the file was refused.
+    /// </remarks>
+    public bool Matches(string? presented)
+    {
+        var incoming = Volatile.Read(ref _incoming);
+        var current = Current;
+        return presented is not null && (Same(presented, current) | (incoming is not null && Same(presented, incoming)));
+    }
 
     private static bool Same(string presented, string token) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token));
