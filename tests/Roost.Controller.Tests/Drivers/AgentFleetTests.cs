@@ -71,9 +71,33 @@ public sealed class AgentFleetTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
-    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
+    /// <summary>
+    /// A loopback port nothing listens on, for a process the test starts that binds it itself. Chosen at random below
+    /// the kernel's ephemeral range (<c>/proc/sys/net/ipv4/ip_local_port_range</c>) and checked by binding it: a port
+    /// from inside that range (a bind to port 0) could be handed to any outgoing connection of the tests running in
+    /// parallel between this check and the process's own bind (it happened: "address already in use").
+    /// </summary>
     internal static int FreePort()
     {
+        var ephemeralStart = File.Exists("/proc/sys/net/ipv4/ip_local_port_range")
+            && int.TryParse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var first)
+            ? first
+            : 0;
+        for (var attempt = 0; ephemeralStart > 20_000 && attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, ephemeralStart);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
