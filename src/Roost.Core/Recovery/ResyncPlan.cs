@@ -54,4 +54,25 @@ public sealed record ResyncPlan(long DiskBytes, int BlockBytes)
             : message.Digests.Length / DigestBytes > Blocks - expectedFirst ? "more digests than the disk has blocks"
             : null;
     }
+
+    /// <summary>
+    /// Checks <paramref name="plan"/> and that <paramref name="digests"/> holds one <see cref="DigestBytes"/>-byte digest
+    /// a block, and returns a copy of them: what both ends of a resync session start from.
+    /// </summary>
+    public static byte[] CopyOfDigests(ResyncPlan plan, byte[] digests)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(digests);
+        if (plan.Validate() is { } invalid)
+        {
+            throw new ArgumentException(invalid, nameof(plan));
+        }
+
+        if (digests.Length != plan.Blocks * DigestBytes)
+        {
+            throw new ArgumentException($"{digests.Length} bytes of digests for {plan.Blocks} blocks", nameof(digests));
+        }
+
+        return (byte[])digests.Clone();
+    }
 }

@@ -23,21 +23,9 @@ public sealed class ResyncSender
     /// <summary>Starts a session for <paramref name="vm"/>'s disk of <paramref name="plan"/>, whose block digests (32 bytes a block, in order) are <paramref name="digests"/>.</summary>
     public ResyncSender(VmId vm, ResyncPlan plan, byte[] digests)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(digests);
-        if (plan.Validate() is { } invalid)
-        {
-            throw new ArgumentException(invalid, nameof(plan));
-        }
-
-        if (digests.Length != plan.Blocks * ResyncPlan.DigestBytes)
-        {
-            throw new ArgumentException($"{digests.Length} bytes of digests for {plan.Blocks} blocks", nameof(digests));
-        }
-
+        _digests = ResyncPlan.CopyOfDigests(plan, digests);
         _vm = vm;
         _plan = plan;
-        _digests = (byte[])digests.Clone();
     }
 
     /// <summary>Blocks sent so far (the changed ones).</summary>
