@@ -211,7 +211,7 @@ public sealed partial class ControlLoop : BackgroundService
 
         await ReportHostProblemsAsync(observation, cancellationToken).ConfigureAwait(false);
         var (settings, snapshot) = await LoadAsync(observation, cancellationToken).ConfigureAwait(false);
-        var decision = ControlPolicy.Decide(snapshot, settings, _time.GetUtcNow());
+        var decision = ControlPolicy.Decide(snapshot, settings, _time.GetUtcNow(), _options.PendingPlanLifetime);
         await ExecuteAsync(decision.Commands, observation.Clock, cancellationToken).ConfigureAwait(false);
         _wasHot = decision.Hot;
         _wasUnresolved = decision.Unresolved;

@@ -23,10 +23,13 @@ internal static class ControlPolicy
     public const string SandpiperSource = "sandpiper";
     public const string MaintenanceSource = "maintenance";
 
-    /// <summary>A pending plan nobody decided on for this long is superseded, so the next plan reflects the present.</summary>
+    /// <summary>
+    /// By default a pending plan nobody decided on for this long is superseded, so the next plan reflects the present
+    /// (<see cref="ControlLoopOptions.PendingPlanLifetime"/> sets it per controller).
+    /// </summary>
     public static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(5);
 
-    public static ControlDecision Decide(ControlSnapshot snapshot, ControllerSettings settings, DateTimeOffset now)
+    public static ControlDecision Decide(ControlSnapshot snapshot, ControllerSettings settings, DateTimeOffset now, TimeSpan? pendingLifetime = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(settings);
@@ -43,7 +46,7 @@ internal static class ControlPolicy
         var ended = EndPlans(active, status, commands);
         var stillActive = active.Where(p => !ended.Contains(p.Id)).ToList();
         var evacuating = Evacuate(settings, snapshot.Hosts, stillActive, seen, status, now, commands);
-        return Plan(snapshot, settings, now, stillActive.Count > 0 || evacuating, commands);
+        return Plan(snapshot, settings, now, pendingLifetime ?? PendingLifetime, stillActive.Count > 0 || evacuating, commands);
     }
 
     /// <summary>
@@ -229,7 +232,7 @@ internal static class ControlPolicy
     /// awaits an operator (a pending plan left too long is superseded first), a Sandpiper plan: needs by black-box
     /// profiling, then migrate/swap/resize. Maintenance hosts count as hot so nothing is sent to them.
     /// </summary>
-    private static ControlDecision Plan(ControlSnapshot snapshot, ControllerSettings settings, DateTimeOffset now, bool busy, List<ControlCommand> commands)
+    private static ControlDecision Plan(ControlSnapshot snapshot, ControllerSettings settings, DateTimeOffset now, TimeSpan lifetime, bool busy, List<ControlCommand> commands)
     {
         var engine = SandpiperEngine.BlackBox(SandpiperOptions.Default with { Rule = new HotspotRule(threshold: settings.Threshold) });
         var stored = snapshot.Vms.ToDictionary(v => v.Id);
@@ -253,9 +256,9 @@ internal static class ControlPolicy
         var waiting = 0;
         foreach (var proposed in snapshot.Plans.Where(p => p.Status == PlanStatus.Pending).OrderBy(p => p.Id))
         {
-            if (now - proposed.CreatedAt > PendingLifetime)
+            if (now - proposed.CreatedAt > lifetime)
             {
-                commands.Add(new ControlCommand.SupersedePlan(proposed, PendingLifetime));
+                commands.Add(new ControlCommand.SupersedePlan(proposed, lifetime));
             }
             else
             {

@@ -138,6 +138,22 @@ public sealed class ControlPolicyTests
         Assert.Equal(superseded, decision.Commands.Any(c => c is ControlCommand.AddPlan { Plan.Status: PlanStatus.Pending }));
     }
 
+    [Theory]
+    [InlineData(59, false)]
+    [InlineData(61, true)]
+    public void PendingPlan_ExpiresAfterTheConfiguredLifetime_NotTheDefault(int minutesOld, bool superseded)
+    {
+        var world = new World([Host(0), Host(1)]);
+        world.Vm(1, 0, new ResourceVector(4, 4096, 100), new ResourceVector(3.5, 4096, 10));
+        world.Vm(2, 0, new ResourceVector(4, 4096, 100), new ResourceVector(3, 4096, 10));
+        var manual = ControllerSettings.Default with { Mode = ControlMode.Manual };
+        var old = Stored(3, new NewPlan(_now.AddMinutes(-minutesOld), ControlPolicy.SandpiperSource, PlanStatus.Pending, "old", [new NewAction(ActionKind.Migrate, new VmId(1), new HostId(0), new HostId(1), new ResourceVector(4, 4096, 100), "old")]), PlanStatus.Pending);
+
+        var decision = ControlPolicy.Decide(world.Snapshot(old), manual, _now, TimeSpan.FromHours(1));
+
+        Assert.Equal(superseded, decision.Commands.Contains(new ControlCommand.SupersedePlan(old, TimeSpan.FromHours(1))));
+    }
+
     [Fact]
     public void MigrationInFlight_SeenOnItsDestination_SucceedsAndEndsItsPlan()
     {

@@ -33,7 +33,10 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         {
             Listen = "127.0.0.1:0",
             Fleet = new SimulatedFleet(Hosts: Hosts, Vms: Vms, Speed: 60),
-            Loop = new Roost.Controller.Control.ControlLoopOptions(null, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1)),
+            // The background stepper runs the clock at 40 times real time, so the default 5-minute plan lifetime would
+            // pass in 7.5 s of wall time: a plan could be superseded between the page showing it and the click
+            // (CI failed so once). The operator's buttons are under test here, not expiry (ControlPolicyTests has it).
+            Loop = new Roost.Controller.Control.ControlLoopOptions(null, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1)) { PendingPlanLifetime = TimeSpan.FromDays(1) },
         };
         var started = Stopwatch.StartNew();
         await using var controller = await ControllerApp.StartAsync(options, default, time);
