@@ -48,22 +48,39 @@ internal static class LeafKernel
     }
 
     /// <summary>The scalar kernel; leaves are offered as <paramref name="firstLeaf"/> + their index in the run.</summary>
+    /// <remarks>
+    /// The columns, the query's fields and the table are read into locals once, so the loop keeps them in registers
+    /// (through the <c>in</c> parameters the JIT reloads them after every store to the scratch); the table index is
+    /// converted unchecked, as <see cref="SpecPowerTable.Watts"/> does: 0 ≤ after ≤ 1 there, so it lies in [0, 10].
+    /// </remarks>
     public static void ScanScalar<TOffer>(in LeafColumns leaves, in LeafQuery query, Span<double> scratch, ref TOffer offer, int firstLeaf = 0)
         where TOffer : struct, ILeafOffer
     {
         CheckLengths(leaves, scratch);
-        var table = query.Power;
-        for (var i = 0; i < leaves.Count; i += ChunkLeaves)
+        var allocated = leaves.Allocated;
+        var stale = leaves.StalePower;
+        var available = leaves.AvailableAtLeast;
+        var keys = leaves.ScreenKeyAtMost;
+        var hosts = leaves.HostNumber;
+        var requested = query.Requested;
+        var total = query.TotalMips;
+        var screen = query.Screen;
+        var threshold = query.Threshold;
+        var limit = query.Limit;
+        var watts = query.Power.WattsAtTenths;
+        var slopes = query.Power.Slopes;
+        var tenths = query.Power.Tenths;
+        for (var i = 0; i < allocated.Length; i += ChunkLeaves)
         {
-            var chunk = Math.Min(ChunkLeaves, leaves.Count - i);
+            var chunk = Math.Min(ChunkLeaves, allocated.Length - i);
             var min = offer.MinPowerDiff;
             var bestHost = offer.BestHost;
             ulong passing = 0;
             for (var j = 0; j < chunk; j++)
             {
                 var leaf = i + j;
-                var after = (leaves.Allocated[leaf] + query.Requested) / query.TotalMips;
-                if (!(leaves.AvailableAtLeast[leaf] >= query.Requested) || !(after <= 1) || query.ScreensOut(leaves.ScreenKeyAtMost[leaf]))
+                var after = (allocated[leaf] + requested) / total;
+                if (!(available[leaf] >= requested) || !(after <= 1) || LeafQuery.ScreensOut(screen, keys[leaf], requested, total, threshold, limit))
                 {
                     continue;
                 }
@@ -71,10 +88,10 @@ internal static class LeafKernel
                 // SpecPowerTable.Watts, spelled as the vector lanes compute it.
                 var scaled = after * 10;
                 var lower = Math.Floor(scaled);
-                var index = (int)lower;
-                var slope = lower == Math.Ceiling(scaled) ? 0 : table.Slopes[index];
-                var difference = table.WattsAtTenths[index] + (slope * (after - table.Tenths[index]) * 100) - leaves.StalePower[leaf];
-                if (difference < min || (difference == min && leaves.HostNumber[leaf] < bestHost))
+                var index = unchecked((int)lower);
+                var slope = lower == Math.Ceiling(scaled) ? 0 : slopes[index];
+                var difference = watts[index] + (slope * (after - tenths[index]) * 100) - stale[leaf];
+                if (difference < min || (difference == min && hosts[leaf] < bestHost))
                 {
                     scratch[j] = difference;
                     passing |= 1UL << j;
@@ -235,10 +252,14 @@ internal readonly ref struct LeafColumns(
 internal readonly record struct LeafQuery(double Requested, double TotalMips, SpecPowerTable Power, ScreenKind Screen, double Threshold, double Limit)
 {
     /// <summary>The vector lanes' screen test on a key rounded down: whether the leaf surely overloads.</summary>
-    public bool ScreensOut(double keyAtMost) => Screen switch
+    public bool ScreensOut(double keyAtMost) => ScreensOut(Screen, keyAtMost, Requested, TotalMips, Threshold, Limit);
+
+    /// <summary>The same test on the query's fields passed one by one (the scalar kernel keeps them in locals).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool ScreensOut(ScreenKind screen, double keyAtMost, double requested, double totalMips, double threshold, double limit) => screen switch
     {
-        ScreenKind.Threshold => (keyAtMost + Requested) / TotalMips > Threshold,
-        ScreenKind.Regression => !(keyAtMost < Limit),
+        ScreenKind.Threshold => (keyAtMost + requested) / totalMips > threshold,
+        ScreenKind.Regression => !(keyAtMost < limit),
         _ => false,
     };
 }
