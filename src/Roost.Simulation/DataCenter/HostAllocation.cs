@@ -490,7 +490,7 @@ internal sealed partial class HostAllocation
         _historyDirty[host] = _historyDirty[host] || _fault != PowerDataCenterFault.HostHistoryMissesAppends;
         if (_fault != PowerDataCenterFault.ScreenKeyMissesAppends)
         {
-            Screen.Invalidate(host);
+            Screen.OnVmAppended(host, vm);
         }
 
         AssertDerivedCurrent(host);

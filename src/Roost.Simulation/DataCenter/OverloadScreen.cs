@@ -42,6 +42,11 @@ internal sealed class OverloadScreen
     private readonly double[] _key;
     private readonly bool[] _stale;
 
+    // Per host under LR, as of its current key: Σ forecast · MIPS over its VMs in list order, and whether one of them
+    // has a full window (so that a VM appended to the list extends the key by its one term: OnVmAppended).
+    private readonly double[] _hostForecast = [];
+    private readonly bool[] _hostFullWindow = [];
+
     public OverloadScreen(IOverloadDetector? detector, Fleet fleet, VmTable vms, HostAllocation hosts, PowerDataCenterFault fault)
     {
         _fleet = fleet;
@@ -60,6 +65,8 @@ internal sealed class OverloadScreen
                 Rule = new ScreenRule(ScreenKind.Regression, 0, regression.Safety);
                 _vmForecast = new double[vms.Count];
                 _vmFullWindow = new bool[vms.Count];
+                _hostForecast = new double[fleet.HostCount];
+                _hostFullWindow = new bool[fleet.HostCount];
 
                 // Coefficient of history[j] (most recent first) in the forecast at x = window + horizon, by linearity
                 // of the fit: the forecast of the j-th unit vector.
@@ -87,7 +94,12 @@ internal sealed class OverloadScreen
     {
         if (_stale[host])
         {
-            _key[host] = ComputeKey(host);
+            if (Rule.Kind == ScreenKind.Regression)
+            {
+                (_hostForecast[host], _hostFullWindow[host]) = ForecastOf(host);
+            }
+
+            _key[host] = KeyFromParts(host);
             _stale[host] = false;
         }
 
@@ -107,6 +119,27 @@ internal sealed class OverloadScreen
 
     /// <summary>The host's derived state was stored afresh: its key is recomputed when next read.</summary>
     public void Invalidate(int host) => _stale[host] = true;
+
+    /// <summary>
+    /// <paramref name="vm"/> was appended to the host's list and its derived state extended in place: a current key
+    /// takes the VM's term at the end of its sum (the order <see cref="ForecastOf"/> adds in), the same bits as
+    /// recomputing it; a stale one stays stale.
+    /// </summary>
+    public void OnVmAppended(int host, int vm)
+    {
+        if (_stale[host])
+        {
+            return;
+        }
+
+        if (Rule.Kind == ScreenKind.Regression)
+        {
+            _hostForecast[host] += _vmForecast[vm] * _vms[vm].Mips;
+            _hostFullWindow[host] |= _vmFullWindow[vm];
+        }
+
+        _key[host] = KeyFromParts(host);
+    }
 
     /// <summary>Refreshes a VM's unweighted LR forecast and window certificate after its history grew.</summary>
     public void OnVmHistoryChanged(int vm)
@@ -131,6 +164,22 @@ internal sealed class OverloadScreen
 
         _vmForecast[vm] = forecast;
         _vmFullWindow[vm] = positive == RegressionWindow;
+    }
+
+    /// <summary>The key from the host's derived state and, under LR, its forecast parts as of the key.</summary>
+    private double KeyFromParts(int host)
+    {
+        if (_hosts.AllocatedForPlacement(host) == 0)
+        {
+            return double.NegativeInfinity;
+        }
+
+        return Rule.Kind switch
+        {
+            ScreenKind.Threshold => _hosts.RequestedMips(host),
+            ScreenKind.Regression when _hostFullWindow[host] => _hostForecast[host] / _fleet.TotalMips(host),
+            _ => double.NegativeInfinity,
+        };
     }
 
     /// <summary>The key from the host's lists and derived state, touching no cache.</summary>

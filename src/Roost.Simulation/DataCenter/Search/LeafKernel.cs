@@ -79,8 +79,13 @@ internal static class LeafKernel
             for (var j = 0; j < chunk; j++)
             {
                 var leaf = i + j;
+                if (!(available[leaf] >= requested))
+                {
+                    continue;
+                }
+
                 var after = (allocated[leaf] + requested) / total;
-                if (!(available[leaf] >= requested) || !(after <= 1) || LeafQuery.ScreensOut(screen, keys[leaf], requested, total, threshold, limit))
+                if (!(after <= 1) || LeafQuery.ScreensOut(screen, keys[leaf], requested, total, threshold, limit))
                 {
                     continue;
                 }
