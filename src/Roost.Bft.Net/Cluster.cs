@@ -45,36 +45,48 @@ public sealed class Cluster
         _errors = errors;
     }
 
+    /// <summary>
+    /// With a value, ZZ's sleepers (executors beyond the f+1 active) run in VMs this boots (<c>--sleepers vm</c>):
+    /// their agents pause and resume the VM instead of freezing a process. Null: every replica is a process.
+    /// </summary>
+    public Func<NodeId, CancellationToken, Task<ISleeperVm>>? BootSleeperVm { get; init; }
+
     public async Task<ClusterResult> RunAsync(TextReader? go, CancellationToken cancellationToken)
     {
         var processes = new List<(NodeId Node, Process Process)>();
         var freezers = new List<Freezer>();
+        var vms = new List<(NodeId Node, ISleeperVm Vm)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
         try
         {
             foreach (var node in _config.Nodes.Where(n => n.Role != NodeRole.Client))
             {
+                if (BootSleeperVm is not null && node.Role == NodeRole.Execution && node.Index >= _config.Options.ActiveExecutionReplicas)
+                {
+                    vms.Add((node, await BootSleeperVm(node, stop.Token).ConfigureAwait(false)));
+                    continue;
+                }
+
                 var process = Start(node);
                 processes.Add((node, process));
                 if (node.Role == NodeRole.Execution && _config.Agents.TryGetValue(node.Index, out var address))
                 {
                     var freezer = Freezer.For(process.Id, $"{node}");
                     freezers.Add(freezer);
-                    var agent = new SleeperAgent(node.Index, _config.Options.F, freezer, Log);
-                    var listener = new TcpListener(address);
-                    try
-                    {
-                        listener.Start();
-                    }
-                    catch (SocketException e)
-                    {
-                        throw new ConfigException($"the agent of {node}: cannot listen on {address}: {e.Message}");
-                    }
-
-                    _agents[node.Index] = agent;
-                    tasks.Add(RunAgentAsync(agent, listener, _keysOf(node), stop.Token));
+                    StartAgent(node, freezer, address, tasks, stop.Token);
                 }
+            }
+
+            foreach (var (node, vm) in vms)
+            {
+                // The agent first, so the executor's first "asleep" line finds it and the VM is paused.
+                if (_config.Agents.TryGetValue(node.Index, out var address))
+                {
+                    StartAgent(node, vm, address, tasks, stop.Token);
+                }
+
+                await vm.StartAsync(line => OnVmLine(node, line), stop.Token).ConfigureAwait(false);
             }
 
             var clients = new List<(NodeHost Host, Client Client)>();
@@ -93,8 +105,8 @@ public sealed class Cluster
                 tasks.Add(host.RunAsync(stop.Token));
             }
 
-            await WaitReadyAsync(processes, clients.Select(c => c.Host), stop.Token).ConfigureAwait(false);
-            Say($"ready {_config.Addresses.Count} nodes ({processes.Count} replica processes, {clients.Count} clients)");
+            await WaitReadyAsync(processes, [.. vms.Select(v => v.Node)], clients.Select(c => c.Host), stop.Token).ConfigureAwait(false);
+            Say($"ready {_config.Addresses.Count} nodes ({processes.Count} replica processes, {vms.Count} in VMs, {clients.Count} clients)");
             if (go is not null)
             {
                 // Console.In reads synchronously even through ReadLineAsync: keep it off the caller's thread.
@@ -114,7 +126,7 @@ public sealed class Cluster
             {
                 Freezes = _agents.Values.Sum(a => a.Freezes),
                 Thaws = _agents.Values.Sum(a => a.Thaws),
-                Freezer = freezers.Count > 0 ? freezers[0].Mechanism : "none",
+                Freezer = vms.Count > 0 ? vms[0].Vm.Mechanism : freezers.Count > 0 ? freezers[0].Mechanism : "none",
                 View = Interlocked.Read(ref _view),
             };
         }
@@ -129,6 +141,11 @@ public sealed class Cluster
             foreach (var freezer in freezers)
             {
                 freezer.Dispose();
+            }
+
+            foreach (var (_, vm) in vms)
+            {
+                await vm.DisposeAsync().ConfigureAwait(false);
             }
 
             foreach (var (_, process) in processes)
@@ -165,6 +182,52 @@ public sealed class Cluster
             catch (OperationCanceledException)
             {
             }
+        }
+    }
+
+    private void StartAgent(NodeId node, ISleeper sleeper, System.Net.IPEndPoint address, List<Task> tasks, CancellationToken cancellationToken)
+    {
+        var agent = new SleeperAgent(node.Index, _config.Options.F, sleeper, Log);
+        var listener = new TcpListener(address);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException e)
+        {
+            throw new ConfigException($"the agent of {node}: cannot listen on {address}: {e.Message}");
+        }
+
+        _agents[node.Index] = agent;
+        tasks.Add(RunAgentAsync(agent, listener, _keysOf(node), cancellationToken));
+    }
+
+    /// <summary>
+    /// A status line of an executor in a VM: its errors (the VM has no stderr here) logged, the rest as a process's,
+    /// with the guest's timestamp (its own CLOCK_MONOTONIC, not comparable with the host's) replaced by the time the line
+    /// arrived here, which is later by the line's trip from the guest over its virtual NIC.
+    /// </summary>
+    private void OnVmLine(NodeId node, string? line)
+    {
+        var arrived = Stopwatch.GetTimestamp();
+        if (line is null)
+        {
+            Log($"{node}: the VM's status stream ended");
+        }
+        else if (line.StartsWith("error ", StringComparison.Ordinal))
+        {
+            Log($"{node} (VM) stderr: {line["error ".Length..]}");
+        }
+        else
+        {
+            var words = line.Split(' ');
+            if (words is ["woken-reply" or "woken-state" or "sync" or "bad-reply" or "wake-requested", _, _, ..] && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                words[2] = arrived.ToString(CultureInfo.InvariantCulture);
+                line = string.Join(' ', words);
+            }
+
+            OnLine(node, line);
         }
     }
 
@@ -287,11 +350,11 @@ public sealed class Cluster
         }
     }
 
-    private async Task WaitReadyAsync(List<(NodeId Node, Process Process)> processes, IEnumerable<NodeHost> clients, CancellationToken cancellationToken)
+    private async Task WaitReadyAsync(List<(NodeId Node, Process Process)> processes, List<NodeId> vms, IEnumerable<NodeHost> clients, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         await Task.WhenAll(clients.Select(c => c.Listening)).WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
-        while (processes.Any(p => !_ready.ContainsKey(p.Node)))
+        while (processes.Any(p => !_ready.ContainsKey(p.Node)) || vms.Any(v => !_ready.ContainsKey(v)))
         {
             if (processes.FirstOrDefault(p => p.Process.HasExited) is { Process: not null } dead)
             {
@@ -300,7 +363,7 @@ public sealed class Cluster
 
             if (deadline.Elapsed > _options.StartTimeout)
             {
-                throw new ConfigException($"not ready after {_options.StartTimeout.TotalSeconds:F0} s: {string.Join(", ", processes.Where(p => !_ready.ContainsKey(p.Node)).Select(p => p.Node))}");
+                throw new ConfigException($"not ready after {_options.StartTimeout.TotalSeconds:F0} s: {string.Join(", ", processes.Select(p => p.Node).Concat(vms).Where(n => !_ready.ContainsKey(n)))}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,7 @@ namespace Roost.Bft.Net;
 /// standing in for ZZ's paused VM. The cgroup v1 freezer (<c>/sys/fs/cgroup/freezer</c>, one child group per
 /// process) when it is there and writable, SIGSTOP/SIGCONT otherwise. Not thread-safe: one owner (the agent).
 /// </summary>
-internal sealed partial class Freezer : IDisposable
+internal sealed partial class Freezer : ISleeper, IDisposable
 {
     private const string FreezerRoot = "/sys/fs/cgroup/freezer";
     private const int SigCont = 18;

@@ -6,7 +6,8 @@ using Roost.Bft.Messages;
 namespace Roost.Bft.Net;
 
 /// <summary>
-/// The host-side agent of one execution replica (ZZ §4: the hypervisor's control daemon). A frozen executor cannot
+/// The host-side agent of one execution replica (ZZ §4: the hypervisor's control daemon). Its sleeper is a frozen
+/// process or a paused VM (<see cref="ISleeper"/>); "freeze" and "thaw" below stand for both. A frozen executor cannot
 /// read its own wake command, so agreement replicas send it to the agent too; the agent thaws the process on f+1
 /// matching wake commands from distinct agreement replicas for one generation (a Byzantine replica alone cannot wake
 /// it), and the thawed executor then reads the same commands from its sockets and resumes through the protocol. It
@@ -17,14 +18,14 @@ internal sealed class SleeperAgent
 {
     private readonly int _executor;
     private readonly int _f;
-    private readonly Freezer _freezer;
+    private readonly ISleeper _freezer;
     private readonly Action<string> _log;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, ulong> _wakeVotes = [];
     private int _generation;
     private bool _stopped;
 
-    public SleeperAgent(int executor, int f, Freezer freezer, Action<string> log)
+    public SleeperAgent(int executor, int f, ISleeper freezer, Action<string> log)
     {
         _executor = executor;
         _f = f;
@@ -42,7 +43,10 @@ internal sealed class SleeperAgent
         lock (_lock)
         {
             _stopped = true;
-            _freezer.Dispose();
+            if (_freezer is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
         }
     }
 

@@ -98,7 +98,8 @@ internal sealed partial class AgentCommand : ICommand
         var token = ReadOrCreateToken(options.Get("token-file"), runDirectory, logFormat);
         var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
 
-        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(options.Get("profile") ?? "minimal", cancellationToken).ConfigureAwait(false) switch
+        var profile = options.Get("profile") ?? "minimal";
+        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(profile, cancellationToken, BftGuestPayload.For(profile)).ConfigureAwait(false) switch
         {
             ImageBuildResult.Built built => built.Image,
             ImageBuildResult.Failed failed => throw new UsageException($"roost agent: guest image: {failed.Reason}", 1),

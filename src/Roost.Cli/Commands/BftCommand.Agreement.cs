@@ -38,7 +38,7 @@ internal sealed partial class BftCommand
         {
             for (var run = 1; run <= runs; run++)
             {
-                var results = await RunServicesAsync(folder, "zz", 1, clients, "null", run, null,
+                var results = await RunServicesAsync(folder, "zz", 1, clients, "null", run, null, vmSleepers: false,
                     ["--warmup", Text(warmup), "--duration", Text(duration), "--seed", Text(run)], cancellationToken).ConfigureAwait(false);
                 if (results is null)
                 {

@@ -15,10 +15,11 @@ namespace Roost.Cli.Commands;
 internal sealed partial class BftCommand
 {
     private static readonly string[] _emptyImageArgument = ["--empty-image"];
+    private static readonly string[] _vmSleepersArgument = ["--sleepers", "vm"];
 
     private static async Task<int> ExperimentRealAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
-        options.RejectOptionsOutside("experiment real", ["services", "runs", "clients", "warmup", "duration", "work", "objects", "object-bytes", "wrong-replies", "empty-image"]);
+        options.RejectOptionsOutside("experiment real", ["services", "runs", "clients", "warmup", "duration", "work", "objects", "object-bytes", "wrong-replies", "empty-image", "sleepers"]);
         NoMorePositional(options, 2);
         var services = options.GetInt("services", 4, 1, 8);
         var runs = options.GetInt("runs", 3, 1, 20);
@@ -31,6 +32,17 @@ internal sealed partial class BftCommand
         if ((long)objects * objectBytes > ServiceSpec.MaxStateBytes)
         {
             throw new UsageException($"roost bft experiment real: --objects {objects} x --object-bytes {objectBytes} is more than {ServiceSpec.MaxStateBytes} bytes");
+        }
+
+        var vmSleepers = options.Get("sleepers") switch
+        {
+            null or "process" => false,
+            "vm" => true,
+            var other => throw new UsageException($"roost bft experiment real: --sleepers '{PrintableText.Escape(other)}' is not process or vm"),
+        };
+        if (vmSleepers && options.Has("empty-image"))
+        {
+            throw new UsageException("roost bft experiment real: --sleepers vm runs the sleepers with their data (no --empty-image)");
         }
 
         var liar = options.Get("wrong-replies");
@@ -59,7 +71,7 @@ internal sealed partial class BftCommand
                 string[] modes = liar is not null ? ["zz"] : run % 2 == 1 ? ["zz", "all"] : ["all", "zz"];
                 foreach (var mode in modes)
                 {
-                    var results = await RunServicesAsync(folder, mode, services, clients, string.Create(CultureInfo.InvariantCulture, $"hash-chain objects={objects} object-bytes={objectBytes}"), run, liar,
+                    var results = await RunServicesAsync(folder, mode, services, clients, string.Create(CultureInfo.InvariantCulture, $"hash-chain objects={objects} object-bytes={objectBytes}"), run, liar, vmSleepers && mode == "zz",
                         ["--warmup", Text(warmup), "--duration", Text(duration), "--work", Text(work), "--seed", Text(run), "--wrong-after", Text(warmup + 1), .. (options.Has("empty-image") ? _emptyImageArgument : [])], cancellationToken).ConfigureAwait(false);
                     if (results is null)
                     {
@@ -111,7 +123,11 @@ internal sealed partial class BftCommand
         }
     }
 
-    private static async Task<List<ClusterResult>?> RunServicesAsync(string folder, string mode, int services, int clients, string service, int run, string? liar, string[] common, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="vmSleepers"/>: each cluster runs under <c>unshare -n -m</c> (network and mount namespaces of its
+    /// own, gone with it) with <c>--sleepers vm</c>, its sleeper in a VM on the namespace's bridge.
+    /// </remarks>
+    private static async Task<List<ClusterResult>?> RunServicesAsync(string folder, string mode, int services, int clients, string service, int run, string? liar, bool vmSleepers, string[] common, CancellationToken cancellationToken)
     {
         var processes = new List<(Process Process, List<string> Lines, TaskCompletionSource<bool> Ready)>();
         var ports = FreePorts(services * PortsPerService(clients));
@@ -121,10 +137,18 @@ internal sealed partial class BftCommand
             {
                 var config = Path.Combine(folder, $"run{run}-{mode}-s{k}.conf");
                 var keys = Path.Combine(folder, $"run{run}-{mode}-s{k}.keys");
-                var text = ExperimentConfig(mode, clients, service, CollectionsMarshal.AsSpan(ports).Slice(k * PortsPerService(clients), PortsPerService(clients)));
+                var text = ExperimentConfig(mode, clients, service, CollectionsMarshal.AsSpan(ports).Slice(k * PortsPerService(clients), PortsPerService(clients)), vmSleepers);
                 await File.WriteAllTextAsync(config, text, cancellationToken).ConfigureAwait(false);
                 NodeKeys.Generate(DeploymentConfig.Parse(text, config), keys);
-                var start = RoostStartInfo(["bft", "cluster", "--config", config, "--keys", keys, "--wait-go", .. common, .. (k == 0 && liar is not null ? new[] { "--wrong-replies", liar } : [])]);
+                var start = RoostStartInfo(["bft", "cluster", "--config", config, "--keys", keys, "--wait-go", .. common, .. (k == 0 && liar is not null ? new[] { "--wrong-replies", liar } : []),
+                    .. (vmSleepers ? _vmSleepersArgument : [])]);
+                if (vmSleepers)
+                {
+                    start.ArgumentList.Insert(0, start.FileName);
+                    start.ArgumentList.Insert(0, "-m");
+                    start.ArgumentList.Insert(0, "-n");
+                    start.FileName = "unshare";
+                }
                 start.RedirectStandardInput = true;
                 start.RedirectStandardOutput = true;
                 start.RedirectStandardError = true;

@@ -67,7 +67,7 @@ internal sealed partial class BftCommand
 
     private static async Task<int> ClusterAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
-        options.RejectOptionsOutside("cluster", ["config", "keys", "warmup", "duration", "work", "seed", "wrong-replies", "wrong-after", "wait-go", "empty-image"]);
+        options.RejectOptionsOutside("cluster", ["config", "keys", "warmup", "duration", "work", "seed", "wrong-replies", "wrong-after", "wait-go", "empty-image", "sleepers"]);
         NoMorePositional(options, 1);
         var configPath = options.Get("config") ?? throw new UsageException("roost bft cluster: --config FILE is required");
         var config = ReadConfig(options);
@@ -91,7 +91,20 @@ internal sealed partial class BftCommand
             WaitForGo = options.Has("wait-go"),
         };
         var emptyImage = options.Has("empty-image");
+        var inVms = options.Get("sleepers") switch
+        {
+            null or "process" => false,
+            "vm" => true,
+            var other => throw new UsageException($"roost bft cluster: --sleepers '{PrintableText.Escape(other)}' is not process or vm"),
+        };
+        if (inVms && (emptyImage || liar is { } l && l >= config.Options.ActiveExecutionReplicas))
+        {
+            throw new UsageException("roost bft cluster: --sleepers vm runs the sleepers with their data and never as the liar (no --empty-image, --wrong-replies an active executor)");
+        }
+
         var started = Stopwatch.GetTimestamp();
+        await using var vms = inVms ? await BftVmSleepers.StartAsync(config, RoostStartInfo, Console.Out, cancellationToken).ConfigureAwait(false) : null;
+        var deploymentText = inVms ? await File.ReadAllTextAsync(configPath, cancellationToken).ConfigureAwait(false) : "";
         var cluster = new Cluster(
             config,
             clusterOptions,
@@ -115,7 +128,11 @@ internal sealed partial class BftCommand
                 return start;
             },
             Console.Out,
-            Console.Error);
+            Console.Error)
+        {
+            BootSleeperVm = vms is null ? null : (node, ct) =>
+                vms.BootAsync(node, config, deploymentText, File.ReadAllText(Path.Combine(keyDir, NodeKeys.FileName(node))), ct),
+        };
         var result = await cluster.RunAsync(clusterOptions.WaitForGo ? Console.In : null, cancellationToken).ConfigureAwait(false);
         Console.WriteLine(result.Format());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s wall; load average {LoadAverage()}"));
@@ -213,6 +230,11 @@ internal sealed partial class BftCommand
         }
     }
 
+    /// <summary>The bridge's address and the sleeper guest's in an experiment with <c>--sleepers vm</c>.</summary>
+    internal const string VmBridgeAddress = "10.213.0.1";
+
+    internal const string VmGuestAddress = "10.213.0.2";
+
     /// <summary>Ports one service's deployment takes (<see cref="ExperimentConfig"/>).</summary>
     internal static int PortsPerService(int clients) => 4 + 3 + 3 + clients;
 
@@ -222,7 +244,11 @@ internal sealed partial class BftCommand
     /// (<see cref="PortsPerService"/> of them): the caller picks every service's ports in one <see cref="FreePorts"/>
     /// call, so two services never draw the same free port.
     /// </summary>
-    internal static string ExperimentConfig(string mode, int clients, string service, ReadOnlySpan<int> ports)
+    /// <remarks>
+    /// <paramref name="vmSleeper"/>: ZZ's sleeper e2 runs in a VM (<c>--sleepers vm</c>): every other node is on the
+    /// bridge's address 10.213.0.1, e2 on the guest's, 10.213.0.2 (inside the cluster's own network namespace).
+    /// </remarks>
+    internal static string ExperimentConfig(string mode, int clients, string service, ReadOnlySpan<int> ports, bool vmSleeper = false)
     {
         if (ports.Length != PortsPerService(clients))
         {
@@ -237,19 +263,20 @@ internal sealed partial class BftCommand
         // A wrong reply is detected when the reply digests differ, without waiting for a tick.
         text.Append("timing view-change=8000 execution-watch=5000 client-retransmit=6000\n");
         var p = 0;
+        var host = vmSleeper ? VmBridgeAddress : "127.0.0.1";
         for (var i = 0; i < 4; i++)
         {
-            text.Append(CultureInfo.InvariantCulture, $"agreement a{i} 127.0.0.1:{ports[p++]}\n");
+            text.Append(CultureInfo.InvariantCulture, $"agreement a{i} {host}:{ports[p++]}\n");
         }
 
         for (var i = 0; i < 3; i++)
         {
-            text.Append(CultureInfo.InvariantCulture, $"execution e{i} 127.0.0.1:{ports[p++]} agent 127.0.0.1:{ports[p++]}\n");
+            text.Append(CultureInfo.InvariantCulture, $"execution e{i} {(vmSleeper && i == 2 ? VmGuestAddress : host)}:{ports[p++]} agent {host}:{ports[p++]}\n");
         }
 
         for (var i = 0; i < clients; i++)
         {
-            text.Append(CultureInfo.InvariantCulture, $"client c{i} 127.0.0.1:{ports[p++]}\n");
+            text.Append(CultureInfo.InvariantCulture, $"client c{i} {host}:{ports[p++]}\n");
         }
 
         return text.ToString();

@@ -26,7 +26,7 @@ internal sealed partial class BftCommand : ICommand
             + "       roost bft experiment recovery|state-transfer|catch-up [--seed S] [--objects N] [--object-bytes B] [--bandwidth-mbit M] [--ops N] [--empty-image] [--silent-liar] [--requests R]\n"
             + "       roost bft keys --config FILE --out DIR\n"
             + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin] [--empty-image]\n"
-            + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go] [--empty-image]\n"
+            + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go] [--empty-image] [--sleepers process|vm]\n"
             + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies] [--empty-image]\n"
             + "       roost bft experiment agreement [--runs R] [--clients C] [--warmup S] [--duration S]",
             "sim runs seeded simulations of 3f+1 agreement and 2f+1 execution replicas with clients over a faulty network\n"
@@ -51,6 +51,7 @@ internal sealed partial class BftCommand : ICommand
         .Add("requests", "R", "experiment catch-up: requests issued while the replica is down (default 100000)")
         .Add("ops", "N", "experiment state-transfer: requests per client (4 clients, default 300; more keeps the load on during the transfer)")
         .Add("silent-liar", null, "experiment state-transfer: the liar stops answering 10 ms after its first lie (a retired replica, frozen)")
+        .Add("sleepers", "process|vm", "cluster, experiment real: ZZ's sleepers as frozen processes (default) or as paused VMs under a roost agent (root; the cluster in a network namespace of its own, which experiment real makes with unshare -n)")
         .Add("empty-image", null, "experiment state-transfer, experiment real, cluster, node: the sleeper holds none of the state (a new VM)")
         .Add("config", "FILE", "keys/node/cluster: the deployment file (f, mode, service, timing, node addresses)")
         .Add("keys", "PATH", "node: the node's key file; cluster: the folder of every node's key file")

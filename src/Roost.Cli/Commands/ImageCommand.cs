@@ -28,7 +28,8 @@ internal sealed class ImageCommand : ICommand
         }
 
         var builder = new GuestImageBuilder(options.Get("cache") ?? GuestImageBuilder.DefaultCacheRoot());
-        switch (await builder.BuildAsync(options.Get("profile") ?? "minimal", cancellationToken).ConfigureAwait(false))
+        var profile = options.Get("profile") ?? "minimal";
+        switch (await builder.BuildAsync(profile, cancellationToken, BftGuestPayload.For(profile)).ConfigureAwait(false))
         {
             case ImageBuildResult.Built built:
                 var image = built.Image;

@@ -52,6 +52,8 @@ public static class AgentEndpoints
         vms.MapPost("/{id}/app", AppAsync).Accepts<AppRequest>("application/json").WithSummary("Start a guest application (web or db) for MOVE's validation");
         vms.MapDelete("/{id}/app", async (string id, HostAgent agent, HttpContext http) =>
             Respond(await agent.AppAsync(id, null, http.RequestAborted).ConfigureAwait(false), http)).WithSummary("Stop the guest application");
+        vms.MapPost("/{id}/bft-node", BftNodeAsync).Accepts<BftNodeRequest>("application/json")
+            .WithSummary("Start the BFT execution replica of a bft-executor guest with its deployment and keys (ZZ's sleeping VM)");
         vms.MapPost("/{id}/marker", MarkAsync).Accepts<MarkerRequest>("application/json").WithSummary("Have the guest keep a marker string in RAM");
         vms.MapPost("/{id}/migrate", MigrateAsync).Accepts<MigrateRequest>("application/json").WithSummary("Live-migrate to another agent; returns when done");
         vms.MapGet("/{id}/migration", (string id, HostAgent agent, HttpContext http) => Respond(agent.Progress(id), http))
@@ -216,6 +218,19 @@ public static class AgentEndpoints
         return request.Validate() is { } invalid
             ? Respond<VmInfo>(AgentProblem.BadRequest($"POST {http.Request.Path}: {invalid}"), http)
             : Respond(await agent.AppAsync(id, request, http.RequestAborted).ConfigureAwait(false), http);
+    }
+
+    private static async Task<Results<Ok<VmInfo>, ProblemHttpResult>> BftNodeAsync(string id, HostAgent agent, HttpContext http)
+    {
+        var body = await JsonBody.ReadAsync<BftNodeRequest>(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (body is not AgentOutcome<BftNodeRequest>.Ok { Value: var request })
+        {
+            return Respond<VmInfo>(((AgentOutcome<BftNodeRequest>.Failed)body).Problem, http);
+        }
+
+        return request.Validate() is { } invalid
+            ? Respond<VmInfo>(AgentProblem.BadRequest($"POST {http.Request.Path}: {invalid}"), http)
+            : Respond(await agent.BftNodeAsync(id, request, http.RequestAborted).ConfigureAwait(false), http);
     }
 
     private static async Task<Results<Ok<VmInfo>, ProblemHttpResult>> MarkAsync(string id, HostAgent agent, HttpContext http)

@@ -208,6 +208,32 @@ public sealed partial class HostAgent : IAsyncDisposable
             ? Task.FromResult<AgentOutcome<VmInfo>>(AgentProblem.BadRequest($"VM '{id}': application: {invalid}"))
             : GuestCommandsAsync(id, [app is null ? "app stop" : string.Create(CultureInfo.InvariantCulture, $"app {app.Name} {app.Value}")], cancellationToken);
 
+    /// <summary>
+    /// Starts the BFT execution replica of a <c>bft-executor</c> guest: the deployment and key texts go to the guest
+    /// over its reporter port in base64 chunks (a failure names the step, never the chunk), then the replica starts.
+    /// </summary>
+    public Task<AgentOutcome<VmInfo>> BftNodeAsync(string id, BftNodeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Validate() is { } invalid)
+        {
+            return Task.FromResult<AgentOutcome<VmInfo>>(AgentProblem.BadRequest($"VM '{id}': bft-node: {invalid}"));
+        }
+
+        var commands = new List<string> { "bft reset" };
+        foreach (var (name, text) in new[] { ("deployment", request.Deployment!), ("keys", request.Keys!) })
+        {
+            var encoded = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(text));
+            for (var at = 0; at < encoded.Length; at += 3000)
+            {
+                commands.Add($"bft file {name} {encoded[at..Math.Min(encoded.Length, at + 3000)]}");
+            }
+        }
+
+        commands.Add($"bft start {request.Node} {request.StatusTo}");
+        return GuestCommandsAsync(id, commands, cancellationToken, secret: true);
+    }
+
     /// <summary>Has the guest keep <paramref name="text"/> in a page of its RAM.</summary>
     public Task<AgentOutcome<VmInfo>> MarkAsync(string id, string text, CancellationToken cancellationToken) =>
         GuestCommandsAsync(id, [$"mark {text}"], cancellationToken);
@@ -246,7 +272,8 @@ public sealed partial class HostAgent : IAsyncDisposable
         }
     }
 
-    private async Task<AgentOutcome<VmInfo>> GuestCommandsAsync(string id, IReadOnlyList<string> commands, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    // secret: the commands carry secrets, so a failure names only a command's first two words.
+    private async Task<AgentOutcome<VmInfo>> GuestCommandsAsync(string id, IReadOnlyList<string> commands, CancellationToken cancellationToken, TimeSpan? timeout = null, bool secret = false)
     {
         if (Find(id, out var problem) is not { Vm: { } vm } managed)
         {
@@ -263,7 +290,7 @@ public sealed partial class HostAgent : IAsyncDisposable
             var (ack, failure) = await vm.RequestGuestAsync(command, timeout ?? _commandTimeout, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
-                return AgentProblem.HypervisorFailed(failure);
+                return AgentProblem.HypervisorFailed(secret ? $"VM '{id}' on agent '{Name}': the guest did not acknowledge '{string.Join(' ', command.Split(' ').Take(2))} …'" : failure);
             }
 
             if (ack is { ValueKind: System.Text.Json.JsonValueKind.Object } answer && answer.TryGetProperty("ack", out var verb) && verb.ValueEquals("error"))

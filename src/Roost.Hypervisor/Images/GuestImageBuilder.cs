@@ -55,8 +55,11 @@ public sealed class GuestImageBuilder
         return Path.Combine(cache, "roost", "images");
     }
 
-    /// <summary>Returns the cached image for <paramref name="profile"/>, building it first if it is missing.</summary>
-    public async Task<ImageBuildResult> BuildAsync(string profile, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns the cached image for <paramref name="profile"/>, building it first if it is missing. A profile that
+    /// needs a payload (<see cref="GuestProfile.NeedsPayload"/>) is built only with one, and only such a profile takes one.
+    /// </summary>
+    public async Task<ImageBuildResult> BuildAsync(string profile, CancellationToken cancellationToken, GuestPayload? payload = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         if (GuestProfile.Find(profile) is not { } definition)
@@ -64,8 +67,15 @@ public sealed class GuestImageBuilder
             return new ImageBuildResult.Failed($"image profile '{profile}' is unknown (known: {string.Join(", ", Profiles)})");
         }
 
+        if (definition.NeedsPayload != payload is not null)
+        {
+            return new ImageBuildResult.Failed(definition.NeedsPayload
+                ? $"image profile '{profile}' carries files the caller supplies (the BFT executor): build it with 'roost image build' or 'roost agent'"
+                : $"image profile '{profile}' takes no payload");
+        }
+
         var scripts = GuestScripts.Load();
-        var directory = Path.Combine(CacheRoot, $"{profile}-{ImageHash(scripts, definition)}");
+        var directory = Path.Combine(CacheRoot, $"{profile}-{ImageHash(scripts, definition, payload)}");
         if (TryLoad(directory, profile, out var cached))
         {
             return new ImageBuildResult.Built(cached, FromCache: true);
@@ -76,7 +86,7 @@ public sealed class GuestImageBuilder
         Directory.CreateDirectory(work);
         try
         {
-            var failure = await BuildIntoAsync(work, scripts, definition, cancellationToken).ConfigureAwait(false);
+            var failure = await BuildIntoAsync(work, scripts, definition, payload, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
                 return new ImageBuildResult.Failed(failure);
@@ -104,7 +114,7 @@ public sealed class GuestImageBuilder
         }
     }
 
-    private async Task<string?> BuildIntoAsync(string work, GuestScripts scripts, GuestProfile profile, CancellationToken cancellationToken)
+    private async Task<string?> BuildIntoAsync(string work, GuestScripts scripts, GuestProfile profile, GuestPayload? payload, CancellationToken cancellationToken)
     {
         var debs = Path.Combine(CacheRoot, "debs");
         Directory.CreateDirectory(debs);
@@ -199,16 +209,22 @@ public sealed class GuestImageBuilder
             cpio.AddFile("bin/memtest", memtest.Binary);
             cpio.AddFile("bin/loadgen", loadgen.Binary);
             cpio.AddFile("bin/app-db", scripts.AppDb);
+            cpio.AddFile("bin/bft-node", scripts.BftNode);
             foreach (var (name, contents) in modules.Files)
             {
                 AddParents(cpio, written, "lib/modules/x.ko");
                 cpio.AddFile($"lib/modules/{name[(name.LastIndexOf('/') + 1)..]}", contents, 0x1A4);
             }
 
-            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter", "bin/memtest", "bin/loadgen", "bin/app-db"]);
+            written.UnionWith(["dev/console", "init", "bin/busybox", "bin/reporter", "bin/memtest", "bin/loadgen", "bin/app-db", "bin/bft-node"]);
             foreach (var entry in packages.SelectMany(p => p.Entries))
             {
                 AddEntry(cpio, written, entry);
+            }
+
+            foreach (var (path, contents, executable) in payload?.Files ?? [])
+            {
+                AddEntry(cpio, written, new PackageEntry(path, TarEntryType.RegularFile, executable ? 0x1ED : 0x1A4, contents, ""));
             }
 
             if (profile.Warm.Length > 0)
@@ -475,11 +491,11 @@ public sealed class GuestImageBuilder
         return true;
     }
 
-    internal static string ImageHash(GuestScripts scripts, GuestProfile profile)
+    internal static string ImageHash(GuestScripts scripts, GuestProfile profile, GuestPayload? payload = null)
     {
         var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
         var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\nmodules " + string.Join(' ', _virtioModules) + "\n");
-        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. scripts.LoadgenSource, .. scripts.AppDb, .. compile, .. definition]);
+        var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. scripts.LoadgenSource, .. scripts.AppDb, .. scripts.BftNode, .. compile, .. definition, .. payload?.Digest() ?? []]);
         return Convert.ToHexStringLower(hash)[..12];
     }
 }

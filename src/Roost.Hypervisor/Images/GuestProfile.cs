@@ -13,6 +13,12 @@ namespace Roost.Hypervisor.Images;
 /// <param name="Warm">Shell script (busybox sh) the guest runs once at boot, or empty.</param>
 public sealed record GuestProfile(string Name, string Summary, string KernelMetaPackage, IReadOnlyList<string> Packages, string Warm)
 {
+    /// <summary>
+    /// Whether the image also carries files only the caller can supply (<see cref="GuestPayload"/>): the
+    /// <c>bft-executor</c> profile's .NET runtime and BFT executor, which this project may not know.
+    /// </summary>
+    public bool NeedsPayload { get; init; }
+
     private const string StandardKernel = "linux-image-amd64";
 
     /// <summary>The profiles <see cref="GuestImageBuilder"/> knows, <c>minimal</c> first.</summary>
@@ -40,6 +46,15 @@ public sealed record GuestProfile(string Name, string Summary, string KernelMeta
             sqlite3 /run/db/roost.sqlite "create table t(id integer primary key, v text); with recursive n(i) as (select 1 union all select i+1 from n where i < 40000) insert into t(v) select printf('row-%08d-%s', i, hex(i*7919)) from n; create index t_v on t(v); select count(*) from t;" > /dev/null 2>&1
             """),
         new("kernel-b", "the Debian cloud kernel flavour + busybox", "linux-image-cloud-amd64", [], ""),
+        new(
+            "bft-executor",
+            "minimal + the host's .NET runtime and Roost's BFT execution replica (ZZ's sleeping VM), started by the agent",
+            StandardKernel,
+            ["libc6", "libstdc++6", "libgcc-s1", "libssl3"],
+            "")
+        {
+            NeedsPayload = true,
+        },
     ];
 
     /// <summary>The profile named <paramref name="name"/>, or null.</summary>
