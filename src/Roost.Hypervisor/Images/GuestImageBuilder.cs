@@ -20,7 +20,7 @@ namespace Roost.Hypervisor.Images;
 public sealed class GuestImageBuilder
 {
     /// <summary>The profile names <see cref="BuildAsync"/> knows.</summary>
-    public static IReadOnlyList<string> Profiles { get; } = [.. GuestProfile.All.Select(p => p.Name)];
+    public static IReadOnlyList<string> Profiles { get; } = [.. GuestProfile.All.Select(p => p.Name), GuestProfile.BftExecutor.Name];
 
     private const string BusyboxPackage = "busybox-static";
 

@@ -21,7 +21,7 @@ public sealed record GuestProfile(string Name, string Summary, string KernelMeta
 
     private const string StandardKernel = "linux-image-amd64";
 
-    /// <summary>The profiles <see cref="GuestImageBuilder"/> knows, <c>minimal</c> first.</summary>
+    /// <summary>The plain guests' profiles, <c>minimal</c> first (<see cref="GuestImageBuilder"/> also knows <see cref="BftExecutor"/>).</summary>
     public static IReadOnlyList<GuestProfile> All { get; } =
     [
         new("minimal", "Debian kernel + busybox", StandardKernel, [], ""),
@@ -46,17 +46,23 @@ public sealed record GuestProfile(string Name, string Summary, string KernelMeta
             sqlite3 /run/db/roost.sqlite "create table t(id integer primary key, v text); with recursive n(i) as (select 1 union all select i+1 from n where i < 40000) insert into t(v) select printf('row-%08d-%s', i, hex(i*7919)) from n; create index t_v on t(v); select count(*) from t;" > /dev/null 2>&1
             """),
         new("kernel-b", "the Debian cloud kernel flavour + busybox", "linux-image-cloud-amd64", [], ""),
-        new(
-            "bft-executor",
-            "minimal + the host's .NET runtime and Roost's BFT execution replica (ZZ's sleeping VM), started by the agent",
-            StandardKernel,
-            ["libc6", "libstdc++6", "libgcc-s1", "libssl3"],
-            "")
-        {
-            NeedsPayload = true,
-        },
     ];
 
+    /// <summary>
+    /// ZZ's sleeping VM (<c>roost bft cluster --sleepers vm</c>): minimal plus glibc, libstdc++, libgcc and OpenSSL, with
+    /// the host's .NET runtime and the BFT replica as its payload; the agent starts the replica
+    /// (<c>POST /api/vms/ID/bft-node</c>). Not among <see cref="All"/>, the plain guests the sharing experiments boot.
+    /// </summary>
+    public static GuestProfile BftExecutor { get; } = new(
+        "bft-executor",
+        "minimal + the host's .NET runtime and Roost's BFT execution replica (ZZ's sleeping VM), started by the agent",
+        StandardKernel,
+        ["libc6", "libstdc++6", "libgcc-s1", "libssl3"],
+        "")
+    {
+        NeedsPayload = true,
+    };
+
     /// <summary>The profile named <paramref name="name"/>, or null.</summary>
-    public static GuestProfile? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+    public static GuestProfile? Find(string name) => All.FirstOrDefault(p => p.Name == name) ?? (name == BftExecutor.Name ? BftExecutor : null);
 }
