@@ -27,7 +27,7 @@ internal sealed partial class BftCommand : ICommand
             + "       roost bft keys --config FILE --out DIR\n"
             + "       roost bft node --config FILE --keys FILE --node NAME [--lie-on-stdin] [--empty-image]\n"
             + "       roost bft cluster --config FILE --keys DIR [--warmup S] [--duration S] [--work N] [--seed S] [--wrong-replies eI] [--wrong-after S] [--wait-go] [--empty-image] [--sleepers process|vm]\n"
-            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies] [--empty-image]\n"
+            + "       roost bft experiment real [--services N] [--runs R] [--clients C] [--warmup S] [--duration S] [--work N] [--objects N] [--object-bytes B] [--wrong-replies eI] [--empty-image] [--sleepers process|vm]\n"
             + "       roost bft experiment agreement [--runs R] [--clients C] [--warmup S] [--duration S]",
             "sim runs seeded simulations of 3f+1 agreement and 2f+1 execution replicas with clients over a faulty network\n"
             + "(drop, duplicate, reorder, partition, replay), crashes, Byzantine replicas and silent corruption, and checks\n"
