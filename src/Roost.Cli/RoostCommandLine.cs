@@ -46,7 +46,7 @@ internal sealed class RoostCommandLine
         help.Action = new DetailedHelp(help.Action ?? throw new InvalidOperationException("the root command has no help action"), details);
 
         var options = new ClientOptions(environment, output, error);
-        foreach (var client in new[] { VmVerbs.Build(options), HostVerbs.Build(options), PlanVerbs.Build(options), EventsVerb.Build(options), VpcVerbs.Build(options) })
+        foreach (var client in new[] { VmVerbs.Build(options), HostVerbs.Build(options), PlanVerbs.Build(options), EventsVerb.Build(options), SettingsVerb.Build(options), VpcVerbs.Build(options) })
         {
             // The client options go anywhere after the client verb (recursive there), and only there: other verbs have
             // options of the same name (agent's --token-file) that mean something else.

@@ -32,6 +32,7 @@ internal static class VmVerbs
         new("NETWORK_MBPS", v => Listing.Number(Listing.Member(v, "allocation"), "networkMbps", "0.#")),
         new("CPU_USED", v => Listing.Number(Listing.Member(v, "usage"), "cpuCores", "0.00")),
         new("MIGRATING_TO", v => Listing.Member(v, "migratingTo") is { ValueKind: JsonValueKind.Number } to ? ClientSession.HostName(hosts, to) : ""),
+        new("IMAGE", v => Listing.Text(v, "image")),
     ];
 
     private static Command List(ClientOptions options)
@@ -82,11 +83,12 @@ internal static class VmVerbs
         var memory = new Option<double>("--memory") { Description = "Memory in MiB, more than 0", Required = true, HelpName = "MiB" };
         var network = new Option<double>("--network") { Description = "Network in Mbit/s (default 0)", HelpName = "Mbit/s" };
         var host = new Option<string>("--host") { Description = "The host it must run on (its name or id); else the controller places it", HelpName = "HOST" };
-        var command = new Command("create", "Create a VM; the controller places and starts it") { name, cpus, memory, network, host };
+        var image = new Option<string>("--image") { Description = "The guest image profile it boots (minimal, python, database, kernel-b: one its host's agent offers; default the agent's first)", HelpName = "PROFILE" };
+        var command = new Command("create", "Create a VM; the controller places and starts it (by its placement setting: roost settings)") { name, cpus, memory, network, host, image };
         command.SetAction((result, cancellationToken) => options.RunAsync(result, async session =>
         {
             int? hostId = result.GetValue(host) is { } h ? await session.HostIdAsync(h, cancellationToken).ConfigureAwait(false) : null;
-            var body = new { name = result.GetRequiredValue(name), cpuCores = result.GetValue(cpus), memoryMiB = result.GetValue(memory), networkMbps = result.GetValue(network), host = hostId };
+            var body = new { name = result.GetRequiredValue(name), cpuCores = result.GetValue(cpus), memoryMiB = result.GetValue(memory), networkMbps = result.GetValue(network), host = hostId, image = result.GetValue(image) };
             var vm = await session.Client.SendAsync(HttpMethod.Post, "api/vms", body, cancellationToken).ConfigureAwait(false);
             var hosts = await session.HostNamesAsync(cancellationToken).ConfigureAwait(false);
             await Listing.WriteOneAsync(session.Output, session.Format, vm, Columns(hosts)).ConfigureAwait(false);

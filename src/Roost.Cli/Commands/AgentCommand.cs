@@ -20,7 +20,7 @@ internal sealed partial class AgentCommand : ICommand
     public string Summary => "Run a host agent: QEMU VMs behind an HTTP/JSON API, with live migration";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME] [--network NAME=BRIDGE]... [--controller URL --vpc-site LAB:N]",
+            "roost agent --name NAME --listen HOST:PORT --capacity cpus=N,memory=MiB [--token-file F] [--accel auto|tcg|kvm] [--profile NAME[,NAME...]] [--network NAME=BRIDGE]... [--controller URL --vpc-site LAB:N]",
             "Runs VMs as QEMU processes and serves the agent API (OpenAPI at /openapi/v1.json). Every request needs\n"
             + "'Authorization: Bearer <token>'. Stop with Ctrl-C: every VM this agent runs is destroyed. With --controller and\n"
             + "--vpc-site it also keeps that site's kernel network at the controller's VPCs (root): at start, on every change, and\n"
@@ -32,8 +32,9 @@ internal sealed partial class AgentCommand : ICommand
         .Add("accel", "MODE", "auto (probe KVM, else TCG), tcg or kvm (default auto)")
         .Add("qemu", "PATH", "QEMU binary (default qemu-system-x86_64)")
         .Add("network", "NAME=BRIDGE", "A network its VMs may join: a VM's NIC on network NAME gets a tap on the existing bridge BRIDGE (repeatable; default none)", repeatable: true)
-        .Add("profile", "NAME", $"Guest image profile its VMs boot ({string.Join(", ", GuestImageBuilder.Profiles)}; default minimal)")
+        .Add("profile", "NAME[,NAME...]", $"Guest image profiles its VMs may boot ({string.Join(", ", GuestImageBuilder.Profiles)}; a VM names one with \"image\", else it boots the first; default minimal)")
         .Add("mergeable-memory", "on|off", "Guest RAM as private memory Linux KSM may merge, read through /proc/PID/mem (default off: a /dev/shm file)")
+        .Add("memory-overcommit", "R", "With --mergeable-memory on: admit VMs reserving up to R times the declared memory, 1 to 2 (default 1), relying on KSM to merge equal pages (the controller still places against the declared capacity, crediting sharing)")
         .Add("migration-transport", "relay|tcp", "Outgoing migrations through Roost's relay (deduplicated, delta, compressed; default) or QEMU's plain TCP")
         .Add("migration-pins", "image|residents|off", "Incoming migrations: pages the destination relay offers as held, so the source sends them as digests: the image's kernel and initrd (default), also its running guests' RAM (residents: the source can then test guessed pages against them, see docs/security.md), or none")
         .Add("dedup", "on|off", "relay: send pages the destination holds as digests (default on)")
@@ -98,13 +99,39 @@ internal sealed partial class AgentCommand : ICommand
         var token = ReadOrCreateToken(options.Get("token-file"), runDirectory, logFormat);
         var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
 
-        var profile = options.Get("profile") ?? "minimal";
-        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(profile, cancellationToken, BftGuestPayload.For(profile)).ConfigureAwait(false) switch
+        var overcommit = 1.0;
+        if (options.Get("memory-overcommit") is { } overcommitText)
         {
-            ImageBuildResult.Built built => built.Image,
-            ImageBuildResult.Failed failed => throw new UsageException($"roost agent: guest image: {failed.Reason}", 1),
-            _ => throw new InvalidOperationException("unreachable"),
-        };
+            if (!double.TryParse(overcommitText, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out overcommit)
+                || overcommit is < 1 or > AgentOptions.MaxMemoryOvercommit)
+            {
+                throw new UsageException($"roost agent: --memory-overcommit '{overcommitText}' is not a number from 1 to {AgentOptions.MaxMemoryOvercommit}");
+            }
+
+            if (overcommit > 1 && !mergeable)
+            {
+                throw new UsageException("roost agent: --memory-overcommit above 1 needs --mergeable-memory on (KSM's merging is what backs it)");
+            }
+        }
+
+        var profiles = (options.Get("profile") ?? "minimal").Split(',', StringSplitOptions.TrimEntries);
+        if (profiles.Distinct(StringComparer.Ordinal).Count() != profiles.Length)
+        {
+            throw new UsageException($"roost agent: --profile '{options.Get("profile")}': give each profile once");
+        }
+
+        var images = new List<GuestImage>();
+        foreach (var profile in profiles)
+        {
+            images.Add(await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(profile, cancellationToken, BftGuestPayload.For(profile)).ConfigureAwait(false) switch
+            {
+                ImageBuildResult.Built built => built.Image,
+                ImageBuildResult.Failed failed => throw new UsageException($"roost agent: guest image {profile}: {failed.Reason}", 1),
+                _ => throw new InvalidOperationException("unreachable"),
+            });
+        }
+
+        var image = images[0];
         var accelerator = options.Get("accel") switch
         {
             null or "auto" => await AcceleratorProbe.DetectAsync(qemu, image, runDirectory, TimeProvider.System, cancellationToken).ConfigureAwait(false),
@@ -134,6 +161,8 @@ internal sealed partial class AgentCommand : ICommand
         {
             Networks = networks,
             MergeableMemory = mergeable,
+            MemoryOvercommit = overcommit,
+            ExtraImages = images[1..],
             MigrationHost = listen[..listen.LastIndexOf(':')],
             MigrationTransport = transport,
             MigrationPins = pins,
@@ -155,7 +184,7 @@ internal sealed partial class AgentCommand : ICommand
         var following = Task.CompletedTask;
         await using (server.ConfigureAwait(false))
         {
-            ServerLog.Status(logFormat, "agent", $"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image {image.Profile}, kernel {image.KernelRelease}{(mergeable ? ", mergeable memory" : "")})");
+            ServerLog.Status(logFormat, "agent", $"agent {name} listening on {server.BaseAddress} ({accelerator.ToString().ToUpperInvariant()}, capacity {capacity}, image{(images.Count > 1 ? "s" : "")} {string.Join(", ", images.Select(i => i.Profile))}, kernel {image.KernelRelease}{(mergeable ? ", mergeable memory" : "")}{(overcommit > 1 ? $", memory overcommit {overcommit.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "")})");
             if (followed is { } site)
             {
                 ServerLog.Status(logFormat, "agent", $"agent {name}: keeping site {site.Fabric.Site}'s network at {site.Controller}'s VPCs");

@@ -7,9 +7,11 @@ namespace Roost.Controller.Api;
 /// <summary>
 /// A new VM: its size (required: <c>cpuCores</c> in (0, 1024], <c>memoryMiB</c> in (0, 16777216], <c>networkMbps</c> in
 /// [0, 1000000]), optionally a name (1 to 100 characters, unique among VMs, not of an id's form such as <c>12</c> or
-/// <c>vm-12</c>; default: the id, <c>vm-N</c>) and the host it must go on, by id (else the controller places it).
+/// <c>vm-12</c>; default: the id, <c>vm-N</c>), the host it must go on, by id (else the controller places it), and
+/// the guest image profile it boots (<c>image</c>: 1 to 32 lower-case letters, digits or dashes, one the hosts offer;
+/// default: the host's first).
 /// </summary>
-public sealed record CreateVmRequest(string? Name, double? CpuCores, double? MemoryMiB, double? NetworkMbps, int? Host) : IRequestBody<NewVm>
+public sealed record CreateVmRequest(string? Name, double? CpuCores, double? MemoryMiB, double? NetworkMbps, int? Host, string? Image = null) : IRequestBody<NewVm>
 {
     public const double MaxCpuCores = 1024;
     public const double MaxMemoryMiB = 16_777_216;
@@ -36,7 +38,12 @@ public sealed record CreateVmRequest(string? Name, double? CpuCores, double? Mem
             errors.Number("memoryMiB", MemoryMiB, 0, MaxMemoryMiB),
             errors.Number("networkMbps", NetworkMbps, 0, MaxNetworkMbps, inclusive: true));
         HostId? host = Host is null ? null : new HostId(errors.WholeNumber("host", Host, 0, int.MaxValue));
-        command = errors.IsEmpty ? new NewVm(name, allocation, host) : null;
+        if (Image is not null && !Roost.Hypervisor.Qemu.GuestSpec.IsValidImageName(Image))
+        {
+            errors.Add("image", $"'{FieldErrors.Printable(Image)}' is not an image profile name (1 to 32 lower-case letters, digits or dashes, such as minimal)");
+        }
+
+        command = errors.IsEmpty ? new NewVm(name, allocation, host, Image) : null;
         return command is not null;
     }
 }

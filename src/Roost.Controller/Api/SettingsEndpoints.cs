@@ -69,7 +69,7 @@ public static partial class SettingsEndpoints
         await store.AddEventAsync(
             time.GetUtcNow(),
             "settings",
-            $"mode {settings.Mode.ToString().ToLowerInvariant()}, threshold {settings.Threshold:0.###}, at most {settings.MaxConcurrentMigrations} concurrent migrations (operator)",
+            $"mode {settings.Mode.ToString().ToLowerInvariant()}, threshold {settings.Threshold:0.###}, at most {settings.MaxConcurrentMigrations} concurrent migrations, placement {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(settings.Placement.ToString())} (operator)",
             cancellationToken);
     }
 

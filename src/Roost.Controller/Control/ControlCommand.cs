@@ -25,8 +25,8 @@ internal abstract record ControlCommand
     /// <summary>Stop a VM the API asked to stop; <paramref name="Seen"/>: the driver still reports it running.</summary>
     public sealed record StopVm(StoredVm Vm, bool Seen) : ControlCommand;
 
-    /// <summary>Start a VM the API created on the host placement chose.</summary>
-    public sealed record StartVm(StoredVm Vm, HostId Host) : ControlCommand;
+    /// <summary>Start a VM the API created on the host placement chose; <paramref name="Placement"/> says why there (or is empty).</summary>
+    public sealed record StartVm(StoredVm Vm, HostId Host, string Placement = "") : ControlCommand;
 
     /// <summary>A created VM that no host can take fails.</summary>
     public sealed record FailVm(StoredVm Vm, string Reason) : ControlCommand;

@@ -33,7 +33,7 @@ public sealed partial class ControlLoop
                     await StopVmAsync(stop.Vm, stop.Seen, cancellationToken).ConfigureAwait(false);
                     break;
                 case ControlCommand.StartVm start:
-                    await StartVmAsync(start.Vm, start.Host, cancellationToken).ConfigureAwait(false);
+                    await StartVmAsync(start.Vm, start.Host, start.Placement, cancellationToken).ConfigureAwait(false);
                     break;
                 case ControlCommand.FailVm fail:
                     await _store.TransitionVmAsync(fail.Vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
@@ -98,9 +98,9 @@ public sealed partial class ControlLoop
         await EventAsync("vm", $"{vm.Id} ({vm.Name}) stopped", cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task StartVmAsync(StoredVm vm, HostId target, CancellationToken cancellationToken)
+    private async Task StartVmAsync(StoredVm vm, HostId target, string placement, CancellationToken cancellationToken)
     {
-        var result = await _driver.StartVmAsync(vm.Id, target, vm.Allocation, cancellationToken).ConfigureAwait(false);
+        var result = await _driver.StartVmAsync(vm.Id, target, vm.Allocation, vm.Image, cancellationToken).ConfigureAwait(false);
         if (result is DriverResult.Refused refused)
         {
             await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
@@ -110,7 +110,7 @@ public sealed partial class ControlLoop
 
         await _store.SetVmPlacementAsync(vm.Id, target, vm.Allocation, null, cancellationToken).ConfigureAwait(false);
         await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Running, cancellationToken).ConfigureAwait(false);
-        await EventAsync("vm", $"{vm.Id} ({vm.Name}) started on {target}", cancellationToken).ConfigureAwait(false);
+        await EventAsync("vm", $"{vm.Id} ({vm.Name}) started on {target}{(placement.Length > 0 ? $" ({placement})" : "")}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Marks the action in flight in the store, then asks the driver; a refusal fails it.</summary>

@@ -300,7 +300,8 @@ public sealed partial class ControlLoop : BackgroundService
         }
 
         _counters = _counters with { Steps = _counters.Steps + 1 };
-        var vms = observation.Vms.Select(v => new VmLive(v.Vm, v.Host, v.Allocation, v.Sample.Usage, v.MigratingTo)).ToArray();
+        var prints = observation.Fingerprints.Vms;
+        var vms = observation.Vms.Select(v => new VmLive(v.Vm, v.Host, v.Allocation, v.Sample.Usage, v.MigratingTo, prints.TryGetValue(v.Vm, out var print) ? print.EstimatedDistinctPages : null)).ToArray();
         _live.Publish(new LiveView(now, observation.Clock, _driver.Description, settings, live, vms, [.. _history], _counters));
     }
 

@@ -18,7 +18,7 @@ namespace Roost.Controller.Control;
 /// A command the driver refuses is settled by the loop when it executes it (the action fails, the VM fails); the
 /// decision assumes commands succeed, so a plan whose action the driver refused ends at the next step.
 /// </remarks>
-internal static class ControlPolicy
+internal static partial class ControlPolicy
 {
     public const string SandpiperSource = "sandpiper";
     public const string MaintenanceSource = "maintenance";
@@ -41,7 +41,7 @@ internal static class ControlPolicy
         var status = active.SelectMany(p => p.Actions).ToDictionary(a => a.Id, a => a.Status);
 
         Reconcile(active, seen, stored, status, commands);
-        RunVmRequests(snapshot, seen, commands);
+        RunVmRequests(snapshot, settings.Placement, seen, commands);
         ExecutePlans(settings, snapshot.Hosts, active, seen, stored, status, commands);
         var ended = EndPlans(active, status, commands);
         var stillActive = active.Where(p => !ended.Contains(p.Id)).ToList();
@@ -79,44 +79,6 @@ internal static class ControlPolicy
                 : null;
             commands.Add(new ControlCommand.SettleAction(action, result, outcome, placement));
             status[action.Id] = result;
-        }
-    }
-
-    /// <summary>Stops the VMs the API asked to stop; places the ones it created (<see cref="VmPlacement.MostFreeMemory"/>).</summary>
-    private static void RunVmRequests(ControlSnapshot snapshot, Dictionary<VmId, VmObservation> seen, List<ControlCommand> commands)
-    {
-        foreach (var vm in snapshot.Vms.Where(v => v.State == VmState.Stopping))
-        {
-            commands.Add(new ControlCommand.StopVm(vm, seen.Remove(vm.Id)));
-        }
-
-        var pending = snapshot.Vms.Where(v => v.State == VmState.Pending).ToList();
-        if (pending.Count == 0)
-        {
-            return;
-        }
-
-        // Memory is what limits placement; CPU may be oversubscribed (StoredHost.PlacementCapacity).
-        var committed = snapshot.Hosts.ToDictionary(h => h.Id, _ => ResourceVector.Zero);
-        foreach (var vm in snapshot.Vms.Where(v => v.State is VmState.Running or VmState.Stopping))
-        {
-            if (vm.Host is { } h && committed.ContainsKey(h))
-            {
-                committed[h] += vm.Allocation;
-            }
-        }
-
-        foreach (var vm in pending)
-        {
-            var hosts = snapshot.Hosts.Select(h => new PlacementHost(h.Id, h.PlacementCapacity, committed[h.Id], !h.Maintenance)).ToList();
-            if (VmPlacement.MostFreeMemory(vm.Allocation, vm.RequestedHost, hosts) is not { } target)
-            {
-                commands.Add(new ControlCommand.FailVm(vm, $"{vm.Id} ({vm.Name}) could not be placed: no host holds {vm.Allocation}"));
-                continue;
-            }
-
-            committed[target] += vm.Allocation;
-            commands.Add(new ControlCommand.StartVm(vm, target));
         }
     }
 

@@ -20,7 +20,8 @@ namespace Roost.Controller.Drivers;
 /// for <c>POST /api/vms/{id}/migrate</c> with that ticket, which answers when it is over: no agent's token ever reaches
 /// another agent. Until then, and whenever an agent lists the VM as MigratingOut (also after a controller restart),
 /// the VM is reported moving to the agent its migration names; a failed migration's reason (the agent's one line)
-/// comes with the next observation of the VM. Agents have no network cap and cannot resize a running VM: hosts get a nominal 1 Gbit/s, VMs
+/// comes with the next observation of the VM. Each running guest's page fingerprint is read through its agent in the
+/// background, while it runs (<see cref="FingerprintCollector"/>), for Memory Buddies' placement. Agents have no network cap and cannot resize a running VM: hosts get a nominal 1 Gbit/s, VMs
 /// 100 Mbit/s, and resize commands are refused. Power is estimated with a linear 150–250 W model.
 /// </remarks>
 internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
@@ -41,6 +42,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
     private readonly Dictionary<VmId, AgentReply<MigrationReport>> _settledMigrations = [];
     private readonly Dictionary<VmId, VmInfo> _agentVms = [];
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly FingerprintCollector _fingerprints;
     private TimeSpan _clockBase;
     private long _wallBase;
 
@@ -56,6 +58,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
         _problems = new string?[_agents.Length];
         _lastVms = [.. _agents.Select(_ => new List<VmObservation>())];
         _wallBase = time.GetTimestamp();
+        _fingerprints = new FingerprintCollector(_http, time);
     }
 
     public string Description => string.Create(CultureInfo.InvariantCulture, $"agents ({_agents.Length})");
@@ -82,7 +85,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
             {
                 if (TryParseVmId(vm.Id, out var id) && !vms.Any(v => v.Id == id))
                 {
-                    vms.Add(new StoredVm(id, vm.Id, new HostId(h), Allocation(vm), VmState.Running));
+                    vms.Add(new StoredVm(id, vm.Id, new HostId(h), Allocation(vm), VmState.Running, Image: vm.Image.Length > 0 ? vm.Image : null));
                 }
             }
         }
@@ -132,14 +135,14 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
         _wallBase = _time.GetTimestamp();
     }
 
-    public Task<DriverResult> StartVmAsync(VmId vm, HostId host, ResourceVector allocation, CancellationToken cancellationToken)
+    public Task<DriverResult> StartVmAsync(VmId vm, HostId host, ResourceVector allocation, string? image, CancellationToken cancellationToken)
     {
         if (host.Value < 0 || host.Value >= _agents.Length)
         {
             return Refuse($"{host} does not exist");
         }
 
-        var request = new CreateVmRequest(AgentVmId(vm), Math.Max(1, (int)Math.Ceiling(allocation.CpuCores - 1e-9)), Math.Max(64, (int)Math.Ceiling(allocation.MemoryMiB)));
+        var request = new CreateVmRequest(AgentVmId(vm), Math.Max(1, (int)Math.Ceiling(allocation.CpuCores - 1e-9)), Math.Max(64, (int)Math.Ceiling(allocation.MemoryMiB)), Image: image);
         return ResultAsync(_agents[host.Value].CreateAsync(request, cancellationToken));
     }
 
@@ -179,7 +182,7 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
             return Refuse($"{vm}: its size on {source} is not known yet");
         }
 
-        var spec = new CreateVmRequest(known.Id, known.Cpus, known.MemoryMiB, known.Nic, known.DiskMiB > 0 ? known.DiskMiB : null);
+        var spec = new CreateVmRequest(known.Id, known.Cpus, known.MemoryMiB, known.Nic, known.DiskMiB > 0 ? known.DiskMiB : null, known.Image.Length > 0 ? known.Image : null);
         var bandwidth = _fleet.MigrationMiBps > 0 ? _fleet.MigrationMiBps : (int?)null;
         var outcome = MigrateInBackgroundAsync(_agents[source.Value], _agents[destination.Value], spec, bandwidth, _shutdown.Token);
         _migrations[vm] = new PendingMigration(source, destination, outcome);

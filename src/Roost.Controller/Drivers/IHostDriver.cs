@@ -30,7 +30,8 @@ public interface IHostDriver
     /// <summary>One monitoring interval's statistics of every host and running VM.</summary>
     Task<ClusterObservation> ObserveAsync(CancellationToken cancellationToken);
 
-    Task<DriverResult> StartVmAsync(VmId vm, HostId host, ResourceVector allocation, CancellationToken cancellationToken);
+    /// <summary>Starts a VM on <paramref name="host"/>, booting guest image <paramref name="image"/> (null: the host's default).</summary>
+    Task<DriverResult> StartVmAsync(VmId vm, HostId host, ResourceVector allocation, string? image, CancellationToken cancellationToken);
 
     Task<DriverResult> StopVmAsync(VmId vm, CancellationToken cancellationToken);
 

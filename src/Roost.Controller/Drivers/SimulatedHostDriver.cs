@@ -145,7 +145,7 @@ internal sealed class SimulatedHostDriver : IHostDriver
         return Task.FromResult(new ClusterObservation(now, hosts, vms));
     }
 
-    public Task<DriverResult> StartVmAsync(VmId vm, HostId host, ResourceVector allocation, CancellationToken cancellationToken)
+    public Task<DriverResult> StartVmAsync(VmId vm, HostId host, ResourceVector allocation, string? image, CancellationToken cancellationToken)
     {
         if (!_model.HasHost(host))
         {

@@ -78,18 +78,19 @@ internal abstract partial class SqlControllerStore
             return null;
         }
 
-        // mode;threshold;maxConcurrentMigrations
+        // mode;threshold;maxConcurrentMigrations[;placement] (stores written before placement was a setting have three parts)
         var parts = text.Split(';');
         return new ControllerSettings(
             Enum.Parse<ControlMode>(parts[0], ignoreCase: true),
             double.Parse(parts[1], CultureInfo.InvariantCulture),
-            int.Parse(parts[2], CultureInfo.InvariantCulture));
+            int.Parse(parts[2], CultureInfo.InvariantCulture),
+            parts.Length > 3 ? Enum.Parse<PlacementPolicy>(parts[3], ignoreCase: true) : PlacementPolicy.Spread);
     }
 
     public async Task SaveSettingsAsync(ControllerSettings settings, CancellationToken cancellationToken) =>
         await ExecuteAsync(SetValueSql, cancellationToken, SettingsParameters(settings)).ConfigureAwait(false);
 
-    /// <summary>Settings as the one row <c>mode;threshold;maxConcurrentMigrations</c>; invalid settings are refused.</summary>
+    /// <summary>Settings as the one row <c>mode;threshold;maxConcurrentMigrations;placement</c>; invalid settings are refused.</summary>
     private static (string, object?)[] SettingsParameters(ControllerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -98,7 +99,7 @@ internal abstract partial class SqlControllerStore
             throw new ArgumentOutOfRangeException(nameof(settings), problem);
         }
 
-        return [("key", SettingsKey), ("value", string.Create(CultureInfo.InvariantCulture, $"{Name(settings.Mode)};{settings.Threshold:R};{settings.MaxConcurrentMigrations}"))];
+        return [("key", SettingsKey), ("value", string.Create(CultureInfo.InvariantCulture, $"{Name(settings.Mode)};{settings.Threshold:R};{settings.MaxConcurrentMigrations};{Name(settings.Placement)}"))];
     }
 
     public async Task<string?> GetValueAsync(string key, CancellationToken cancellationToken) =>

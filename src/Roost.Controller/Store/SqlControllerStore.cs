@@ -82,7 +82,7 @@ internal abstract partial class SqlControllerStore : IControllerStore
             cancellationToken,
             ("m", maintenance ? 1L : 0L), ("id", (long)host.Value)).ConfigureAwait(false) == 1;
 
-    private const string VmColumns = "id, name, host_id, cpu_cores, memory_mib, network_mbps, state, last_moved_at_ms, requested_host_id";
+    private const string VmColumns = "id, name, host_id, cpu_cores, memory_mib, network_mbps, state, last_moved_at_ms, requested_host_id, image";
 
     public async Task<IReadOnlyList<StoredVm>> GetVmsAsync(CancellationToken cancellationToken) =>
         await QueryAsync($"SELECT {VmColumns} FROM vms WHERE state <> @deleted ORDER BY id", ReadVm, cancellationToken, ("deleted", Name(VmState.Deleted))).ConfigureAwait(false);
@@ -92,10 +92,10 @@ internal abstract partial class SqlControllerStore : IControllerStore
 
     private const string UpsertVmSql =
         $"""
-        INSERT INTO vms ({VmColumns}) VALUES (@id, @name, @host, @cpu, @mem, @net, @state, @moved, @req)
+        INSERT INTO vms ({VmColumns}) VALUES (@id, @name, @host, @cpu, @mem, @net, @state, @moved, @req, @image)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, host_id = excluded.host_id, cpu_cores = excluded.cpu_cores,
             memory_mib = excluded.memory_mib, network_mbps = excluded.network_mbps, state = excluded.state,
-            last_moved_at_ms = excluded.last_moved_at_ms, requested_host_id = excluded.requested_host_id
+            last_moved_at_ms = excluded.last_moved_at_ms, requested_host_id = excluded.requested_host_id, image = excluded.image
         """;
 
     public async Task UpsertVmAsync(StoredVm vm, CancellationToken cancellationToken)
@@ -145,13 +145,13 @@ internal abstract partial class SqlControllerStore : IControllerStore
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             var next = await ScalarLongAsync(connection, null, "SELECT COALESCE(MAX(id), -1) + 1 FROM vms", cancellationToken).ConfigureAwait(false);
             var id = new VmId(checked((int)next));
-            var stored = new StoredVm(id, vm.Name ?? id.ToString(), null, vm.Allocation, VmState.Pending, null, vm.RequestedHost);
+            var stored = new StoredVm(id, vm.Name ?? id.ToString(), null, vm.Allocation, VmState.Pending, null, vm.RequestedHost, vm.Image);
             try
             {
                 await ExecuteAsync(
                     connection,
                     null,
-                    $"INSERT INTO vms ({VmColumns}) VALUES (@id, @name, @host, @cpu, @mem, @net, @state, @moved, @req)",
+                    $"INSERT INTO vms ({VmColumns}) VALUES (@id, @name, @host, @cpu, @mem, @net, @state, @moved, @req, @image)",
                     cancellationToken,
                     VmParameters(stored)).ConfigureAwait(false);
                 return stored;
@@ -184,6 +184,7 @@ internal abstract partial class SqlControllerStore : IControllerStore
         ("id", (long)vm.Id.Value), ("name", StoredValues.Name(vm.Name, $"{vm.Id}")), ("host", vm.Host is { } h ? (long)h.Value : null),
         ("cpu", StoredValues.Resources(vm.Allocation, $"{vm.Id} allocation").CpuCores), ("mem", vm.Allocation.MemoryMiB), ("net", vm.Allocation.NetworkMbps),
         ("state", Name(vm.State)), ("moved", Millis(vm.LastMovedAt)), ("req", vm.RequestedHost is { } r ? (long)r.Value : null),
+        ("image", vm.Image),
     ];
 
     private static StoredVm ReadVm(DbDataReader r) =>
@@ -194,7 +195,8 @@ internal abstract partial class SqlControllerStore : IControllerStore
             Vector(r, 3),
             Enum.Parse<VmState>(r.GetString(6), ignoreCase: true),
             r.IsDBNull(7) ? null : TimeSpan.FromMilliseconds(Long(r, 7)),
-            r.IsDBNull(8) ? null : new HostId(Int(r, 8)));
+            r.IsDBNull(8) ? null : new HostId(Int(r, 8)),
+            r.IsDBNull(9) ? null : r.GetString(9));
 
     protected static string Name<T>(T value)
         where T : struct, Enum => StoredValues.Defined(value).ToString().ToLowerInvariant();

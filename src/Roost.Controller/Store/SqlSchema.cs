@@ -85,6 +85,13 @@ internal static class SqlSchema
             """,
             "CREATE TABLE vpc_rules (from_vpc BIGINT NOT NULL REFERENCES vpcs (id), to_vpc BIGINT NOT NULL, PRIMARY KEY (from_vpc, to_vpc))",
         ]),
+
+        // A VM's guest image profile (issue 15: Memory Buddies' placement estimates a VM that has not run yet from its
+        // image's fingerprint); NULL: the host's default image.
+        (5,
+        [
+            "ALTER TABLE vms ADD COLUMN image TEXT NULL",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

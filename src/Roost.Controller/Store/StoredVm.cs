@@ -4,7 +4,8 @@ namespace Roost.Controller.Store;
 
 /// <summary>
 /// A VM in the inventory. <see cref="Host"/> is where it runs (null until placed). <see cref="RequestedHost"/> is the
-/// placement asked for at creation, if any. <see cref="LastMovedAt"/> is on the driver's clock.
+/// placement asked for at creation, if any. <see cref="LastMovedAt"/> is on the driver's clock. <see cref="Image"/> is
+/// the guest image profile it boots (null: the host's default).
 /// </summary>
 public sealed record StoredVm(
     VmId Id,
@@ -13,4 +14,5 @@ public sealed record StoredVm(
     ResourceVector Allocation,
     VmState State,
     TimeSpan? LastMovedAt = null,
-    HostId? RequestedHost = null);
+    HostId? RequestedHost = null,
+    string? Image = null);

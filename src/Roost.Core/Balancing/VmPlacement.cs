@@ -30,18 +30,35 @@ public static class VmPlacement
     public static HostId? MostFreeMemory(ResourceVector allocation, HostId? requested, IReadOnlyList<PlacementHost> hosts)
     {
         ArgumentNullException.ThrowIfNull(hosts);
-
-        bool Fits(PlacementHost h) => h.Open && (h.Committed + allocation).FitsWithin(h.Limit);
-
         if (requested is { } wanted)
         {
-            return hosts.FirstOrDefault(h => h.Id == wanted) is { } host && Fits(host) ? wanted : null;
+            return Requested(allocation, wanted, hosts);
         }
 
-        return hosts.Where(Fits)
+        return hosts.Where(h => Fits(h, allocation))
             .OrderByDescending(h => h.Limit.MemoryMiB - h.Committed.MemoryMiB)
             .ThenBy(h => h.Id.Value)
             .Select(h => (HostId?)h.Id)
             .FirstOrDefault();
     }
+
+    /// <summary>
+    /// First fit over hosts: the <paramref name="requested"/> host if it can take the VM, else the lowest host id that
+    /// can; null when none can (as <see cref="MostFreeMemory"/>, allocations at face value).
+    /// </summary>
+    public static HostId? LowestFitting(ResourceVector allocation, HostId? requested, IReadOnlyList<PlacementHost> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        if (requested is { } wanted)
+        {
+            return Requested(allocation, wanted, hosts);
+        }
+
+        return hosts.Where(h => Fits(h, allocation)).OrderBy(h => h.Id.Value).Select(h => (HostId?)h.Id).FirstOrDefault();
+    }
+
+    private static bool Fits(PlacementHost h, ResourceVector allocation) => h.Open && (h.Committed + allocation).FitsWithin(h.Limit);
+
+    private static HostId? Requested(ResourceVector allocation, HostId wanted, IReadOnlyList<PlacementHost> hosts) =>
+        hosts.FirstOrDefault(h => h.Id == wanted) is { } host && Fits(host, allocation) ? wanted : null;
 }

@@ -143,7 +143,7 @@ public static class AgentEndpoints
             secret = Convert.FromHexString(hex);
         }
 
-        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB, request.Nic, request.DiskMiB), http) switch
+        return ToSpec(new CreateVmRequest(request.Id, request.Cpus, request.MemoryMiB, request.Nic, request.DiskMiB, request.Image), http) switch
         {
             AgentOutcome<GuestSpec>.Ok { Value: var spec } =>
                 Respond(await agent.AdmitIncomingAsync(spec, AgentServer.BearerOf(http), secret, http.RequestAborted).ConfigureAwait(false), http),
@@ -309,7 +309,7 @@ public static class AgentEndpoints
             nic = new GuestNic(asked.Network, asked.Address, asked.Gateway);
         }
 
-        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0, request.DiskMiB ?? 0, nic);
+        var spec = new GuestSpec(request.Id ?? "", request.Cpus ?? 0, request.MemoryMiB ?? 0, request.DiskMiB ?? 0, nic) { Image = request.Image };
         return spec.Validate() is { } invalid ? AgentProblem.BadRequest($"{where}: {Printable(invalid)}") : new AgentOutcome<GuestSpec>.Ok(spec);
     }
 

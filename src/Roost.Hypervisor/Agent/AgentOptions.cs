@@ -78,9 +78,44 @@ public sealed record AgentOptions(
     /// </summary>
     public bool MergeableMemory { get; init; }
 
+    /// <summary>
+    /// Further guest images its VMs may ask for by profile name (<see cref="Qemu.GuestSpec.Image"/>), beside
+    /// <see cref="Image"/>, the default. Distinct profiles.
+    /// </summary>
+    public IReadOnlyList<GuestImage> ExtraImages { get; init; } = [];
+
+    /// <summary>
+    /// How far admission may reserve guest RAM beyond the declared capacity, in [1, 2] (default 1: never). Above 1
+    /// only with <see cref="MergeableMemory"/>: the host then relies on Linux KSM merging equal guest pages, as Memory
+    /// Buddies' placement credits them; the capacity it declares (what a controller places against) is unchanged.
+    /// </summary>
+    public double MemoryOvercommit { get; init; } = 1;
+
+    public const double MaxMemoryOvercommit = 2;
+
+    /// <summary>The image profile names a VM may ask for, the default first.</summary>
+    public IReadOnlyList<string> OfferedImages => [Image.Profile, .. ExtraImages.Select(i => i.Profile)];
+
+    /// <summary>What admission reserves up to: the capacity, its memory times <see cref="MemoryOvercommit"/>.</summary>
+    public AgentCapacity AdmissionLimit => Capacity with { MemoryMiB = (int)Math.Min(int.MaxValue, Math.Floor(Capacity.MemoryMiB * MemoryOvercommit)) };
+
+    /// <summary>The image of profile <paramref name="profile"/> (null: the default), or null when this agent does not offer it.</summary>
+    public GuestImage? ImageFor(string? profile) =>
+        profile is null || profile == Image.Profile ? Image : ExtraImages.FirstOrDefault(i => i.Profile == profile);
+
     /// <summary>Null when every option is in range, else one line naming the first that is not.</summary>
     public string? Validate()
     {
+        if (!(MemoryOvercommit >= 1 && MemoryOvercommit <= MaxMemoryOvercommit) || (MemoryOvercommit > 1 && !MergeableMemory))
+        {
+            return $"agent option {nameof(MemoryOvercommit)} {MemoryOvercommit.ToString(System.Globalization.CultureInfo.InvariantCulture)} must lie in [1, {MaxMemoryOvercommit}], and above 1 only with mergeable memory (KSM backs it)";
+        }
+
+        if (OfferedImages.Distinct(StringComparer.Ordinal).Count() != OfferedImages.Count)
+        {
+            return $"agent images {string.Join(", ", OfferedImages)}: each profile once";
+        }
+
         foreach (var (network, bridge) in Networks)
         {
             if (!GuestNic.IsValidNetworkName(network) || !Roost.Core.Network.SiteFabric.IsInterfaceName(bridge))

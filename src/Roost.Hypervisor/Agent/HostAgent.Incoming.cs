@@ -30,9 +30,9 @@ public sealed partial class HostAgent
             return AgentProblem.BadRequest(invalid);
         }
 
-        if (RefuseUnknownNetwork(spec) is { } network)
+        if ((RefuseUnknownNetwork(spec) ?? RefuseUnknownImage(spec)) is { } refused)
         {
-            return network;
+            return refused;
         }
 
         lock (_gate)
@@ -42,9 +42,9 @@ public sealed partial class HostAgent
                 return AgentProblem.Conflict($"agent '{Name}' already has a VM '{spec.Id}'");
             }
 
-            if (!Options.Capacity.Fits(_vms.Values.Sum(v => v.Spec.Cpus) + spec.Cpus, _vms.Values.Sum(v => v.Spec.MemoryMiB) + spec.MemoryMiB))
+            if (!Options.AdmissionLimit.Fits(_vms.Values.Sum(v => v.Spec.Cpus) + spec.Cpus, _vms.Values.Sum(v => v.Spec.MemoryMiB) + spec.MemoryMiB))
             {
-                return AgentProblem.CapacityExceeded($"agent '{Name}' cannot admit VM '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB} MiB) within capacity {Options.Capacity}");
+                return AgentProblem.CapacityExceeded($"agent '{Name}' cannot admit VM '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB} MiB) within capacity {Options.AdmissionLimit}");
             }
         }
 

@@ -65,7 +65,7 @@ public sealed partial class HostAgent
 
     private async Task<bool> TryAdoptAsync(VmRecord record, int pid, CancellationToken cancellationToken)
     {
-        var spec = new GuestSpec(record.Id, record.Cpus, record.MemoryMiB, record.DiskMiB, record.Nic is { Network: { } network, Address: { } address } nic ? new GuestNic(network, address, nic.Gateway) : null);
+        var spec = new GuestSpec(record.Id, record.Cpus, record.MemoryMiB, record.DiskMiB, record.Nic is { Network: { } network, Address: { } address } nic ? new GuestNic(network, address, nic.Gateway) : null) { Image = record.Image };
         if (Admit(spec, VmState.Booting) is not null)
         {
             return false;

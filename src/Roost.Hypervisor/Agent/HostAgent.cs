@@ -50,7 +50,11 @@ public sealed partial class HostAgent : IAsyncDisposable
         lock (_gate)
         {
             var reserved = new AgentCapacity(_vms.Values.Sum(v => v.Spec.Cpus), _vms.Values.Sum(v => v.Spec.MemoryMiB));
-            return new AgentInfo(Name, Options.Capacity, reserved, Options.Accelerator.ToString().ToUpperInvariant(), Options.Image.KernelRelease, _vms.Count);
+            return new AgentInfo(Name, Options.Capacity, reserved, Options.Accelerator.ToString().ToUpperInvariant(), Options.Image.KernelRelease, _vms.Count)
+            {
+                Images = Options.OfferedImages,
+                MemoryOvercommit = Options.MemoryOvercommit,
+            };
         }
     }
 
@@ -380,9 +384,9 @@ public sealed partial class HostAgent : IAsyncDisposable
             return AgentProblem.BadRequest(invalid);
         }
 
-        if (RefuseUnknownNetwork(spec) is { } network)
+        if ((RefuseUnknownNetwork(spec) ?? RefuseUnknownImage(spec)) is { } refused)
         {
-            return network;
+            return refused;
         }
 
         lock (_gate)
@@ -394,25 +398,32 @@ public sealed partial class HostAgent : IAsyncDisposable
 
             var cpus = _vms.Values.Sum(v => v.Spec.Cpus) + spec.Cpus;
             var memory = _vms.Values.Sum(v => v.Spec.MemoryMiB) + spec.MemoryMiB;
-            if (!Options.Capacity.Fits(cpus, memory))
+            if (!Options.AdmissionLimit.Fits(cpus, memory))
             {
                 return AgentProblem.CapacityExceeded(
                     $"agent '{Name}' cannot admit VM '{spec.Id}' (cpus={spec.Cpus}, memory={spec.MemoryMiB} MiB): "
-                    + $"would reserve cpus={cpus},memory={memory} of capacity {Options.Capacity}");
+                    + $"would reserve cpus={cpus},memory={memory} of capacity {Options.AdmissionLimit}");
             }
 
-            _vms[spec.Id] = new ManagedVm(spec, state);
+            // The slot names its image, the default one too, so the VM's description says what it booted.
+            _vms[spec.Id] = new ManagedVm(spec with { Image = (Options.ImageFor(spec.Image) ?? Options.Image).Profile }, state);
             return null;
         }
     }
 
     private QemuLaunch LaunchFor(GuestSpec spec, string? incomingUri) =>
-        new(Options.QemuBinary, Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri,
+        new(Options.QemuBinary, Options.ImageFor(spec.Image) ?? Options.Image, spec, Options.Accelerator, Options.EffectiveRunDirectory, Options.MemoryPathFor(spec.Id), incomingUri,
             spec.Nic is null ? null : GuestNic.TapNameFor(Name, spec.Id),
             spec.Nic is null ? null : Options.Networks.GetValueOrDefault(spec.Nic.Network))
         {
             MergeableMemory = Options.MergeableMemory,
         };
+
+    /// <summary>A problem when <paramref name="spec"/> asks for an image this agent does not offer, else null.</summary>
+    private AgentProblem? RefuseUnknownImage(GuestSpec spec) =>
+        Options.ImageFor(spec.Image) is null
+            ? AgentProblem.Conflict($"agent '{Name}' has no image '{spec.Image}' for VM '{spec.Id}' (it offers: {string.Join(", ", Options.OfferedImages)})")
+            : null;
 
     /// <summary>A problem when <paramref name="spec"/>'s NIC asks for a network this agent does not offer, else null.</summary>
     private AgentProblem? RefuseUnknownNetwork(GuestSpec spec) =>
@@ -440,7 +451,7 @@ public sealed partial class HostAgent : IAsyncDisposable
     /// </summary>
     private static void WriteRecord(QemuVm vm, bool incoming, string? migratingTo, string? ticket = null, bool migratedIn = false)
     {
-        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn, DiskMiB = vm.Spec.DiskMiB, Nic = vm.Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null };
+        var record = new VmRecord(vm.Spec.Id, vm.Spec.Cpus, vm.Spec.MemoryMiB, incoming, migratingTo) { Ticket = ticket, MigratedIn = migratedIn, DiskMiB = vm.Spec.DiskMiB, Image = vm.Spec.Image, Nic = vm.Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null };
         WriteDurably(vm.Launch.RecordFile, System.Text.Json.JsonSerializer.Serialize(record));
     }
 

@@ -5,4 +5,4 @@ namespace Roost.Hypervisor.Agent;
 /// migration's relay secret (64 hex digits) its relay will prove it holds. The secret is made by the source for this
 /// one migration and sent only here (the disk's NBD relay uses a key derived from it), in the call the ticket authorises; the controller never sees it.
 /// </summary>
-public sealed record IncomingRequest(string? Id, int? Cpus, int? MemoryMiB, string? RelaySecret, NicRequest? Nic = null, int? DiskMiB = null);
+public sealed record IncomingRequest(string? Id, int? Cpus, int? MemoryMiB, string? RelaySecret, NicRequest? Nic = null, int? DiskMiB = null, string? Image = null);

@@ -28,5 +28,6 @@ internal sealed class ManagedVm(GuestSpec spec, VmState state)
         Spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null)
     {
         DiskMiB = Spec.DiskMiB,
+        Image = Spec.Image ?? "",
     };
 }

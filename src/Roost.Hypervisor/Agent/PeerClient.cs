@@ -43,7 +43,7 @@ public sealed class PeerClient : IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         var call = Call(peer, "POST", "api/incoming");
         var request = new IncomingRequest(spec.Id, spec.Cpus, spec.MemoryMiB, relaySecret is null ? null : Convert.ToHexStringLower(relaySecret),
-            spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null, spec.DiskMiB > 0 ? spec.DiskMiB : null);
+            spec.Nic is { } nic ? new NicRequest(nic.Network, nic.Address, nic.Gateway) : null, spec.DiskMiB > 0 ? spec.DiskMiB : null, spec.Image);
         var answer = await SendAsync(peer, ticket, HttpMethod.Post, "api/incoming", request, call, timeout, cancellationToken).ConfigureAwait(false);
         return answer switch
         {

@@ -5,4 +5,7 @@ public sealed record VmInfo(string Id, int Cpus, int MemoryMiB, VmState State, i
 {
     /// <summary>The size of its virtual disk in MiB (0: none).</summary>
     public int DiskMiB { get; init; }
+
+    /// <summary>The guest image profile it booted (or, migrated in, was booted with at its first host).</summary>
+    public string Image { get; init; } = "";
 }

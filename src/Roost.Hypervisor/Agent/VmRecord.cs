@@ -17,4 +17,7 @@ internal sealed record VmRecord(string Id, int Cpus, int MemoryMiB, bool Incomin
 
     /// <summary>The VM's network card, if it has one (its tap stays on the bridge while QEMU runs).</summary>
     public NicRequest? Nic { get; init; }
+
+    /// <summary>The image profile it was started with (null: the agent's default, as before images were per VM).</summary>
+    public string? Image { get; init; }
 }

@@ -12,6 +12,15 @@ public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB, int D
 {
     public const int MinMemoryMiB = 64;
 
+    /// <summary>
+    /// The guest image profile it boots (<c>minimal</c>, <c>python</c>, …), one of those its agent offers; null: the
+    /// agent's default image.
+    /// </summary>
+    public string? Image { get; init; }
+
+    /// <summary>Whether <paramref name="image"/> has the form of an image profile name (the allow-list of the form; an agent also checks it offers it).</summary>
+    public static bool IsValidImageName([NotNullWhen(true)] string? image) => image is not null && ImagePattern().IsMatch(image);
+
     /// <summary>The smallest and largest virtual disk a VM may ask for (0 asks for none).</summary>
     public const int MinDiskMiB = 16;
 
@@ -43,8 +52,16 @@ public sealed partial record GuestSpec(string Id, int Cpus, int MemoryMiB, int D
             return $"diskMiB {DiskMiB} for VM '{Id}' must be 0 (no disk) or from {MinDiskMiB} to {MaxDiskMiB}";
         }
 
+        if (Image is not null && !IsValidImageName(Image))
+        {
+            return $"image for VM '{Id}' must be a profile name of 1 to 32 lower-case letters, digits or dashes";
+        }
+
         return Nic?.Validate() is { } nic ? $"VM '{Id}': {nic}" : null;
     }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    private static partial Regex ImagePattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
     private static partial Regex IdPattern();

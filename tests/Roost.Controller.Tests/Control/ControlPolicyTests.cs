@@ -3,6 +3,7 @@ using Roost.Controller.Drivers;
 using Roost.Controller.Store;
 using Roost.Core.Model;
 using Roost.Core.Monitoring;
+using Roost.Core.Sharing;
 
 namespace Roost.Controller.Tests.Control;
 
@@ -183,6 +184,74 @@ public sealed class ControlPolicyTests
         Assert.Contains(decision.Commands, c => c is ControlCommand.FailVm { Vm.Id.Value: 3 });
     }
 
+    [Theory]
+    [InlineData(PlacementPolicy.Sharing, 1)]
+    [InlineData(PlacementPolicy.FirstFit, 0)]
+    [InlineData(PlacementPolicy.Spread, 0)]
+    public void CreatedVm_OfAnImageRunningOnHost1_GoesBesideItOnlyUnderSharing(PlacementPolicy policy, int expected)
+    {
+        var world = new World([Host(0), Host(1)]);
+        world.Vm(1, 0, new ResourceVector(1, 128, 10), new ResourceVector(0.1, 100, 1), image: "beta");
+        world.Vm(2, 1, new ResourceVector(1, 128, 10), new ResourceVector(0.1, 100, 1), image: "alpha");
+        world.Stored.Add(new StoredVm(new VmId(3), "alpha-2", null, new ResourceVector(1, 128, 10), VmState.Pending, Image: "alpha"));
+
+        // VM 3 has not run: its image's fingerprint (taken of VM 2) stands for it.
+        var prints = new GuestFingerprints(
+            new Dictionary<VmId, ExactFingerprint> { [new VmId(1)] = Print(1_000_000, 20_000), [new VmId(2)] = Print(1, 20_000) },
+            new Dictionary<string, ExactFingerprint>(StringComparer.Ordinal) { ["alpha"] = Print(1, 20_000), ["beta"] = Print(1_000_000, 20_000) });
+        var decision = ControlPolicy.Decide(world.Snapshot(prints), ControllerSettings.Default with { Placement = policy }, _now);
+
+        var start = Assert.Single(decision.Commands.OfType<ControlCommand.StartVm>());
+        Assert.Equal(new HostId(expected), start.Host);
+        if (policy == PlacementPolicy.Sharing)
+        {
+            Assert.Contains("an estimated 20000 pages (78.1 MiB) shared", start.Placement, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(PlacementPolicy.Sharing, true)]
+    [InlineData(PlacementPolicy.FirstFit, false)]
+    [InlineData(PlacementPolicy.Spread, false)]
+    public void FourthGuestOfAnImage_FitsA448MiBHostOnlyByItsSharedPages(PlacementPolicy policy, bool placed)
+    {
+        // 448 MiB holds 3.5 guests of 128 MiB at face value; three running guests share 20,000 of their pages
+        // (78 MiB), so the fourth, charged 128 MiB less 95 % of what it shares, fits only when sharing is credited.
+        var world = new World([new StoredHost(new HostId(0), "h0", new ResourceVector(8, 448, 1000))]);
+        for (var i = 1; i <= 3; i++)
+        {
+            world.Vm(i, 0, new ResourceVector(1, 128, 10), new ResourceVector(0.1, 100, 1), image: "alpha");
+        }
+
+        world.Stored.Add(new StoredVm(new VmId(4), "alpha-4", null, new ResourceVector(1, 128, 10), VmState.Pending, Image: "alpha"));
+        var prints = new GuestFingerprints(
+            Enumerable.Range(1, 3).ToDictionary(i => new VmId(i), _ => Print(1, 20_000)),
+            new Dictionary<string, ExactFingerprint>(StringComparer.Ordinal) { ["alpha"] = Print(1, 20_000) });
+
+        var decision = ControlPolicy.Decide(world.Snapshot(prints), ControllerSettings.Default with { Placement = policy }, _now);
+
+        Assert.Equal(placed, decision.Commands.OfType<ControlCommand.StartVm>().Any(s => s.Vm.Id == new VmId(4) && s.Host == new HostId(0)));
+        Assert.Equal(!placed, decision.Commands.OfType<ControlCommand.FailVm>().Any(f => f.Vm.Id == new VmId(4)));
+    }
+
+    [Fact]
+    public void Sharing_WithoutAnyFingerprint_IsFirstFit_AndCountsVmsPlacedInTheSameStep()
+    {
+        var world = new World([new StoredHost(new HostId(0), "h0", new ResourceVector(8, 300, 1000)), new StoredHost(new HostId(1), "h1", new ResourceVector(8, 300, 1000))]);
+        for (var i = 1; i <= 3; i++)
+        {
+            world.Stored.Add(new StoredVm(new VmId(i), $"new-{i}", null, new ResourceVector(1, 128, 10), VmState.Pending, Image: "alpha"));
+        }
+
+        var decision = ControlPolicy.Decide(world.Snapshot(), ControllerSettings.Default with { Placement = PlacementPolicy.Sharing }, _now);
+
+        Assert.Equal([0, 0, 1], decision.Commands.OfType<ControlCommand.StartVm>().OrderBy(s => s.Vm.Id.Value).Select(s => s.Host.Value));
+    }
+
+    /// <summary>The fingerprint of <paramref name="count"/> distinct pages whose hashes run from <paramref name="first"/>.</summary>
+    private static ExactFingerprint Print(ulong first, int count) =>
+        ExactFingerprint.FromPageHashes([.. Enumerable.Range(0, count).Select(i => first + (ulong)i)]);
+
     private static StoredHost Host(int id, bool maintenance = false) => new(new HostId(id), $"h{id}", _host, maintenance);
 
     private static StoredPlan Stored(long id, NewPlan plan, PlanStatus status) =>
@@ -195,13 +264,15 @@ public sealed class ControlPolicyTests
 
         public List<StoredVm> Stored { get; } = [];
 
-        public void Vm(int id, int host, ResourceVector allocation, ResourceVector usage)
+        public void Vm(int id, int host, ResourceVector allocation, ResourceVector usage, string? image = null)
         {
-            Stored.Add(new StoredVm(new VmId(id), $"vm{id}", new HostId(host), allocation, VmState.Running));
+            Stored.Add(new StoredVm(new VmId(id), $"vm{id}", new HostId(host), allocation, VmState.Running, Image: image));
             _seen.Add(new VmObservation(new VmId(id), new HostId(host), allocation, new UsageSample(usage), null));
         }
 
-        public ControlSnapshot Snapshot(params StoredPlan[] plans)
+        public ControlSnapshot Snapshot(params StoredPlan[] plans) => Snapshot(GuestFingerprints.None, plans);
+
+        public ControlSnapshot Snapshot(GuestFingerprints prints, params StoredPlan[] plans)
         {
             var monitor = new ClusterMonitor(windowLength: 12);
             var hostObservations = hosts.Select(h => new HostObservation(
@@ -221,7 +292,7 @@ public sealed class ControlPolicyTests
                 }
             }
 
-            var observation = new ClusterObservation(TimeSpan.FromHours(1), hostObservations, [.. _seen]);
+            var observation = new ClusterObservation(TimeSpan.FromHours(1), hostObservations, [.. _seen]) { Fingerprints = prints };
             return new ControlSnapshot(hosts, [.. Stored], plans, observation, monitor, CanResize: true, new HashSet<HostId>(), new HashSet<HostId>());
         }
     }

@@ -23,7 +23,7 @@ public abstract class ControllerStoreContractTests
 
         var version = await store.MigrateAsync(default);
 
-        Assert.Equal(4, version);
+        Assert.Equal(5, version);
         Assert.Single(await store.GetHostsAsync(default));
     }
 
@@ -86,6 +86,23 @@ public abstract class ControllerStoreContractTests
         var stored = await store.FindVmAsync(created[0].Id, default);
         Assert.NotNull(stored);
         Assert.Equal((VmState.Pending, (HostId?)null, (HostId?)new HostId(3)), (stored.State, stored.Host, stored.RequestedHost));
+    }
+
+    [ContractFact]
+    public async Task VmImage_AndPlacementSetting_RoundTripAcrossAReopen_AndSettingsFromBeforePlacementReadAsSpread()
+    {
+        await using var store = await CreateStoreAsync();
+        await store.SetValueAsync("settings", "manual;0.8;2", default);
+        Assert.Equal(new ControllerSettings(ControlMode.Manual, 0.8, 2, PlacementPolicy.Spread), await store.GetSettingsAsync(default));
+        var created = await store.CreateVmAsync(new NewVm("db", new ResourceVector(1, 128, 10), null, "database"), default);
+        var plain = await store.CreateVmAsync(new NewVm("plain", new ResourceVector(1, 128, 10), null), default);
+        await store.SaveSettingsAsync(new ControllerSettings(ControlMode.Automatic, 0.7, 3, PlacementPolicy.Sharing), default);
+
+        await using var reopened = await ReopenAsync(store);
+
+        Assert.Equal("database", (await reopened.FindVmAsync(created.Id, default))?.Image);
+        Assert.Null((await reopened.FindVmAsync(plain.Id, default))?.Image);
+        Assert.Equal(PlacementPolicy.Sharing, (await reopened.GetSettingsAsync(default))?.Placement);
     }
 
     [ContractFact]

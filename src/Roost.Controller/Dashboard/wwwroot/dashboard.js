@@ -55,6 +55,10 @@ async function setMode(mode) {
   if (!await act("PATCH", "/api/settings", { mode }, `mode set to ${mode}`) && state.overview) { $("mode").value = state.overview.settings.mode; }
 }
 
+async function setPlacement(placement) {
+  if (!await act("PATCH", "/api/settings", { placement }, `placement set to ${placement}`) && state.overview) { $("placement").value = state.overview.settings.placement; }
+}
+
 function setThreshold() {
   const value = Number($("threshold").value);
   if (!Number.isFinite(value) || value <= 0 || value > 1) { say("the hotspot threshold is a fraction of capacity in (0, 1]", false); return; }
@@ -326,6 +330,7 @@ function renderHeader(o) {
   $("migrating").textContent = t.migratingVms;
   $("power").textContent = `${fmt(t.powerWatts / 1000, 1)} kW`;
   if (document.activeElement !== $("mode")) { $("mode").value = o.settings.mode; }
+  if (document.activeElement !== $("placement")) { $("placement").value = o.settings.placement; }
   if (document.activeElement !== $("threshold")) { $("threshold").value = o.settings.threshold; }
 }
 
@@ -390,6 +395,7 @@ async function refresh() {
 
 $("token-button").addEventListener("click", askToken);
 $("mode").addEventListener("change", (e) => setMode(e.target.value));
+$("placement").addEventListener("change", (e) => setPlacement(e.target.value));
 $("threshold-button").addEventListener("click", setThreshold);
 $("search").addEventListener("input", renderHeat);
 $("search").addEventListener("keydown", (e) => { if (e.key === "Enter") { findVm(); } });

@@ -1,0 +1,139 @@
+using Roost.Core.Model;
+using Roost.Core.Sharing;
+using Roost.Hypervisor.Agent;
+
+namespace Roost.Controller.Drivers.Agents;
+
+/// <summary>
+/// Reads the page fingerprints of running guests through their agents, one guest at a time in the background, while
+/// the guest runs (<see cref="GuestFingerprintClient"/> without pausing it), and keeps them bounded: at most
+/// <see cref="MaxVms"/> VMs and <see cref="MaxImages"/> images, <see cref="MaxHashes"/> page hashes in all (8 bytes
+/// each; the oldest VM fingerprints go first). A VM is read once it runs and again every <see cref="Refresh"/>; a VM
+/// gone is forgotten, its image's fingerprint stays. Not thread-safe: the driver's observation is its one caller.
+/// </summary>
+internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
+{
+    public const int MaxVms = 512;
+    public const int MaxImages = 32;
+    public const long MaxHashes = 16L * 1024 * 1024;
+
+    /// <summary>Guests larger than this are not read (their RAM would cross the network for one estimate).</summary>
+    public const int MaxGuestMiB = 8192;
+
+    /// <summary>How long one guest's read may take.</summary>
+    private static readonly TimeSpan _readTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly Dictionary<VmId, Entry> _vms = [];
+    private readonly Dictionary<string, Entry> _images = new(StringComparer.Ordinal);
+    private Reading? _reading;
+
+    /// <summary>How often a running guest is read again.</summary>
+    public TimeSpan Refresh { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The last failure (one line naming the agent and the VM), or null.</summary>
+    public string? LastProblem { get; private set; }
+
+    /// <summary>What is held now.</summary>
+    public GuestFingerprints Current { get; private set; } = GuestFingerprints.None;
+
+    /// <summary>
+    /// Takes a finished read in, forgets VMs no longer <paramref name="running"/>, and starts the next read if none runs:
+    /// a VM never read first (lowest id), else the one read longest ago once older than <see cref="Refresh"/>.
+    /// </summary>
+    public void Observe(IReadOnlyList<RunningGuest> running, CancellationToken stopping)
+    {
+        ArgumentNullException.ThrowIfNull(running);
+        var now = time.GetTimestamp();
+        if (_reading is { Task.IsCompleted: true } done)
+        {
+            _reading = null;
+            if (done.Task.IsCompletedSuccessfully)
+            {
+                switch (done.Task.Result)
+                {
+                    case AgentOutcome<GuestMemoryFingerprint>.Ok { Value: var print }:
+                        _vms[done.Guest.Vm] = new Entry(print.Pages, now);
+                        if (done.Guest.Image.Length > 0)
+                        {
+                            _images[done.Guest.Image] = new Entry(print.Pages, now);
+                        }
+
+                        LastProblem = null;
+                        break;
+                    case AgentOutcome<GuestMemoryFingerprint>.Failed failed:
+                        LastProblem = failed.Problem.Detail;
+                        break;
+                }
+            }
+            else
+            {
+                LastProblem = $"fingerprint of {done.Guest.Vm}: {done.Task.Exception?.GetBaseException().Message ?? "cancelled"}";
+            }
+        }
+
+        var alive = running.Select(r => r.Vm).ToHashSet();
+        foreach (var gone in _vms.Keys.Where(v => !alive.Contains(v)).ToList())
+        {
+            _vms.Remove(gone);
+        }
+
+        Trim();
+        Current = new GuestFingerprints(
+            _vms.ToDictionary(e => e.Key, e => e.Value.Print),
+            _images.ToDictionary(e => e.Key, e => e.Value.Print, StringComparer.Ordinal));
+
+        if (_reading is not null || stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var next = running
+            .Where(r => r.MemoryMiB <= MaxGuestMiB)
+            .Select(r => (Guest: r, ReadAt: _vms.TryGetValue(r.Vm, out var e) ? e.ReadAt : (long?)null))
+            .Where(c => c.ReadAt is null || time.GetElapsedTime(c.ReadAt.Value, now) >= Refresh)
+            .OrderBy(c => c.ReadAt is null ? 0 : 1).ThenBy(c => c.ReadAt ?? 0).ThenBy(c => c.Guest.Vm.Value)
+            .Select(c => c.Guest)
+            .FirstOrDefault();
+        if (next is not null)
+        {
+            _reading = new Reading(next, ReadAsync(next, stopping));
+        }
+    }
+
+    private async Task<AgentOutcome<GuestMemoryFingerprint>> ReadAsync(RunningGuest guest, CancellationToken stopping)
+    {
+        // Off the observation's step: the read lasts as long as the guest's RAM takes to cross.
+        await Task.Yield();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(_readTimeout);
+        return await new GuestFingerprintClient(http).FingerprintAsync(guest.Agent, guest.Token, AgentHostDriver.AgentVmId(guest.Vm), HashSampling.None, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Within the bounds: images by age, then VM fingerprints oldest first.</summary>
+    private void Trim()
+    {
+        foreach (var old in _images.OrderBy(e => e.Value.ReadAt).ThenBy(e => e.Key, StringComparer.Ordinal).Take(Math.Max(0, _images.Count - MaxImages)).Select(e => e.Key).ToList())
+        {
+            _images.Remove(old);
+        }
+
+        var hashes = _vms.Values.Sum(e => (long)e.Print.Count) + _images.Values.Sum(e => (long)e.Print.Count);
+        foreach (var (vm, entry) in _vms.OrderBy(e => e.Value.ReadAt).ThenBy(e => e.Key.Value).ToList())
+        {
+            if (_vms.Count <= MaxVms && hashes <= MaxHashes)
+            {
+                break;
+            }
+
+            _vms.Remove(vm);
+            hashes -= entry.Print.Count;
+        }
+    }
+
+    /// <summary>A guest that may be read: where it runs (its agent and that agent's token), its image and size.</summary>
+    internal sealed record RunningGuest(VmId Vm, Uri Agent, string Token, string Image, int MemoryMiB);
+
+    private sealed record Entry(ExactFingerprint Print, long ReadAt);
+
+    private sealed record Reading(RunningGuest Guest, Task<AgentOutcome<GuestMemoryFingerprint>> Task);
+}
