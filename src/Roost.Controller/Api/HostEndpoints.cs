@@ -54,7 +54,7 @@ public static class HostEndpoints
             return Problems.NotFound($"{found.Id} does not exist");
         }
 
-        await store.AddEventAsync(time.GetUtcNow(), "maintenance", $"{found.Id} ({found.Name}) {(enabled ? "entering" : "leaving")} maintenance (operator)", cancellationToken);
+        await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("maintenance", NewEvent.Host(found.Name), $"{found.Id} ({found.Name}) {(enabled ? "entering" : "leaving")} maintenance (operator)"), cancellationToken);
         loop.Nudge();
         var seen = live.Current.Hosts.FirstOrDefault(h => h.Id == found.Id);
         return TypedResults.Accepted($"/api/hosts/{found.Id.Value}", seen is null ? null : HostResponse.From(seen with { Maintenance = enabled }));

@@ -49,7 +49,7 @@ public static class OverviewEndpoints
         var vmNames = vms.ToDictionary(v => v.Id.Value, v => v.Name);
         var pending = await store.GetPlansAsync(PlanStatus.Pending, 100, cancellationToken);
         var migrations = await store.GetActionsAsync(ActionKind.Migrate, MigrationsShown, cancellationToken);
-        var events = await store.GetRecentEventsAsync(EventsShown, cancellationToken);
+        var events = await store.GetRecentEventsAsync(EventsShown, EventFilter.All, cancellationToken);
         var oldest = version - (long)OverviewQuery.HistoryWindow.TotalMilliseconds;
         var after = DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(oldest, query.Since ?? oldest));
         var history = await store.GetFleetTotalsAsync(after, view.At, cancellationToken);

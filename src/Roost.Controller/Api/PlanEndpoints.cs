@@ -54,7 +54,7 @@ public static class PlanEndpoints
                 : Problems.NotFound($"plan {id} does not exist");
         }
 
-        await store.AddEventAsync(time.GetUtcNow(), "plan", $"plan {id} {decision.ToString().ToLowerInvariant()} by operator", cancellationToken);
+        await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("plan", NewEvent.Plan(id), $"plan {id} {decision.ToString().ToLowerInvariant()} by operator"), cancellationToken);
         loop.Nudge();
         var plan = await store.FindPlanAsync(id, cancellationToken);
         return plan is null ? Problems.NotFound($"plan {id} does not exist") : TypedResults.Ok(PlanResponse.From(plan));

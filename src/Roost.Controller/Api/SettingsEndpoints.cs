@@ -68,8 +68,7 @@ public static partial class SettingsEndpoints
         await store.SaveSettingsAsync(settings, cancellationToken);
         await store.AddEventAsync(
             time.GetUtcNow(),
-            "settings",
-            $"mode {settings.Mode.ToString().ToLowerInvariant()}, threshold {settings.Threshold:0.###}, at most {settings.MaxConcurrentMigrations} concurrent migrations, placement {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(settings.Placement.ToString())} (operator)",
+            NewEvent.Info("settings", NewEvent.Controller, $"mode {settings.Mode.ToString().ToLowerInvariant()}, threshold {settings.Threshold:0.###}, at most {settings.MaxConcurrentMigrations} concurrent migrations, placement {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(settings.Placement.ToString())} (operator)"),
             cancellationToken);
     }
 
@@ -102,7 +101,7 @@ public static partial class SettingsEndpoints
 
         try
         {
-            await store.AddEventAsync(time.GetUtcNow(), "security", "bearer token rotated", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("security", NewEvent.Controller, "bearer token rotated"), cancellationToken);
         }
         catch (Exception e) when (e is System.Data.Common.DbException or IOException)
         {

@@ -128,7 +128,7 @@ public static class VmEndpoints
             return Problems.Conflict($"{found.Id} ({found.Name}) is {StateName(found.State)}: only a stopped or failed VM can be deleted (stop it first)");
         }
 
-        await store.AddEventAsync(time.GetUtcNow(), "vm", $"{found.Id} ({found.Name}) deleted (operator)", cancellationToken);
+        await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vm", NewEvent.Vm(found.Name), $"{found.Id} ({found.Name}) deleted (operator)"), cancellationToken);
         return TypedResults.NoContent();
     }
 

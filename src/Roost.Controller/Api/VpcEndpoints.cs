@@ -112,11 +112,11 @@ public static class VpcEndpoints
         var previous = followers.Record(new SiteReport(site, report, time.GetUtcNow()));
         if (report.Error is { } error && previous?.Report.Error != error)
         {
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"site {site}: the network intent {report.Version} is not applied: {error}", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Error("vpc", NewEvent.Site(site), $"site {site}: the network intent {report.Version} is not applied: {error}"), cancellationToken);
         }
         else if (report.Error is null && (report.Changes > 0 || previous?.Report.Error is not null || previous?.Report.Version != report.Version))
         {
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"site {site}: network intent {report.Version} applied ({report.Changes} changes)", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Site(site), $"site {site}: network intent {report.Version} applied ({report.Changes} changes)"), cancellationToken);
         }
 
         return TypedResults.NoContent();
@@ -158,7 +158,7 @@ public static class VpcEndpoints
 
             created = await store.CreateVpcAsync(command, cancellationToken);
             followers.Changed();
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"{created.Id} ({created.Name}, {created.Subnet}) created", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Vpc(created.Name), $"{created.Id} ({created.Name}, {created.Subnet}) created"), cancellationToken);
             intent = await store.GetNetworkAsync(cancellationToken);
             return TypedResults.Created($"/api/vpcs/{created.Id}", VpcResponse.From(created, intent));
         }
@@ -181,7 +181,7 @@ public static class VpcEndpoints
             }
 
             followers.Changed();
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"{found.Id} ({found.Name}) deleted", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Vpc(found.Name), $"{found.Id} ({found.Name}) deleted"), cancellationToken);
             return TypedResults.NoContent();
         }
     }
@@ -217,7 +217,7 @@ public static class VpcEndpoints
             var member = new VpcMember(found.Id, vm.Id.ToString(), address);
             await store.AddVpcMemberAsync(member, cancellationToken);
             followers.Changed();
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"{vm.Id} ({vm.Name}) joined {found.Id} ({found.Name}) at {found.Subnet.Cidr(address)}", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Vpc(found.Name), $"{vm.Id} ({vm.Name}) joined {found.Id} ({found.Name}) at {found.Subnet.Cidr(address)}"), cancellationToken);
             return TypedResults.Created($"/api/vpcs/{found.Id}", VpcMemberResponse.From(found, member));
         }
     }
@@ -240,7 +240,7 @@ public static class VpcEndpoints
             }
 
             followers.Changed();
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"{stored.Id} ({stored.Name}) left {found.Id} ({found.Name})", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Vpc(found.Name), $"{stored.Id} ({stored.Name}) left {found.Id} ({found.Name})"), cancellationToken);
             return TypedResults.NoContent();
         }
     }
@@ -273,7 +273,7 @@ public static class VpcEndpoints
             }
 
             followers.Changed();
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"rule {rule} added", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Vpc(found.Name), $"rule {rule} added"), cancellationToken);
 
             intent = await store.GetNetworkAsync(cancellationToken);
             return TypedResults.Created($"/api/vpcs/{found.Id}", VpcResponse.From(found, intent));
@@ -300,7 +300,7 @@ public static class VpcEndpoints
             }
 
             followers.Changed();
-            await store.AddEventAsync(time.GetUtcNow(), "vpc", $"rule {rule} removed", cancellationToken);
+            await store.AddEventAsync(time.GetUtcNow(), NewEvent.Info("vpc", NewEvent.Vpc(found.Name), $"rule {rule} removed"), cancellationToken);
             return TypedResults.NoContent();
         }
     }

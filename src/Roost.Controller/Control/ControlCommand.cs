@@ -13,8 +13,8 @@ internal abstract record ControlCommand
     {
     }
 
-    /// <summary>Write an event (and log it).</summary>
-    public sealed record Event(string Kind, string Message) : ControlCommand;
+    /// <summary>Write an event about <paramref name="Entity"/> (<see cref="NewEvent"/>'s names), and log it.</summary>
+    public sealed record Event(string Kind, string Message, string Entity, EventSeverity Severity) : ControlCommand;
 
     /// <summary>
     /// An action in flight ended as the driver's observation shows; on success the VM's placement is recorded first

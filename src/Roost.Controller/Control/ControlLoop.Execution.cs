@@ -19,7 +19,7 @@ public sealed partial class ControlLoop
             switch (command)
             {
                 case ControlCommand.Event e:
-                    await EventAsync(e.Kind, e.Message, cancellationToken).ConfigureAwait(false);
+                    await EventAsync(new NewEvent(e.Kind, e.Entity, e.Severity, e.Message), cancellationToken).ConfigureAwait(false);
                     break;
                 case ControlCommand.SettleAction settle:
                     if (settle.Placement is { } placement)
@@ -37,12 +37,12 @@ public sealed partial class ControlLoop
                     break;
                 case ControlCommand.FailVm fail:
                     await _store.TransitionVmAsync(fail.Vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
-                    await EventAsync("vm", fail.Reason, cancellationToken).ConfigureAwait(false);
+                    await EventAsync(NewEvent.Error("vm", NewEvent.Vm(fail.Vm.Name), fail.Reason), cancellationToken).ConfigureAwait(false);
                     break;
                 case ControlCommand.BeginPlan begin:
                     if (await _store.TransitionPlanAsync(begin.Plan.Id, PlanStatus.Approved, PlanStatus.Executing, cancellationToken).ConfigureAwait(false))
                     {
-                        await EventAsync("plan", $"plan {begin.Plan.Id} ({begin.Plan.Source}) executing: {begin.Plan.Summary}", cancellationToken).ConfigureAwait(false);
+                        await EventAsync(NewEvent.Info("plan", NewEvent.Plan(begin.Plan.Id), $"plan {begin.Plan.Id} ({begin.Plan.Source}) executing: {begin.Plan.Summary}"), cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -61,21 +61,21 @@ public sealed partial class ControlLoop
                 case ControlCommand.EndPlan end:
                     if (await _store.TransitionPlanAsync(end.Plan.Id, PlanStatus.Executing, end.Status, cancellationToken).ConfigureAwait(false))
                     {
-                        await EventAsync("plan", $"plan {end.Plan.Id} {end.Status.ToString().ToLowerInvariant()}: {end.Succeeded} of {end.Plan.Actions.Count} action(s) succeeded", cancellationToken).ConfigureAwait(false);
+                        await EventAsync(new NewEvent("plan", NewEvent.Plan(end.Plan.Id), end.Status == PlanStatus.Failed ? EventSeverity.Warning : EventSeverity.Info, $"plan {end.Plan.Id} {end.Status.ToString().ToLowerInvariant()}: {end.Succeeded} of {end.Plan.Actions.Count} action(s) succeeded"), cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
                 case ControlCommand.SupersedePlan supersede:
                     if (await _store.TransitionPlanAsync(supersede.Plan.Id, PlanStatus.Pending, PlanStatus.Superseded, cancellationToken).ConfigureAwait(false))
                     {
-                        await EventAsync("plan", $"plan {supersede.Plan.Id} superseded: no decision within {supersede.Lifetime.TotalMinutes:0} minutes", cancellationToken).ConfigureAwait(false);
+                        await EventAsync(NewEvent.Info("plan", NewEvent.Plan(supersede.Plan.Id), $"plan {supersede.Plan.Id} superseded: no decision within {supersede.Lifetime.TotalMinutes:0} minutes"), cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
                 case ControlCommand.AddPlan add:
                     var plan = await _store.AddPlanAsync(add.Plan, cancellationToken).ConfigureAwait(false);
                     _counters = _counters with { PlansCreated = _counters.PlansCreated + 1 };
-                    await EventAsync("plan", $"plan {plan.Id} ({add.Label}): {plan.Summary}", cancellationToken).ConfigureAwait(false);
+                    await EventAsync(NewEvent.Info("plan", NewEvent.Plan(plan.Id), $"plan {plan.Id} ({add.Label}): {plan.Summary}"), cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     throw new InvalidOperationException($"unknown control command {command.GetType().Name}");
@@ -88,14 +88,14 @@ public sealed partial class ControlLoop
         var result = await _driver.StopVmAsync(vm.Id, cancellationToken).ConfigureAwait(false);
         if (result is DriverResult.Refused refused && seen)
         {
-            await EventAsync("vm", $"stopping {vm.Id} failed: {refused.Reason}; will retry", cancellationToken).ConfigureAwait(false);
+            await EventAsync(NewEvent.Warning("vm", NewEvent.Vm(vm.Name), $"stopping {vm.Id} failed: {refused.Reason}; will retry"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
         _monitor.ForgetVm(vm.Id);
         await _store.SetVmPlacementAsync(vm.Id, null, vm.Allocation, vm.LastMovedAt, cancellationToken).ConfigureAwait(false);
         await _store.TransitionVmAsync(vm.Id, VmState.Stopping, VmState.Stopped, cancellationToken).ConfigureAwait(false);
-        await EventAsync("vm", $"{vm.Id} ({vm.Name}) stopped", cancellationToken).ConfigureAwait(false);
+        await EventAsync(NewEvent.Info("vm", NewEvent.Vm(vm.Name), $"{vm.Id} ({vm.Name}) stopped"), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StartVmAsync(StoredVm vm, HostId target, string placement, CancellationToken cancellationToken)
@@ -104,13 +104,13 @@ public sealed partial class ControlLoop
         if (result is DriverResult.Refused refused)
         {
             await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Failed, cancellationToken).ConfigureAwait(false);
-            await EventAsync("vm", $"{vm.Id} ({vm.Name}) failed to start on {target}: {refused.Reason}", cancellationToken).ConfigureAwait(false);
+            await EventAsync(NewEvent.Error("vm", NewEvent.Vm(vm.Name), $"{vm.Id} ({vm.Name}) failed to start on {target}: {refused.Reason}"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
         await _store.SetVmPlacementAsync(vm.Id, target, vm.Allocation, null, cancellationToken).ConfigureAwait(false);
         await _store.TransitionVmAsync(vm.Id, VmState.Pending, VmState.Running, cancellationToken).ConfigureAwait(false);
-        await EventAsync("vm", $"{vm.Id} ({vm.Name}) started on {target}{(placement.Length > 0 ? $" ({placement})" : "")}", cancellationToken).ConfigureAwait(false);
+        await EventAsync(NewEvent.Info("vm", NewEvent.Vm(vm.Name), $"{vm.Id} ({vm.Name}) started on {target}{(placement.Length > 0 ? $" ({placement})" : "")}"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Marks the action in flight in the store, then asks the driver; a refusal fails it.</summary>
@@ -122,7 +122,7 @@ public sealed partial class ControlLoop
         {
             // The event is written before the agents are asked, with the action already in flight in the store: a
             // controller killed while the agents answer still leaves the operator's log saying the migration was sent.
-            await EventAsync("migration", $"{action.Vm} migrating {action.From} -> {action.To} (action {action.Id})", cancellationToken).ConfigureAwait(false);
+            await EventAsync(NewEvent.Info("migration", VmEntity(action.Vm), $"{action.Vm} migrating {action.From} -> {action.To} (action {action.Id})"), cancellationToken).ConfigureAwait(false);
             var result = await _driver.StartMigrationAsync(action.Vm, action.To, action.Allocation, cancellationToken).ConfigureAwait(false);
             if (result is DriverResult.Refused refused)
             {
@@ -156,7 +156,9 @@ public sealed partial class ControlLoop
             : _counters with { ActionsFailed = _counters.ActionsFailed + 1 };
         if (action.Kind == ActionKind.Migrate || status != ActionStatus.Succeeded)
         {
-            await EventAsync("action", $"{action.Kind.ToString().ToLowerInvariant()} {action.Vm} {action.From} -> {action.To} {status.ToString().ToLowerInvariant()}: {outcome}", cancellationToken).ConfigureAwait(false);
+            await EventAsync(
+                new NewEvent("action", VmEntity(action.Vm), status == ActionStatus.Failed ? EventSeverity.Warning : EventSeverity.Info, $"{action.Kind.ToString().ToLowerInvariant()} {action.Vm} {action.From} -> {action.To} {status.ToString().ToLowerInvariant()}: {outcome}"),
+                cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -40,6 +40,8 @@ public sealed partial class ControlLoop : BackgroundService
     private readonly Queue<TickSummary> _history = new();
     private readonly Dictionary<HostId, string> _hostProblems = [];
     private IReadOnlySet<HostId> _wasHot = new HashSet<HostId>();
+    private Dictionary<HostId, string> _hostNames = [];
+    private Dictionary<VmId, string> _vmNames = [];
     private IReadOnlySet<HostId> _wasUnresolved = new HashSet<HostId>();
     private DateTimeOffset _lastSampleAt = DateTimeOffset.MinValue;
     private DateTimeOffset _lastPruneAt = DateTimeOffset.MinValue;
@@ -90,7 +92,7 @@ public sealed partial class ControlLoop : BackgroundService
                 throw new InvalidOperationException($"{_store.Description} gained hosts while this controller held its writer lock");
             }
 
-            LogEvent(_logger, "inventory", message);
+            LogEvent(_logger, EventSeverity.Info, "inventory", NewEvent.Controller, message);
         }
         else
         {
@@ -104,7 +106,7 @@ public sealed partial class ControlLoop : BackgroundService
             var vms = await _store.GetVmsAsync(cancellationToken).ConfigureAwait(false);
             await _driver.AdoptAsync(hosts, vms, clock, cancellationToken).ConfigureAwait(false);
             var inFlight = (await ActivePlansAsync(cancellationToken).ConfigureAwait(false)).Sum(p => p.Actions.Count(a => a.Status == ActionStatus.InFlight));
-            await EventAsync("restart", $"resumed from {_store.Description}: {hosts.Count} hosts, {vms.Count} VMs, {inFlight} action(s) in flight to reconcile", cancellationToken).ConfigureAwait(false);
+            await EventAsync(NewEvent.Info("restart", NewEvent.Controller, $"resumed from {_store.Description}: {hosts.Count} hosts, {vms.Count} VMs, {inFlight} action(s) in flight to reconcile"), cancellationToken).ConfigureAwait(false);
         }
 
         _initialized = true;
@@ -209,8 +211,10 @@ public sealed partial class ControlLoop : BackgroundService
             _monitor.RecordVm(vm.Vm, vm.Sample);
         }
 
-        await ReportHostProblemsAsync(observation, cancellationToken).ConfigureAwait(false);
         var (settings, snapshot) = await LoadAsync(observation, cancellationToken).ConfigureAwait(false);
+        _hostNames = snapshot.Hosts.ToDictionary(h => h.Id, h => h.Name);
+        _vmNames = snapshot.Vms.ToDictionary(v => v.Id, v => v.Name);
+        await ReportHostProblemsAsync(observation, cancellationToken).ConfigureAwait(false);
         var decision = ControlPolicy.Decide(snapshot, settings, _time.GetUtcNow(), _options.PendingPlanLifetime);
         await ExecuteAsync(decision.Commands, observation.Clock, cancellationToken).ConfigureAwait(false);
         _wasHot = decision.Hot;
@@ -241,12 +245,12 @@ public sealed partial class ControlLoop : BackgroundService
             if (host.Problem is { } problem && (!had || before != problem))
             {
                 _hostProblems[host.Host] = problem;
-                await EventAsync("host", $"{host.Host} cannot be observed: {problem}", cancellationToken).ConfigureAwait(false);
+                await EventAsync(NewEvent.Error("host", HostEntity(host.Host), $"{host.Host} cannot be observed: {problem}"), cancellationToken).ConfigureAwait(false);
             }
             else if (host.Problem is null && had)
             {
                 _hostProblems.Remove(host.Host);
-                await EventAsync("host", $"{host.Host} answers again", cancellationToken).ConfigureAwait(false);
+                await EventAsync(NewEvent.Info("host", HostEntity(host.Host), $"{host.Host} answers again"), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -305,11 +309,16 @@ public sealed partial class ControlLoop : BackgroundService
         _live.Publish(new LiveView(now, observation.Clock, _driver.Description, settings, live, vms, [.. _history], _counters));
     }
 
-    private async Task EventAsync(string kind, string message, CancellationToken cancellationToken)
+    private async Task EventAsync(NewEvent e, CancellationToken cancellationToken)
     {
-        LogEvent(_logger, kind, message);
-        await _store.AddEventAsync(_time.GetUtcNow(), kind, message, cancellationToken).ConfigureAwait(false);
+        LogEvent(_logger, e.Severity, e.Kind, e.Entity, e.Message);
+        await _store.AddEventAsync(_time.GetUtcNow(), e, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A host as events name it: <c>host/NAME</c> by the name the store knows (its id before the first step).</summary>
+    private string HostEntity(HostId host) => NewEvent.Host(_hostNames.GetValueOrDefault(host, host.ToString()));
+
+    private string VmEntity(VmId vm) => NewEvent.Vm(_vmNames.GetValueOrDefault(vm, vm.ToString()));
 
     [LoggerMessage(Level = LogLevel.Error, Message = "control step failed, retrying next interval: {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string reason);
@@ -320,6 +329,6 @@ public sealed partial class ControlLoop : BackgroundService
     [LoggerMessage(Level = LogLevel.Critical, Message = "stopping: {Reason}")]
     private static partial void LogLockLost(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind}: {Message}")]
-    private static partial void LogEvent(ILogger logger, string kind, string message);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Severity} {Kind} {Entity}: {Message}")]
+    private static partial void LogEvent(ILogger logger, EventSeverity severity, string kind, string entity, string message);
 }

@@ -204,9 +204,10 @@ internal static partial class ControlPolicy
             .ToArray();
         var input = engine.Assess(snapshot.Observation.Clock, hosts, vms, snapshot.Monitor);
         var hot = input.HotHosts.ToHashSet();
+        var names = snapshot.Hosts.ToDictionary(h => h.Id, h => h.Name);
         foreach (var host in hot.Where(h => !snapshot.WasHot.Contains(h)).OrderBy(h => h.Value))
         {
-            commands.Add(new ControlCommand.Event("hotspot", $"{host} is hot"));
+            commands.Add(new ControlCommand.Event("hotspot", $"{host} is hot", NewEvent.Host(names.GetValueOrDefault(host, host.ToString())), EventSeverity.Warning));
         }
 
         var unchanged = new ControlDecision(commands, hot, snapshot.WasUnresolved);
@@ -238,7 +239,7 @@ internal static partial class ControlPolicy
         var plan = engine.Plan(input with { HotHosts = blocked });
         foreach (var host in plan.Unresolved.Where(h => !snapshot.WasUnresolved.Contains(h)))
         {
-            commands.Add(new ControlCommand.Event("hotspot", $"{host} could not be relieved: no migration or swap fits"));
+            commands.Add(new ControlCommand.Event("hotspot", $"{host} could not be relieved: no migration or swap fits", NewEvent.Host(names.GetValueOrDefault(host, host.ToString())), EventSeverity.Warning));
         }
 
         var decision = new ControlDecision(commands, hot, plan.Unresolved.ToHashSet());

@@ -87,13 +87,13 @@ public interface IControllerStore : IAsyncDisposable
     /// <summary>Actions newest first, optionally of one kind, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<StoredAction>> GetActionsAsync(ActionKind? kind, int limit, CancellationToken cancellationToken);
 
-    Task<StoredEvent> AddEventAsync(DateTimeOffset at, string kind, string message, CancellationToken cancellationToken);
+    Task<StoredEvent> AddEventAsync(DateTimeOffset at, NewEvent e, CancellationToken cancellationToken);
 
-    /// <summary>Events with an id above <paramref name="afterId"/>, oldest first, at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, CancellationToken cancellationToken);
+    /// <summary>Events with an id above <paramref name="afterId"/> that <paramref name="filter"/> keeps, oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, EventFilter filter, CancellationToken cancellationToken);
 
-    /// <summary>The latest events, newest first.</summary>
-    Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>The latest events that <paramref name="filter"/> keeps, newest first.</summary>
+    Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, EventFilter filter, CancellationToken cancellationToken);
 
     /// <summary>Every VPC with its members and rules: what each site's kernel network is derived from.</summary>
     Task<NetworkIntent> GetNetworkAsync(CancellationToken cancellationToken);

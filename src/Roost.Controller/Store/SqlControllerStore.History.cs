@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Roost.Core.Model;
 
@@ -42,33 +43,54 @@ internal abstract partial class SqlControllerStore
     public async Task<int> PruneSamplesAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         await ExecuteAsync("DELETE FROM samples WHERE at_ms < @before", cancellationToken, ("before", before.ToUnixTimeMilliseconds())).ConfigureAwait(false);
 
-    private const string AddEventSql = "INSERT INTO events (at_ms, kind, message) VALUES (@at, @kind, @message) RETURNING id";
+    private const string AddEventSql = "INSERT INTO events (at_ms, kind, message, entity, severity) VALUES (@at, @kind, @message, @entity, @severity) RETURNING id";
 
-    public async Task<StoredEvent> AddEventAsync(DateTimeOffset at, string kind, string message, CancellationToken cancellationToken)
+    private const string EventColumns = "id, at_ms, kind, message, entity, severity";
+
+    // Severity at least @severity: the names of that severity and the worse ones (info < warning < error).
+    private const string EventFilterSql = "severity IN (@s0, @s1, @s2) AND (@entity = '' OR entity = @entity)";
+
+    public async Task<StoredEvent> AddEventAsync(DateTimeOffset at, NewEvent e, CancellationToken cancellationToken)
     {
-        kind = StoredValues.Name(kind, "event kind");
-        message = StoredValues.Text(message);
+        ArgumentNullException.ThrowIfNull(e);
+        var stored = Checked(e);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var id = await ScalarLongAsync(connection, null, AddEventSql, cancellationToken, EventParameters(at, kind, message)).ConfigureAwait(false);
-        return new StoredEvent(id, DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()), kind, message);
+        var id = await ScalarLongAsync(connection, null, AddEventSql, cancellationToken, EventParameters(at, stored)).ConfigureAwait(false);
+        return new StoredEvent(id, DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()), stored.Kind, stored.Message, stored.Entity, stored.Severity);
     }
 
-    private static (string, object?)[] EventParameters(DateTimeOffset at, string kind, string message) =>
-        [("at", at.ToUnixTimeMilliseconds()), ("kind", StoredValues.Name(kind, "event kind")), ("message", StoredValues.Text(message))];
+    private static NewEvent Checked(NewEvent e) =>
+        e with { Kind = StoredValues.Name(e.Kind, "event kind"), Message = StoredValues.Text(e.Message), Entity = StoredValues.Text(e.Entity) };
 
-    public async Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync(
-            "SELECT id, at_ms, kind, message FROM events WHERE id > @after ORDER BY id LIMIT @limit",
-            r => new StoredEvent(Long(r, 0), Time(r, 1), r.GetString(2), r.GetString(3)),
-            cancellationToken,
-            ("after", afterId), ("limit", (long)limit)).ConfigureAwait(false);
+    private static (string, object?)[] EventParameters(DateTimeOffset at, NewEvent e)
+    {
+        var stored = Checked(e);
+        return [("at", at.ToUnixTimeMilliseconds()), ("kind", stored.Kind), ("message", stored.Message), ("entity", stored.Entity), ("severity", Name(stored.Severity))];
+    }
 
-    public async Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, EventFilter filter, CancellationToken cancellationToken) =>
         await QueryAsync(
-            "SELECT id, at_ms, kind, message FROM events ORDER BY id DESC LIMIT @limit",
-            r => new StoredEvent(Long(r, 0), Time(r, 1), r.GetString(2), r.GetString(3)),
+            $"SELECT {EventColumns} FROM events WHERE id > @after AND {EventFilterSql} ORDER BY id LIMIT @limit",
+            ReadEvent,
             cancellationToken,
-            ("limit", (long)limit)).ConfigureAwait(false);
+            [("after", afterId), ("limit", (long)limit), .. FilterParameters(filter)]).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, EventFilter filter, CancellationToken cancellationToken) =>
+        await QueryAsync(
+            $"SELECT {EventColumns} FROM events WHERE {EventFilterSql} ORDER BY id DESC LIMIT @limit",
+            ReadEvent,
+            cancellationToken,
+            [("limit", (long)limit), .. FilterParameters(filter)]).ConfigureAwait(false);
+
+    private static StoredEvent ReadEvent(DbDataReader r) =>
+        new(Long(r, 0), Time(r, 1), r.GetString(2), r.GetString(3), r.GetString(4), Enum.Parse<EventSeverity>(r.GetString(5), ignoreCase: true));
+
+    private static (string, object?)[] FilterParameters(EventFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var kept = Enum.GetValues<EventSeverity>().Where(s => s >= filter.AtLeast).Select(Name).ToList();
+        return [("s0", kept[0]), ("s1", kept[Math.Min(1, kept.Count - 1)]), ("s2", kept[^1]), ("entity", filter.Entity ?? "")];
+    }
 
     public async Task<ControllerSettings?> GetSettingsAsync(CancellationToken cancellationToken)
     {

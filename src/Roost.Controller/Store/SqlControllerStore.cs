@@ -127,7 +127,7 @@ internal abstract partial class SqlControllerStore : IControllerStore
         }
 
         await ExecuteAsync(connection, transaction, SetValueSql, cancellationToken, SettingsParameters(settings)).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, AddEventSql, cancellationToken, EventParameters(at, "inventory", message)).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, AddEventSql, cancellationToken, EventParameters(at, NewEvent.Info("inventory", NewEvent.Controller, message))).ConfigureAwait(false);
 
         // A controller killed before this line leaves nothing behind: the next start seeds again, whole.
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

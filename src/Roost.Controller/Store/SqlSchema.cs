@@ -92,6 +92,13 @@ internal static class SqlSchema
         [
             "ALTER TABLE vms ADD COLUMN image TEXT NULL",
         ]),
+
+        // Events name the entity they are about and their severity (issue 15); older events keep an empty entity.
+        (6,
+        [
+            "ALTER TABLE events ADD COLUMN entity TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE events ADD COLUMN severity TEXT NOT NULL DEFAULT 'info'",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

@@ -126,7 +126,7 @@ public sealed class ClientVerbTests
         using var stderr = new StringWriter();
         var follow = Program.RunAsync(["events", "--follow", "-o", "json", "--controller", c.Url], TextWriter.Synchronized(stdout), stderr, cancel.Token);
 
-        await c.Controller.Store.AddEventAsync(c.Time.GetUtcNow(), "test", "a new event", default);
+        await c.Controller.Store.AddEventAsync(c.Time.GetUtcNow(), NewEvent.Info("test", NewEvent.Controller, "a new event"), default);
         for (var i = 0; i < 100 && !stdout.ToString().Contains("a new event", StringComparison.Ordinal); i++)
         {
             await Task.Delay(100);

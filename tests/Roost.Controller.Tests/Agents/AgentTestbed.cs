@@ -52,10 +52,22 @@ internal sealed class AgentTestbed : IAsyncDisposable
         return new AgentTestbed(new TempDirectory(), image, accelerator);
     }
 
-    public async Task<AgentServer> StartAgentAsync(string role, int cpus, int memoryMiB)
+    public Task<AgentServer> StartAgentAsync(string role, int cpus, int memoryMiB, params string[] moreProfiles) =>
+        StartAgentAsync(role, cpus, memoryMiB, o => o, moreProfiles);
+
+    /// <summary>An agent offering the default image and <paramref name="moreProfiles"/>, its options changed by <paramref name="configure"/>.</summary>
+    public async Task<AgentServer> StartAgentAsync(string role, int cpus, int memoryMiB, Func<AgentOptions, AgentOptions> configure, string[] moreProfiles)
     {
+        ArgumentNullException.ThrowIfNull(configure);
         var name = $"c{Environment.ProcessId}-{Interlocked.Increment(ref _agents)}-{role}";
-        var options = new AgentOptions(name, new AgentCapacity(cpus, memoryMiB), Token, Image, Accelerator, QemuEnvironment.Binary, Path.Combine(Directory.Path, name));
+        var more = new List<GuestImage>();
+        foreach (var profile in moreProfiles)
+        {
+            more.Add(await ProfileImageAsync(profile));
+        }
+
+        var options = new AgentOptions(name, new AgentCapacity(cpus, memoryMiB), Token, Image, Accelerator, QemuEnvironment.Binary, Path.Combine(Directory.Path, name)) { ExtraImages = more };
+        options = configure(options);
         var server = await AgentServer.StartAsync(options, "127.0.0.1:0", TimeProvider.System, CancellationToken.None);
         _servers.Add(server);
         return server;
@@ -110,6 +122,15 @@ internal sealed class AgentTestbed : IAsyncDisposable
 
         Directory.Dispose();
     }
+
+    /// <summary>The image of another profile (<c>python</c>, <c>database</c>, <c>kernel-b</c>), from the cache after the first build.</summary>
+    private static async Task<GuestImage> ProfileImageAsync(string profile) =>
+        await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(profile, CancellationToken.None) switch
+        {
+            ImageBuildResult.Built built => built.Image,
+            ImageBuildResult.Failed failed => throw new InvalidOperationException($"guest image {profile} build failed: {failed.Reason}"),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
 
     private static async Task<(GuestImage, Accelerator)> ImageAsync()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Roost.Controller.Store;
 
 namespace Roost.Controller.Tests.Api;
 
@@ -138,7 +139,7 @@ public sealed class ApiCompletenessTests
         Assert.DoesNotContain(listed.EnumerateArray(), v => v.GetProperty("id").GetInt32() == id);
         Assert.Equal(HttpStatusCode.Accepted, reused.StatusCode);
         Assert.True(next > id, $"a new VM got id {next}, not above the deleted vm-{id}");
-        Assert.Contains((await fixture.Controller.Store.GetRecentEventsAsync(20, default)).Select(e => e.Message), m => m == $"vm-{id} (db) deleted (operator)");
+        Assert.Contains((await fixture.Controller.Store.GetRecentEventsAsync(20, EventFilter.All, default)).Select(e => e.Message), m => m == $"vm-{id} (db) deleted (operator)");
 
         Task<HttpResponseMessage> Send(HttpMethod method, string path, object? body = null) =>
             fixture.Client.SendAsync(fixture.Authorized(method, path, body is null ? null : JsonContent.Create(body)));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Roost.Controller.Store;
 
 namespace Roost.Controller.Tests.Api;
 
@@ -71,7 +72,7 @@ public sealed class OverviewTests
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.StepAsync();
         var message = "plan 1 (sandpiper, pending): hot: " + string.Join(", ", Enumerable.Range(0, 200).Select(i => $"host-{i}"));
-        await fixture.Controller.Store.AddEventAsync(fixture.Time.GetUtcNow(), "plan", message, default);
+        await fixture.Controller.Store.AddEventAsync(fixture.Time.GetUtcNow(), NewEvent.Info("plan", NewEvent.Controller, message), default);
 
         var overview = await fixture.Client.GetFromJsonAsync<JsonElement>("/api/overview");
         var events = await fixture.Client.GetFromJsonAsync<JsonElement>("/api/events?limit=1");

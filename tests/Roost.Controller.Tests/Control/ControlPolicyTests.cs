@@ -25,7 +25,7 @@ public sealed class ControlPolicyTests
         var decision = ControlPolicy.Decide(world.Snapshot(), ControllerSettings.Default, _now);
 
         Assert.Equal([new HostId(0)], decision.Hot);
-        Assert.Contains(new ControlCommand.Event("hotspot", "host-0 is hot"), decision.Commands);
+        Assert.Contains(new ControlCommand.Event("hotspot", "host-0 is hot", "host/h0", EventSeverity.Warning), decision.Commands);
         var add = Assert.IsType<ControlCommand.AddPlan>(decision.Commands[^1]);
         Assert.Equal((ControlPolicy.SandpiperSource, PlanStatus.Approved), (add.Plan.Source, add.Plan.Status));
         var action = Assert.Single(add.Plan.Actions);

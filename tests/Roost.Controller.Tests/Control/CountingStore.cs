@@ -62,11 +62,11 @@ internal sealed class CountingStore(IControllerStore inner) : IControllerStore
 
     public Task<IReadOnlyList<StoredAction>> GetActionsAsync(ActionKind? kind, int limit, CancellationToken cancellationToken) => Read(inner.GetActionsAsync(kind, limit, cancellationToken));
 
-    public Task<StoredEvent> AddEventAsync(DateTimeOffset at, string kind, string message, CancellationToken cancellationToken) => inner.AddEventAsync(at, kind, message, cancellationToken);
+    public Task<StoredEvent> AddEventAsync(DateTimeOffset at, NewEvent e, CancellationToken cancellationToken) => inner.AddEventAsync(at, e, cancellationToken);
 
-    public Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, CancellationToken cancellationToken) => Read(inner.GetEventsAsync(afterId, limit, cancellationToken));
+    public Task<IReadOnlyList<StoredEvent>> GetEventsAsync(long afterId, int limit, EventFilter filter, CancellationToken cancellationToken) => Read(inner.GetEventsAsync(afterId, limit, filter, cancellationToken));
 
-    public Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, CancellationToken cancellationToken) => Read(inner.GetRecentEventsAsync(limit, cancellationToken));
+    public Task<IReadOnlyList<StoredEvent>> GetRecentEventsAsync(int limit, EventFilter filter, CancellationToken cancellationToken) => Read(inner.GetRecentEventsAsync(limit, filter, cancellationToken));
 
     public Task<NetworkIntent> GetNetworkAsync(CancellationToken cancellationToken) => Read(inner.GetNetworkAsync(cancellationToken));
 

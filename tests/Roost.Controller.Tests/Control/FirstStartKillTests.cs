@@ -66,7 +66,7 @@ public sealed partial class FirstStartKillTests(ITestOutputHelper output)
         await using var store = new SqliteControllerStore(Path.Combine(data, "roost.db"));
         var hosts = (await store.GetHostsAsync(default)).Count;
         var vms = (await store.GetVmsAsync(default)).Count;
-        var firsts = (await store.GetRecentEventsAsync(1000, default)).Where(e => e.Message.StartsWith("first start:", StringComparison.Ordinal)).ToList();
+        var firsts = (await store.GetRecentEventsAsync(1000, EventFilter.All, default)).Where(e => e.Message.StartsWith("first start:", StringComparison.Ordinal)).ToList();
         var announced = firsts.Count == 1 ? int.Parse(Announced().Match(firsts[0].Message).Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         var inventory = new Inventory(hosts, vms, firsts.Count, announced);
         Assert.True(inventory is (0, 0, 0, 0) or (1000, _, 1, _) && vms == announced, $"a part of the inventory: {inventory}");

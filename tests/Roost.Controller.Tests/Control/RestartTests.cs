@@ -38,6 +38,6 @@ public sealed class RestartTests
         Assert.Equal(from, (await fixture.Controller.Store.FindVmAsync(vm.Id, default))?.Host);
         Assert.Equal(VmState.Running, (await fixture.Controller.Store.FindVmAsync(new VmId(createdId), default))?.State);
         Assert.Equal(13, (await fixture.Controller.Store.GetVmsAsync(default)).Count);
-        Assert.Contains(await fixture.Controller.Store.GetRecentEventsAsync(50, default), e => e.Kind == "restart");
+        Assert.Contains(await fixture.Controller.Store.GetRecentEventsAsync(50, EventFilter.All, default), e => e.Kind == "restart");
     }
 }

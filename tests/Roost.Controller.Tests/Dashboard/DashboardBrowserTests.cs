@@ -90,7 +90,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         var maintenanceHost = actions.GetProperty("maintenance").GetProperty("host").GetString();
         var host = await client.GetFromJsonAsync<JsonElement>($"/api/hosts/{maintenanceHost}");
         Assert.False(host.GetProperty("maintenance").GetBoolean());
-        var messages = (await controller.Store.GetEventsAsync(0, int.MaxValue, default)).Select(e => e.Message).ToArray();
+        var messages = (await controller.Store.GetEventsAsync(0, int.MaxValue, EventFilter.All, default)).Select(e => e.Message).ToArray();
         Assert.Contains(messages, m => m.EndsWith($"({maintenanceHost}) entering maintenance (operator)", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.EndsWith($"({maintenanceHost}) leaving maintenance (operator)", StringComparison.Ordinal));
 

@@ -23,7 +23,7 @@ public abstract class ControllerStoreContractTests
 
         var version = await store.MigrateAsync(default);
 
-        Assert.Equal(5, version);
+        Assert.Equal(6, version);
         Assert.Single(await store.GetHostsAsync(default));
     }
 
@@ -86,6 +86,22 @@ public abstract class ControllerStoreContractTests
         var stored = await store.FindVmAsync(created[0].Id, default);
         Assert.NotNull(stored);
         Assert.Equal((VmState.Pending, (HostId?)null, (HostId?)new HostId(3)), (stored.State, stored.Host, stored.RequestedHost));
+    }
+
+    [ContractFact]
+    public async Task Events_KeepEntityAndSeverity_AndListingsFilterBySeverityAtLeastAndByEntity()
+    {
+        await using var store = await CreateStoreAsync();
+        await store.AddEventAsync(_t0, NewEvent.Info("vm", NewEvent.Vm("web"), "web started"), default);
+        await store.AddEventAsync(_t0, NewEvent.Warning("hotspot", NewEvent.Host("sim-03"), "host-3 is hot"), default);
+        var error = await store.AddEventAsync(_t0, NewEvent.Error("host", NewEvent.Host("sim-03"), "host-3 cannot be observed"), default);
+
+        Assert.Equal(("host/sim-03", EventSeverity.Error), (error.Entity, error.Severity));
+        Assert.Equal(["host-3 cannot be observed", "host-3 is hot"], (await store.GetRecentEventsAsync(10, new EventFilter(EventSeverity.Warning), default)).Select(e => e.Message));
+        Assert.Equal(["host-3 cannot be observed"], (await store.GetEventsAsync(0, 10, new EventFilter(EventSeverity.Error), default)).Select(e => e.Message));
+        Assert.Equal(["web started"], (await store.GetEventsAsync(0, 10, new EventFilter(Entity: "vm/web"), default)).Select(e => e.Message));
+        var all = await store.GetEventsAsync(0, 10, EventFilter.All, default);
+        Assert.Equal([("vm/web", EventSeverity.Info), ("host/sim-03", EventSeverity.Warning), ("host/sim-03", EventSeverity.Error)], all.Select(e => (e.Entity, e.Severity)));
     }
 
     [ContractFact]
@@ -178,8 +194,8 @@ public abstract class ControllerStoreContractTests
             new HostSample(new HostId(1), _t0.AddMinutes(1), new ResourceVector(7, 8, 9)),
         ],
             default);
-        var first = await store.AddEventAsync(_t0, "hotspot", "host-1 hot", default);
-        await store.AddEventAsync(_t0, "plan", "plan 1", default);
+        var first = await store.AddEventAsync(_t0, NewEvent.Info("hotspot", NewEvent.Controller, "host-1 hot"), default);
+        await store.AddEventAsync(_t0, NewEvent.Info("plan", NewEvent.Controller, "plan 1"), default);
         Assert.Null(await store.GetSettingsAsync(default));
         await store.SaveSettingsAsync(new ControllerSettings(ControlMode.Manual, 0.8, 2), default);
 
@@ -187,8 +203,8 @@ public abstract class ControllerStoreContractTests
 
         Assert.Equal(2, pruned);
         Assert.Equal(new ResourceVector(7, 8, 9), Assert.Single(await store.GetSamplesAsync(null, _t0, default)).Usage);
-        Assert.Equal(["plan 1"], (await store.GetEventsAsync(first.Id, 10, default)).Select(e => e.Message));
-        Assert.Equal("plan 1", (await store.GetRecentEventsAsync(1, default))[0].Message);
+        Assert.Equal(["plan 1"], (await store.GetEventsAsync(first.Id, 10, EventFilter.All, default)).Select(e => e.Message));
+        Assert.Equal("plan 1", (await store.GetRecentEventsAsync(1, EventFilter.All, default))[0].Message);
         Assert.Equal(new ControllerSettings(ControlMode.Manual, 0.8, 2), await store.GetSettingsAsync(default));
     }
 
@@ -282,7 +298,7 @@ public abstract class ControllerStoreContractTests
         Assert.Empty(await store.GetHostsAsync(default));
         Assert.Empty(await store.GetVmsAsync(default));
         Assert.Null(await store.GetSettingsAsync(default));
-        Assert.Empty(await store.GetRecentEventsAsync(10, default));
+        Assert.Empty(await store.GetRecentEventsAsync(10, EventFilter.All, default));
 
         Assert.True(await store.SeedAsync(hosts, vms, ControllerSettings.Default, _t0, "first start", default));
         Assert.False(await store.SeedAsync(hosts.Take(1).ToList(), [], ControllerSettings.Default, _t0, "again", default));
@@ -290,7 +306,7 @@ public abstract class ControllerStoreContractTests
         Assert.Equal(4, (await store.GetHostsAsync(default)).Count);
         Assert.Equal(50, (await store.GetVmsAsync(default)).Count);
         Assert.Equal(ControllerSettings.Default, await store.GetSettingsAsync(default));
-        Assert.Equal(["first start"], (await store.GetRecentEventsAsync(10, default)).Select(e => e.Message));
+        Assert.Equal(["first start"], (await store.GetRecentEventsAsync(10, EventFilter.All, default)).Select(e => e.Message));
     }
 
     /// <summary>A list whose enumeration fails at index <c>crashAt</c>, as a process dying there would stop it.</summary>
