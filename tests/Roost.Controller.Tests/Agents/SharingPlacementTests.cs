@@ -22,6 +22,14 @@ public sealed class SharingPlacementTests(ITestOutputHelper output)
         await using var testbed = await AgentTestbed.StartAsync();
         var a0 = await testbed.StartAgentAsync("share0", cpus: 4, memoryMiB: 4 * GuestMiB, "kernel-b");
         var a1 = await testbed.StartAgentAsync("share1", cpus: 4, memoryMiB: 4 * GuestMiB, "kernel-b");
+
+        // Each agent's first answer, with the testbed's patient client: on a loaded machine a cold agent's first request
+        // can take longer than the controller's 10 s discovery call allows (its later ones do not).
+        foreach (var agent in new[] { a0, a1 })
+        {
+            using var described = await testbed.Http.GetAsync(new Uri(agent.BaseAddress, "api/agent"));
+            Assert.True(described.IsSuccessStatusCode, $"{agent.BaseAddress}: {(int)described.StatusCode}");
+        }
         using var data = new TempDirectory();
         var options = new ControllerOptions(data.Path)
         {
