@@ -31,7 +31,7 @@ public sealed class ClientVerbTests
         Assert.Equal((0, ""), (create.ExitCode, create.Stderr));
         Assert.Matches(@"(?m)^NAME +web$", create.Stdout);
         Assert.Equal(0, list.ExitCode);
-        Assert.Equal("ID,NAME,STATE,HOST,CPUS,MEMORY_MIB,NETWORK_MBPS,CPU_USED,MIGRATING_TO", list.Stdout.Split('\n')[0]);
+        Assert.Equal("ID,NAME,STATE,HOST,CPUS,MEMORY_MIB,NETWORK_MBPS,CPU_USED,MIGRATING_TO,IMAGE", list.Stdout.Split('\n')[0]);
         Assert.Contains(list.Stdout.Split('\n'), l => l.StartsWith("vm-12,web,running,sim-04,1,1024,10,", StringComparison.Ordinal));
         Assert.Equal(1 + 13, running.Stdout.Trim().Split('\n').Length);
         var json = JsonSerializer.Deserialize<JsonElement>(show.Stdout);
@@ -115,6 +115,30 @@ public sealed class ClientVerbTests
         Assert.Equal("ID  AT", lines[0][..6]);
         Assert.EndsWith($"plan {second} rejected by operator", lines[^1], StringComparison.Ordinal);
         Assert.EndsWith($"plan {first} approved by operator", lines[^2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SettingsSetPlacement_IsShown_AndEventsFilterBySeverityAndEntity()
+    {
+        await using var c = await ControllerUnderTest.StartAsync();
+        var set = await c.RoostAsync("settings", "set", "--placement", "sharing");
+        var show = await c.RoostAsync("settings", "-o", "json");
+        await c.Controller.Store.AddEventAsync(c.Time.GetUtcNow(), NewEvent.Warning("hotspot", NewEvent.Host("sim-04"), "sim-04 is hot"), default);
+        await c.Controller.Store.AddEventAsync(c.Time.GetUtcNow(), NewEvent.Info("vm", NewEvent.Vm("web"), "web started"), default);
+
+        var warnings = await c.RoostAsync("events", "--severity", "warning", "-o", "csv");
+        var web = await c.RoostAsync("events", "--entity", "vm/web", "-o", "csv");
+        var wrong = await c.RoostAsync("events", "--severity", "loud");
+
+        Assert.Equal((0, ""), (set.ExitCode, set.Stderr));
+        Assert.Matches(@"(?m)^PLACEMENT +sharing$", set.Stdout);
+        Assert.Equal("sharing", JsonSerializer.Deserialize<JsonElement>(show.Stdout).GetProperty("placement").GetString());
+        var rows = warnings.Stdout.Trim().Split('\n');
+        Assert.Equal("ID,AT,SEVERITY,KIND,ENTITY,MESSAGE", rows[0]);
+        Assert.All(rows.Skip(1), r => Assert.DoesNotContain(",info,", r, StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.EndsWith(",warning,hotspot,host/sim-04,sim-04 is hot", StringComparison.Ordinal));
+        Assert.Equal([",info,vm,vm/web,web started"], web.Stdout.Trim().Split('\n').Skip(1).Select(r => r[r.IndexOf(",info,", StringComparison.Ordinal)..]));
+        Assert.Equal(2, wrong.ExitCode);
     }
 
     [Fact]
