@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Disaster recovery with a real guest (docs/experiments/dr.md, issue 17). Site 1 runs 'roost dr protect': a QEMU guest
 # whose disk is Roost's NBD server (writes replicated to 'roost dr serve' at site 2 over the WAN lab) and whose NIC
-# goes through Roost's egress buffer; the guest serves a commit log on TCP 7000; 'roost dr bench --service' drives it
-# from site 1. Needs root and 'roost lab wan up --name drg --sites 2 --bandwidth 100mbit --rtt 40ms' first.
-#   docs/experiments/dr-guest.sh bench RUNS SECONDS CLIENTS   throughput and latency, sync, pipelined, async
-#   docs/experiments/dr-guest.sh crash MODE RUNS [LAG]        the primary lost at a random moment under load, then
-#                                                             failover at site 2: RTO, and every acknowledged commit checked
+# goes through Roost's egress buffer; the guest runs SQLite on ext4 behind a front end on TCP 7000 (one transaction a
+# commit); 'roost dr bench --service' drives it from site 1. Needs root and
+# 'roost lab wan up --name drg --sites 2 --bandwidth 100mbit --rtt 40ms' first (DR_LAB=NAME: another lab of the same
+# shape, so two experiments can run side by side). Timing runs: 'nice -n -15' this script.
+#   docs/experiments/dr-guest.sh bench RUNS SECONDS CLIENTS   throughput and latency; runs interleaved (sync, pipelined,
+#                                                             async, then again), the load average beside each
+#   docs/experiments/dr-guest.sh crash MODE RUNS [LAG]        zero loss: the primary lost at a random moment under load;
+#                                                             every acknowledged transaction looked up in the replica the
+#                                                             cloud site would boot (exported, not booted: cheap)
+#   docs/experiments/dr-guest.sh rto MODE RUNS                the same, then failover: the replica booted at site 2 with
+#                                                             the same address; RTO from the kill to its service answering
 #   docs/experiments/dr-guest.sh failback RUNS                after a crash and failover, clients commit at site 2 for
 #                                                             10 s; then site 1's old disk is brought up to date over the WAN
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 roost="dotnet $root/artifacts/bin/Roost.Cli/release/roost.dll"
-s1=roost-drg-s1; s2=roost-drg-s2
+lab=${DR_LAB:-drg}
+s1=roost-$lab-s1; s2=roost-$lab-s2
 guest=10.77.1.5; cloud=10.77.2.1:7411
 work=$(mktemp -d /tmp/roost-dr-guest.XXXXXX)    # 0700
 pids=()
@@ -28,11 +35,13 @@ restore_sites() {
 }
 trap cleanup EXIT
 head -c 32 /dev/urandom > "$work/key"; chmod 600 "$work/key"
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 wait_for() { # FILE TEXT SECONDS
   for _ in $(seq $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; return 1
 }
-start_sites() { # MODE LAG
+start_sites() { # MODE LAG: a fresh journal at site 2, a fresh (ext4) disk at site 1, the guest serving
   rm -rf "$work/site" "$work/p" "$work/f"
   ip netns exec $s2 $roost dr serve --listen $cloud --dir "$work/site" --secret-file "$work/key" --vm 1:64 > "$work/serve.log" 2>&1 &
   serve=$!; pids+=($serve)
@@ -41,67 +50,84 @@ start_sites() { # MODE LAG
     --address $guest/24 --gateway 10.77.1.1 --bridge br0 > "$work/protect.log" 2>&1 &
   protect=$!; pids+=($protect)
   wait_for "$work/protect.log" "serving at" 400
-  sed -n 's/^roost dr protect: //p' "$work/protect.log" | head -1
+  sed -n 's/^roost dr protect: //p' "$work/protect.log" | grep 'serving at'
+}
+load_then_lose_primary() { # SECONDS_MIN SECONDS_SPAN: 8 clients commit (each acknowledgement logged), then site 1 is lost
+  rm -f "$work/acked"
+  ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds 600 --clients 8 --acked-log "$work/acked" > "$work/bench.log" 2>&1 &
+  bench=$!; pids+=($bench)
+  sleep "$(awk -v r="$RANDOM" -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b * r / 32767 }')"
+  # The primary site is lost: its link cut, then every process of it SIGKILLed (client, Roost, QEMU).
+  t_kill=$(now)
+  ip netns exec $s1 ip route replace blackhole 10.77.2.0/24
+  kill -9 "$bench" "$protect" "$(cat "$work/p/dr-vm-1.pid")" 2>/dev/null || true
+  wait "$bench" "$protect" 2>/dev/null || true
+  # Failover on command: the cloud site's manager stops (its journal is what the replica is made from).
+  kill -TERM "$serve"; wait "$serve" || true
+  t_stopped=$(now)
+}
+fail_over() { # site 2 takes over the guest's subnet; the replica boots with the same address
+  ip -n $s2 route del 10.77.1.0/24 2>/dev/null || true
+  ip -n $s2 link add drf0 type bridge; ip -n $s2 addr add 10.77.1.1/24 dev drf0; ip -n $s2 link set drf0 up
+  t_failover=$(now)
+  ip netns exec $s2 $roost dr failover --dir "$work/site" --vm 1:64 --run "$work/f" --address $guest/24 --gateway 10.77.1.1 --bridge drf0 > "$work/failover.log" 2>&1 &
+  failover=$!; pids+=($failover)
+  wait_for "$work/failover.log" "serving at" 300
+  t_serving=$(now)
+}
+check_replica() { # prints acknowledged=N rows=N missing=N (the replica the cloud site boots, read without booting it)
+  rm -f "$work/check.img"
+  $roost dr export --dir "$work/site" --vm 1:64 --out "$work/check.img" --acked-log "$work/acked" | tail -1
+  rm -f "$work/check.img"
+}
+verdict() { # MODE BOUND CHECK_LINE
+  local missing; missing=$(echo "$3" | sed -n 's/.*missing=\([0-9]*\).*/\1/p')
+  if [ "${missing:-1}" -gt "$2" ]; then failures=$((failures + 1)); echo LOST; else echo ok; fi
 }
 case "${1:-}" in
   bench)
     runs=${2:-3}; seconds=${3:-20}; clients=${4:-8}
-    for mode in sync pipelined async; do
-      for run in $(seq "$runs"); do
-        start_sites "$mode" 1024
-        echo "mode=$mode run=$run $(ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds "$seconds" --clients "$clients")"
+    for run in $(seq "$runs"); do
+      for mode in sync pipelined async; do
+        start_sites "$mode" 1024 > /dev/null
+        echo "mode=$mode run=$run $(ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds "$seconds" --clients "$clients") uptime:$(uptime | sed 's/.*load average://')"
         kill -TERM "$protect"; wait "$protect" || true; tail -1 "$work/protect.log"
         kill -TERM "$serve"; wait "$serve" || true
       done
     done;;
   crash)
-    mode=$2; runs=$3; lag=${4:-64}
+    mode=$2; runs=$3; lag=${4:-64}; bound=0; [ "$mode" = async ] && bound=$lag
     failures=0
     for run in $(seq "$runs"); do
       start_sites "$mode" "$lag" > /dev/null
-      rm -f "$work/acked"
-      ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds 120 --clients 8 --acked-log "$work/acked" > "$work/bench.log" 2>&1 &
-      bench=$!; pids+=($bench)
-      sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 3 + 5 * r / 32767 }')"
-      # The primary site is lost: its link cut, then every process of it SIGKILLed (client, Roost, QEMU).
-      t0=$(date +%s.%N)
-      ip netns exec $s1 ip route replace blackhole 10.77.2.0/24
-      kill -9 "$bench" "$protect" "$(cat "$work/p/dr-vm-1.pid")" 2>/dev/null || true
-      wait "$bench" "$protect" 2>/dev/null || true
-      # The cloud site fails over (on command): the manager stops, site 2 takes over the guest's subnet, the replica boots.
-      kill -TERM "$serve"; wait "$serve" || true
-      ip -n $s2 route del 10.77.1.0/24 2>/dev/null || true
-      ip -n $s2 link add drf0 type bridge; ip -n $s2 addr add 10.77.1.1/24 dev drf0; ip -n $s2 link set drf0 up
-      ip netns exec $s2 $roost dr failover --dir "$work/site" --vm 1:64 --run "$work/f" --address $guest/24 --gateway 10.77.1.1 --bridge drf0 > "$work/failover.log" 2>&1 &
-      failover=$!; pids+=($failover)
-      wait_for "$work/failover.log" "serving at" 300
-      rto=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-      check=$($roost dr export --dir "$work/site" --vm 1:64 --out "$work/check.img" --acked-log "$work/acked" | tail -1)
-      rm -f "$work/check.img"
+      load_then_lose_primary 3 5
+      check=$(check_replica)
+      echo "run=$run mode=$mode $check bound=$bound $(verdict "$mode" "$bound" "$check") load1=$(cut -d' ' -f1 /proc/loadavg) $(date -u +%H:%M:%S)"
+    done
+    echo "mode=$mode runs=$runs failures=$failures";;
+  rto)
+    mode=$2; runs=$3; bound=0; [ "$mode" = async ] && bound=64
+    failures=0
+    for run in $(seq "$runs"); do
+      start_sites "$mode" 64 > /dev/null
+      load_then_lose_primary 3 5
+      fail_over
+      check=$(check_replica)
       kill -TERM "$failover"; wait "$failover" || true
       restore_sites
-      missing=$(echo "$check" | sed -n 's/.*missing=\([0-9]*\).*/\1/p'); acked=$(echo "$check" | sed -n 's/.*acknowledged=\([0-9]*\).*/\1/p')
-      bound=0; [ "$mode" = async ] && bound=$lag
-      verdict=ok; [ "${missing:-1}" -gt "$bound" ] && { verdict=LOST; failures=$((failures + 1)); }
-      echo "run=$run mode=$mode acknowledged=$acked missing=$missing bound=$bound rto_s=$rto $(sed -n 's/.*(\(replica at write [0-9]* of [0-9]*\).*booted in \([0-9.]*\) s.*/\1, booted in \2 s/p' "$work/failover.log") $verdict load1=$(cut -d' ' -f1 /proc/loadavg)"
+      # The breakdown: the manager stopped after the kill; failover's own times (image, export, boot, service); the rest
+      # of the failover process's wall time is its start (the .NET runtime) and the route and bridge changes.
+      f=$(sed -n 's/.*image ready in \([0-9.]*\) s, replica at write [0-9]* of [0-9]* exported in \([0-9.]*\) s); booted in \([0-9.]*\) s, service answering at \([0-9.]*\) s/\1 \2 \3 \4/p' "$work/failover.log")
+      read -r image export boot service <<< "$f"
+      echo "run=$run mode=$mode rto_s=$(secs "$t_kill" "$t_serving") stop_manager_s=$(secs "$t_kill" "$t_stopped") takeover_s=$(secs "$t_stopped" "$t_failover") process_start_s=$(awk -v w="$(secs "$t_failover" "$t_serving")" -v i="$image" -v e="$export" -v s="$service" 'BEGIN { printf "%.2f", w - i - e - s }') image_s=$image export_s=$export boot_s=$boot service_s=$service $check $(verdict "$mode" "$bound" "$check") load1=$(cut -d' ' -f1 /proc/loadavg)"
     done
     echo "mode=$mode runs=$runs failures=$failures";;
   failback)
     runs=${2:-3}
     for run in $(seq "$runs"); do
       start_sites pipelined 1024 > /dev/null
-      ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds 120 --clients 8 > /dev/null 2>&1 &
-      bench=$!; pids+=($bench)
-      sleep 5
-      ip netns exec $s1 ip route replace blackhole 10.77.2.0/24
-      kill -9 "$bench" "$protect" "$(cat "$work/p/dr-vm-1.pid")" 2>/dev/null || true
-      wait "$bench" "$protect" 2>/dev/null || true
-      kill -TERM "$serve"; wait "$serve" || true
-      ip -n $s2 route del 10.77.1.0/24 2>/dev/null || true
-      ip -n $s2 link add drf0 type bridge; ip -n $s2 addr add 10.77.1.1/24 dev drf0; ip -n $s2 link set drf0 up
-      ip netns exec $s2 $roost dr failover --dir "$work/site" --vm 1:64 --run "$work/f" --address $guest/24 --gateway 10.77.1.1 --bridge drf0 > "$work/failover.log" 2>&1 &
-      failover=$!; pids+=($failover)
-      wait_for "$work/failover.log" "serving at" 300
+      load_then_lose_primary 5 0
+      fail_over
       # Clients at the cloud site keep committing to the failed-over guest; then it is stopped for the failback.
       ip netns exec $s2 $roost dr bench --service $guest:7000 --seconds 10 --clients 8 | sed 's/^/at the cloud site: /'
       kill -TERM "$failover"; wait "$failover" || true
@@ -113,5 +139,5 @@ case "${1:-}" in
       wait "$receiver"; cat "$work/failback.log"
       cmp "$work/p/vm-1.img" "$work/f/vm-1.img" && echo "run=$run images equal"
     done;;
-  *) echo "usage: $0 bench RUNS SECONDS CLIENTS | crash MODE RUNS [LAG] | failback RUNS" >&2; exit 2;;
+  *) echo "usage: $0 bench RUNS SECONDS CLIENTS | crash MODE RUNS [LAG] | rto MODE RUNS | failback RUNS" >&2; exit 2;;
 esac

@@ -46,7 +46,11 @@ public sealed class QemuFixture : IAsyncLifetime
     }
 
     /// <summary>The image of <paramref name="profile"/>, from the user's image cache (built on first use).</summary>
-    public static async Task<GuestImage> ImageAsync(string profile) =>
+    public static Task<GuestImage> ImageAsync(string profile) =>
+        ImageAsync(GuestProfile.Find(profile) ?? throw new InvalidOperationException($"no image profile '{profile}'"));
+
+    /// <summary>The image of <paramref name="profile"/> (a service image too), from the user's image cache (built on first use).</summary>
+    public static async Task<GuestImage> ImageAsync(GuestProfile profile) =>
         await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(profile, CancellationToken.None) switch
         {
             ImageBuildResult.Built built => built.Image,

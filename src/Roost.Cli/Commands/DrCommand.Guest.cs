@@ -15,8 +15,8 @@ namespace Roost.Cli.Commands;
 
 /// <summary>
 /// <c>roost dr protect</c>: a protected guest at the primary site: its disk is Roost's NBD server (writes applied
-/// locally and replicated), its NIC goes through Roost's egress buffer, and it runs the commit-log service
-/// (<see cref="CommitLogGuest"/>). <c>roost dr failover</c>: at the cloud site, the guest's disk exported from the
+/// locally and replicated), its NIC goes through Roost's egress buffer, and it runs the SQLite service
+/// (<see cref="SqliteGuest"/>). <c>roost dr failover</c>: at the cloud site, the guest's disk exported from the
 /// journal at its latest consistent point, booted with the same address on a local bridge. Both run until SIGTERM.
 /// </summary>
 internal sealed partial class DrCommand
@@ -42,6 +42,12 @@ internal sealed partial class DrCommand
         var lag = options.GetInt("lag", 1024, min: 1, max: 1_048_576);
         var image = await ServiceImageAsync(run, Verb, cancellationToken).ConfigureAwait(false);
         var diskPath = options.Get("disk") ?? Path.Combine(run, $"vm-{disk.Vm.Value}.img");
+        var fresh = !File.Exists(diskPath);
+        if (fresh && await SqliteGuest.FormatDiskAsync(diskPath, disk.SizeBytes, cancellationToken).ConfigureAwait(false) is { } formatFailure)
+        {
+            File.Delete(diskPath);
+            throw new UsageException($"{Verb}: {formatFailure}", 1);
+        }
 
         await using var replication = new ReplicationClient(to, secret, new ReplicatorOptions { Mode = mode.Value, MaxUnackedWrites = lag }, [disk.Vm], TimeProvider.System, Console.Error.WriteLine);
         ProtectedDiskServer diskServer;
@@ -57,6 +63,14 @@ internal sealed partial class DrCommand
 
         await using (diskServer.ConfigureAwait(false))
         {
+            if (fresh)
+            {
+                var clock = Stopwatch.StartNew();
+                var shipped = await diskServer.ShipInitialCopyAsync().ConfigureAwait(false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{Verb}: a new ext4 disk; initial copy {shipped} of {disk.SizeBytes} bytes (the blocks not all zeros) handed to the replication in {clock.Elapsed.TotalSeconds:0.00} s"));
+            }
+
             try
             {
                 forwarder = await EgressForwarder.StartAsync(
@@ -93,19 +107,20 @@ internal sealed partial class DrCommand
         var clock = Stopwatch.StartNew();
         var directory = options.Get("dir") ?? throw new UsageException($"{Verb}: --dir is required");
         var disk = ParseDisk(options.Get("vm") ?? throw new UsageException($"{Verb}: --vm ID:SIZE_MIB is required"), Verb);
-        var (run, nic, bridge) = GuestPlace(options, Verb);
+        var (run, nic, bridge) = GuestPlace(options, Verb, () => RequireJournal(Verb, directory, disk));
         var image = await ServiceImageAsync(run, Verb, cancellationToken).ConfigureAwait(false);
+        var prepared = clock.Elapsed;
         var replica = Path.Combine(run, $"vm-{disk.Vm.Value}.img");
         File.Delete(replica);
         var (at, applied, _) = ExportReplica(Verb, directory, disk, replica, null);
-        var exported = clock.Elapsed;
+        var exported = clock.Elapsed - prepared;
         var launch = GuestLaunch(options, image, disk.Vm, nic, run) with
         {
             DiskImage = replica,
             TapName = GuestNic.TapNameFor("dr-failover", $"vm-{disk.Vm.Value}"),
             Bridge = bridge,
         };
-        await RunGuestAsync(Verb, launch, nic, string.Create(CultureInfo.InvariantCulture, $"replica at write {at} of {applied}, exported in {exported.TotalSeconds:0.00} s"), cancellationToken).ConfigureAwait(false);
+        await RunGuestAsync(Verb, launch, nic, string.Create(CultureInfo.InvariantCulture, $"image ready in {prepared.TotalSeconds:0.00} s, replica at write {at} of {applied} exported in {exported.TotalSeconds:0.00} s"), cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
@@ -117,8 +132,8 @@ internal sealed partial class DrCommand
             stop.Cancel();
         });
 
-    /// <summary>--run (made owner-only), --address/--gateway (a <see cref="GuestNic"/>) and --bridge (an interface name).</summary>
-    private static (string Run, GuestNic Nic, string Bridge) GuestPlace(ParsedOptions options, string verb)
+    /// <summary>--run (made owner-only, after every check and <paramref name="checkFirst"/>), --address/--gateway (a <see cref="GuestNic"/>) and --bridge (an interface name).</summary>
+    private static (string Run, GuestNic Nic, string Bridge) GuestPlace(ParsedOptions options, string verb, Action? checkFirst = null)
     {
         var run = options.Get("run") ?? throw new UsageException($"{verb}: --run DIR is required");
         var nic = new GuestNic("dr", options.Get("address") ?? throw new UsageException($"{verb}: --address ADDRESS/PREFIX is required"), options.Get("gateway"));
@@ -132,6 +147,8 @@ internal sealed partial class DrCommand
         {
             throw new UsageException($"{verb}: --bridge '{PrintableText.Escape(bridge)}' is not an interface name");
         }
+
+        checkFirst?.Invoke();
 
         try
         {
@@ -147,13 +164,13 @@ internal sealed partial class DrCommand
 
     private static async Task<GuestImage> ServiceImageAsync(string run, string verb, CancellationToken cancellationToken)
     {
-        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync("minimal", cancellationToken).ConfigureAwait(false) switch
+        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(GuestProfile.DrDatabase, cancellationToken).ConfigureAwait(false) switch
         {
             ImageBuildResult.Built built => built.Image,
             ImageBuildResult.Failed failed => throw new UsageException($"{verb}: guest image: {failed.Reason}", 1),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        return await CommitLogGuest.WithServiceAsync(image, Path.Combine(run, "initrd.cpio"), cancellationToken).ConfigureAwait(false);
+        return await SqliteGuest.WithServiceAsync(image, Path.Combine(run, "initrd.cpio"), cancellationToken).ConfigureAwait(false);
     }
 
     private static QemuLaunch GuestLaunch(ParsedOptions options, GuestImage image, VmId vm, GuestNic nic, string run)
@@ -172,6 +189,11 @@ internal sealed partial class DrCommand
     private static async Task RunGuestAsync(string verb, QemuLaunch launch, GuestNic nic, string what, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        foreach (var stale in StaleGuestMemory.Sweep("/dev/shm", "roost.dr."))
+        {
+            Console.Error.WriteLine($"{verb}: removed {stale}, the guest RAM of a killed 'roost dr' process");
+        }
+
         QemuVm vm;
         try
         {
@@ -184,12 +206,12 @@ internal sealed partial class DrCommand
 
         await using (vm.ConfigureAwait(false))
         {
-            var service = new IPEndPoint(IPAddress.Parse(nic.Address[..nic.Address.IndexOf('/', StringComparison.Ordinal)]), CommitLogGuest.Port);
+            var service = new IPEndPoint(IPAddress.Parse(nic.Address[..nic.Address.IndexOf('/', StringComparison.Ordinal)]), SqliteGuest.Port);
             try
             {
                 await vm.WaitUntilReadyAsync(_bootLimit, cancellationToken).ConfigureAwait(false);
                 var booted = clock.Elapsed;
-                await CommitLogGuest.WaitForServiceAsync(
+                await SqliteGuest.WaitForServiceAsync(
                     async token =>
                     {
                         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

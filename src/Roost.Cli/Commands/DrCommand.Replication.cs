@@ -190,7 +190,7 @@ internal sealed partial class DrCommand
             $"{what} transactions={all.Length} seconds={elapsed:0.0} tx/s={all.Length / elapsed:0.0} latency_ms_p50={Percentile(0.5):0.0} p95={Percentile(0.95):0.0} load1={load}"));
     }
 
-    private static int Export(ParsedOptions options)
+    private static async Task<int> ExportAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         const string Verb = "roost dr export";
         var directory = options.Get("dir") ?? throw new UsageException($"{Verb}: --dir is required");
@@ -206,17 +206,27 @@ internal sealed partial class DrCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{disk.Vm} at write {at} of {applied} applied: {PrintableText.Escape(output)} ({disk.SizeBytes} bytes, {seconds:0.00} s)"));
         if (acked is not null)
         {
-            var missing = CommitLogGuest.Missing(output, acked);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acknowledged={acked.Count} missing={missing.Count}{(missing.Count > 0 ? $" first_missing={missing[0].Client}:{missing[0].Sequence}@{missing[0].Slot}" : "")}"));
+            SqliteGuest.Check check;
+            try
+            {
+                check = await SqliteGuest.CheckAsync(output, acked, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new UsageException($"{Verb}: --acked-log: the replica's database could not be read: {e.Message}", 1);
+            }
+
+            var missing = check.Missing;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acknowledged={acked.Count} rows={check.Rows} missing={missing.Count}{(missing.Count > 0 ? $" first_missing={missing[0].Client}:{missing[0].Sequence}@{missing[0].Row}" : "")}"));
         }
 
         return 0;
     }
 
-    /// <summary>The lines "CLIENT SEQ SLOT" that 'bench --service --acked-log' wrote; a torn last line (the writer was killed) is left out.</summary>
-    private static List<CommitLogGuest.Acknowledged> ReadAcked(string verb, string path)
+    /// <summary>The lines "CLIENT SEQ ROW" that 'bench --service --acked-log' wrote; a torn last line (the writer was killed) is left out.</summary>
+    private static List<SqliteGuest.Acknowledged> ReadAcked(string verb, string path)
     {
-        var acked = new List<CommitLogGuest.Acknowledged>();
+        var acked = new List<SqliteGuest.Acknowledged>();
         try
         {
             var lines = File.ReadAllLines(path);
@@ -233,7 +243,7 @@ internal sealed partial class DrCommand
                 }
                 else if (number < lines.Length)
                 {
-                    throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{verb}: --acked-log {PrintableText.Escape(path)}: line {number}: '{PrintableText.Escape(line)}' is not CLIENT SEQ SLOT"));
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{verb}: --acked-log {PrintableText.Escape(path)}: line {number}: '{PrintableText.Escape(line)}' is not CLIENT SEQ ROW"));
                 }
             }
         }
@@ -248,17 +258,7 @@ internal sealed partial class DrCommand
     /// <summary>Writes <paramref name="disk"/>'s image at write <paramref name="at"/> (default the latest applied) from the journal in <paramref name="directory"/>.</summary>
     private static (long At, long Applied, double Seconds) ExportReplica(string verb, string directory, ProtectedDisk disk, string output, long? at)
     {
-        var baseImage = Path.Combine(directory, $"vm-{disk.Vm.Value}.base");
-        if (!File.Exists(baseImage) || !File.Exists(Path.Combine(directory, $"vm-{disk.Vm.Value}.journal")))
-        {
-            throw new UsageException($"{verb}: --dir {PrintableText.Escape(directory)}: holds no journal of {disk.Vm}");
-        }
-
-        if (new FileInfo(baseImage).Length != disk.SizeBytes)
-        {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{verb}: {disk.Vm}'s disk in the journal has {new FileInfo(baseImage).Length} bytes, not {disk.SizeBytes} (--vm)"));
-        }
-
+        RequireJournal(verb, directory, disk);
         try
         {
             using var store = new ReplicaStore(directory, [disk]);
@@ -271,6 +271,21 @@ internal sealed partial class DrCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             throw new UsageException($"{verb}: {e.Message} (is 'roost dr serve' still running on {PrintableText.Escape(directory)}?)", 1);
+        }
+    }
+
+    /// <summary>One line unless <paramref name="directory"/> holds a journal of <paramref name="disk"/> of its size.</summary>
+    private static void RequireJournal(string verb, string directory, ProtectedDisk disk)
+    {
+        var baseImage = Path.Combine(directory, $"vm-{disk.Vm.Value}.base");
+        if (!File.Exists(baseImage) || !File.Exists(Path.Combine(directory, $"vm-{disk.Vm.Value}.journal")))
+        {
+            throw new UsageException($"{verb}: --dir {PrintableText.Escape(directory)}: holds no journal of {disk.Vm}");
+        }
+
+        if (new FileInfo(baseImage).Length != disk.SizeBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{verb}: {disk.Vm}'s disk in the journal has {new FileInfo(baseImage).Length} bytes, not {disk.SizeBytes} (--vm)"));
         }
     }
 

@@ -6,10 +6,10 @@ using Roost.Hypervisor.Recovery;
 namespace Roost.Cli.Commands;
 
 /// <summary>
-/// <c>roost dr bench --service ADDRESS:PORT</c>: closed-loop clients of a protected guest's commit-log service
-/// (<see cref="CommitLogGuest"/>) over real TCP connections; a transaction is done when the guest's answer arrives
+/// <c>roost dr bench --service ADDRESS:PORT</c>: closed-loop clients of a protected guest's SQLite service
+/// (<see cref="SqliteGuest"/>) over real TCP connections; a transaction is done when the guest's answer arrives
 /// (in pipelined mode it waited in Roost's egress buffer). Every answer is checked (<see cref="CommitLogClient"/>);
-/// with --acked-log each acknowledged commit is written ("CLIENT SEQ SLOT", one write(2) a line) before it
+/// with --acked-log each acknowledged commit is written ("CLIENT SEQ ROW", one write(2) a line) before it
 /// counts, for the zero-loss experiment.
 /// </summary>
 internal sealed partial class DrCommand

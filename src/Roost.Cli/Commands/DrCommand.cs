@@ -50,11 +50,12 @@ internal sealed partial class DrCommand : ICommand
             + "bench: a transactional service in this process at the primary site, one commit (a write of --write-kib) at a\n"
             + "time through the replicator to 'serve', and --clients closed-loop clients; prints throughput and latency.\n"
             + "export: the disk of a protected VM from a stopped 'serve''s journal, at its latest consistent point (or at\n"
-            + "write --at, from the base image's point on): the image a failover boots from.\n"
-            + "bench --service: closed-loop clients of a protected guest's commit-log service over TCP.\n"
+            + "write --at, from the base image's point on): the image a failover boots from; with --acked-log, every\n"
+            + "acknowledged transaction is looked up in the image's database (e2fsck, debugfs, sqlite3 on a copy).\n"
+            + "bench --service: closed-loop clients of a protected guest's SQLite service over TCP.\n"
             + "protect: boots a guest whose disk is served by Roost over NBD (each write applied to the local image, --disk,\n"
             + "and replicated to 'serve') and whose NIC goes through Roost's egress buffer to a tap on --bridge (pipelined:\n"
-            + "a frame leaves once every write before it is acknowledged); the guest runs a commit-log service on TCP 7000.\n"
+            + "a frame leaves once every write before it is acknowledged); the guest runs SQLite on ext4 behind TCP 7000.\n"
             + "failover: exports the replica from a stopped 'serve''s journal and boots it with the same address on --bridge.\n"
             + "protect and failover run until SIGTERM (root: they make a tap). Frames are authenticated with the shared\n"
             + "secret (32+ bytes, mode 0600).\n"
@@ -85,12 +86,12 @@ internal sealed partial class DrCommand : ICommand
         .Add("disk-mib", "M", "bench: the VM's disk size as 'serve' has it (default 64)")
         .Add("lag", "N", "bench, protect: most unacknowledged writes (async's lag; default 1024)")
         .Add("acked-log", "FILE", "bench: append each acknowledged commit (for the crash experiment); export: check each is in the image")
-        .Add("service", "ADDRESS:PORT", "bench: a protected guest's commit-log service instead of an in-process one")
+        .Add("service", "ADDRESS:PORT", "bench: a protected guest's SQLite service instead of an in-process one")
         .Add("run", "DIR", "protect, failover: the guest's run directory (created 0700: sockets, local image, initramfs)")
         .Add("address", "A/P", "protect, failover: the guest's IPv4 address and prefix, e.g. 10.77.1.5/24")
         .Add("gateway", "G", "protect, failover: the guest's default gateway")
         .Add("bridge", "NAME", "protect, failover: the bridge the guest's NIC joins")
-        .Add("disk", "FILE", "protect: the local raw image (default RUN/vm-ID.img; made when missing)")
+        .Add("disk", "FILE", "protect: the local raw image (default RUN/vm-ID.img; when missing, made as an empty ext4 and shipped to the cloud site first)")
         .Add("qemu", "BINARY", "protect, failover: the QEMU binary (default qemu-system-x86_64)")
         .Add("memory-mib", "M", "protect, failover: guest RAM (default 256)")
         .Add("image", "FILE", "failback: this site's disk image (--listen: the one to bring up to date)")
@@ -105,7 +106,7 @@ internal sealed partial class DrCommand : ICommand
         {
             "serve" => await ServeAsync(options, cancellationToken).ConfigureAwait(false),
             "bench" => await BenchAsync(options, cancellationToken).ConfigureAwait(false),
-            "export" => Export(options),
+            "export" => await ExportAsync(options, cancellationToken).ConfigureAwait(false),
             "protect" => await ProtectAsync(options, cancellationToken).ConfigureAwait(false),
             "failover" => await FailoverAsync(options, cancellationToken).ConfigureAwait(false),
             "failback" => await FailbackAsync(options, cancellationToken).ConfigureAwait(false),

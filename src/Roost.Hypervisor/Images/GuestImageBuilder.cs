@@ -19,7 +19,7 @@ namespace Roost.Hypervisor.Images;
 /// </summary>
 public sealed class GuestImageBuilder
 {
-    /// <summary>The profile names <see cref="BuildAsync"/> knows.</summary>
+    /// <summary>The profile names <see cref="BuildAsync(string, CancellationToken, GuestPayload?)"/> knows.</summary>
     public static IReadOnlyList<string> Profiles { get; } = [.. GuestProfile.All.Select(p => p.Name), GuestProfile.BftExecutor.Name];
 
     private const string BusyboxPackage = "busybox-static";
@@ -62,11 +62,16 @@ public sealed class GuestImageBuilder
     public async Task<ImageBuildResult> BuildAsync(string profile, CancellationToken cancellationToken, GuestPayload? payload = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        if (GuestProfile.Find(profile) is not { } definition)
-        {
-            return new ImageBuildResult.Failed($"image profile '{profile}' is unknown (known: {string.Join(", ", Profiles)})");
-        }
+        return GuestProfile.Find(profile) is { } definition
+            ? await BuildAsync(definition, cancellationToken, payload).ConfigureAwait(false)
+            : new ImageBuildResult.Failed($"image profile '{profile}' is unknown (known: {string.Join(", ", Profiles)})");
+    }
 
+    /// <summary>Returns the cached image for <paramref name="definition"/> (a profile of <see cref="GuestProfile.All"/>, <see cref="GuestProfile.BftExecutor"/>, or a service image such as <see cref="GuestProfile.DrDatabase"/>), building it first if it is missing.</summary>
+    public async Task<ImageBuildResult> BuildAsync(GuestProfile definition, CancellationToken cancellationToken, GuestPayload? payload = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var profile = definition.Name;
         if (definition.NeedsPayload != payload is not null)
         {
             return new ImageBuildResult.Failed(definition.NeedsPayload
@@ -156,10 +161,11 @@ public sealed class GuestImageBuilder
             return $"{busyboxDeb.Path}: {busybox.Failure ?? "no ./bin/busybox inside"}";
         }
 
-        var modules = await ExtractFilesAsync(kernelDeb.Path, name => _virtioModules.Any(m => name.EndsWith($"/{m}.ko", StringComparison.Ordinal) && name.Contains("/kernel/", StringComparison.Ordinal)), cancellationToken).ConfigureAwait(false);
-        if (modules.Failure is not null || modules.Files.Count != _virtioModules.Length)
+        string[] wantedModules = [.. _virtioModules, .. profile.ExtraModules];
+        var modules = await ExtractFilesAsync(kernelDeb.Path, name => wantedModules.Any(m => name.EndsWith($"/{m}.ko", StringComparison.Ordinal) && name.Contains("/kernel/", StringComparison.Ordinal)), cancellationToken).ConfigureAwait(false);
+        if (modules.Failure is not null || modules.Files.Count != wantedModules.Length)
         {
-            return $"{kernelDeb.Path}: {modules.Failure ?? $"found {modules.Files.Count} of the virtio modules {string.Join(", ", _virtioModules)}"}";
+            return $"{kernelDeb.Path}: {modules.Failure ?? $"found {modules.Files.Count} of the modules {string.Join(", ", wantedModules)}"}";
         }
 
         var memtest = await CompileAsync(work, "memtest", scripts.MemtestSource, cancellationToken).ConfigureAwait(false);
@@ -493,7 +499,8 @@ public sealed class GuestImageBuilder
 
     internal static string ImageHash(GuestScripts scripts, GuestProfile profile, GuestPayload? payload = null)
     {
-        var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm);
+        var definition = Encoding.UTF8.GetBytes(profile.KernelMetaPackage + "\n" + string.Join(",", profile.Packages) + "\n" + profile.Warm
+            + (profile.ExtraModules.Count > 0 ? "\nmodules " + string.Join(' ', profile.ExtraModules) : ""));
         var compile = Encoding.UTF8.GetBytes("gcc " + string.Join(' ', _compile) + "\nmodules " + string.Join(' ', _virtioModules) + "\n");
         var hash = SHA256.HashData([.. scripts.Init, .. scripts.Reporter, .. scripts.MemtestSource, .. scripts.LoadgenSource, .. scripts.AppDb, .. scripts.BftNode, .. compile, .. definition, .. payload?.Digest() ?? []]);
         return Convert.ToHexStringLower(hash)[..12];

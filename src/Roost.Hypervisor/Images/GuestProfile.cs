@@ -11,7 +11,11 @@ namespace Roost.Hypervisor.Images;
 /// <param name="KernelMetaPackage">A <c>linux-image-*</c> meta-package; its <c>Depends: linux-image-…</c> is unpacked.</param>
 /// <param name="Packages">Extra packages, each with the libraries its programs load.</param>
 /// <param name="Warm">Shell script (busybox sh) the guest runs once at boot, or empty.</param>
-public sealed record GuestProfile(string Name, string Summary, string KernelMetaPackage, IReadOnlyList<string> Packages, string Warm)
+/// <param name="Modules">
+/// Kernel modules beyond the virtio ones, in load order (no modprobe index in the initramfs): copied from the kernel
+/// package to /lib/modules/NAME.ko; the profile's warm-up script (or a service appended to the image) loads them.
+/// </param>
+public sealed record GuestProfile(string Name, string Summary, string KernelMetaPackage, IReadOnlyList<string> Packages, string Warm, IReadOnlyList<string>? Modules = null)
 {
     /// <summary>
     /// Whether the image also carries files only the caller can supply (<see cref="GuestPayload"/>): the
@@ -62,6 +66,24 @@ public sealed record GuestProfile(string Name, string Summary, string KernelMeta
     {
         NeedsPayload = true,
     };
+
+    /// <summary>The extra kernel modules, in load order (empty for most profiles).</summary>
+    public IReadOnlyList<string> ExtraModules => Modules ?? [];
+
+    /// <summary>
+    /// The image of a protected guest's database service (<c>roost dr protect</c>, <c>roost dr failover</c>): the
+    /// minimal image plus ext4 (the disk is a file system formatted on the host) and the SQLite 3 shell with its
+    /// libraries. Not in <see cref="All"/>: it is a service image, not one of the memory-sharing profiles.
+    /// </summary>
+    public static GuestProfile DrDatabase { get; } = new(
+        "dr-sqlite",
+        "minimal + ext4 + the SQLite 3 shell, for the disaster-recovery database service",
+        StandardKernel,
+        ["sqlite3", "libsqlite3-0", "libreadline8", "libtinfo6", "libc6", "zlib1g"],
+        "",
+        // ext4 needs jbd2, mbcache and crc16; its metadata and journal checksums ask the crypto API for crc32c
+        // (the generic one: TCG's default CPU has no SSE4.2 for crc32c-intel).
+        ["crc16", "mbcache", "jbd2", "crc32c_generic", "ext4"]);
 
     /// <summary>The profile named <paramref name="name"/>, or null.</summary>
     public static GuestProfile? Find(string name) => All.FirstOrDefault(p => p.Name == name) ?? (name == BftExecutor.Name ? BftExecutor : null);

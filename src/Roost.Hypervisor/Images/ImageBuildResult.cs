@@ -1,6 +1,6 @@
 namespace Roost.Hypervisor.Images;
 
-/// <summary>The outcome of <see cref="GuestImageBuilder.BuildAsync"/>. Closed set: match on it.</summary>
+/// <summary>The outcome of <see cref="GuestImageBuilder.BuildAsync(GuestProfile, CancellationToken, GuestPayload?)"/>. Closed set: match on it.</summary>
 public abstract record ImageBuildResult
 {
     private ImageBuildResult()

@@ -5,8 +5,8 @@ using System.Text;
 namespace Roost.Hypervisor.Recovery;
 
 /// <summary>
-/// One client connection to a protected guest's commit-log service (<see cref="CommitLogGuest"/>): sends
-/// <c>commit CLIENT SEQ</c> and checks the answer is <c>ok CLIENT SEQ SLOT</c> for what it sent. The answer is read
+/// One client connection to a protected guest's database service (<see cref="SqliteGuest"/>): sends
+/// <c>commit CLIENT SEQ</c> and checks the answer is <c>ok CLIENT SEQ ROW</c> for what it sent. The answer is read
 /// a byte at a time up to 256 bytes, so a misbehaving guest cannot make it hold more.
 /// </summary>
 public sealed class CommitLogClient : IDisposable
@@ -23,7 +23,7 @@ public sealed class CommitLogClient : IDisposable
         _socket.NoDelay = true;
     }
 
-    /// <summary>The slot the commit went to, or an <see cref="IOException"/> naming what the guest answered instead.</summary>
+    /// <summary>The row id the transaction got, or an <see cref="IOException"/> naming what the guest answered instead.</summary>
     public async Task<long> CommitAsync(int client, long sequence, CancellationToken cancellationToken)
     {
         await _socket.SendAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"commit {client} {sequence}\n")), SocketFlags.None, cancellationToken).ConfigureAwait(false);

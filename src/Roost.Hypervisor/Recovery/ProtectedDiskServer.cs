@@ -216,6 +216,31 @@ public sealed class ProtectedDiskServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The initial copy of a disk the cloud site does not have yet (a file system just made on the host): every
+    /// 64 KiB block of the local image that is not all zeros is shipped as a replicated write (the cloud site's base
+    /// image starts as zeros), before the guest boots; returns the bytes shipped. In pipelined mode nothing the guest
+    /// sends leaves before these writes are acknowledged, as they precede all of its own.
+    /// </summary>
+    public async Task<long> ShipInitialCopyAsync()
+    {
+        const int Block = 64 * 1024;
+        var pieces = new List<Task>();
+        long shipped = 0;
+        for (long at = 0; at < DiskBytes; at += Block)
+        {
+            var data = new byte[(int)Math.Min(Block, DiskBytes - at)];
+            if (RandomAccess.Read(_disk, data, at) == data.Length && data.AsSpan().ContainsAnyExcept((byte)0))
+            {
+                pieces.Add(_replication.WriteAsync(_vm, at, data));
+                shipped += data.Length;
+            }
+        }
+
+        await Task.WhenAll(pieces).ConfigureAwait(false);
+        return shipped;
+    }
+
     /// <summary>Applies the write locally at once, then ships it; the task ends when the mode completes every piece.</summary>
     private Task Write(NbdServerOutput.Write write)
     {

@@ -2,7 +2,10 @@ using System.Xml.Linq;
 
 namespace Roost.Cli.Tests.Recovery;
 
-/// <summary><c>roost dr cost</c> as a process: the table, CSV and SVG it writes, and bad input as one line with exit 2.</summary>
+/// <summary>
+/// <c>roost dr</c> as a process: the cost table, CSV and SVG it writes; bad input to every verb as one line naming
+/// what and where, with exit 2, before anything is started (no root, no QEMU needed).
+/// </summary>
 public sealed class DrCommandTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("roost-dr-").FullName;
@@ -36,5 +39,33 @@ public sealed class DrCommandTests : IDisposable
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(expected, run.Stderr.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("roost dr: expected cost, serve, export, bench, protect, failover or failback (see 'roost dr --help')", "replicate")]
+    [InlineData("roost dr protect: --to ADDRESS:PORT is required (got '')", "protect", "--mode", "sync")]
+    [InlineData("roost dr protect: --to ADDRESS:PORT is required (got 'site2')", "protect", "--to", "site2")]
+    [InlineData("roost dr protect: --mode 'fast' is not async, sync or pipelined", "protect", "--to", "127.0.0.1:7411", "--secret-file", "{key}", "--mode", "fast")]
+    [InlineData("roost dr protect: --vm '0:64' is not ID:SIZE_MIB (a VM id from 1, a size from 1 MiB)", "protect", "--to", "127.0.0.1:7411", "--secret-file", "{key}", "--mode", "sync", "--vm", "0:64")]
+    [InlineData("roost dr protect: nic address '10.77.1.5' must be an IPv4 address with a prefix length from 8 to 30, e.g. 10.70.0.5/24", "protect", "--to", "127.0.0.1:7411", "--secret-file", "{key}", "--mode", "sync", "--vm", "1:64", "--run", "{dir}/run", "--address", "10.77.1.5")]
+    [InlineData("roost dr failover: --bridge 'br0;reboot' is not an interface name", "failover", "--dir", "{dir}", "--vm", "1:64", "--run", "{dir}/run", "--address", "10.77.1.5/24", "--bridge", "br0;reboot")]
+    [InlineData("roost dr failover: --dir {dir}: holds no journal of vm-1", "failover", "--dir", "{dir}", "--vm", "1:64", "--run", "{dir}/run", "--address", "10.77.1.5/24", "--bridge", "br0")]
+    [InlineData("roost dr export: --dir {dir}: holds no journal of vm-1", "export", "--dir", "{dir}", "--vm", "1:64", "--out", "{dir}/out.img")]
+    [InlineData("roost dr export: --out {key}: exists; give a new file", "export", "--dir", "{dir}", "--vm", "1:64", "--out", "{key}")]
+    [InlineData("roost dr export: --acked-log {dir}/acked: line 1: '1 x 3' is not CLIENT SEQ ROW", "export", "--dir", "{dir}", "--vm", "1:64", "--out", "{dir}/out.img", "--acked-log", "{dir}/acked")]
+    [InlineData("roost dr bench: --service ADDRESS:PORT is required (got '10.77.1.5')", "bench", "--service", "10.77.1.5")]
+    public void Verbs_BadInput_OneLineExit2(string expected, params string[] arguments)
+    {
+        var key = Path.Combine(_folder, "key");
+        File.WriteAllBytes(key, new byte[32]);
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllLines(Path.Combine(_folder, "acked"), ["1 x 3", "1 2 3"]);
+        string Fill(string text) => text.Replace("{key}", key, StringComparison.Ordinal).Replace("{dir}", _folder, StringComparison.Ordinal);
+
+        var run = RoostProcess.Run(["dr", .. arguments.Select(Fill)]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(Fill(expected), run.Stderr.TrimEnd());
+        Assert.False(Directory.Exists(Path.Combine(_folder, "run")), "bad input must be refused before the run directory is made");
     }
 }

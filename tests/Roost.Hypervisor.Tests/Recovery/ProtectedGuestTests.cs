@@ -14,7 +14,7 @@ namespace Roost.Hypervisor.Tests.Recovery;
 /// <summary>
 /// A protected guest with Roost in both of its paths (issue 17): its disk is <see cref="ProtectedDiskServer"/> over
 /// NBD, replicated to a <see cref="ReplicationServer"/> across a link with 20 ms each way, and its NIC goes through the
-/// <see cref="EgressForwarder"/>. Clients commit to the guest's commit-log service; then the primary is lost at
+/// <see cref="EgressForwarder"/>. Clients commit to the guest's SQLite service (a transaction per commit, on ext4); then the primary is lost at
 /// once (link cut, QEMU killed); every commit a client saw acknowledged must be in the replica the cloud site exports
 /// (pipelined synchrony's promise), and the guest's own disk must hold the same records (its data is intact).
 /// </summary>
@@ -74,7 +74,7 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
     {
         var ns = $"roost-drt{Environment.ProcessId:x}";
         var disks = new[] { new ProtectedDisk(_vm, DiskBytes) };
-        var acked = new List<CommitLogGuest.Acknowledged>();
+        var acked = new List<SqliteGuest.Acknowledged>();
         await RunAsync("ip", "netns", "add", ns);
         try
         {
@@ -89,12 +89,14 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                 await using (link)
                 {
                     var replication = new ReplicationClient(link.EndPoint, _key, new ReplicatorOptions { Mode = ReplicationMode.Pipelined }, [_vm], TimeProvider.System, output.WriteLine);
+                    Assert.Null(await SqliteGuest.FormatDiskAsync(Path.Combine(run, "local.img"), DiskBytes, CancellationToken.None));
                     var disk = ProtectedDiskServer.Start(Path.Combine(run, "disk.nbd"), Path.Combine(run, "local.img"), DiskBytes, _vm, replication, output.WriteLine);
+                    output.WriteLine($"initial copy: {await disk.ShipInitialCopyAsync()} bytes");
                     var tap = $"rdt{Environment.ProcessId:x}";
                     var nic = await EgressForwarder.StartAsync(Path.Combine(run, "nic.sock"), Path.Combine(run, "qemu-nic.sock"), tap, null, _vm, replication, CancellationToken.None);
                     await RunAsync("ip", "link", "set", tap, "netns", ns);
                     await RunAsync("ip", "-n", ns, "link", "set", tap, "master", "br0", "up");
-                    var image = await CommitLogGuest.WithServiceAsync(fixture.Image, Path.Combine(run, "initrd.cpio"), CancellationToken.None);
+                    var image = await SqliteGuest.WithServiceAsync(await QemuFixture.ImageAsync(GuestProfile.DrDatabase), Path.Combine(run, "initrd.cpio"), CancellationToken.None);
                     var launch = new QemuLaunch("qemu-system-x86_64", image, new GuestSpec("drt-vm-1", 1, 128, 0, new GuestNic("dr", "10.213.0.5/24")), fixture.Accelerator, run, $"/dev/shm/roost.drt.{Environment.ProcessId}")
                     {
                         NbdDiskSocket = Path.Combine(run, "disk.nbd"),
@@ -105,9 +107,9 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                     var load = Task.CompletedTask;
                     try
                     {
-                        var service = new IPEndPoint(IPAddress.Parse("10.213.0.5"), CommitLogGuest.Port);
+                        var service = new IPEndPoint(IPAddress.Parse("10.213.0.5"), SqliteGuest.Port);
                         await vm.WaitUntilReadyAsync(TimeSpan.FromMinutes(3), CancellationToken.None);
-                        await CommitLogGuest.WaitForServiceAsync(token => ConnectInAsync(ns, service, token), TimeSpan.FromMinutes(2), TimeProvider.System, CancellationToken.None);
+                        await SqliteGuest.WaitForServiceAsync(token => ConnectInAsync(ns, service, token), TimeSpan.FromMinutes(2), TimeProvider.System, CancellationToken.None);
 
                         // Four clients commit; three seconds in, the site is lost while they run: link first, then QEMU.
                         load = Task.WhenAll(Enumerable.Range(1, 4).Select(async c =>
@@ -143,14 +145,14 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
 
                     output.WriteLine($"{acked.Count} commits acknowledged; the cloud site applied {server.Applied[_vm]} writes; {nic.FramesOut} frames out");
                     Assert.True(acked.Count >= 4, $"only {acked.Count} commits were acknowledged");
-                    Assert.Empty(CommitLogGuest.Missing(Path.Combine(run, "local.img"), acked));
+                    Assert.Empty((await SqliteGuest.CheckAsync(Path.Combine(run, "local.img"), acked, CancellationToken.None)).Missing);
                 }
             }
 
             using var store = new ReplicaStore(Path.Combine(_folder, "site"), disks);
             var applied = store.Recover().Applied[_vm];
             store.Export(_vm, applied, Path.Combine(_folder, "replica.img"));
-            var missing = CommitLogGuest.Missing(Path.Combine(_folder, "replica.img"), acked);
+            var missing = (await SqliteGuest.CheckAsync(Path.Combine(_folder, "replica.img"), acked, CancellationToken.None)).Missing;
             Assert.True(missing.Count == 0, $"{missing.Count} of {acked.Count} acknowledged commits are not in the replica, first {(missing.Count > 0 ? missing[0] : null)}");
         }
         finally
