@@ -7,7 +7,7 @@
 # shape, so two experiments can run side by side). Timing runs: 'nice -n -15' this script.
 #   docs/experiments/dr-guest.sh bench RUNS SECONDS CLIENTS   throughput and latency; runs interleaved (sync, pipelined,
 #                                                             async, then again), the load average beside each
-#   docs/experiments/dr-guest.sh crash MODE RUNS [LAG]        zero loss: the primary lost at a random moment under load;
+#   docs/experiments/dr-guest.sh crash MODE[,MODE] RUNS [LAG] zero loss: the primary lost at a random moment under load;
 #                                                             every acknowledged transaction looked up in the replica the
 #                                                             cloud site would boot (exported, not booted: cheap)
 #   docs/experiments/dr-guest.sh rto MODE RUNS                the same, then failover: the replica booted at site 2 with
@@ -16,7 +16,7 @@
 #                                                             10 s; then site 1's old disk is brought up to date over the WAN
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-roost="dotnet $root/artifacts/bin/Roost.Cli/release/roost.dll"
+roost="dotnet ${DR_ROOST:-$root/artifacts/bin/Roost.Cli/release}/roost.dll"  # DR_ROOST=DIR: a copy of the build, so a rebuild cannot change it mid-run
 lab=${DR_LAB:-drg}
 s1=roost-$lab-s1; s2=roost-$lab-s2
 guest=10.77.1.5; cloud=10.77.2.1:7411
@@ -52,10 +52,13 @@ start_sites() { # MODE LAG: a fresh journal at site 2, a fresh (ext4) disk at si
   wait_for "$work/protect.log" "serving at" 400
   sed -n 's/^roost dr protect: //p' "$work/protect.log" | grep 'serving at'
 }
-load_then_lose_primary() { # SECONDS_MIN SECONDS_SPAN: 8 clients commit (each acknowledgement logged), then site 1 is lost
+load_then_lose_primary() { # MIN SPAN: 8 clients commit (each acknowledgement logged); MIN + SPAN × random seconds after the first, site 1 is lost
   rm -f "$work/acked"
   ip netns exec $s1 $roost dr bench --service $guest:7000 --seconds 600 --clients 8 --acked-log "$work/acked" > "$work/bench.log" 2>&1 &
   bench=$!; pids+=($bench)
+  # The random moment is counted from the first acknowledged transaction, so every run is lost under load.
+  for _ in $(seq 900); do [ -s "$work/acked" ] && break; sleep 0.1; done
+  [ -s "$work/acked" ] || { echo "no transaction was acknowledged within 90 s:" >&2; cat "$work/bench.log" >&2; exit 1; }
   sleep "$(awk -v r="$RANDOM" -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b * r / 32767 }')"
   # The primary site is lost: its link cut, then every process of it SIGKILLed (client, Roost, QEMU).
   t_kill=$(now)
@@ -96,15 +99,21 @@ case "${1:-}" in
       done
     done;;
   crash)
-    mode=$2; runs=$3; lag=${4:-64}; bound=0; [ "$mode" = async ] && bound=$lag
+    # MODE may be a comma-separated list (pipelined,sync): the modes alternate, one run each per round, so the counts
+    # stay balanced whenever the experiment is stopped.
+    modes=${2//,/ }; runs=$3; lag=${4:-64}
     failures=0
     for run in $(seq "$runs"); do
-      start_sites "$mode" "$lag" > /dev/null
-      load_then_lose_primary 3 5
-      check=$(check_replica)
-      echo "run=$run mode=$mode $check bound=$bound $(verdict "$mode" "$bound" "$check") load1=$(cut -d' ' -f1 /proc/loadavg) $(date -u +%H:%M:%S)"
+      for mode in $modes; do
+        bound=0; [ "$mode" = async ] && bound=$lag
+        start_sites "$mode" "$lag" > /dev/null
+        load_then_lose_primary 3 5
+        check=$(check_replica)
+        restore_sites
+        echo "run=$run mode=$mode $check bound=$bound $(verdict "$mode" "$bound" "$check") load1=$(cut -d' ' -f1 /proc/loadavg) $(date -u +%H:%M:%S)"
+      done
     done
-    echo "mode=$mode runs=$runs failures=$failures";;
+    echo "modes=$2 rounds=$runs failures=$failures";;
   rto)
     mode=$2; runs=$3; bound=0; [ "$mode" = async ] && bound=64
     failures=0
@@ -139,5 +148,5 @@ case "${1:-}" in
       wait "$receiver"; cat "$work/failback.log"
       cmp "$work/p/vm-1.img" "$work/f/vm-1.img" && echo "run=$run images equal"
     done;;
-  *) echo "usage: $0 bench RUNS SECONDS CLIENTS | crash MODE RUNS [LAG] | rto MODE RUNS | failback RUNS" >&2; exit 2;;
+  *) echo "usage: $0 bench RUNS SECONDS CLIENTS | crash MODE[,MODE] RUNS [LAG] | rto MODE RUNS | failback RUNS" >&2; exit 2;;
 esac
