@@ -6,6 +6,7 @@ namespace Roost.Cli.Tests.Recovery;
 /// <c>roost dr</c> as a process: the cost table, CSV and SVG it writes; bad input to every verb as one line naming
 /// what and where, with exit 2, before anything is started (no root, no QEMU needed).
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class DrCommandTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("roost-dr-").FullName;

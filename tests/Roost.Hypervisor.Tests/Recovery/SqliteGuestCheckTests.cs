@@ -9,6 +9,7 @@ namespace Roost.Hypervisor.Tests.Recovery;
 /// acknowledged transaction present is found, one that is not (or that names another row) is reported, and an image
 /// without the database is an error naming it, never an empty "nothing missing". Seconds, no QEMU.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SqliteGuestCheckTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("roost-drcheck-").FullName;
