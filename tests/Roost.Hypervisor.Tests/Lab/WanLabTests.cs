@@ -53,15 +53,31 @@ public sealed class WanLabTests
     [LabFact]
     public async Task OwnerDies_RelayStops_AndTheSweeperRemovesTheLab()
     {
+        // A store of its own: in the shared default store another test's fixture, sweeping stale labs as it starts,
+        // could remove this lab (and kill its relay) between the owner's death and the relay noticing it, so the
+        // relay's log would not say OwnerGone (CI failed so once).
+        var storeDirectory = Directory.CreateTempSubdirectory("roost-lab-owner-");
+        try
+        {
+            await OwnerDiesAsync(new LabStateStore(storeDirectory.FullName));
+        }
+        finally
+        {
+            storeDirectory.Delete(recursive: true);
+        }
+    }
+
+    private async Task OwnerDiesAsync(LabStateStore store)
+    {
         using var owner = Process.Start(new ProcessStartInfo("sleep", "1") { UseShellExecute = false })!;
         var name = WanLabFixture.NewName();
-        var up = await WanLab.UpAsync(name, _link, _fixture.Relay, _fixture.Store, ProcessIdentity.Of(owner.Id), TimeProvider.System, CancellationToken.None);
+        var up = await WanLab.UpAsync(name, _link, _fixture.Relay, store, ProcessIdentity.Of(owner.Id), TimeProvider.System, CancellationToken.None);
         var relay = Assert.IsType<LabUpResult.Up>(up).Lab.Status().State.Relay!.Value;
 
         await owner.WaitForExitAsync();
         await WaitUntilAsync(() => !relay.IsAlive, TimeSpan.FromSeconds(10), "the relay outlived its lab's owner");
-        var log = await File.ReadAllTextAsync(_fixture.Store.LogPath(name));
-        var swept = await WanLab.SweepStaleAsync(_fixture.Store, TimeProvider.System, CancellationToken.None);
+        var log = await File.ReadAllTextAsync(store.LogPath(name));
+        var swept = await WanLab.SweepStaleAsync(store, TimeProvider.System, CancellationToken.None);
 
         Assert.Contains("stopped: OwnerGone", log);
         Assert.Contains(name.Value, swept);
