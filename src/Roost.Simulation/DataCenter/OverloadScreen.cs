@@ -167,24 +167,19 @@ internal sealed class OverloadScreen
     }
 
     /// <summary>The key from the host's derived state and, under LR, its forecast parts as of the key.</summary>
-    private double KeyFromParts(int host)
-    {
-        if (_hosts.AllocatedForPlacement(host) == 0)
-        {
-            return double.NegativeInfinity;
-        }
-
-        return Rule.Kind switch
-        {
-            ScreenKind.Threshold => _hosts.RequestedMips(host),
-            ScreenKind.Regression when _hostFullWindow[host] => _hostForecast[host] / _fleet.TotalMips(host),
-            _ => double.NegativeInfinity,
-        };
-    }
+    private double KeyFromParts(int host) =>
+        Rule.Kind == ScreenKind.Regression ? KeyOf(host, _hostForecast[host], _hostFullWindow[host]) : KeyOf(host, 0, fullWindow: false);
 
     /// <summary>The key from the host's lists and derived state, touching no cache.</summary>
     private double ComputeKey(int host)
     {
+        var (forecast, fullWindow) = Rule.Kind == ScreenKind.Regression ? ForecastOf(host) : (0, false);
+        return KeyOf(host, forecast, fullWindow);
+    }
+
+    /// <summary>The key from the host's derived state and, under LR, its forecast sum and window certificate.</summary>
+    private double KeyOf(int host, double forecast, bool fullWindow)
+    {
         if (_hosts.AllocatedForPlacement(host) == 0)
         {
             return double.NegativeInfinity;
@@ -193,7 +188,7 @@ internal sealed class OverloadScreen
         return Rule.Kind switch
         {
             ScreenKind.Threshold => _hosts.RequestedMips(host),
-            ScreenKind.Regression when ForecastOf(host) is { FullWindow: true } regression => regression.Forecast / _fleet.TotalMips(host),
+            ScreenKind.Regression when fullWindow => forecast / _fleet.TotalMips(host),
             _ => double.NegativeInfinity,
         };
     }

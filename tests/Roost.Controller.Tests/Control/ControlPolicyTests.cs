@@ -123,9 +123,11 @@ public sealed class ControlPolicyTests
     }
 
     [Theory]
-    [InlineData(4, false)]
-    [InlineData(6, true)]
-    public void PendingPlan_LeftLongerThanItsLifetime_IsSupersededByANewPlan(int minutesOld, bool superseded)
+    [InlineData(4, null, false)]
+    [InlineData(6, null, true)]
+    [InlineData(59, 60, false)]
+    [InlineData(61, 60, true)]
+    public void PendingPlan_LeftLongerThanItsLifetime_IsSupersededByANewPlan(int minutesOld, int? lifetimeMinutes, bool superseded)
     {
         var world = new World([Host(0), Host(1)]);
         world.Vm(1, 0, new ResourceVector(4, 4096, 100), new ResourceVector(3.5, 4096, 10));
@@ -133,26 +135,12 @@ public sealed class ControlPolicyTests
         var manual = ControllerSettings.Default with { Mode = ControlMode.Manual };
         var old = Stored(3, new NewPlan(_now.AddMinutes(-minutesOld), ControlPolicy.SandpiperSource, PlanStatus.Pending, "old", [new NewAction(ActionKind.Migrate, new VmId(1), new HostId(0), new HostId(1), new ResourceVector(4, 4096, 100), "old")]), PlanStatus.Pending);
 
-        var decision = ControlPolicy.Decide(world.Snapshot(old), manual, _now);
+        // Without a lifetime Decide uses the default (ControlPolicy.PendingLifetime); a configured one replaces it.
+        TimeSpan? lifetime = lifetimeMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
+        var decision = ControlPolicy.Decide(world.Snapshot(old), manual, _now, lifetime);
 
-        Assert.Equal(superseded, decision.Commands.Contains(new ControlCommand.SupersedePlan(old, ControlPolicy.PendingLifetime)));
+        Assert.Equal(superseded, decision.Commands.Contains(new ControlCommand.SupersedePlan(old, lifetime ?? ControlPolicy.PendingLifetime)));
         Assert.Equal(superseded, decision.Commands.Any(c => c is ControlCommand.AddPlan { Plan.Status: PlanStatus.Pending }));
-    }
-
-    [Theory]
-    [InlineData(59, false)]
-    [InlineData(61, true)]
-    public void PendingPlan_ExpiresAfterTheConfiguredLifetime_NotTheDefault(int minutesOld, bool superseded)
-    {
-        var world = new World([Host(0), Host(1)]);
-        world.Vm(1, 0, new ResourceVector(4, 4096, 100), new ResourceVector(3.5, 4096, 10));
-        world.Vm(2, 0, new ResourceVector(4, 4096, 100), new ResourceVector(3, 4096, 10));
-        var manual = ControllerSettings.Default with { Mode = ControlMode.Manual };
-        var old = Stored(3, new NewPlan(_now.AddMinutes(-minutesOld), ControlPolicy.SandpiperSource, PlanStatus.Pending, "old", [new NewAction(ActionKind.Migrate, new VmId(1), new HostId(0), new HostId(1), new ResourceVector(4, 4096, 100), "old")]), PlanStatus.Pending);
-
-        var decision = ControlPolicy.Decide(world.Snapshot(old), manual, _now, TimeSpan.FromHours(1));
-
-        Assert.Equal(superseded, decision.Commands.Contains(new ControlCommand.SupersedePlan(old, TimeSpan.FromHours(1))));
     }
 
     [Fact]
