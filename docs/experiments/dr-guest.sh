@@ -78,14 +78,20 @@ fail_over() { # site 2 takes over the guest's subnet; the replica boots with the
   wait_for "$work/failover.log" "serving at" 300
   t_serving=$(now)
 }
-check_replica() { # prints acknowledged=N rows=N missing=N (the replica the cloud site boots, read without booting it)
+check_replica() { # prints acknowledged=N rows=N missing=N (the replica the cloud site boots, read without booting it); the export's status
+  local status=0
   rm -f "$work/check.img"
-  $roost dr export --dir "$work/site" --vm 1:64 --out "$work/check.img" --acked-log "$work/acked" | tail -1
-  rm -f "$work/check.img"
+  $roost dr export --dir "$work/site" --vm 1:64 --out "$work/check.img" --acked-log "$work/acked" > "$work/check.out" || status=$?
+  tail -1 "$work/check.out"
+  rm -f "$work/check.img" "$work/check.out"
+  return "$status"
 }
-verdict() { # MODE BOUND CHECK_LINE
-  local missing; missing=$(echo "$3" | sed -n 's/.*missing=\([0-9]*\).*/\1/p')
-  if [ "${missing:-1}" -gt "$2" ]; then failures=$((failures + 1)); echo LOST; else echo ok; fi
+verdict() { # BOUND CHECK_LINE: sets $result to ok, LOST (more missing than BOUND) or ERROR (the check failed or printed no missing=); LOST and ERROR count as failures
+  local missing; missing=$(echo "$2" | sed -n 's/.*missing=\([0-9]*\).*/\1/p')
+  if [ -z "$missing" ] || [[ "$2" == *export_exit=* ]]; then result=ERROR
+  elif [ "$missing" -gt "$1" ]; then result=LOST
+  else result=ok; fi
+  [ "$result" = ok ] || failures=$((failures + 1))
 }
 case "${1:-}" in
   bench)
@@ -108,9 +114,10 @@ case "${1:-}" in
         bound=0; [ "$mode" = async ] && bound=$lag
         start_sites "$mode" "$lag" > /dev/null
         load_then_lose_primary 3 5
-        check=$(check_replica)
+        check=$(check_replica) || check="export_exit=$? $check"
         restore_sites
-        echo "run=$run mode=$mode $check bound=$bound $(verdict "$mode" "$bound" "$check") load1=$(cut -d' ' -f1 /proc/loadavg) $(date -u +%H:%M:%S)"
+        verdict "$bound" "$check"   # not in $( ): it counts failures in this shell
+        echo "run=$run mode=$mode $check bound=$bound $result load1=$(cut -d' ' -f1 /proc/loadavg) $(date -u +%H:%M:%S)"
       done
     done
     echo "modes=$2 rounds=$runs failures=$failures";;
@@ -121,14 +128,15 @@ case "${1:-}" in
       start_sites "$mode" 64 > /dev/null
       load_then_lose_primary 3 5
       fail_over
-      check=$(check_replica)
+      check=$(check_replica) || check="export_exit=$? $check"
       kill -TERM "$failover"; wait "$failover" || true
       restore_sites
       # The breakdown: the manager stopped after the kill; failover's own times (image, export, boot, service); the rest
       # of the failover process's wall time is its start (the .NET runtime) and the route and bridge changes.
       f=$(sed -n 's/.*image ready in \([0-9.]*\) s, replica at write [0-9]* of [0-9]* exported in \([0-9.]*\) s); booted in \([0-9.]*\) s, service answering at \([0-9.]*\) s/\1 \2 \3 \4/p' "$work/failover.log")
       read -r image export boot service <<< "$f"
-      echo "run=$run mode=$mode rto_s=$(secs "$t_kill" "$t_serving") stop_manager_s=$(secs "$t_kill" "$t_stopped") takeover_s=$(secs "$t_stopped" "$t_failover") process_start_s=$(awk -v w="$(secs "$t_failover" "$t_serving")" -v i="$image" -v e="$export" -v s="$service" 'BEGIN { printf "%.2f", w - i - e - s }') image_s=$image export_s=$export boot_s=$boot service_s=$service $check $(verdict "$mode" "$bound" "$check") load1=$(cut -d' ' -f1 /proc/loadavg)"
+      verdict "$bound" "$check"
+      echo "run=$run mode=$mode rto_s=$(secs "$t_kill" "$t_serving") stop_manager_s=$(secs "$t_kill" "$t_stopped") takeover_s=$(secs "$t_stopped" "$t_failover") process_start_s=$(awk -v w="$(secs "$t_failover" "$t_serving")" -v i="$image" -v e="$export" -v s="$service" 'BEGIN { printf "%.2f", w - i - e - s }') image_s=$image export_s=$export boot_s=$boot service_s=$service $check $result load1=$(cut -d' ' -f1 /proc/loadavg)"
     done
     echo "mode=$mode runs=$runs failures=$failures";;
   failback)

@@ -45,7 +45,12 @@ internal sealed partial class DrCommand
         var fresh = !File.Exists(diskPath);
         if (fresh && await SqliteGuest.FormatDiskAsync(diskPath, disk.SizeBytes, cancellationToken).ConfigureAwait(false) is { } formatFailure)
         {
-            File.Delete(diskPath);
+            // Only a file the format made: a --disk that names a folder, or a file in a missing one, is left alone.
+            if (File.Exists(diskPath))
+            {
+                File.Delete(diskPath);
+            }
+
             throw new UsageException($"{Verb}: {formatFailure}", 1);
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 using Roost.Core.Model;
@@ -219,7 +220,8 @@ public sealed class ProtectedDiskServer : IAsyncDisposable
     /// <summary>
     /// The initial copy of a disk the cloud site does not have yet (a file system just made on the host): every
     /// 64 KiB block of the local image that is not all zeros is shipped as a replicated write (the cloud site's base
-    /// image starts as zeros), before the guest boots; returns the bytes shipped. In pipelined mode nothing the guest
+    /// image starts as zeros), before the guest boots; returns the bytes shipped. An image shorter than the disk is an
+    /// <see cref="IOException"/>, never a tail silently left out. In pipelined mode nothing the guest
     /// sends leaves before these writes are acknowledged, as they precede all of its own.
     /// </summary>
     public async Task<long> ShipInitialCopyAsync()
@@ -227,13 +229,21 @@ public sealed class ProtectedDiskServer : IAsyncDisposable
         const int Block = 64 * 1024;
         var pieces = new List<Task>();
         long shipped = 0;
+        // One buffer read into; only a block that is not all zeros is copied out, as the replication holds it until acknowledged.
+        var buffer = new byte[Block];
         for (long at = 0; at < DiskBytes; at += Block)
         {
-            var data = new byte[(int)Math.Min(Block, DiskBytes - at)];
-            if (RandomAccess.Read(_disk, data, at) == data.Length && data.AsSpan().ContainsAnyExcept((byte)0))
+            var block = buffer.AsSpan(0, (int)Math.Min(Block, DiskBytes - at));
+            var read = RandomAccess.Read(_disk, block, at);
+            if (read != block.Length)
             {
-                pieces.Add(_replication.WriteAsync(_vm, at, data));
-                shipped += data.Length;
+                throw new IOException(string.Create(CultureInfo.InvariantCulture, $"the local disk image ended at byte {at + read}, short of the disk's {DiskBytes}"));
+            }
+
+            if (block.ContainsAnyExcept((byte)0))
+            {
+                pieces.Add(_replication.WriteAsync(_vm, at, block.ToArray()));
+                shipped += block.Length;
             }
         }
 

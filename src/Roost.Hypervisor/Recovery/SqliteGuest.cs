@@ -31,6 +31,16 @@ public static class SqliteGuest
     /// <summary>The database file, at the root of the guest disk's file system.</summary>
     public const string DatabaseFile = "tx.sqlite";
 
+    /// <summary>The service's schema, checked in SQL so no guest-chosen name is parsed: "1|0|0|0" is one table tx, no view, no trigger, nothing else but indexes on tx.</summary>
+    private const string SchemaQuery =
+        "SELECT count(*) FILTER (WHERE type = 'table' AND name = 'tx' AND sql LIKE 'CREATE TABLE%'), "
+        + "count(*) FILTER (WHERE type = 'view'), count(*) FILTER (WHERE type = 'trigger'), "
+        + "count(*) FILTER (WHERE NOT (type = 'table' AND name = 'tx' AND sql LIKE 'CREATE TABLE%') AND NOT (type = 'index' AND tbl_name = 'tx')) "
+        + "FROM sqlite_schema;";
+
+    /// <summary>How long each tool may take on a guest-written image before the check gives up on it.</summary>
+    public static readonly TimeSpan ToolLimit = TimeSpan.FromMinutes(2);
+
     private const string Writer = """
         #!/bin/sh
         # The database writer: ONE sqlite3 process for the service's life, each commit a transaction of its own.
@@ -102,16 +112,24 @@ public static class SqliteGuest
     /// </summary>
     public static async Task<string?> FormatDiskAsync(string path, long sizeBytes, CancellationToken cancellationToken)
     {
-        PrivateFiles.CreateSparseFile(path, sizeBytes);
+        try
+        {
+            PrivateFiles.CreateSparseFile(path, sizeBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{path}: {e.Message}";
+        }
+
         var result = await ExternalCommand.RunAsync(
-            "mkfs.ext4",
+            ExternalCommand.FindTool("mkfs.ext4") ?? "mkfs.ext4",
             ["-q", "-F", "-b", "4096", "-m", "0", "-L", "roost-dr", "-E", "lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0", path],
             Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/",
             cancellationToken).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => null,
-            -1 => "mkfs.ext4 is not installed (the Debian package e2fsprogs)",
+            -1 => NotInstalled("mkfs.ext4", "e2fsprogs"),
             _ => $"mkfs.ext4 {path}: {result.FirstErrorLine}",
         };
     }
@@ -126,11 +144,19 @@ public static class SqliteGuest
     /// mounting it: on a private copy, <c>e2fsck -E journal_only</c> replays ext4's journal as a mount would, then
     /// <c>debugfs</c> copies the database file and its rollback journal out, and <c>sqlite3</c> opens the copy
     /// (rolling back a hot journal, as the guest's SQLite would) and lists the rows. The image is only parsed by
-    /// these user-space tools, never by the host's kernel. Throws <see cref="IOException"/> naming the step that failed.
+    /// these user-space tools, never by the host's kernel, each within <see cref="ToolLimit"/>. The database is the
+    /// guest's, so <c>sqlite3</c> runs with <c>-safe</c> and <c>trusted_schema=OFF</c>, and a schema other than the
+    /// service's (one table <c>tx</c>, only indexes on it: no view, trigger or other table that could compute or
+    /// invent rows) is refused before a row is read. Memory grows with the acknowledged transactions, not with the
+    /// guest's rows. Throws <see cref="IOException"/> naming the step that failed.
     /// </summary>
-    public static async Task<Check> CheckAsync(string imagePath, IEnumerable<Acknowledged> acknowledged, CancellationToken cancellationToken)
+    public static Task<Check> CheckAsync(string imagePath, IEnumerable<Acknowledged> acknowledged, CancellationToken cancellationToken) =>
+        CheckAsync(imagePath, acknowledged, ToolLimit, cancellationToken);
+
+    internal static async Task<Check> CheckAsync(string imagePath, IEnumerable<Acknowledged> acknowledged, TimeSpan toolLimit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(acknowledged);
+        IReadOnlyList<Acknowledged> acked = acknowledged as IReadOnlyList<Acknowledged> ?? [.. acknowledged];
         // Owner-only (mkdtemp): the copy holds the guest's data.
         var work = Directory.CreateTempSubdirectory("roost-dr-check-").FullName;
         try
@@ -155,27 +181,51 @@ public static class SqliteGuest
             }
 
             // e2fsck: 0 nothing to do, 1 corrected (the journal replayed); anything else is a file system it cannot read.
-            var fsck = await ExternalCommand.RunAsync("e2fsck", ["-E", "journal_only", "-y", copy], work, cancellationToken).ConfigureAwait(false);
+            var fsck = await RunToolAsync("e2fsck", ["-E", "journal_only", "-y", copy], imagePath, work, null, toolLimit, cancellationToken).ConfigureAwait(false);
             if (fsck.ExitCode is not (0 or 1))
             {
-                throw new IOException($"e2fsck -E journal_only {imagePath} (a copy): exit code {fsck.ExitCode}, {fsck.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()}");
+                throw new IOException(fsck.ExitCode == -1
+                    ? NotInstalled("e2fsck", "e2fsprogs")
+                    : $"e2fsck -E journal_only {imagePath} (a copy): exit code {fsck.ExitCode}, {fsck.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()}");
             }
 
             var commands = Path.Combine(work, "debugfs.cmd");
             await File.WriteAllTextAsync(commands, $"dump /{DatabaseFile} {work}/db.sqlite\ndump /{DatabaseFile}-journal {work}/db.sqlite-journal\n", cancellationToken).ConfigureAwait(false);
-            await ExternalCommand.RunAsync("debugfs", ["-f", commands, copy], work, cancellationToken).ConfigureAwait(false);
-            if (!File.Exists(Path.Combine(work, "db.sqlite")))
+            if ((await RunToolAsync("debugfs", ["-f", commands, copy], imagePath, work, null, toolLimit, cancellationToken).ConfigureAwait(false)).ExitCode == -1)
+            {
+                throw new IOException(NotInstalled("debugfs", "e2fsprogs"));
+            }
+
+            var database = Path.Combine(work, "db.sqlite");
+            if (!File.Exists(database))
             {
                 throw new IOException($"{imagePath}: its file system holds no /{DatabaseFile} (debugfs found nothing to copy)");
             }
 
-            var rows = new List<(long Row, int Client, long Sequence)>();
-            var query = await ExternalCommand.RunAsync(
-                "sqlite3",
-                ["-bail", "-batch", Path.Combine(work, "db.sqlite"), "SELECT id, client, seq FROM tx;"],
-                work,
-                ReadOnlyMemory<byte>.Empty,
-                async (stdout, ct) =>
+            string? schema = null;
+            var schemaQuery = await RunSqliteAsync(database, SchemaQuery, imagePath, work, async (stdout, ct) =>
+                {
+                    using var reader = new StreamReader(stdout, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+                    schema = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                },
+                toolLimit,
+                cancellationToken).ConfigureAwait(false);
+            if (schemaQuery.ExitCode != 0)
+            {
+                throw new IOException($"sqlite3 on {imagePath}'s /{DatabaseFile}: {schemaQuery.FirstErrorLine}");
+            }
+
+            if (schema is not "1|0|0|0")
+            {
+                throw new IOException(schema?.Split('|') is [var tables, var views, var triggers, var others]
+                    ? $"{imagePath}'s /{DatabaseFile} is refused: its schema is not the service's one table tx with only indexes on it ({tables} such table, {views} views, {triggers} triggers, {others} entries that are neither)"
+                    : $"{imagePath}'s /{DatabaseFile}: sqlite3 did not list its schema");
+            }
+
+            // Each row present is taken off the acknowledged set as it streams past; what remains is missing.
+            var remaining = acked.Select(a => (a.Row, a.Client, a.Sequence)).ToHashSet();
+            long rows = 0;
+            var query = await RunSqliteAsync(database, "SELECT id, client, seq FROM tx;", imagePath, work, async (stdout, ct) =>
                 {
                     using var reader = new StreamReader(stdout, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
                     while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
@@ -185,22 +235,57 @@ public static class SqliteGuest
                             && int.TryParse(client, NumberStyles.None, CultureInfo.InvariantCulture, out var c)
                             && long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out var s))
                         {
-                            rows.Add((row, c, s));
+                            rows++;
+                            remaining.Remove((row, c, s));
                         }
                     }
                 },
+                toolLimit,
                 cancellationToken).ConfigureAwait(false);
             if (query.ExitCode != 0)
             {
-                throw new IOException(query.ExitCode == -1 ? "sqlite3 is not installed (the Debian package sqlite3)" : $"sqlite3 on {imagePath}'s /{DatabaseFile}: {query.FirstErrorLine}");
+                throw new IOException($"sqlite3 on {imagePath}'s /{DatabaseFile}: {query.FirstErrorLine}");
             }
 
-            var present = rows.ToHashSet();
-            return new Check(rows.Count, [.. acknowledged.Where(a => !present.Contains((a.Row, a.Client, a.Sequence)))]);
+            return new Check(rows, [.. acked.Where(a => remaining.Contains((a.Row, a.Client, a.Sequence)))]);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static string NotInstalled(string tool, string package) => $"{tool} is not installed (the Debian package {package})";
+
+    /// <summary><c>sqlite3</c> on the guest's database: no shell command or function that reaches the host (<c>-safe</c>), no function the schema names unless SQLite deems it harmless (<c>trusted_schema=OFF</c>).</summary>
+    private static async Task<ExternalCommand.Result> RunSqliteAsync(
+        string database, string sql, string imagePath, string work, Func<Stream, CancellationToken, Task> consume, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var result = await RunToolAsync("sqlite3", ["-safe", "-cmd", "PRAGMA trusted_schema=OFF", "-bail", "-batch", database, sql], imagePath, work, consume, limit, cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == -1 ? throw new IOException(NotInstalled("sqlite3", "sqlite3")) : result;
+    }
+
+    /// <summary>Runs a tool on the copy of <paramref name="imagePath"/>; one that runs past <paramref name="limit"/> (zero: at once) is stopped, and that is an <see cref="IOException"/> naming it.</summary>
+    private static async Task<ExternalCommand.Result> RunToolAsync(
+        string tool, IEnumerable<string> arguments, string imagePath, string work, Func<Stream, CancellationToken, Task>? consume, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var limited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (limit > TimeSpan.Zero)
+        {
+            limited.CancelAfter(limit);
+        }
+        else
+        {
+            await limited.CancelAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await ExternalCommand.RunAsync(ExternalCommand.FindTool(tool) ?? tool, arguments, work, ReadOnlyMemory<byte>.Empty, consume, limited.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{tool} on {imagePath} (a copy) did not finish within {limit.TotalSeconds:0.###} s"));
         }
     }
 

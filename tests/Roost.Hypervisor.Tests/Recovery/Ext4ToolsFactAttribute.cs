@@ -1,3 +1,5 @@
+using Roost.Hypervisor.Images;
+
 namespace Roost.Hypervisor.Tests.Recovery;
 
 /// <summary>
@@ -6,9 +8,9 @@ namespace Roost.Hypervisor.Tests.Recovery;
 /// </summary>
 public sealed class Ext4ToolsFactAttribute : FactAttribute
 {
+    // Found where the check itself looks for them.
     private static readonly string? _missing = new[] { "mkfs.ext4", "e2fsck", "debugfs", "sqlite3" }
-        .FirstOrDefault(tool => !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/sbin")
-            .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, tool))));
+        .FirstOrDefault(tool => ExternalCommand.FindTool(tool) is null);
 
     public Ext4ToolsFactAttribute()
     {
