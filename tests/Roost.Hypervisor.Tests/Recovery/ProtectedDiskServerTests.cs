@@ -15,7 +15,7 @@ public sealed class ProtectedDiskServerTests : IDisposable
 {
     // Sixteen 64 KiB blocks and a short last one.
     private const long DiskBytes = (1024 * 1024) + 4096;
-    private static readonly byte[] _key = [.. Enumerable.Range(0, 32).Select(i => (byte)(i * 11))];
+    private static readonly byte[] _key = [.. Enumerable.Range(0, 32).Select(i => (byte)(i * 7))];
     private static readonly VmId _vm = new(1);
     private readonly string _folder = Directory.CreateTempSubdirectory("roost-drdisk-").FullName;
 
