@@ -94,31 +94,28 @@ internal sealed partial class AgentCommand : ICommand
             var other => throw new UsageException($"roost agent: --migration-pins '{other}' is not image, residents or off"),
         };
         var codec = RelayCommand.CodecOptions(options, "roost agent");
-        var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
-        var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
-        var token = ReadOrCreateToken(options.Get("token-file"), runDirectory, logFormat);
-        var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
-
-        var overcommit = 1.0;
-        if (options.Get("memory-overcommit") is { } overcommitText)
+        var overcommit = options.GetDouble("memory-overcommit", 1, min: 1, max: AgentOptions.MaxMemoryOvercommit);
+        if (overcommit > 1 && !mergeable)
         {
-            if (!double.TryParse(overcommitText, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out overcommit)
-                || overcommit is < 1 or > AgentOptions.MaxMemoryOvercommit)
-            {
-                throw new UsageException($"roost agent: --memory-overcommit '{overcommitText}' is not a number from 1 to {AgentOptions.MaxMemoryOvercommit}");
-            }
-
-            if (overcommit > 1 && !mergeable)
-            {
-                throw new UsageException("roost agent: --memory-overcommit above 1 needs --mergeable-memory on (KSM's merging is what backs it)");
-            }
+            throw new UsageException("roost agent: --memory-overcommit above 1 needs --mergeable-memory on (KSM's merging is what backs it)");
         }
 
+        // Every profile is checked before any image is built (a build takes minutes).
         var profiles = (options.Get("profile") ?? "minimal").Split(',', StringSplitOptions.TrimEntries);
         if (profiles.Distinct(StringComparer.Ordinal).Count() != profiles.Length)
         {
             throw new UsageException($"roost agent: --profile '{options.Get("profile")}': give each profile once");
         }
+
+        if (profiles.FirstOrDefault(p => GuestProfile.Find(p) is null) is { } unknown)
+        {
+            throw new UsageException($"roost agent: --profile '{unknown}' is not a guest profile ({string.Join(", ", GuestImageBuilder.Profiles)})");
+        }
+
+        var sendBuffer = options.Has("send-buffer-kib") ? options.GetInt("send-buffer-kib", 0, min: 64, max: 65_536) * 1024 : 0;
+        var runDirectory = Path.Combine(Path.GetTempPath(), "roost", name);
+        var token = ReadOrCreateToken(options.Get("token-file"), runDirectory, logFormat);
+        var qemu = options.Get("qemu") ?? "qemu-system-x86_64";
 
         var images = new List<GuestImage>();
         foreach (var profile in profiles)

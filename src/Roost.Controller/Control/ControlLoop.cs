@@ -41,6 +41,7 @@ public sealed partial class ControlLoop : BackgroundService
     private readonly Dictionary<HostId, string> _hostProblems = [];
     private IReadOnlySet<HostId> _wasHot = new HashSet<HostId>();
     private Dictionary<HostId, string> _hostNames = [];
+    private string? _fingerprintProblem;
     private Dictionary<VmId, string> _vmNames = [];
     private IReadOnlySet<HostId> _wasUnresolved = new HashSet<HostId>();
     private DateTimeOffset _lastSampleAt = DateTimeOffset.MinValue;
@@ -212,6 +213,15 @@ public sealed partial class ControlLoop : BackgroundService
         }
 
         var (settings, snapshot) = await LoadAsync(observation, cancellationToken).ConfigureAwait(false);
+
+        // Guest RAM crosses the agents' API for fingerprints only while sharing placement uses them (from the next observation).
+        _driver.CollectFingerprints = settings.Placement == PlacementPolicy.Sharing;
+        if (observation.FingerprintProblem is { } fingerprintProblem && fingerprintProblem != _fingerprintProblem)
+        {
+            LogFingerprintProblem(_logger, fingerprintProblem);
+        }
+
+        _fingerprintProblem = observation.FingerprintProblem;
         _hostNames = snapshot.Hosts.ToDictionary(h => h.Id, h => h.Name);
         _vmNames = snapshot.Vms.ToDictionary(v => v.Id, v => v.Name);
         await ReportHostProblemsAsync(observation, cancellationToken).ConfigureAwait(false);
@@ -325,6 +335,9 @@ public sealed partial class ControlLoop : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "first start: storing {Hosts} hosts and {Vms} VMs in {Store}, in one transaction")]
     private static partial void LogSeeding(ILogger logger, int hosts, int vms, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "guest fingerprint not read, retried after the refresh interval: {Problem}")]
+    private static partial void LogFingerprintProblem(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "stopping: {Reason}")]
     private static partial void LogLockLost(ILogger logger, string reason);

@@ -99,17 +99,22 @@ internal sealed partial class AgentHostDriver
             hosts.Add(new HostObservation(new HostId(h), used, watts) { Problem = _problems[h] });
         }
 
-        // Guests running where they are (not moving) may be fingerprinted; a host not answering keeps its VMs' prints.
+        // Guests running where they are (not moving) may be fingerprinted, only for sharing placement (CollectFingerprints);
+        // a host not answering keeps its VMs' prints.
         var guests = chosen
             .Where(c => c.Value.Vm.State == AgentVmState.Running && MovingTo(c.Key, c.Value.Destination) is null)
             .Select(c => new FingerprintCollector.RunningGuest(c.Key, _agents[c.Value.Host].BaseAddress, _fleet.TokenFor(_fleet.Agents[c.Value.Host]), c.Value.Vm.Image, c.Value.Vm.MemoryMiB))
             .ToList();
-        if (rounds.All(r => r is not null))
+        if (!CollectFingerprints || rounds.All(r => r is not null))
         {
-            _fingerprints.Observe(guests, _shutdown.Token);
+            _fingerprints.Observe(guests, CollectFingerprints, _shutdown.Token);
         }
 
-        return new ClusterObservation(Clock, hosts, [.. vms.OrderBy(v => v.Vm.Value)]) { Fingerprints = _fingerprints.Current };
+        return new ClusterObservation(Clock, hosts, [.. vms.OrderBy(v => v.Vm.Value)])
+        {
+            Fingerprints = _fingerprints.Current,
+            FingerprintProblem = _fingerprints.LastProblem,
+        };
     }
 
     /// <summary>A VM this controller is migrating is moving until its request returns; otherwise the agent says.</summary>

@@ -65,6 +65,9 @@ internal sealed partial class AgentHostDriver : IHostDriver, IDisposable
 
     public bool CanResize => false;
 
+    /// <summary>Off until the loop turns it on (sharing placement): no guest RAM is read for nothing.</summary>
+    public bool CollectFingerprints { get; set; }
+
     private TimeSpan Clock => _clockBase + _time.GetElapsedTime(_wallBase);
 
     /// <summary>Every agent must answer: the inventory cannot be seeded from a partial fleet.</summary>

@@ -18,6 +18,12 @@ public interface IHostDriver
     /// <summary>Whether <see cref="ResizeAsync"/> can work; when false the loop leaves Sandpiper's resizes out of its plans.</summary>
     bool CanResize { get; }
 
+    /// <summary>
+    /// Whether observations read the guests' page fingerprints (guest RAM crosses the agent → controller API): the loop
+    /// sets it each step, true only while placement is sharing. A driver without fingerprints ignores it.
+    /// </summary>
+    bool CollectFingerprints { get; set; }
+
     /// <summary>What exists on first start, to seed an empty store.</summary>
     Task<DriverInventory> DiscoverAsync(CancellationToken cancellationToken);
 

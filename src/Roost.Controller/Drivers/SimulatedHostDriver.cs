@@ -50,6 +50,9 @@ internal sealed class SimulatedHostDriver : IHostDriver
 
     public bool CanResize => true;
 
+    /// <summary>Ignored: simulated guests have no fingerprints to read.</summary>
+    public bool CollectFingerprints { get; set; }
+
     public TimeSpan Clock => _clockBase + (_time.GetElapsedTime(_wallBase) * _fleet.Speed);
 
     public Task<DriverInventory> DiscoverAsync(CancellationToken cancellationToken)

@@ -12,12 +12,22 @@ namespace Roost.Hypervisor.Agent;
 /// is read (Memory Buddies fingerprints live VMs): a page it rewrites during the read is hashed as it was before or
 /// after the write, so an idle guest's fingerprint is its memory within the few pages it touched. With
 /// <see cref="PauseGuest"/> the guest is paused for the read instead (one consistent snapshot) and resumed afterwards
-/// whatever happens. Failures are problems naming the agent and the VM.
+/// whatever happens. Failures are problems naming the agent and the VM. The size the agent declares is checked before
+/// anything is allocated for it: at most <see cref="MaxMemoryMiB"/>, and exactly <see cref="ExpectedMemoryMiB"/> when set.
 /// </summary>
 public sealed class GuestFingerprintClient(HttpClient http)
 {
+    /// <summary>The default <see cref="MaxMemoryMiB"/>: 64 GiB of RAM, 128 MiB of page hashes.</summary>
+    public const int DefaultMaxMemoryMiB = 64 * 1024;
+
     /// <summary>Pause the guest for the whole read (default false: read while it runs).</summary>
     public bool PauseGuest { get; init; }
+
+    /// <summary>A guest the agent declares larger than this is refused, not read (its hashes take 2 KiB a MiB).</summary>
+    public int MaxMemoryMiB { get; init; } = DefaultMaxMemoryMiB;
+
+    /// <summary>When set, the size the caller already knows: an agent declaring another size is refused.</summary>
+    public int? ExpectedMemoryMiB { get; init; }
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
@@ -38,6 +48,14 @@ public sealed class GuestFingerprintClient(HttpClient http)
             if (vm is null || vm.MemoryMiB <= 0)
             {
                 return AgentProblem.PeerRefused($"agent {agent} described VM '{vmId}' without its memory size");
+            }
+
+            var wanted = vm.MemoryMiB > MaxMemoryMiB ? $"at most {MaxMemoryMiB} MiB"
+                : ExpectedMemoryMiB is { } expected && vm.MemoryMiB != expected ? $"{expected} MiB"
+                : null;
+            if (wanted is not null)
+            {
+                return AgentProblem.PeerRefused($"agent {agent} declared VM '{vmId}' with {vm.MemoryMiB} MiB of memory, expected {wanted}: not read");
             }
 
             if (!PauseGuest)

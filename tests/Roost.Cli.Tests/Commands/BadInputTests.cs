@@ -156,6 +156,23 @@ public sealed class BadInputTests : IDisposable
             RoostProcess.Run("agent", "--name", "relay", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", option, value),
             line);
 
+    /// <summary>"NaN" passed a hand-made double.TryParse and ended as an internal error (exit 70).</summary>
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("2.5")]
+    public void Agent_MemoryOvercommitNotANumberFromOneToTwo_OneLineAndExitTwo(string value) =>
+        AssertOneCleanLine(
+            RoostProcess.Run("agent", "--name", "relay", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", "--mergeable-memory", "on", "--memory-overcommit", value),
+            $"roost agent: --memory-overcommit '{value}' is not a number from 1 to 2");
+
+    /// <summary>An unknown profile is refused before any image is built, also after a known one.</summary>
+    [Fact]
+    public void Agent_UnknownProfile_OneLineAndExitTwo_BeforeAnyBuild() =>
+        AssertOneCleanLine(
+            RoostProcess.Run("agent", "--name", "relay", "--listen", "127.0.0.1:9", "--capacity", "cpus=1,memory=512", "--profile", "minimal,nope"),
+            $"roost agent: --profile 'nope' is not a guest profile ({string.Join(", ", Roost.Hypervisor.Images.GuestImageBuilder.Profiles)})");
+
     [Fact]
     public void Agent_RelayCodecOptionWithPlainTcp_OneLineAndExitTwo() =>
         AssertOneCleanLine(

@@ -93,6 +93,8 @@ public sealed partial class ControllerKsmPlacementExperiment(ITestOutputHelper o
         using var api = new HttpClient { BaseAddress = controller.Address, Timeout = TimeSpan.FromMinutes(2) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", controller.Tokens.Current);
 
+        // The controller reads guest RAM for fingerprints only under sharing placement: the learners run under it.
+        await PatchPlacementAsync(api, "sharing");
         var learners = new List<int>();
         var profiles = arrivals.Select(a => a.Profile).Distinct().ToList();
         for (var i = 0; i < profiles.Count; i++)
@@ -109,10 +111,7 @@ public sealed partial class ControllerKsmPlacementExperiment(ITestOutputHelper o
         }
 
         await StopAllAsync(api, learners);
-        using (var patch = await api.PatchAsync("/api/settings", JsonContent.Create(new { placement = policy })))
-        {
-            Assert.True(patch.IsSuccessStatusCode, await patch.Content.ReadAsStringAsync());
-        }
+        await PatchPlacementAsync(api, policy);
 
         var ids = new List<int>();
         foreach (var (profile, name) in arrivals)
@@ -134,6 +133,12 @@ public sealed partial class ControllerKsmPlacementExperiment(ITestOutputHelper o
 
         await StopAllAsync(api, [.. ids.Where((_, i) => placed[i].Host is not null)]);
         return placed;
+    }
+
+    private static async Task PatchPlacementAsync(HttpClient api, string placement)
+    {
+        using var patch = await api.PatchAsync("/api/settings", JsonContent.Create(new { placement }));
+        Assert.True(patch.IsSuccessStatusCode, await patch.Content.ReadAsStringAsync());
     }
 
     /// <summary>Boots a host's guests together on its agent, lets KSM converge, reads its counters and each guest's fingerprint, destroys them.</summary>

@@ -41,6 +41,9 @@ public sealed class SharingPlacementTests(ITestOutputHelper output)
         using var api = new HttpClient { BaseAddress = controller.Address, Timeout = TimeSpan.FromMinutes(2) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", controller.Tokens.Current);
 
+        // Guest RAM is read for fingerprints only under sharing placement; a VM given a host goes there whatever the placement.
+        await PatchAsync(api, "sharing");
+
         // Host 0 runs a guest of the cloud kernel's image, host 1 one of the standard kernel's (minimal).
         var other = await CreateAsync(api, "other", "kernel-b", host: 0);
         var first = await CreateAsync(api, "first", "minimal", host: 1);
@@ -54,7 +57,6 @@ public sealed class SharingPlacementTests(ITestOutputHelper output)
             Assert.True(pages.Value.GetInt64() > 1000, $"vm-{id}: a booted guest has more than {pages.Value} distinct pages");
         }
 
-        await PatchAsync(api, "sharing");
         var shared = await CreateAsync(api, "second-sharing", "minimal", host: null);
         await PatchAsync(api, "firstFit");
         var firstFit = await CreateAsync(api, "second-first-fit", "minimal", host: null);

@@ -8,8 +8,10 @@ namespace Roost.Controller.Drivers.Agents;
 /// Reads the page fingerprints of running guests through their agents, one guest at a time in the background, while
 /// the guest runs (<see cref="GuestFingerprintClient"/> without pausing it), and keeps them bounded: at most
 /// <see cref="MaxVms"/> VMs and <see cref="MaxImages"/> images, <see cref="MaxHashes"/> page hashes in all (8 bytes
-/// each; the oldest VM fingerprints go first). A VM is read once it runs and again every <see cref="Refresh"/>; a VM
-/// gone is forgotten, its image's fingerprint stays. Not thread-safe: the driver's observation is its one caller.
+/// each, a print held for a VM and its image counted once; the oldest VM fingerprints go first). Only while asked to
+/// collect (sharing placement is on): otherwise nothing is read and nothing is held. A VM is read once it runs and
+/// again every <see cref="Refresh"/> after its last attempt, whether that read failed or its print was evicted since;
+/// a VM gone is forgotten, its image's fingerprint stays. Not thread-safe: the driver's observation is its one caller.
 /// </summary>
 internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
 {
@@ -25,56 +27,55 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
 
     private readonly Dictionary<VmId, Entry> _vms = [];
     private readonly Dictionary<string, Entry> _images = new(StringComparer.Ordinal);
+    private readonly Dictionary<VmId, long> _attempts = [];
     private Reading? _reading;
 
-    /// <summary>How often a running guest is read again.</summary>
+    /// <summary>How often a running guest is read again (also how long a failed read waits before it is retried).</summary>
     public TimeSpan Refresh { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The last failure (one line naming the agent and the VM), or null.</summary>
+    /// <summary>The last read's failure (one line naming the agent and the VM), or null once a read succeeds.</summary>
     public string? LastProblem { get; private set; }
 
     /// <summary>What is held now.</summary>
     public GuestFingerprints Current { get; private set; } = GuestFingerprints.None;
 
+    /// <summary>The read in flight (completed when none): tests wait on it instead of on time.</summary>
+    internal Task Pending => _reading?.Task ?? Task.CompletedTask;
+
     /// <summary>
-    /// Takes a finished read in, forgets VMs no longer <paramref name="running"/>, and starts the next read if none runs:
-    /// a VM never read first (lowest id), else the one read longest ago once older than <see cref="Refresh"/>.
+    /// Takes a finished read in, forgets VMs no longer <paramref name="running"/>, and, when <paramref name="collect"/>,
+    /// starts the next read if none runs: a VM never attempted first (lowest id), else the one attempted longest ago once
+    /// that is <see cref="Refresh"/> ago. Without <paramref name="collect"/> everything held is dropped and no read starts.
     /// </summary>
-    public void Observe(IReadOnlyList<RunningGuest> running, CancellationToken stopping)
+    public void Observe(IReadOnlyList<RunningGuest> running, bool collect, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(running);
         var now = time.GetTimestamp();
         if (_reading is { Task.IsCompleted: true } done)
         {
             _reading = null;
-            if (done.Task.IsCompletedSuccessfully)
-            {
-                switch (done.Task.Result)
-                {
-                    case AgentOutcome<GuestMemoryFingerprint>.Ok { Value: var print }:
-                        _vms[done.Guest.Vm] = new Entry(print.Pages, now);
-                        if (done.Guest.Image.Length > 0)
-                        {
-                            _images[done.Guest.Image] = new Entry(print.Pages, now);
-                        }
+            TakeIn(done, now);
+        }
 
-                        LastProblem = null;
-                        break;
-                    case AgentOutcome<GuestMemoryFingerprint>.Failed failed:
-                        LastProblem = failed.Problem.Detail;
-                        break;
-                }
-            }
-            else
-            {
-                LastProblem = $"fingerprint of {done.Guest.Vm}: {done.Task.Exception?.GetBaseException().Message ?? "cancelled"}";
-            }
+        if (!collect)
+        {
+            _vms.Clear();
+            _images.Clear();
+            _attempts.Clear();
+            LastProblem = null;
+            Current = GuestFingerprints.None;
+            return;
         }
 
         var alive = running.Select(r => r.Vm).ToHashSet();
         foreach (var gone in _vms.Keys.Where(v => !alive.Contains(v)).ToList())
         {
             _vms.Remove(gone);
+        }
+
+        foreach (var gone in _attempts.Keys.Where(v => !alive.Contains(v)).ToList())
+        {
+            _attempts.Remove(gone);
         }
 
         Trim();
@@ -89,14 +90,40 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
 
         var next = running
             .Where(r => r.MemoryMiB <= MaxGuestMiB)
-            .Select(r => (Guest: r, ReadAt: _vms.TryGetValue(r.Vm, out var e) ? e.ReadAt : (long?)null))
-            .Where(c => c.ReadAt is null || time.GetElapsedTime(c.ReadAt.Value, now) >= Refresh)
-            .OrderBy(c => c.ReadAt is null ? 0 : 1).ThenBy(c => c.ReadAt ?? 0).ThenBy(c => c.Guest.Vm.Value)
+            .Select(r => (Guest: r, TriedAt: _attempts.TryGetValue(r.Vm, out var at) ? at : (long?)null))
+            .Where(c => c.TriedAt is null || time.GetElapsedTime(c.TriedAt.Value, now) >= Refresh)
+            .OrderBy(c => c.TriedAt is null ? 0 : 1).ThenBy(c => c.TriedAt ?? 0).ThenBy(c => c.Guest.Vm.Value)
             .Select(c => c.Guest)
             .FirstOrDefault();
         if (next is not null)
         {
+            _attempts[next.Vm] = now;
             _reading = new Reading(next, ReadAsync(next, stopping));
+        }
+    }
+
+    private void TakeIn(Reading done, long now)
+    {
+        if (!done.Task.IsCompletedSuccessfully)
+        {
+            LastProblem = $"fingerprint of {done.Guest.Vm}: {done.Task.Exception?.GetBaseException().Message ?? "cancelled"}";
+            return;
+        }
+
+        switch (done.Task.Result)
+        {
+            case AgentOutcome<GuestMemoryFingerprint>.Ok { Value: var print }:
+                _vms[done.Guest.Vm] = new Entry(print.Pages, now);
+                if (done.Guest.Image.Length > 0)
+                {
+                    _images[done.Guest.Image] = new Entry(print.Pages, now);
+                }
+
+                LastProblem = null;
+                break;
+            case AgentOutcome<GuestMemoryFingerprint>.Failed failed:
+                LastProblem = $"fingerprint of {done.Guest.Vm}: {failed.Problem.Detail}";
+                break;
         }
     }
 
@@ -106,10 +133,11 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
         await Task.Yield();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(_readTimeout);
-        return await new GuestFingerprintClient(http).FingerprintAsync(guest.Agent, guest.Token, AgentHostDriver.AgentVmId(guest.Vm), HashSampling.None, deadline.Token).ConfigureAwait(false);
+        var client = new GuestFingerprintClient(http) { MaxMemoryMiB = MaxGuestMiB, ExpectedMemoryMiB = guest.MemoryMiB };
+        return await client.FingerprintAsync(guest.Agent, guest.Token, AgentHostDriver.AgentVmId(guest.Vm), HashSampling.None, deadline.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Within the bounds: images by age, then VM fingerprints oldest first.</summary>
+    /// <summary>Within the bounds: images by age, then VM fingerprints oldest first; a print held twice counts once.</summary>
     private void Trim()
     {
         foreach (var old in _images.OrderBy(e => e.Value.ReadAt).ThenBy(e => e.Key, StringComparer.Ordinal).Take(Math.Max(0, _images.Count - MaxImages)).Select(e => e.Key).ToList())
@@ -117,7 +145,8 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
             _images.Remove(old);
         }
 
-        var hashes = _vms.Values.Sum(e => (long)e.Print.Count) + _images.Values.Sum(e => (long)e.Print.Count);
+        var held = new HashSet<ExactFingerprint>(_vms.Values.Concat(_images.Values).Select(e => e.Print), ReferenceEqualityComparer.Instance);
+        var hashes = held.Sum(p => (long)p.Count);
         foreach (var (vm, entry) in _vms.OrderBy(e => e.Value.ReadAt).ThenBy(e => e.Key.Value).ToList())
         {
             if (_vms.Count <= MaxVms && hashes <= MaxHashes)
@@ -126,7 +155,10 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
             }
 
             _vms.Remove(vm);
-            hashes -= entry.Print.Count;
+            if (!_images.Values.Any(e => ReferenceEquals(e.Print, entry.Print)))
+            {
+                hashes -= entry.Print.Count;
+            }
         }
     }
 
