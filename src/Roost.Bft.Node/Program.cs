@@ -62,18 +62,13 @@ internal static class Program
 
         try
         {
-            var deployment = DeploymentConfig.Parse(Read(config, DeploymentConfig.MaxBytes), Printable(config));
-            if (!DeploymentConfig.TryParseNode(node, out var self) || !deployment.Addresses.ContainsKey(self) || self.Role == NodeRole.Client)
+            var deployment = DeploymentConfig.Parse(ReplicaFiles.ReadText(config, Printable(config), DeploymentConfig.MaxBytes), Printable(config));
+            if (ReplicaFiles.Replica(deployment, node) is not { } self)
             {
                 return Fail($"--node '{Printable(node)}' is not a replica of the deployment");
             }
 
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keys) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-            {
-                return Fail($"key file {Printable(keys)}: other users can read or write it; it must be owner-only (chmod 600)");
-            }
-
-            var nodeKeys = NodeKeys.Parse(Read(keys, NodeKeys.MaxBytes), $"key file {Printable(keys)}", deployment, self);
+            var nodeKeys = ReplicaFiles.Keys(keys, Printable(keys), ReplicaFiles.ReadText(keys, $"key file {Printable(keys)}", NodeKeys.MaxBytes), deployment, self);
             if (status is null)
             {
                 await NodeRunner.RunAsync(deployment, nodeKeys, Console.Out, Console.Error, lie: null, cancellation.Token, emptyImage).ConfigureAwait(false);
@@ -100,6 +95,16 @@ internal static class Program
         {
             return Fail(e.Message);
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception e)
+        {
+            // Last resort (a port already bound, a file gone mid-run): one line, never a stack trace.
+            Console.Error.WriteLine($"roost-bft-node: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
     }
 
     /// <summary>Connects to the cluster's status listener, trying again for up to a minute (the guest may be up first).</summary>
@@ -119,22 +124,6 @@ internal static class Program
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    private static string Read(string path, int maxBytes)
-    {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            throw new ConfigException($"{Printable(path)}: no such file");
-        }
-
-        if (info.Length > maxBytes)
-        {
-            throw new ConfigException($"{Printable(path)}: larger than {maxBytes} bytes");
-        }
-
-        return File.ReadAllText(path, Encoding.UTF8);
     }
 
     private static int Fail(string message)

@@ -15,16 +15,13 @@ namespace Roost.Cli.Commands;
 /// </summary>
 internal sealed partial class BftCommand
 {
-    private const UnixFileMode OthersMode = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     private static int Keys(ParsedOptions options)
     {
         options.RejectOptionsOutside("keys", ["config", "out"]);
         NoMorePositional(options, 1);
         var config = ReadConfig(options);
         var output = options.Get("out") ?? throw new UsageException("roost bft keys: --out DIR is required");
-        if (File.Exists(output) || (Directory.Exists(output) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(output) & OthersMode) != 0))
+        if (File.Exists(output) || (Directory.Exists(output) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(output) & ReplicaFiles.OthersMode) != 0))
         {
             throw new UsageException($"roost bft keys: --out {PrintableText.Escape(output)}: must be a folder only its owner can open (chmod 700) or a new path");
         }
@@ -40,7 +37,7 @@ internal sealed partial class BftCommand
         NoMorePositional(options, 1);
         var config = ReadConfig(options);
         var name = options.Get("node") ?? throw new UsageException("roost bft node: --node NAME is required");
-        if (!DeploymentConfig.TryParseNode(name, out var self) || !config.Addresses.ContainsKey(self) || self.Role == NodeRole.Client)
+        if (ReplicaFiles.Replica(config, name) is not { } self)
         {
             throw new UsageException($"roost bft node: --node '{PrintableText.Escape(name)}' is not a replica of the deployment (a0.., e0..)");
         }
@@ -70,7 +67,7 @@ internal sealed partial class BftCommand
         options.RejectOptionsOutside("cluster", ["config", "keys", "warmup", "duration", "work", "seed", "wrong-replies", "wrong-after", "wait-go", "empty-image", "sleepers"]);
         NoMorePositional(options, 1);
         var configPath = options.Get("config") ?? throw new UsageException("roost bft cluster: --config FILE is required");
-        var config = ReadConfig(options);
+        var (config, configText) = ReadConfigText(options);
         var keyDir = options.Get("keys") ?? throw new UsageException("roost bft cluster: --keys DIR is required");
         int? liar = null;
         if (options.Get("wrong-replies") is { } liarName)
@@ -104,7 +101,6 @@ internal sealed partial class BftCommand
 
         var started = Stopwatch.GetTimestamp();
         await using var vms = inVms ? await BftVmSleepers.StartAsync(config, RoostStartInfo, Console.Out, cancellationToken).ConfigureAwait(false) : null;
-        var deploymentText = inVms ? await File.ReadAllTextAsync(configPath, cancellationToken).ConfigureAwait(false) : "";
         var cluster = new Cluster(
             config,
             clusterOptions,
@@ -131,7 +127,7 @@ internal sealed partial class BftCommand
             Console.Error)
         {
             BootSleeperVm = vms is null ? null : (node, ct) =>
-                vms.BootAsync(node, config, deploymentText, File.ReadAllText(Path.Combine(keyDir, NodeKeys.FileName(node))), ct),
+                vms.BootAsync(node, config, configText, ReadKeysText(Path.Combine(keyDir, NodeKeys.FileName(node)), config, node).Text, ct),
         };
         var result = await cluster.RunAsync(clusterOptions.WaitForGo ? Console.In : null, cancellationToken).ConfigureAwait(false);
         Console.WriteLine(result.Format());
@@ -139,7 +135,10 @@ internal sealed partial class BftCommand
         return result.Requests > 0 && result.Errors == 0 ? 0 : 1;
     }
 
-    private static DeploymentConfig ReadConfig(ParsedOptions options)
+    private static DeploymentConfig ReadConfig(ParsedOptions options) => ReadConfigText(options).Config;
+
+    /// <summary>The deployment --config names, and the text it was parsed from (what a sleeper VM is sent).</summary>
+    private static (DeploymentConfig Config, string Text) ReadConfigText(ParsedOptions options)
     {
         var path = options.Get("config") ?? throw new UsageException($"roost bft {options.Positional[0]}: --config FILE is required");
         var text = InputFile.Read(path, DeploymentConfig.MaxBytes) switch
@@ -148,10 +147,13 @@ internal sealed partial class BftCommand
             InputFileResult.Refused refused => throw new UsageException($"--config {PrintableText.Escape(path)}: {refused.Reason}"),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        return DeploymentConfig.Parse(text, PrintableText.Escape(path));
+        return (DeploymentConfig.Parse(text, PrintableText.Escape(path)), text);
     }
 
-    private static NodeKeys ReadKeys(string path, DeploymentConfig config, NodeId node)
+    private static NodeKeys ReadKeys(string path, DeploymentConfig config, NodeId node) => ReadKeysText(path, config, node).Keys;
+
+    /// <summary>The keys of <paramref name="node"/> in the owner-only file <paramref name="path"/>, and the text they were parsed from.</summary>
+    private static (NodeKeys Keys, string Text) ReadKeysText(string path, DeploymentConfig config, NodeId node)
     {
         var shown = PrintableText.Escape(path);
         var text = InputFile.Read(path, NodeKeys.MaxBytes) switch
@@ -160,12 +162,7 @@ internal sealed partial class BftCommand
             InputFileResult.Refused refused => throw new ConfigException($"key file {shown}: {refused.Reason}"),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersMode) != 0)
-        {
-            throw new ConfigException($"key file {shown}: other users can read or write it; it must be owner-only (chmod 600)");
-        }
-
-        return NodeKeys.Parse(text, $"key file {shown}", config, node);
+        return (ReplicaFiles.Keys(path, shown, text, config, node), text);
     }
 
     private static void NoMorePositional(ParsedOptions options, int count)

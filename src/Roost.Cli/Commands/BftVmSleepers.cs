@@ -32,6 +32,9 @@ internal sealed class BftVmSleepers : IAsyncDisposable
     /// <summary>Guest RAM: the initramfs (about 100 MB: kernel modules, glibc, OpenSSL, the .NET runtime) is unpacked into it, then the replica runs.</summary>
     private const int GuestMemoryMiB = 512;
 
+    /// <summary>How long a pause or resume may take: QMP stop/cont answer in milliseconds, and they run under the sleeper agent's lock.</summary>
+    private static readonly TimeSpan _callTimeout = TimeSpan.FromSeconds(15);
+
     private readonly Process _agent;
     private readonly HttpClient _http;
     private readonly IPAddress _host;
@@ -76,6 +79,8 @@ internal sealed class BftVmSleepers : IAsyncDisposable
         }
 
         // The agent and QEMU find bridges in /sys/class/net: it must show this namespace (as 'ip netns exec' does).
+        // Private first: a mount namespace made by 'unshare -m' may still share mounts with the host's (propagation).
+        await RunAsync("mount", ["--make-rprivate", "/"], cancellationToken).ConfigureAwait(false);
         await RunAsync("mount", ["-t", "sysfs", "sysfs", "/sys"], cancellationToken).ConfigureAwait(false);
         await IpAsync(["link", "set", "lo", "up"], cancellationToken).ConfigureAwait(false);
         await IpAsync(["link", "add", Bridge, "type", "bridge"], cancellationToken).ConfigureAwait(false);
@@ -83,11 +88,14 @@ internal sealed class BftVmSleepers : IAsyncDisposable
         await IpAsync(["link", "set", Bridge, "up"], cancellationToken).ConfigureAwait(false);
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var folder = Path.Combine(Path.GetTempPath(), $"roost-bft-vm-{Environment.ProcessId}");
-        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // An unpredictable owner-only folder (0700), the token created owner-only (0600): never readable by others, not even briefly.
+        var folder = Directory.CreateTempSubdirectory("roost-bft-vm-").FullName;
         var tokenFile = Path.Combine(folder, "agent.token");
-        await File.WriteAllTextAsync(tokenFile, token, cancellationToken).ConfigureAwait(false);
-        File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var tokenOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var writer = new StreamWriter(tokenFile, Encoding.ASCII, tokenOptions))
+        {
+            await writer.WriteAsync(token).ConfigureAwait(false);
+        }
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
         {
@@ -235,7 +243,17 @@ internal sealed class BftVmSleepers : IAsyncDisposable
     private static async Task RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(program, arguments) { RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start) ?? throw new UsageException($"roost bft cluster --sleepers vm: cannot run '{program}'", 1);
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new UsageException($"roost bft cluster --sleepers vm: cannot run '{program}' ({e.Message}; it is in iproute2 and util-linux)", 1);
+        }
+
+        using var process = started ?? throw new UsageException($"roost bft cluster --sleepers vm: cannot run '{program}'", 1);
         var error = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         if (process.ExitCode != 0)
@@ -244,8 +262,31 @@ internal sealed class BftVmSleepers : IAsyncDisposable
         }
     }
 
-    private async Task CallAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>The VM's state as the agent reports it, or null when that takes longer than <see cref="_callTimeout"/> or fails.</summary>
+    private async Task<VmState?> StateAsync(string id)
     {
+        try
+        {
+            using var timeout = new CancellationTokenSource(_callTimeout);
+            var info = await _http.GetFromJsonAsync<VmInfo>(new Uri($"api/vms/{id}", UriKind.Relative), AgentJson.Options, timeout.Token).ConfigureAwait(false);
+            return info?.State;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><paramref name="timeout"/>: the call's own (pause and resume), else the client's (VM boots take minutes under TCG).</summary>
+    private async Task CallAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } within)
+        {
+            limit.CancelAfter(within);
+        }
+
+        cancellationToken = limit.Token;
         using var message = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         if (body is not null)
         {
@@ -263,13 +304,13 @@ internal sealed class BftVmSleepers : IAsyncDisposable
     /// <summary>One sleeper's VM.</summary>
     private sealed class Vm(BftVmSleepers owner, NodeId node, string id, string deployment, string keys) : ISleeperVm
     {
+        private readonly VmPause _pause = new(
+            node.ToString(), id, verb => owner.CallAsync(HttpMethod.Post, $"api/vms/{id}/{verb}", null, CancellationToken.None, _callTimeout), () => owner.StateAsync(id), _callTimeout, owner._log);
         private TcpListener? _listener;
         private TcpClient? _status;
         private Task? _reader;
 
         public string Mechanism => "paused VM (roost agent: QMP stop/cont)";
-
-        public bool IsFrozen { get; private set; }
 
         public async Task StartAsync(Action<string?> onLine, CancellationToken cancellationToken)
         {
@@ -295,17 +336,11 @@ internal sealed class BftVmSleepers : IAsyncDisposable
             _reader = ReadAsync(_status, onLine, cancellationToken);
         }
 
-        public void Freeze()
-        {
-            owner.CallAsync(HttpMethod.Post, $"api/vms/{id}/pause", null, CancellationToken.None).GetAwaiter().GetResult();
-            IsFrozen = true;
-        }
+        public bool IsFrozen => _pause.IsPaused;
 
-        public void Thaw()
-        {
-            owner.CallAsync(HttpMethod.Post, $"api/vms/{id}/resume", null, CancellationToken.None).GetAwaiter().GetResult();
-            IsFrozen = false;
-        }
+        public void Freeze() => _pause.Pause();
+
+        public void Thaw() => _pause.Resume();
 
         public async ValueTask DisposeAsync()
         {
@@ -362,6 +397,50 @@ internal sealed class BftVmSleepers : IAsyncDisposable
             {
                 onLine(null);
             }
+        }
+    }
+}
+
+/// <summary>
+/// Pauses and resumes one sleeper's VM for its agent (<see cref="ISleeper"/>, under the agent's lock): idempotent like
+/// the process freezer (a second "asleep" line must not pause a paused VM, which the agent refuses with 409), and a
+/// failed or timed-out call (<paramref name="post"/> enforces <paramref name="timeout"/>) is one logged line, never an
+/// exception that would end the status reader. After a failure the VM's state is read back (QMP may have acted all the
+/// same); when that fails too the VM counts as paused, so a later wake still resumes it.
+/// </summary>
+internal sealed class VmPause(string node, string id, Func<string, Task> post, Func<Task<VmState?>> state, TimeSpan timeout, TextWriter log)
+{
+    public bool IsPaused { get; private set; }
+
+    public void Pause()
+    {
+        if (!IsPaused)
+        {
+            IsPaused = PausedAfter("pause", paused: true);
+        }
+    }
+
+    public void Resume()
+    {
+        if (IsPaused)
+        {
+            IsPaused = PausedAfter("resume", paused: false);
+        }
+    }
+
+    private bool PausedAfter(string verb, bool paused)
+    {
+        try
+        {
+            post(verb).GetAwaiter().GetResult();
+            return paused;
+        }
+        catch (Exception e) when (e is ConfigException or HttpRequestException or OperationCanceledException)
+        {
+            var now = state().GetAwaiter().GetResult();
+            var why = e is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {timeout.TotalSeconds:F0} s") : e.Message;
+            log.WriteLine($"  {node}: {verb} of VM {id} failed ({why}); it is {(now is { } known ? known.ToString() : "taken as paused (its state is unknown)")}");
+            return now is null or VmState.Paused;
         }
     }
 }

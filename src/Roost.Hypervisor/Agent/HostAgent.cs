@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Roost.Core.Migration;
+using Roost.Hypervisor.Images;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Agent;
@@ -222,6 +223,18 @@ public sealed partial class HostAgent : IAsyncDisposable
         if (request.Validate() is { } invalid)
         {
             return Task.FromResult<AgentOutcome<VmInfo>>(AgentProblem.BadRequest($"VM '{id}': bft-node: {invalid}"));
+        }
+
+        // Every image's reporter knows 'bft': only a bft-executor guest may be handed replica keys.
+        if (Find(id, out var problem) is not { } managed)
+        {
+            return Task.FromResult<AgentOutcome<VmInfo>>(problem!);
+        }
+
+        if (managed.Spec.Image != GuestProfile.BftExecutor.Name)
+        {
+            return Task.FromResult<AgentOutcome<VmInfo>>(AgentProblem.Conflict(
+                $"VM '{id}' on agent '{Name}' runs image '{managed.Spec.Image}', not '{GuestProfile.BftExecutor.Name}': no replica keys go to it"));
         }
 
         var commands = new List<string> { "bft reset" };

@@ -54,6 +54,22 @@ public sealed class GuestTests(QemuFixture fixture)
     }
 
     [QemuFact]
+    public async Task BftNode_ForAGuestNotOfTheBftExecutorImage_Is409_AndSendsNoKeys()
+    {
+        var (agent, _) = await fixture.SharedGuestAsync();
+        using var client = new AgentClient(agent.BaseAddress);
+        var image = (await client.GetJsonAsync<VmInfo>("api/vms/vm-1")).Image;
+
+        using var response = await client.PostAsync("api/vms/vm-1/bft-node", new BftNodeRequest("e2", "deployment\n", "secret-key-text\n", "10.0.0.1:4000"));
+
+        var (type, detail) = await AgentClient.ProblemAsync(response, 409);
+        Assert.Equal("urn:roost:problem:conflict", type);
+        Assert.Contains($"runs image '{image}', not 'bft-executor'", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-key-text", detail, StringComparison.Ordinal);
+        Assert.Equal(VmState.Running, (await client.GetJsonAsync<VmInfo>("api/vms/vm-1")).State);
+    }
+
+    [QemuFact]
     public async Task Stats_CombineHostAndGuestViews_AndBusyLoopShowsInGuestCpu()
     {
         await using var agent = await fixture.StartAgentAsync("stats");
