@@ -9,9 +9,9 @@ namespace Roost.Hypervisor.Tests;
 /// Builds the guest image once (from the user's image cache, so only the first run downloads), decides KVM or TCG
 /// once, and starts agents on 127.0.0.1 with a fresh port, run directory and name each. Does nothing without QEMU.
 /// At start it sweeps away what killed test runs left (<see cref="StaleTestGuests"/>): their orphaned QEMUs would load
-/// the machine, their RAM files fill /dev/shm. Each real-VM collection (<see cref="QemuTests"/>,
-/// <see cref="QemuMigrationTests"/>) has its own fixture, so its own agents; the sweep, the image and the probe are done
-/// once per test process, and agent names are unique across fixtures.
+/// the machine, their RAM files fill /dev/shm. Each real-VM collection (<see cref="QemuTests"/> and the three beside it)
+/// has its own fixture, so its own agents; the sweep, the image and the probe are done once per test process, and agent
+/// names are unique across fixtures.
 /// </summary>
 public sealed class QemuFixture : IAsyncLifetime
 {

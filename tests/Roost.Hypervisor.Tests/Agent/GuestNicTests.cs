@@ -12,7 +12,7 @@ namespace Roost.Hypervisor.Tests.Agent;
 /// refuses a network it does not offer, and a live migration to another agent on the same bridge keeps the address
 /// reachable (the destination's tap joins the bridge before the guest runs there) and every guest write.
 /// </summary>
-[Collection(QemuMigrationTests.Name)]
+[Collection(QemuMigrationFaultTests.Name)]
 public sealed class GuestNicTests(QemuFixture fixture, ITestOutputHelper output)
 {
     [QemuFact]

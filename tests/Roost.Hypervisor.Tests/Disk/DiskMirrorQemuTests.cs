@@ -17,7 +17,7 @@ namespace Roost.Hypervisor.Tests.Disk;
 /// destination's disk is byte-identical to the source's, the guest reads back what it wrote, and the relay put fewer
 /// bytes on the link than the NBD stream held.
 /// </summary>
-[Collection(QemuTests.Name)]
+[Collection(QemuNetworkTests.Name)]
 public sealed class DiskMirrorQemuTests(QemuFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan _guestTimeout = TimeSpan.FromSeconds(90);

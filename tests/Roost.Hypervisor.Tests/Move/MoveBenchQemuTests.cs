@@ -22,7 +22,7 @@ public sealed class MoveBenchFactAttribute : FactAttribute
 /// side's counters see it (the native veth carries the datagrams at the offered rate; the guest's QEMU spends vCPU and
 /// emulation time on them), and the bench's lab leaves nothing behind.
 /// </summary>
-[Collection(QemuMigrationTests.Name)]
+[Collection(QemuMigrationFaultTests.Name)]
 public sealed class MoveBenchQemuTests(QemuFixture fixture, ITestOutputHelper output)
 {
     [MoveBenchFact]

@@ -21,7 +21,7 @@ namespace Roost.Hypervisor.Tests.Network;
 /// namespaces) and the restarted side reports 0 changes; a new VPC reaches both sites through the long poll; deleting
 /// every VPC leaves both sites exactly as the lab was before any VPC.
 /// </summary>
-[Collection(QemuMigrationTests.Name)]
+[Collection(QemuNetworkTests.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class VpcAgentTests(QemuFixture fixture, ITestOutputHelper output)
 {

@@ -19,7 +19,7 @@ namespace Roost.Hypervisor.Tests.Network;
 /// parking bridge; the test then moves the tap into its site's namespace and onto its VPC's bridge. An agent started
 /// inside the site's namespace (<c>ip netns exec roost-LAB-sS roost agent --network vpc-N=vbN</c>) creates it there.
 /// </remarks>
-[Collection(QemuTests.Name)]
+[Collection(QemuNetworkTests.Name)]
 public sealed class VpcGuestTests(QemuFixture fixture, ITestOutputHelper output)
 {
     private static readonly Vpc _a = new(new VpcId(1), "tenant-a", Ipv4Subnet.Parse("10.0.0.0/24"));

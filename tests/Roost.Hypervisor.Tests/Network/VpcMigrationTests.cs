@@ -26,7 +26,7 @@ namespace Roost.Hypervisor.Tests.Network;
 /// creates the guest's tap there and the agent puts it on the VPC's bridge; the agents listen on their sites' LAN
 /// addresses and migrate to each other across the WAN. This process reaches them with sockets made in the sites.
 /// </remarks>
-[Collection(QemuMigrationTests.Name)]
+[Collection(QemuNetworkTests.Name)]
 public sealed class VpcMigrationTests(QemuFixture fixture, ITestOutputHelper output)
 {
     private const int AgentPort = 7101;

@@ -18,11 +18,13 @@ namespace Roost.Hypervisor.Tests.Recovery;
 /// once (link cut, QEMU killed); every commit a client saw acknowledged must be in the replica the cloud site exports
 /// (pipelined synchrony's promise), and the guest's own disk must hold the same records (its data is intact).
 /// </summary>
-[Collection(QemuTests.Name)]
+[Collection(QemuNetworkTests.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper output) : IDisposable
 {
     private const long DiskBytes = 64L * 1024 * 1024;
+    private const int Clients = 4;
+    private const int CommitsBeforeLoss = 5;
     private static readonly byte[] _key = [.. Enumerable.Range(0, 32).Select(i => (byte)((i * 7) + 1))];
     private static readonly VmId _vm = new(1);
     private readonly string _folder = Directory.CreateTempSubdirectory("roost-drg-").FullName;
@@ -75,6 +77,9 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
         var ns = $"roost-drt{Environment.ProcessId:x}";
         var disks = new[] { new ProtectedDisk(_vm, DiskBytes) };
         var acked = new List<SqliteGuest.Acknowledged>();
+        // Set once every client has seen CommitsBeforeLoss commits acknowledged: the primary is lost under load, never
+        // before the load has started (a loaded machine can take seconds for the first commit).
+        var underLoad = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await RunAsync("ip", "netns", "add", ns);
         try
         {
@@ -111,8 +116,9 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                         await vm.WaitUntilReadyAsync(TimeSpan.FromMinutes(3), CancellationToken.None);
                         await SqliteGuest.WaitForServiceAsync(token => ConnectInAsync(ns, service, token), TimeSpan.FromMinutes(2), TimeProvider.System, CancellationToken.None);
 
-                        // Four clients commit; three seconds in, the site is lost while they run: link first, then QEMU.
-                        load = Task.WhenAll(Enumerable.Range(1, 4).Select(async c =>
+                        // Four clients commit; at least three seconds in, once each has had commits acknowledged, the
+                        // site is lost while they run: link first, then QEMU.
+                        load = Task.WhenAll(Enumerable.Range(1, Clients).Select(async c =>
                         {
                             try
                             {
@@ -123,6 +129,10 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                                     lock (acked)
                                     {
                                         acked.Add(new(c, seq, slot));
+                                        if (!underLoad.Task.IsCompleted && Enumerable.Range(1, Clients).All(k => acked.Count(a => a.Client == k) >= CommitsBeforeLoss))
+                                        {
+                                            underLoad.TrySetResult();
+                                        }
                                     }
                                 }
                             }
@@ -131,6 +141,13 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                             }
                         }));
                         await Task.Delay(TimeSpan.FromSeconds(3));
+                        if (await Task.WhenAny(underLoad.Task, Task.Delay(TimeSpan.FromMinutes(2))) != underLoad.Task)
+                        {
+                            lock (acked)
+                            {
+                                Assert.Fail($"{acked.Count} commits acknowledged after 2 min; the primary is lost once each of the {Clients} clients has {CommitsBeforeLoss}");
+                            }
+                        }
                     }
                     finally
                     {

@@ -14,7 +14,7 @@ namespace Roost.Hypervisor.Tests.Relay;
 /// stop, arrives with every page right, and the relay put fewer bytes on the link than QEMU's stream held; and the
 /// fault experiment's one test (a forged reference mid-stream: the guest stays whole on the source).
 /// </summary>
-[Collection(QemuTests.Name)]
+[Collection(QemuNetworkTests.Name)]
 public sealed class RelayQemuTests(QemuFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan _guestTimeout = TimeSpan.FromSeconds(90);

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Relay;
+using Xunit.Abstractions;
+
+namespace Roost.Hypervisor.Tests.Agent;
+
+/// <summary>
+/// Live migrations between two real agents on 127.0.0.1 that fail midway (the destination's relay, QEMU or agent
+/// killed, a cancel) or are refused by the peer: the VM keeps running at the source with every page right, and the
+/// destination keeps nothing. Apart from <see cref="LiveMigrationTests"/> so the two run side by side.
+/// </summary>
+[Collection(QemuMigrationFaultTests.Name)]
+public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper output)
+{
+    /// <summary>
+    /// The destination's relay dies mid-stream (its sockets reset, as when its process is killed): the source's relay
+    /// and QEMU see the stream break, the VM runs on at the source with every page right, and the destination drops
+    /// its half.
+    /// </summary>
+    [QemuFact]
+    public async Task DestinationRelayKilledMidway_VmKeepsRunningAtSource_NothingLeaks()
+    {
+        DestinationRelay? killed = null;
+
+        await KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(async (destination, _) =>
+        {
+            killed = destination.Agent.IncomingRelay("vm-1");
+            Assert.NotNull(killed);
+            await killed.DisposeAsync();
+        });
+
+        Assert.False((await (killed ?? throw new InvalidOperationException("not killed")).Completion).Completed);
+    }
+
+    [QemuFact]
+    public Task DestinationQemuKilledMidway_VmKeepsRunningAtSource_NothingLeaks() =>
+        KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync((_, incoming) =>
+        {
+            using var qemu = Process.GetProcessById(incoming.Pid);
+            qemu.Kill();
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Starts a migration, runs <paramref name="kill"/> once the stream flows, and checks the VM stays whole at the source and the destination keeps nothing.</summary>
+    private async Task KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(Func<AgentServer, VmInfo, Task> kill)
+    {
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
+        await LoadMemoryAsync(src);
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
+        var incoming = await WaitForIncomingAsync(src, dst);
+
+        await kill(destination, incoming);
+
+        using var response = await migration;
+        var (type, detail) = await AgentClient.ProblemAsync(response, 502);
+        output.WriteLine(detail);
+        Assert.Equal("urn:roost:problem:migration-failed", type);
+        Assert.Contains("the VM runs on the source", detail, StringComparison.Ordinal);
+        await AssertStillRunsAtSourceAsync(src);
+        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
+        await AgentTestSteps.AssertNothingLeftAsync(destination);
+    }
+
+    [QemuFact]
+    public async Task DestinationAgentStoppedMidway_VmKeepsRunningAtSource_NothingLeaks()
+    {
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
+        await LoadMemoryAsync(src);
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
+        await WaitForIncomingAsync(src, dst);
+
+        await destination.DisposeAsync();
+
+        using var response = await migration;
+        var (type, detail) = await AgentClient.ProblemAsync(response, 502);
+        output.WriteLine(detail);
+        Assert.StartsWith("urn:roost:problem:", type, StringComparison.Ordinal);
+        await AssertStillRunsAtSourceAsync(src);
+        await AgentTestSteps.AssertNothingLeftAsync(destination);
+    }
+
+    [QemuFact]
+    public async Task Cancel_StopsTheMigration_VmKeepsRunningAtSource()
+    {
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var destination = await fixture.StartAgentAsync("dst");
+        using var src = new AgentClient(source.BaseAddress);
+        using var dst = new AgentClient(destination.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
+        await LoadMemoryAsync(src);
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
+        await WaitForIncomingAsync(src, dst);
+
+        using (var cancel = await src.DeleteAsync("api/vms/vm-1/migration"))
+        {
+            Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
+        }
+
+        using var response = await migration;
+        var (type, _) = await AgentClient.ProblemAsync(response, 409);
+        Assert.Equal("urn:roost:problem:migration-cancelled", type);
+        await AssertStillRunsAtSourceAsync(src);
+        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
+        await AgentTestSteps.AssertNothingLeftAsync(destination);
+    }
+
+    [QemuFact]
+    public async Task PeerFailures_AreOneLineProblems_VmKeepsRunningAtSource()
+    {
+        await using var source = await fixture.StartAgentAsync("src");
+        await using var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
+        using var src = new AgentClient(source.BaseAddress);
+        using var smallClient = new AgentClient(small.BaseAddress);
+        await AgentTestSteps.BootAsync(src, "vm-1");
+        await AgentTestSteps.StartMemtestAsync(src, "vm-1");
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var hangUp = HangUpOnEveryoneAsync(silent);
+        var closedPort = ClosedPort();
+        const string Forged = "v3.vm-1.1.128.0.0123456789abcdef.99999999999.0123456789abcdef0123456789abcdef.00";
+
+        using (var refused = await smallClient.PostAsync("api/incoming/tickets", new CreateVmRequest("vm-1", 1, 128)))
+        {
+            var (type, detail) = await AgentClient.ProblemAsync(refused, 409);
+            Assert.Equal("urn:roost:problem:capacity-exceeded", type);
+            Assert.Contains("cannot admit VM 'vm-1'", detail, StringComparison.Ordinal);
+        }
+
+        var cases = new (string Destination, string Expected)[]
+        {
+            ($"http://127.0.0.1:{closedPort}/", "unreachable"),
+            ($"http://127.0.0.1:{silentPort}/", "unreachable|connection broke"),
+            (small.BaseAddress.ToString(), "refused: 401 .*signature is wrong"),
+        };
+        foreach (var (destination, expected) in cases)
+        {
+            using var response = await src.PostAsync("api/vms/vm-1/migrate", new MigrateRequest(destination, Forged, null));
+            var (type, detail) = await AgentClient.ProblemAsync(response, 502);
+            output.WriteLine(detail);
+            Assert.Equal("urn:roost:problem:migration-failed", type);
+            Assert.Matches(expected, detail);
+            Assert.Contains("the VM runs on the source", detail, StringComparison.Ordinal);
+            await AssertStillRunsAtSourceAsync(src);
+        }
+
+        silent.Stop();
+        await hangUp;
+        await AgentTestSteps.AssertNothingLeftAsync(small);
+    }
+
+    /// <summary>Random bytes in the guest so a 2 MiB/s migration lasts long enough to interfere with.</summary>
+    private static async Task LoadMemoryAsync(AgentClient src)
+    {
+        using var load = await src.PostAsync("api/vms/vm-1/load", new LoadRequest(null, 24));
+        Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<VmInfo> WaitForIncomingAsync(AgentClient src, AgentClient dst)
+    {
+        VmInfo? incoming = null;
+        await AgentTestSteps.EventuallyAsync(
+            async () =>
+            {
+                incoming = (await dst.GetJsonAsync<List<VmInfo>>("api/vms")).SingleOrDefault(v => v.State == VmState.Incoming && v.Pid > 0);
+                using var progress = await src.GetAsync("api/vms/vm-1/migration");
+                return incoming is not null && progress.IsSuccessStatusCode
+                    && (await AgentClient.ReadAsync<MigrationProgress>(progress)).TransferredBytes > 0;
+            },
+            "the migration stream starts");
+        return incoming ?? throw new InvalidOperationException("unreachable");
+    }
+
+    private static async Task AssertStillRunsAtSourceAsync(AgentClient src)
+    {
+        var vm = await src.GetJsonAsync<VmInfo>("api/vms/vm-1");
+        Assert.Equal(VmState.Running, vm.State);
+        var now = await AgentTestSteps.WaitForSeqAsync(src, "vm-1", 1);
+        await AgentTestSteps.WaitForSeqAsync(src, "vm-1", now.Seq + 1);
+        await AgentTestSteps.AssertMemoryIntactAsync(src, "vm-1");
+    }
+
+    private static async Task HangUpOnEveryoneAsync(System.Net.Sockets.TcpListener listener)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                client.Client.Close();
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Stopped.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
