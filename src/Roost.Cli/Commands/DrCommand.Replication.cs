@@ -34,6 +34,7 @@ internal sealed partial class DrCommand
         {
             CheckpointInterval = TimeSpan.FromSeconds(options.GetDouble("checkpoint-interval", 1, min: 0.01, max: 86_400)),
             RetainCheckpoints = options.GetInt("retain", 60, min: 1, max: 100_000),
+            LossAfter = TimeSpan.FromSeconds(options.GetDouble("loss-after", 5, min: 0.01, max: 86_400)),
         };
         ReplicationServer server;
         try

@@ -10,9 +10,15 @@ public abstract record ManagerInput
     /// <summary>The manager starts (first time or after a restart): it arms its checkpoint timer.</summary>
     public sealed record Started(TimeSpan Now) : ManagerInput;
 
-    /// <summary>A message from the primary site arrived (only <see cref="ReplicationMessage.Write"/> is expected).</summary>
-    public sealed record Received(ReplicationMessage Message) : ManagerInput;
+    /// <summary>
+    /// A message from the primary site arrived at <see cref="Now"/> (a <see cref="ReplicationMessage.Write"/> or a
+    /// <see cref="ReplicationMessage.Heartbeat"/>; either is contact with the primary).
+    /// </summary>
+    public sealed record Received(ReplicationMessage Message, TimeSpan Now) : ManagerInput;
 
     /// <summary>The checkpoint timer armed by <see cref="ManagerOutput.ArmCheckpoint"/> expired at <see cref="Now"/>.</summary>
     public sealed record CheckpointDue(TimeSpan Now) : ManagerInput;
+
+    /// <summary>The liveness timer armed by <see cref="ManagerOutput.ArmLiveness"/> expired at <see cref="Now"/>.</summary>
+    public sealed record LivenessDue(TimeSpan Now) : ManagerInput;
 }

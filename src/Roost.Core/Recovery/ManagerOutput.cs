@@ -33,4 +33,17 @@ public abstract record ManagerOutput
 
     /// <summary>Send <see cref="ManagerInput.CheckpointDue"/> after <see cref="After"/>.</summary>
     public sealed record ArmCheckpoint(TimeSpan After) : ManagerOutput;
+
+    /// <summary>Send <see cref="ManagerInput.LivenessDue"/> after <see cref="After"/>.</summary>
+    public sealed record ArmLiveness(TimeSpan After) : ManagerOutput;
+
+    /// <summary>
+    /// Nothing came from <see cref="Vm"/>'s primary for longer than <see cref="ReplicationManagerOptions.LossAfter"/>
+    /// (said once per silence): a failover now would boot from write <see cref="Applied"/>, and the primary was last
+    /// heard at <see cref="LastContact"/> (issuing <see cref="Issued"/> writes by then, when it said).
+    /// </summary>
+    public sealed record PrimaryLost(VmId Vm, long Applied, long? Issued, TimeSpan LastContact, TimeSpan Now) : ManagerOutput;
+
+    /// <summary>The primary of <see cref="Vm"/>, declared lost, was heard from again at <see cref="Now"/>.</summary>
+    public sealed record PrimaryBack(VmId Vm, TimeSpan Now) : ManagerOutput;
 }

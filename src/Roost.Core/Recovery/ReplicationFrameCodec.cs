@@ -10,7 +10,7 @@ namespace Roost.Core.Recovery;
 /// <c>length u32 | magic "RDR" u8×3 | version u8 | type u8 | body | HMAC-SHA256 (32 bytes)</c>, big-endian, where
 /// <c>length</c> counts everything after itself and the MAC (keyed with the pair's shared secret) covers everything
 /// before it: a corrupt, truncated or forged frame is refused, never half-read. Bodies: Write
-/// <c>vm i32 | sequence i64 | offset i64 | data</c>; Ack <c>vm i32 | durable-through i64</c>; BlockDigests
+/// <c>vm i32 | sequence i64 | offset i64 | data</c>; Ack <c>vm i32 | durable-through i64</c>; Heartbeat <c>vm i32 | issued i64</c>; BlockDigests
 /// <c>vm i32 | block-bytes i32 | first-block i64 | total-blocks i64 | digests (32 bytes each)</c>. Sizes are bounded
 /// before anything is buffered: a length above <see cref="MaxFrameBytes"/> is refused at once.
 /// </summary>
@@ -31,6 +31,7 @@ public sealed class ReplicationFrameCodec
     private const byte WriteType = 1;
     private const byte AckType = 2;
     private const byte DigestsType = 3;
+    private const byte HeartbeatType = 4;
     private const int DigestsBodyBytes = 4 + 4 + 8 + 8;
     private const int DigestBytes = 32;
 
@@ -59,6 +60,7 @@ public sealed class ReplicationFrameCodec
             ReplicationMessage.Write w when w.Data.Length is > 0 and <= MaxDataBytes => (WriteType, WriteBodyBytes + w.Data.Length),
             ReplicationMessage.Write w => throw new ArgumentException($"a write of {w.Data.Length} bytes is not from 1 to {MaxDataBytes}", nameof(message)),
             ReplicationMessage.Ack => (AckType, AckBodyBytes),
+            ReplicationMessage.Heartbeat => (HeartbeatType, AckBodyBytes),
             ReplicationMessage.BlockDigests d when d.Digests.Length is > 0 and <= MaxDataBytes - DigestBytes && d.Digests.Length % DigestBytes == 0 => (DigestsType, DigestsBodyBytes + d.Digests.Length),
             ReplicationMessage.BlockDigests d => throw new ArgumentException($"{d.Digests.Length} bytes of digests are not a whole number of 32-byte digests up to {MaxDataBytes - DigestBytes}", nameof(message)),
             _ => throw new ArgumentOutOfRangeException(nameof(message), message, "unknown replication message"),
@@ -80,6 +82,10 @@ public sealed class ReplicationFrameCodec
             case ReplicationMessage.Ack a:
                 BinaryPrimitives.WriteInt32BigEndian(body, a.Vm.Value);
                 BinaryPrimitives.WriteInt64BigEndian(body[4..], a.DurableThrough);
+                break;
+            case ReplicationMessage.Heartbeat h:
+                BinaryPrimitives.WriteInt32BigEndian(body, h.Vm.Value);
+                BinaryPrimitives.WriteInt64BigEndian(body[4..], h.Issued);
                 break;
             case ReplicationMessage.BlockDigests d:
                 BinaryPrimitives.WriteInt32BigEndian(body, d.Vm.Value);
@@ -148,6 +154,9 @@ public sealed class ReplicationFrameCodec
             AckType when body.Length == AckBodyBytes => new FrameResult.Frame(
                 new ReplicationMessage.Ack(new VmId(BinaryPrimitives.ReadInt32BigEndian(body)), BinaryPrimitives.ReadInt64BigEndian(body[4..])),
                 frame.Length),
+            HeartbeatType when body.Length == AckBodyBytes => new FrameResult.Frame(
+                new ReplicationMessage.Heartbeat(new VmId(BinaryPrimitives.ReadInt32BigEndian(body)), BinaryPrimitives.ReadInt64BigEndian(body[4..])),
+                frame.Length),
             DigestsType when body.Length > DigestsBodyBytes && (body.Length - DigestsBodyBytes) % DigestBytes == 0 => new FrameResult.Frame(
                 new ReplicationMessage.BlockDigests(
                     new VmId(BinaryPrimitives.ReadInt32BigEndian(body)),
@@ -156,7 +165,7 @@ public sealed class ReplicationFrameCodec
                     BinaryPrimitives.ReadInt64BigEndian(body[16..]),
                     body[DigestsBodyBytes..].ToArray()),
                 frame.Length),
-            var type => new FrameResult.Invalid($"replication frame of type {type} with a {body.Length}-byte body is not a write, an ack or block digests"),
+            var type => new FrameResult.Invalid($"replication frame of type {type} with a {body.Length}-byte body is not a write, an ack, a heartbeat or block digests"),
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Roost.Core.Model;
 
 namespace Roost.Core.Recovery;
 
@@ -54,11 +55,30 @@ public sealed class ReplicationManager
         {
             case ManagerInput.Started:
                 outputs.Add(new ManagerOutput.ArmCheckpoint(_options.CheckpointInterval));
+                if (_options.LossAfter is { } lossAfter)
+                {
+                    outputs.Add(new ManagerOutput.ArmLiveness(LivenessInterval(lossAfter)));
+                }
+
                 break;
-            case ManagerInput.Received { Message: ReplicationMessage.Write write }:
-                OnWrite(write, outputs);
+            case ManagerInput.Received { Message: ReplicationMessage.Write write } received:
+                if (OnWrite(write, outputs))
+                {
+                    Heard(write.Vm, write.Sequence, heartbeat: false, received.Now, outputs);
+                }
+
+                break;
+            case ManagerInput.Received { Message: ReplicationMessage.Heartbeat heartbeat } received:
+                if (heartbeat.Issued >= 0)
+                {
+                    Heard(heartbeat.Vm, heartbeat.Issued, heartbeat: true, received.Now, outputs);
+                }
+
                 break;
             case ManagerInput.Received:
+                break;
+            case ManagerInput.LivenessDue due:
+                OnLivenessDue(due.Now, outputs);
                 break;
             case ManagerInput.CheckpointDue due:
                 OnCheckpointDue(due.Now, outputs);
@@ -71,25 +91,71 @@ public sealed class ReplicationManager
         return outputs;
     }
 
-    private void OnWrite(ReplicationMessage.Write write, List<ManagerOutput> outputs)
+    /// <summary>What is known now of every protected VM, by VM id.</summary>
+    public IReadOnlyList<ReplicaState> Replicas =>
+        [.. _vms.Values.Select(j => new ReplicaState(j.Disk, j.Applied, j.Issued, j.LastContact, j.Lost))];
+
+    private static TimeSpan LivenessInterval(TimeSpan lossAfter) => lossAfter / 4;
+
+    /// <summary>
+    /// Contact from <paramref name="vmId"/>'s primary: a heartbeat with its issued count, or a valid write (which was
+    /// issued too, so it raises a count once a heartbeat gave one; a heartbeat overtaken by writes never lowers it).
+    /// </summary>
+    private void Heard(VmId vmId, long issued, bool heartbeat, TimeSpan now, List<ManagerOutput> outputs)
+    {
+        if (!_vms.TryGetValue(vmId.Value, out var vm))
+        {
+            return;
+        }
+
+        vm.LastContact = vm.LastContact is { } last && last > now ? last : now;
+        vm.Issued = vm.Issued is { } known ? Math.Max(known, issued) : heartbeat ? issued : null;
+        if (vm.Lost)
+        {
+            vm.Lost = false;
+            outputs.Add(new ManagerOutput.PrimaryBack(vm.Disk.Vm, now));
+        }
+    }
+
+    private void OnLivenessDue(TimeSpan now, List<ManagerOutput> outputs)
+    {
+        if (_options.LossAfter is not { } lossAfter)
+        {
+            return;
+        }
+
+        foreach (var vm in _vms.Values)
+        {
+            if (!vm.Lost && vm.LastContact is { } last && now - last > lossAfter)
+            {
+                vm.Lost = true;
+                outputs.Add(new ManagerOutput.PrimaryLost(vm.Disk.Vm, vm.Applied, vm.Issued, last, now));
+            }
+        }
+
+        outputs.Add(new ManagerOutput.ArmLiveness(LivenessInterval(lossAfter)));
+    }
+
+    /// <summary>Handles a write; true when it was a valid write of a protected VM (contact from its primary).</summary>
+    private bool OnWrite(ReplicationMessage.Write write, List<ManagerOutput> outputs)
     {
         if (!_vms.TryGetValue(write.Vm.Value, out var vm))
         {
             outputs.Add(new ManagerOutput.Refused(write.Vm, "not a protected VM"));
-            return;
+            return false;
         }
 
         if (Invalid(write, vm.Disk) is { } reason)
         {
             outputs.Add(new ManagerOutput.Refused(write.Vm, reason));
-            return;
+            return false;
         }
 
         if (write.Sequence <= vm.Applied)
         {
             // A duplicate (or a resend after a lost ack): say again how far we are.
             outputs.Add(new ManagerOutput.Send(new ReplicationMessage.Ack(vm.Disk.Vm, vm.Applied)));
-            return;
+            return true;
         }
 
         if (write.Sequence > vm.Applied + 1)
@@ -99,7 +165,7 @@ public sealed class ReplicationManager
                 vm.Early[write.Sequence] = write;
             }
 
-            return;
+            return true;
         }
 
         outputs.Add(new ManagerOutput.Append(write));
@@ -117,6 +183,7 @@ public sealed class ReplicationManager
         }
 
         outputs.Add(new ManagerOutput.Send(new ReplicationMessage.Ack(vm.Disk.Vm, vm.Applied)));
+        return true;
     }
 
     private string? Invalid(ReplicationMessage.Write write, ProtectedDisk disk) =>
@@ -154,5 +221,13 @@ public sealed class ReplicationManager
         public long Applied { get; set; }
 
         public SortedDictionary<long, ReplicationMessage.Write> Early { get; } = [];
+
+        /// <summary>The writes the primary last said it had issued (its heartbeat), if it said.</summary>
+        public long? Issued { get; set; }
+
+        /// <summary>When the primary was last heard from (a write or a heartbeat), if ever since the start.</summary>
+        public TimeSpan? LastContact { get; set; }
+
+        public bool Lost { get; set; }
     }
 }

@@ -22,6 +22,13 @@ public abstract record ReplicationMessage
     public sealed record Ack(VmId Vm, long DurableThrough) : ReplicationMessage;
 
     /// <summary>
+    /// The primary is alive and has issued <see cref="Issued"/> writes of <see cref="Vm"/> so far: sent every
+    /// <see cref="ReplicatorOptions.HeartbeatInterval"/>, so the cloud site hears from an idle primary too (loss
+    /// detection) and knows how far it lags. The manager never acknowledges it.
+    /// </summary>
+    public sealed record Heartbeat(VmId Vm, long Issued) : ReplicationMessage;
+
+    /// <summary>
     /// Failback's resynchronisation (<see cref="ResyncSender"/>, <see cref="ResyncReceiver"/>): the SHA-256 of
     /// <see cref="Vm"/>'s disk blocks <see cref="FirstBlock"/> onwards (32 bytes each, blocks of
     /// <see cref="BlockBytes"/>, <see cref="TotalBlocks"/> in the disk). Replication ignores it.

@@ -70,12 +70,22 @@ public sealed class Replicator
 
                 ArmIfNeeded(outputs);
                 break;
+            case ReplicatorInput.HeartbeatDue:
+                outputs.AddRange(Heartbeats());
+                outputs.Add(new ReplicatorOutput.ArmHeartbeat(_options.HeartbeatInterval));
+                break;
+            case ReplicatorInput.Connected:
+                outputs.AddRange(Heartbeats());
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(input), input, "unknown replicator input");
         }
 
         return outputs;
     }
+
+    private IEnumerable<ReplicatorOutput> Heartbeats() =>
+        _vms.Values.Select(v => new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(v.Id, v.LastIssued)));
 
     private VmReplica Find(VmId vm) =>
         _vms.TryGetValue(vm.Value, out var replica) ? replica : throw new ArgumentException($"{vm} is not protected here", nameof(vm));

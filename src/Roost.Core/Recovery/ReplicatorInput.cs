@@ -23,4 +23,16 @@ public abstract record ReplicatorInput
 
     /// <summary>The retransmission timer armed by <see cref="ReplicatorOutput.ArmRetransmit"/> expired.</summary>
     public sealed record RetransmitDue : ReplicatorInput;
+
+    /// <summary>
+    /// The heartbeat timer armed by <see cref="ReplicatorOutput.ArmHeartbeat"/> expired (the host posts the first one
+    /// when it starts): a <see cref="ReplicationMessage.Heartbeat"/> for every protected VM goes out.
+    /// </summary>
+    public sealed record HeartbeatDue : ReplicatorInput;
+
+    /// <summary>
+    /// The host (re)connected to the cloud site: a heartbeat for every protected VM goes out at once, so the site
+    /// hears from this primary without waiting for the next <see cref="HeartbeatDue"/>.
+    /// </summary>
+    public sealed record Connected : ReplicatorInput;
 }

@@ -19,10 +19,14 @@ public sealed record ReplicatorOptions
     /// <summary>Most packets one VM's egress buffer holds; the host drops further packets (TCP resends them).</summary>
     public int MaxHeldPackets { get; init; } = 4096;
 
+    /// <summary>How often the primary tells the cloud site it is alive and how many writes it has issued (loss detection, lag).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     public string? Validate() =>
         !Enum.IsDefined(Mode) ? $"replicator mode {Mode} is unknown"
         : MaxUnackedWrites is < 1 or > 1_048_576 ? string.Create(CultureInfo.InvariantCulture, $"replicator MaxUnackedWrites {MaxUnackedWrites} is not from 1 to 1048576")
         : MaxHeldPackets is < 1 or > 1_048_576 ? string.Create(CultureInfo.InvariantCulture, $"replicator MaxHeldPackets {MaxHeldPackets} is not from 1 to 1048576")
         : RetransmitInterval <= TimeSpan.Zero || RetransmitInterval > TimeSpan.FromMinutes(10) ? $"replicator RetransmitInterval {RetransmitInterval} is not above zero and at most 10 minutes"
+        : HeartbeatInterval <= TimeSpan.Zero || HeartbeatInterval > TimeSpan.FromMinutes(10) ? $"replicator HeartbeatInterval {HeartbeatInterval} is not above zero and at most 10 minutes"
         : null;
 }

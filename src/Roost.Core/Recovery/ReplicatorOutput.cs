@@ -26,4 +26,10 @@ public abstract record ReplicatorOutput
 
     /// <summary>Send <see cref="ReplicatorInput.RetransmitDue"/> after <see cref="After"/>.</summary>
     public sealed record ArmRetransmit(TimeSpan After) : ReplicatorOutput;
+
+    /// <summary>Send a heartbeat to the cloud site (lost with the link like any frame; the next one follows).</summary>
+    public sealed record SendHeartbeat(ReplicationMessage.Heartbeat Message) : ReplicatorOutput;
+
+    /// <summary>Send <see cref="ReplicatorInput.HeartbeatDue"/> after <see cref="After"/>.</summary>
+    public sealed record ArmHeartbeat(TimeSpan After) : ReplicatorOutput;
 }

@@ -36,6 +36,7 @@ public sealed class ReplicationClient : IAsyncDisposable
         _replicator = new Replicator(options, vms);
         _time = time;
         _log = log;
+        _inputs.Writer.TryWrite(new ReplicatorInput.HeartbeatDue());
         _loop = Task.Run(LoopAsync);
     }
 
@@ -134,7 +135,13 @@ public sealed class ReplicationClient : IAsyncDisposable
                 Finish(drop.Packet, false);
                 break;
             case ReplicatorOutput.ArmRetransmit arm:
-                _ = PostLaterAsync(arm.After);
+                _ = PostLaterAsync(arm.After, new ReplicatorInput.RetransmitDue());
+                break;
+            case ReplicatorOutput.SendHeartbeat heartbeat:
+                frames.Add(_codec.Encode(heartbeat.Message));
+                break;
+            case ReplicatorOutput.ArmHeartbeat arm:
+                _ = PostLaterAsync(arm.After, new ReplicatorInput.HeartbeatDue());
                 break;
             default:
                 throw new InvalidOperationException($"unknown replicator output {output}");
@@ -149,12 +156,12 @@ public sealed class ReplicationClient : IAsyncDisposable
         }
     }
 
-    private async Task PostLaterAsync(TimeSpan after)
+    private async Task PostLaterAsync(TimeSpan after, ReplicatorInput input)
     {
         try
         {
             await Task.Delay(after, _time, _stop.Token).ConfigureAwait(false);
-            _inputs.Writer.TryWrite(new ReplicatorInput.RetransmitDue());
+            _inputs.Writer.TryWrite(input);
         }
         catch (OperationCanceledException)
         {
@@ -184,6 +191,7 @@ public sealed class ReplicationClient : IAsyncDisposable
 
             var connection = new ReplicationConnection(socket, _codec);
             _connection = connection;
+            _inputs.Writer.TryWrite(new ReplicatorInput.Connected());
             _inputs.Writer.TryWrite(new ReplicatorInput.RetransmitDue());
             try
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -19,6 +20,13 @@ public sealed class ReplicationServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action<string> _log;
     private readonly long _start;
+    private readonly DateTimeOffset _startUtc;
+    private readonly ReplicationManagerOptions _options;
+    private readonly HashSet<int> _protected;
+    private readonly Dictionary<int, int> _connections = [];
+    private readonly Lock _connectionsLock = new();
+    private readonly Dictionary<long, DateTimeOffset> _checkpointTimes = [];
+    private volatile DrSiteStatus _status;
     // Back-pressure: a connection stops reading while the loop is this many frames behind (each at most
     // ReplicationFrameCodec.MaxFrameBytes), so memory is bounded by frames queued, not by how fast peers send or
     // how often a primary resends what it has no ack for while fsync is slow.
@@ -31,15 +39,19 @@ public sealed class ReplicationServer : IAsyncDisposable
     private readonly Task _loop;
     private readonly Task _accept;
 
-    private ReplicationServer(Socket listener, ReadOnlySpan<byte> key, ReplicaStore store, ReplicationManager manager, TimeProvider time, Action<string> log)
+    private ReplicationServer(Socket listener, ReadOnlySpan<byte> key, ReplicaStore store, ReplicationManager manager, ReplicationManagerOptions options, TimeProvider time, Action<string> log)
     {
         _listener = listener;
         _codec = new ReplicationFrameCodec(key);
         _store = store;
         _manager = manager;
+        _options = options;
         _time = time;
         _log = log;
         _start = time.GetTimestamp();
+        _startUtc = time.GetUtcNow();
+        _protected = [.. manager.Replicas.Select(r => r.Disk.Vm.Value)];
+        _status = Snapshot();
         _inputs.Writer.TryWrite((new ManagerInput.Started(TimeSpan.Zero), null));
         _loop = Task.Run(LoopAsync);
         _accept = Task.Run(AcceptAsync);
@@ -51,6 +63,23 @@ public sealed class ReplicationServer : IAsyncDisposable
     public DependencyVector Applied => _manager.Applied;
 
     public ReplicaStore Store => _store;
+
+    /// <summary>
+    /// Every protected VM as of the last batch the loop handled (safe to read from any thread): what
+    /// <c>GET /status</c> serves.
+    /// </summary>
+    public DrSiteStatus Status
+    {
+        get
+        {
+            var status = _status;
+            lock (_connectionsLock)
+            {
+                // Connections open and close outside the loop: read them now rather than as of the last batch.
+                return status with { Vms = [.. status.Vms.Select(v => v with { Connected = _connections.GetValueOrDefault(v.Vm) > 0 })] };
+            }
+        }
+    }
 
     /// <summary>Ends when the server stops or fails; faults with the reason of a failure.</summary>
     public Task Completion => Task.WhenAll(_loop, _accept);
@@ -75,7 +104,7 @@ public sealed class ReplicationServer : IAsyncDisposable
             throw;
         }
 
-        return new ReplicationServer(listener, key, store, manager, time, log);
+        return new ReplicationServer(listener, key, store, manager, options, time, log);
     }
 
     public async ValueTask DisposeAsync()
@@ -110,13 +139,23 @@ public sealed class ReplicationServer : IAsyncDisposable
 
     private async Task ReadAsync(ReplicationConnection connection)
     {
+        // The protected VMs this connection has sent for: "connected" in the status while it is open.
+        var sending = new HashSet<int>();
         await using (connection.ConfigureAwait(false))
         {
             try
             {
                 while (await connection.ReadAsync(_stop.Token).ConfigureAwait(false) is { } message)
                 {
-                    await _inputs.Writer.WriteAsync((new ManagerInput.Received(message), connection), _stop.Token).ConfigureAwait(false);
+                    if (message is ReplicationMessage.Write or ReplicationMessage.Heartbeat && VmOf(message) is { } vm && _protected.Contains(vm) && sending.Add(vm))
+                    {
+                        lock (_connectionsLock)
+                        {
+                            _connections[vm] = _connections.GetValueOrDefault(vm) + 1;
+                        }
+                    }
+
+                    await _inputs.Writer.WriteAsync((new ManagerInput.Received(message, _time.GetElapsedTime(_start)), connection), _stop.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is InvalidDataException or IOException or SocketException)
@@ -126,7 +165,45 @@ public sealed class ReplicationServer : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
             {
             }
+            finally
+            {
+                lock (_connectionsLock)
+                {
+                    foreach (var vm in sending)
+                    {
+                        _connections[vm]--;
+                    }
+                }
+            }
         }
+    }
+
+    private static int? VmOf(ReplicationMessage message) => message switch
+    {
+        ReplicationMessage.Write w => w.Vm.Value,
+        ReplicationMessage.Heartbeat h => h.Vm.Value,
+        _ => null,
+    };
+
+    private DateTimeOffset Wall(TimeSpan sinceStart) => _startUtc + sinceStart;
+
+    private DrSiteStatus Snapshot()
+    {
+        var checkpoints = _manager.Checkpoints;
+        var last = checkpoints.Count > 0 ? checkpoints[^1] : null;
+        var vms = _manager.Replicas.Select(r => new DrVmStatus(
+            r.Disk.Vm.Value,
+            r.Disk.SizeBytes,
+            r.Applied,
+            r.Issued,
+            r.Lag,
+            last?.Id,
+            last?.Applied[r.Disk.Vm],
+            last is not null && _checkpointTimes.TryGetValue(last.Id, out var taken) ? taken : null,
+            false,
+            r.LastContact is { } contact ? Wall(contact) : null,
+            r.Lost)).ToList();
+        return new DrSiteStatus(_time.GetUtcNow(), _options.CheckpointInterval.TotalSeconds, _options.RetainCheckpoints, checkpoints.Count, _options.LossAfter?.TotalSeconds, vms);
     }
 
     private async Task LoopAsync()
@@ -159,6 +236,9 @@ public sealed class ReplicationServer : IAsyncDisposable
             }
 
             _store.Flush();
+
+            // The status first, so whoever has an ack in hand reads a status that covers it.
+            _status = Snapshot();
             foreach (var group in acks.GroupBy(a => a.To))
             {
                 if (group.Key is { } to)
@@ -190,27 +270,39 @@ public sealed class ReplicationServer : IAsyncDisposable
                 break;
             case ManagerOutput.CheckpointTaken taken:
                 _store.RecordCheckpoint(taken.Checkpoint);
+                _checkpointTimes[taken.Checkpoint.Id] = Wall(taken.Checkpoint.At);
                 break;
             case ManagerOutput.CheckpointDropped dropped:
                 _store.DropCheckpoint(dropped.Id, dropped.Base);
+                _checkpointTimes.Remove(dropped.Id);
+                break;
+            case ManagerOutput.PrimaryLost lost:
+                _log(string.Create(CultureInfo.InvariantCulture,
+                    $"roost dr serve: primary of {lost.Vm} lost: silent for {(lost.Now - lost.LastContact).TotalSeconds:0.0} s since its last contact at {Wall(lost.LastContact):yyyy-MM-ddTHH:mm:ss.fffZ}; applied through write {lost.Applied}{(lost.Issued is { } issued ? $" of {issued} issued by then" : "")} (a failover now boots from write {lost.Applied})"));
+                break;
+            case ManagerOutput.PrimaryBack back:
+                _log($"roost dr serve: primary of {back.Vm} heard from again");
+                break;
+            case ManagerOutput.ArmLiveness arm:
+                _ = PostLaterAsync(arm.After, now => new ManagerInput.LivenessDue(now));
                 break;
             case ManagerOutput.Refused refused:
                 _log($"roost dr serve: refused a write for {refused.Vm} from {from?.Peer ?? "?"}: {refused.Reason}");
                 break;
             case ManagerOutput.ArmCheckpoint arm:
-                _ = PostLaterAsync(arm.After);
+                _ = PostLaterAsync(arm.After, now => new ManagerInput.CheckpointDue(now));
                 break;
             default:
                 throw new InvalidOperationException($"unknown manager output {output}");
         }
     }
 
-    private async Task PostLaterAsync(TimeSpan after)
+    private async Task PostLaterAsync(TimeSpan after, Func<TimeSpan, ManagerInput> input)
     {
         try
         {
             await Task.Delay(after, _time, _stop.Token).ConfigureAwait(false);
-            await _inputs.Writer.WriteAsync((new ManagerInput.CheckpointDue(_time.GetElapsedTime(_start)), null), _stop.Token).ConfigureAwait(false);
+            await _inputs.Writer.WriteAsync((input(_time.GetElapsedTime(_start)), null), _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {

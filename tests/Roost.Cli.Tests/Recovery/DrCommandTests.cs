@@ -55,6 +55,7 @@ public sealed class DrCommandTests : IDisposable
     [InlineData("roost dr export: --out {key}: exists; give a new file", "export", "--dir", "{dir}", "--vm", "1:64", "--out", "{key}")]
     [InlineData("roost dr export: --acked-log {dir}/acked: line 1: '1 x 3' is not CLIENT SEQ ROW", "export", "--dir", "{dir}", "--vm", "1:64", "--out", "{dir}/out.img", "--acked-log", "{dir}/acked")]
     [InlineData("roost dr bench: --service ADDRESS:PORT is required (got '10.77.1.5')", "bench", "--service", "10.77.1.5")]
+    [InlineData("roost dr: --loss-after '0' is not a number from 0.01 to 86400", "serve", "--listen", "127.0.0.1:7411", "--dir", "{dir}/site", "--secret-file", "{key}", "--vm", "1:1", "--loss-after", "0")]
     public void Verbs_BadInput_OneLineExit2(string expected, params string[] arguments)
     {
         var key = Path.Combine(_folder, "key");

@@ -157,7 +157,7 @@ internal sealed class ReplicationSimulation
         _link.RemoveAt(index);
         if (toBackup)
         {
-            Backup(new ManagerInput.Received(message));
+            Backup(new ManagerInput.Received(message, _now));
         }
         else
         {
