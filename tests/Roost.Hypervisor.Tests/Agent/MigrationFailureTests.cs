@@ -8,7 +8,8 @@ namespace Roost.Hypervisor.Tests.Agent;
 /// <summary>
 /// Live migrations between two real agents on 127.0.0.1 that fail midway (the destination's relay, QEMU or agent
 /// killed, a cancel) or are refused by the peer: the VM keeps running at the source with every page right, and the
-/// destination keeps nothing. Apart from <see cref="LiveMigrationTests"/> so the two run side by side.
+/// destination keeps nothing. Apart from <see cref="LiveMigrationTests"/> so the two run side by side. They share one
+/// source guest (<see cref="LoadedSourceAsync"/>), since each leaves it running at the source, whole.
 /// </summary>
 [Collection(QemuMigrationFaultTests.Name)]
 public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper output)
@@ -45,13 +46,9 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     /// <summary>Starts a migration, runs <paramref name="kill"/> once the stream flows, and checks the VM stays whole at the source and the destination keeps nothing.</summary>
     private async Task KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(Func<AgentServer, VmInfo, Task> kill)
     {
-        await using var source = await fixture.StartAgentAsync("src");
+        using var src = await LoadedSourceAsync();
         await using var destination = await fixture.StartAgentAsync("dst");
-        using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
-        await AgentTestSteps.BootAsync(src, "vm-1");
-        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
-        await LoadMemoryAsync(src);
         var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         var incoming = await WaitForIncomingAsync(src, dst);
 
@@ -70,13 +67,9 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     [QemuFact]
     public async Task DestinationAgentStoppedMidway_VmKeepsRunningAtSource_NothingLeaks()
     {
-        await using var source = await fixture.StartAgentAsync("src");
+        using var src = await LoadedSourceAsync();
         await using var destination = await fixture.StartAgentAsync("dst");
-        using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
-        await AgentTestSteps.BootAsync(src, "vm-1");
-        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
-        await LoadMemoryAsync(src);
         var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         await WaitForIncomingAsync(src, dst);
 
@@ -93,13 +86,9 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     [QemuFact]
     public async Task Cancel_StopsTheMigration_VmKeepsRunningAtSource()
     {
-        await using var source = await fixture.StartAgentAsync("src");
+        using var src = await LoadedSourceAsync();
         await using var destination = await fixture.StartAgentAsync("dst");
-        using var src = new AgentClient(source.BaseAddress);
         using var dst = new AgentClient(destination.BaseAddress);
-        await AgentTestSteps.BootAsync(src, "vm-1");
-        await AgentTestSteps.StartMemtestAsync(src, "vm-1", mib: 8);
-        await LoadMemoryAsync(src);
         var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
         await WaitForIncomingAsync(src, dst);
 
@@ -119,12 +108,9 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     [QemuFact]
     public async Task PeerFailures_AreOneLineProblems_VmKeepsRunningAtSource()
     {
-        await using var source = await fixture.StartAgentAsync("src");
+        using var src = await LoadedSourceAsync();
         await using var small = await fixture.StartAgentAsync("small", new AgentCapacity(1, 64));
-        using var src = new AgentClient(source.BaseAddress);
         using var smallClient = new AgentClient(small.BaseAddress);
-        await AgentTestSteps.BootAsync(src, "vm-1");
-        await AgentTestSteps.StartMemtestAsync(src, "vm-1");
         using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         silent.Start();
         var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
@@ -161,11 +147,29 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
         await AgentTestSteps.AssertNothingLeftAsync(small);
     }
 
-    /// <summary>Random bytes in the guest so a 2 MiB/s migration lasts long enough to interfere with.</summary>
-    private static async Task LoadMemoryAsync(AgentClient src)
+    /// <summary>
+    /// A client of the source every test here migrates from: one agent with <c>vm-1</c>, its verifier rewriting 8 MiB,
+    /// and 24 MiB of random bytes in the guest so a 2 MiB/s migration lasts long enough to interfere with; booted and
+    /// loaded by the first test that asks. Every test ends with the VM running at the source with every page right, and
+    /// each checks that again here before it relies on it, so a test that left it otherwise fails here, saying what it
+    /// found. (One boot and one load instead of five: the dearest steps of these tests.)
+    /// </summary>
+    private async Task<AgentClient> LoadedSourceAsync()
     {
-        using var load = await src.PostAsync("api/vms/vm-1/load", new LoadRequest(null, 24));
-        Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync());
+        var source = await fixture.OnceAsync("migration-failures-source", async () =>
+        {
+            var agent = await fixture.StartAgentAsync("src");
+            using var client = new AgentClient(agent.BaseAddress);
+            await AgentTestSteps.BootAsync(client, "vm-1");
+            await AgentTestSteps.StartMemtestAsync(client, "vm-1", mib: 8);
+            using var load = await client.PostAsync("api/vms/vm-1/load", new LoadRequest(null, 24));
+            Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync());
+            return agent;
+        });
+        var src = new AgentClient(source.BaseAddress);
+        await AssertStillRunsAtSourceAsync(src);
+        Assert.True(await AgentTestSteps.ListsOnlyAsync(src, "vm-1"), "the source lists more than vm-1");
+        return src;
     }
 
     private static async Task<VmInfo> WaitForIncomingAsync(AgentClient src, AgentClient dst)
