@@ -36,6 +36,28 @@ internal sealed partial class DrCommand
             RetainCheckpoints = options.GetInt("retain", 60, min: 1, max: 100_000),
             LossAfter = TimeSpan.FromSeconds(options.GetDouble("loss-after", 5, min: 0.01, max: 86_400)),
         };
+        var statusListen = options.Get("status-listen");
+        string? statusToken = null;
+        if (statusListen is not null)
+        {
+            if (!IPEndPoint.TryParse(statusListen, out var statusEndPoint) || !statusListen.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{statusEndPoint.Port}"), StringComparison.Ordinal))
+            {
+                throw new UsageException($"{Verb}: --status-listen '{PrintableText.Escape(statusListen)}' is not ADDRESS:PORT (port 0 picks a free one)");
+            }
+
+            statusListen = statusEndPoint.ToString();
+            var tokenPath = options.Get("status-token-file") ?? throw new UsageException($"{Verb}: --status-listen needs --status-token-file (an owner-only file holding the bearer token)");
+            statusToken = TokenFile.Read($"{Verb}: --status-token-file", tokenPath);
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(tokenPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                throw new UsageException($"{Verb}: --status-token-file {PrintableText.Escape(tokenPath)}: is readable or writable by others (chmod 600 it)");
+            }
+        }
+        else if (options.Has("status-token-file"))
+        {
+            throw new UsageException($"{Verb}: --status-token-file is only for --status-listen");
+        }
+
         ReplicationServer server;
         try
         {
@@ -49,6 +71,22 @@ internal sealed partial class DrCommand
         await using (server.ConfigureAwait(false))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roost dr serve: listening on {server.LocalEndPoint}, journal in {PrintableText.Escape(directory)}, applied {server.Applied}"));
+            DrStatusServer? status = null;
+            if (statusListen is not null && statusToken is not null)
+            {
+                try
+                {
+                    status = await DrStatusServer.StartAsync(statusListen, statusToken, () => server.Status, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    throw new UsageException($"{Verb}: --status-listen {statusListen}: {e.Message}", 1);
+                }
+
+                Console.WriteLine($"roost dr serve: status at {status.BaseAddress}status");
+            }
+
+            await using var statusServer = status;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {

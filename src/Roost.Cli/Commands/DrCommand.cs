@@ -16,7 +16,7 @@ internal sealed partial class DrCommand : ICommand
     private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
     {
         ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
-        ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain", "loss-after"],
+        ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain", "loss-after", "status-listen", "status-token-file"],
         ["export"] = ["dir", "vm", "at", "out", "acked-log"],
         ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log", "service"],
         ["protect"] = ["to", "secret-file", "mode", "vm", "lag", "run", "address", "gateway", "bridge", "disk", "qemu", "memory-mib"],
@@ -34,7 +34,7 @@ internal sealed partial class DrCommand : ICommand
             "roost dr cost [--prices 2010|current] [--price KEY=VALUE]... [--app NAME]... [--mechanism NAME]...\n"
             + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]\n"
             + "       roost dr serve --listen ADDRESS:PORT --dir DIR --secret-file FILE --vm ID:SIZE_MIB [--vm …] [--checkpoint-interval S] [--retain N]\n"
-            + "                  [--loss-after S]\n"
+            + "                  [--loss-after S] [--status-listen ADDRESS:PORT --status-token-file FILE]\n"
             + "       roost dr export --dir DIR --vm ID:SIZE_MIB --out IMAGE [--at SEQUENCE] [--acked-log FILE]\n"
             + "       roost dr bench --to ADDRESS:PORT --secret-file FILE --mode async|sync|pipelined [--clients N] [--seconds S] [--write-kib K]\n"
             + "       roost dr bench --service ADDRESS:PORT [--clients N] [--seconds S] [--acked-log FILE]\n"
@@ -50,6 +50,8 @@ internal sealed partial class DrCommand : ICommand
             + "journal (DIR), acknowledges them once durable (fsync), keeps crash-consistent checkpoints (--retain of them);\n"
             + "a VM whose primary is silent (no write, no heartbeat) for --loss-after seconds is declared lost (one log line\n"
             + "with the write a failover would boot from and the last contact). Failing over on loss by itself is planned.\n"
+            + "--status-listen serves GET /status (JSON: per VM applied, issued and lag when its primary said, last checkpoint,\n"
+            + "connected, last contact, lost) to holders of the bearer token in --status-token-file (mode 0600).\n"
             + "bench: a transactional service in this process at the primary site, one commit (a write of --write-kib) at a\n"
             + "time through the replicator to 'serve', and --clients closed-loop clients; prints throughput and latency.\n"
             + "export: the disk of a protected VM from a stopped 'serve''s journal, at its latest consistent point (or at\n"
@@ -80,6 +82,8 @@ internal sealed partial class DrCommand : ICommand
         .Add("vm", "ID:SIZE_MIB", "serve, export, protect, failover: a protected VM and its disk size (serve: repeatable); bench: the VM id (default 1)", repeatable: true)
         .Add("checkpoint-interval", "S", "serve: seconds between checkpoints (default 1)")
         .Add("retain", "N", "serve: checkpoints kept (default 60)")
+        .Add("status-listen", "ADDRESS:PORT", "serve: where GET /status is served (needs --status-token-file)")
+        .Add("status-token-file", "FILE", "serve: the status's bearer token (an owner-only file, mode 0600)")
         .Add("loss-after", "S", "serve: seconds of silence from a VM's primary that declare it lost, 0.01 to 86400 (default 5)")
         .Add("at", "SEQUENCE", "export: the VM's write to stop at (default: the latest applied)")
         .Add("to", "ADDRESS:PORT", "bench, protect: the cloud site's 'roost dr serve'; failback: the recovered primary's 'failback --listen'")

@@ -56,12 +56,16 @@ public sealed class DrCommandTests : IDisposable
     [InlineData("roost dr export: --acked-log {dir}/acked: line 1: '1 x 3' is not CLIENT SEQ ROW", "export", "--dir", "{dir}", "--vm", "1:64", "--out", "{dir}/out.img", "--acked-log", "{dir}/acked")]
     [InlineData("roost dr bench: --service ADDRESS:PORT is required (got '10.77.1.5')", "bench", "--service", "10.77.1.5")]
     [InlineData("roost dr: --loss-after '0' is not a number from 0.01 to 86400", "serve", "--listen", "127.0.0.1:7411", "--dir", "{dir}/site", "--secret-file", "{key}", "--vm", "1:1", "--loss-after", "0")]
+    [InlineData("roost dr serve: --status-listen needs --status-token-file (an owner-only file holding the bearer token)", "serve", "--listen", "127.0.0.1:7411", "--dir", "{dir}/site", "--secret-file", "{key}", "--vm", "1:1", "--status-listen", "127.0.0.1:7412")]
+    [InlineData("roost dr serve: --status-listen 'localhost:80' is not ADDRESS:PORT (port 0 picks a free one)", "serve", "--listen", "127.0.0.1:7411", "--dir", "{dir}/site", "--secret-file", "{key}", "--vm", "1:1", "--status-listen", "localhost:80")]
+    [InlineData("roost dr serve: --status-token-file {dir}/acked: is readable or writable by others (chmod 600 it)", "serve", "--listen", "127.0.0.1:7411", "--dir", "{dir}/site", "--secret-file", "{key}", "--vm", "1:1", "--status-listen", "127.0.0.1:0", "--status-token-file", "{dir}/acked")]
     public void Verbs_BadInput_OneLineExit2(string expected, params string[] arguments)
     {
         var key = Path.Combine(_folder, "key");
         File.WriteAllBytes(key, new byte[32]);
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllLines(Path.Combine(_folder, "acked"), ["1 x 3", "1 2 3"]);
+        File.SetUnixFileMode(Path.Combine(_folder, "acked"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         string Fill(string text) => text.Replace("{key}", key, StringComparison.Ordinal).Replace("{dir}", _folder, StringComparison.Ordinal);
 
         var run = RoostProcess.Run(["dr", .. arguments.Select(Fill)]);
