@@ -160,7 +160,11 @@ public sealed partial class HostAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>Drives the guest reporter: busy-loop CPUs and/or hold memory.</summary>
+    /// <summary>
+    /// Drives the guest reporter: busy-loop CPUs and/or hold memory. Holding memory fills it from the guest's
+    /// /dev/urandom, about a second of emulated CPU a MiB under TCG, so its time budget grows with the size asked for
+    /// (as <c>disk fill</c>'s does) rather than the fixed command budget a fill of 24 MiB could overrun on a loaded host.
+    /// </summary>
     public async Task<AgentOutcome<VmInfo>> LoadAsync(string id, int? busyCpus, int? holdMiB, CancellationToken cancellationToken)
     {
         var commands = new List<string>();
@@ -174,7 +178,8 @@ public sealed partial class HostAgent : IAsyncDisposable
             commands.Add(string.Create(CultureInfo.InvariantCulture, $"mem {mib}"));
         }
 
-        return await GuestCommandsAsync(id, commands, cancellationToken).ConfigureAwait(false);
+        var budget = holdMiB is > 0 ? _commandTimeout + TimeSpan.FromSeconds(2.0 * Math.Min(holdMiB.Value, 1024)) : _commandTimeout;
+        return await GuestCommandsAsync(id, commands, cancellationToken, budget).ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="plan"/> in the guest's load generator (disk loads on its virtual disk), or stops it (null).</summary>

@@ -27,6 +27,9 @@ public sealed class ReplicationServer : IAsyncDisposable
     private readonly Lock _connectionsLock = new();
     private readonly Dictionary<long, DateTimeOffset> _checkpointTimes = [];
     private volatile DrSiteStatus _status;
+
+    /// <summary>Loss and recovery lines of the batch being applied: written once the status that shows them is published.</summary>
+    private readonly List<string> _statusLines = [];
     // Back-pressure: a connection stops reading while the loop is this many frames behind (each at most
     // ReplicationFrameCodec.MaxFrameBytes), so memory is bounded by frames queued, not by how fast peers send or
     // how often a primary resends what it has no ack for while fsync is slow.
@@ -237,8 +240,14 @@ public sealed class ReplicationServer : IAsyncDisposable
 
             _store.Flush();
 
-            // The status first, so whoever has an ack in hand reads a status that covers it.
+            // The status first, so whoever has an ack in hand, or has read a loss line, reads a status that covers it.
             _status = Snapshot();
+            foreach (var line in _statusLines)
+            {
+                _log(line);
+            }
+
+            _statusLines.Clear();
             foreach (var group in acks.GroupBy(a => a.To))
             {
                 if (group.Key is { } to)
@@ -277,11 +286,11 @@ public sealed class ReplicationServer : IAsyncDisposable
                 _checkpointTimes.Remove(dropped.Id);
                 break;
             case ManagerOutput.PrimaryLost lost:
-                _log(string.Create(CultureInfo.InvariantCulture,
+                _statusLines.Add(string.Create(CultureInfo.InvariantCulture,
                     $"roost dr serve: primary of {lost.Vm} lost: silent for {(lost.Now - lost.LastContact).TotalSeconds:0.0} s since its last contact at {Wall(lost.LastContact):yyyy-MM-ddTHH:mm:ss.fffZ}; applied through write {lost.Applied}{(lost.Issued is { } issued ? $" of {issued} issued by then" : "")} (a failover now boots from write {lost.Applied})"));
                 break;
             case ManagerOutput.PrimaryBack back:
-                _log($"roost dr serve: primary of {back.Vm} heard from again");
+                _statusLines.Add($"roost dr serve: primary of {back.Vm} heard from again");
                 break;
             case ManagerOutput.ArmLiveness arm:
                 _ = PostLaterAsync(arm.After, now => new ManagerInput.LivenessDue(now));
