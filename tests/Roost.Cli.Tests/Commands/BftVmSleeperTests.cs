@@ -44,6 +44,11 @@ public sealed partial class BftVmSleeperTests : IDisposable
         var keys = Path.Combine(_folder, "keys");
         Assert.Equal(0, RoostProcess.Run("bft", "keys", "--config", config, "--out", keys).ExitCode);
 
+        // The image is built (or found in the cache) here, with the host's network: the cluster below runs in a network
+        // namespace of its own, where apt-get cannot fetch the image's packages (a fresh machine has none cached).
+        var image = RoostProcess.Run(TimeSpan.FromMinutes(10), "image", "build", "--profile", "bft-executor");
+        Assert.True(image.ExitCode == 0, $"roost image build --profile bft-executor: exit code {image.ExitCode}:\n{image.Stdout}\n{image.Stderr}");
+
         var start = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "-n", "-m", "dotnet", Path.Combine(AppContext.BaseDirectory, "roost.dll"), "bft", "cluster", "--config", config, "--keys", keys,
             "--sleepers", "vm", "--warmup", "1", "--duration", "6", "--work", "500", "--wrong-replies", "e0", "--wrong-after", "3" })
