@@ -24,4 +24,14 @@ internal static class TokenFile
         };
         return text.Length > 0 ? text : throw new UsageException($"{option} {shown}: is empty");
     }
+
+    /// <summary>A <see cref="UsageException"/> (exit 2) starting with <paramref name="option"/> when the file's group or others may read or write it.</summary>
+    public static void RefuseOpenToOthers(string option, string path)
+    {
+        const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & Others) != 0)
+        {
+            throw new UsageException($"{option} {PrintableText.Escape(path)}: is readable or writable by others (chmod 600 it)");
+        }
+    }
 }

@@ -48,10 +48,7 @@ internal sealed partial class DrCommand
             statusListen = statusEndPoint.ToString();
             var tokenPath = options.Get("status-token-file") ?? throw new UsageException($"{Verb}: --status-listen needs --status-token-file (an owner-only file holding the bearer token)");
             statusToken = TokenFile.Read($"{Verb}: --status-token-file", tokenPath);
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(tokenPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-            {
-                throw new UsageException($"{Verb}: --status-token-file {PrintableText.Escape(tokenPath)}: is readable or writable by others (chmod 600 it)");
-            }
+            TokenFile.RefuseOpenToOthers($"{Verb}: --status-token-file", tokenPath);
         }
         else if (options.Has("status-token-file"))
         {

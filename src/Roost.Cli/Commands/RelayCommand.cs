@@ -269,11 +269,7 @@ internal sealed partial class RelayCommand : ICommand
             InputFileResult.Refused refused => throw new UsageException($"roost {verb}: --secret-file {shown}: {refused.Reason}"),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        if ((new FileInfo(path).UnixFileMode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-        {
-            throw new UsageException($"roost {verb}: --secret-file {shown}: is readable or writable by others (chmod 600 it)");
-        }
-
+        TokenFile.RefuseOpenToOthers($"roost {verb}: --secret-file", path);
         return secret.Length >= RelaySecrets.SecretBytes
             ? secret
             : throw new UsageException($"roost {verb}: --secret-file {shown}: holds {secret.Length} bytes, not {RelaySecrets.SecretBytes} to {MaxSecretBytes}");

@@ -2,7 +2,7 @@ namespace Roost.Core.Recovery;
 
 /// <summary>
 /// What the cloud site's <c>roost dr serve</c> says on <c>GET /status</c> (JSON, camelCase): its knobs and one entry
-/// per protected VM. The controller reads the same shape back (<c>roost serve --dr-site</c>).
+/// per protected VM.
 /// </summary>
 public sealed record DrSiteStatus(
     DateTimeOffset At,

@@ -75,15 +75,21 @@ internal static class ExternalCommand
         }
     }
 
+    /// <summary>The full path of <paramref name="program"/> on PATH (a conventional one when PATH is unset), or null.</summary>
+    public static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+
     /// <summary>
     /// The full path of <paramref name="program"/>: the first on PATH, else in /usr/sbin or /sbin, where Debian puts
     /// system tools (mkfs.ext4, e2fsck, debugfs) that a non-root user's PATH lacks; null when it is in none of them.
     /// </summary>
     public static string? FindTool(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin").Append("/sbin")
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
+        FindOnPath(program) ?? _systemDirectories.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+
+    private static readonly string[] _systemDirectories = ["/usr/sbin", "/sbin"];
 
     public static Task<Result> RunAsync(string file, IEnumerable<string> arguments, string workingDirectory, CancellationToken cancellationToken) =>
         RunAsync(file, arguments, workingDirectory, ReadOnlyMemory<byte>.Empty, null, cancellationToken);

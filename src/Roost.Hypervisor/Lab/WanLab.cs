@@ -66,7 +66,7 @@ public sealed partial class WanLab : IAsyncDisposable
             return new LabUpResult.Refused("needs root: network namespaces, veth pairs and tc need CAP_NET_ADMIN");
         }
 
-        if (_tools.FirstOrDefault(tool => FindOnPath(tool) is null) is { } missing)
+        if (_tools.FirstOrDefault(tool => ExternalCommand.FindOnPath(tool) is null) is { } missing)
         {
             return new LabUpResult.Refused($"'{missing}' is not on PATH (Debian: apt-get install iproute2)");
         }
@@ -249,11 +249,4 @@ public sealed partial class WanLab : IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
         return (result, output);
     }
-
-    /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>
-    internal static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Roost.Hypervisor.Images;
 using Roost.Hypervisor.Qemu;
 
 namespace Roost.Hypervisor.Lab;
@@ -208,8 +209,8 @@ public static partial class WanProbe
     }
 
     private static (string File, string[] Prefix)? PingCommand() =>
-        WanLab.FindOnPath("ping") is { } ping ? (ping, [])
-        : WanLab.FindOnPath("busybox") is { } busybox ? (busybox, ["ping"])
+        ExternalCommand.FindOnPath("ping") is { } ping ? (ping, [])
+        : ExternalCommand.FindOnPath("busybox") is { } busybox ? (busybox, ["ping"])
         : null;
 
     [GeneratedRegex(@"time=([0-9]+(?:\.[0-9]+)?) ms")]

@@ -1,4 +1,5 @@
 using Roost.Core.Network;
+using Roost.Hypervisor.Images;
 using Roost.Hypervisor.Lab;
 
 namespace Roost.Hypervisor.Network;
@@ -24,7 +25,7 @@ public static class VpcReconciler
             return new ReconcileResult.Failed(invalid);
         }
 
-        if (_tools.FirstOrDefault(tool => WanLab.FindOnPath(tool) is null) is { } missing)
+        if (_tools.FirstOrDefault(tool => ExternalCommand.FindOnPath(tool) is null) is { } missing)
         {
             return new ReconcileResult.Failed($"'{missing}' is not on PATH (Debian: apt-get install iproute2 nftables)");
         }

@@ -150,7 +150,7 @@ public sealed class ReplicationServer : IAsyncDisposable
             {
                 while (await connection.ReadAsync(_stop.Token).ConfigureAwait(false) is { } message)
                 {
-                    if (message is ReplicationMessage.Write or ReplicationMessage.Heartbeat && VmOf(message) is { } vm && _protected.Contains(vm) && sending.Add(vm))
+                    if (VmOf(message) is { } vm && _protected.Contains(vm) && sending.Add(vm))
                     {
                         lock (_connectionsLock)
                         {
@@ -181,6 +181,7 @@ public sealed class ReplicationServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The VM a write or heartbeat is for (what makes a connection a primary sending for it); null for other messages.</summary>
     private static int? VmOf(ReplicationMessage message) => message switch
     {
         ReplicationMessage.Write w => w.Vm.Value,

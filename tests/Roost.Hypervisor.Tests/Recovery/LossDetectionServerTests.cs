@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using Roost.Core.Model;
 using Roost.Core.Recovery;
 using Roost.Hypervisor.Recovery;
@@ -42,7 +43,7 @@ public sealed class LossDetectionServerTests : IDisposable
     [Fact]
     public async Task SilentPrimary_IsDeclaredLostOnce_AndBackWhenHeardFrom()
     {
-        var time = new SteppedTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var start = time.GetUtcNow();
         var vm = new VmId(1);
         await using var server = ReplicationServer.Start(
