@@ -72,7 +72,7 @@ internal sealed partial class BftCommand
         int? liar = null;
         if (options.Get("wrong-replies") is { } liarName)
         {
-            liar = DeploymentConfig.TryParseNode(liarName, out var node) && node.Role == NodeRole.Execution && config.Addresses.ContainsKey(node)
+            liar = ReplicaFiles.Replica(config, liarName) is { Role: NodeRole.Execution } node
                 ? node.Index
                 : throw new UsageException($"roost bft cluster: --wrong-replies '{PrintableText.Escape(liarName)}' is not an execution replica of the deployment");
         }

@@ -9,6 +9,7 @@ using System.Text;
 using Roost.Bft;
 using Roost.Bft.Net;
 using Roost.Hypervisor.Agent;
+using Roost.Hypervisor.Qemu;
 using Roost.Simulation.Input;
 
 namespace Roost.Cli.Commands;
@@ -91,11 +92,7 @@ internal sealed class BftVmSleepers : IAsyncDisposable
         // An unpredictable owner-only folder (0700), the token created owner-only (0600): never readable by others, not even briefly.
         var folder = Directory.CreateTempSubdirectory("roost-bft-vm-").FullName;
         var tokenFile = Path.Combine(folder, "agent.token");
-        var tokenOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        await using (var writer = new StreamWriter(tokenFile, Encoding.ASCII, tokenOptions))
-        {
-            await writer.WriteAsync(token).ConfigureAwait(false);
-        }
+        await PrivateFiles.WriteAllBytesAsync(tokenFile, Encoding.ASCII.GetBytes(token), cancellationToken).ConfigureAwait(false);
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
         {

@@ -145,8 +145,9 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
             _images.Remove(old);
         }
 
-        var held = new HashSet<ExactFingerprint>(_vms.Values.Concat(_images.Values).Select(e => e.Print), ReferenceEqualityComparer.Instance);
-        var hashes = held.Sum(p => (long)p.Count);
+        // A VM's print its image holds too is counted (and freed) with the image.
+        var imagePrints = new HashSet<ExactFingerprint>(_images.Values.Select(e => e.Print), ReferenceEqualityComparer.Instance);
+        var hashes = imagePrints.Sum(p => (long)p.Count) + _vms.Values.Where(e => !imagePrints.Contains(e.Print)).Sum(e => (long)e.Print.Count);
         foreach (var (vm, entry) in _vms.OrderBy(e => e.Value.ReadAt).ThenBy(e => e.Key.Value).ToList())
         {
             if (_vms.Count <= MaxVms && hashes <= MaxHashes)
@@ -155,7 +156,7 @@ internal sealed class FingerprintCollector(HttpClient http, TimeProvider time)
             }
 
             _vms.Remove(vm);
-            if (!_images.Values.Any(e => ReferenceEquals(e.Print, entry.Print)))
+            if (!imagePrints.Contains(entry.Print))
             {
                 hashes -= entry.Print.Count;
             }
