@@ -46,63 +46,51 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     /// <summary>Starts a migration, runs <paramref name="kill"/> once the stream flows, and checks the VM stays whole at the source and the destination keeps nothing.</summary>
     private async Task KilledAtDestinationMidway_VmKeepsRunningAtSourceAsync(Func<AgentServer, VmInfo, Task> kill)
     {
-        using var src = await LoadedSourceAsync();
-        await using var destination = await fixture.StartAgentAsync("dst");
-        using var dst = new AgentClient(destination.BaseAddress);
-        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
-        var incoming = await WaitForIncomingAsync(src, dst);
+        await using var midway = await MigrationMidwayAsync();
 
-        await kill(destination, incoming);
+        await kill(midway.Destination, midway.Incoming);
 
-        using var response = await migration;
+        using var response = await midway.Migration;
         var (type, detail) = await AgentClient.ProblemAsync(response, 502);
         output.WriteLine(detail);
         Assert.Equal("urn:roost:problem:migration-failed", type);
         Assert.Contains("the VM runs on the source", detail, StringComparison.Ordinal);
-        await AssertStillRunsAtSourceAsync(src);
-        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
-        await AgentTestSteps.AssertNothingLeftAsync(destination);
+        await AssertStillRunsAtSourceAsync(midway.Src);
+        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(midway.Dst), "the destination forgets the VM");
+        await AgentTestSteps.AssertNothingLeftAsync(midway.Destination);
     }
 
     [QemuFact]
     public async Task DestinationAgentStoppedMidway_VmKeepsRunningAtSource_NothingLeaks()
     {
-        using var src = await LoadedSourceAsync();
-        await using var destination = await fixture.StartAgentAsync("dst");
-        using var dst = new AgentClient(destination.BaseAddress);
-        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
-        await WaitForIncomingAsync(src, dst);
+        await using var midway = await MigrationMidwayAsync();
 
-        await destination.DisposeAsync();
+        await midway.Destination.DisposeAsync();
 
-        using var response = await migration;
+        using var response = await midway.Migration;
         var (type, detail) = await AgentClient.ProblemAsync(response, 502);
         output.WriteLine(detail);
         Assert.StartsWith("urn:roost:problem:", type, StringComparison.Ordinal);
-        await AssertStillRunsAtSourceAsync(src);
-        await AgentTestSteps.AssertNothingLeftAsync(destination);
+        await AssertStillRunsAtSourceAsync(midway.Src);
+        await AgentTestSteps.AssertNothingLeftAsync(midway.Destination);
     }
 
     [QemuFact]
     public async Task Cancel_StopsTheMigration_VmKeepsRunningAtSource()
     {
-        using var src = await LoadedSourceAsync();
-        await using var destination = await fixture.StartAgentAsync("dst");
-        using var dst = new AgentClient(destination.BaseAddress);
-        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
-        await WaitForIncomingAsync(src, dst);
+        await using var midway = await MigrationMidwayAsync();
 
-        using (var cancel = await src.DeleteAsync("api/vms/vm-1/migration"))
+        using (var cancel = await midway.Src.DeleteAsync("api/vms/vm-1/migration"))
         {
             Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
         }
 
-        using var response = await migration;
+        using var response = await midway.Migration;
         var (type, _) = await AgentClient.ProblemAsync(response, 409);
         Assert.Equal("urn:roost:problem:migration-cancelled", type);
-        await AssertStillRunsAtSourceAsync(src);
-        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(dst), "the destination forgets the VM");
-        await AgentTestSteps.AssertNothingLeftAsync(destination);
+        await AssertStillRunsAtSourceAsync(midway.Src);
+        await AgentTestSteps.EventuallyAsync(() => AgentTestSteps.ListsOnlyAsync(midway.Dst), "the destination forgets the VM");
+        await AgentTestSteps.AssertNothingLeftAsync(midway.Destination);
     }
 
     [QemuFact]
@@ -172,6 +160,29 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
         return src;
     }
 
+    /// <summary>
+    /// Starts migrating the shared source's <c>vm-1</c> at 2 MiB/s to a fresh destination agent and returns once the
+    /// stream flows (the destination's QEMU is up and the source has sent bytes).
+    /// </summary>
+    private async Task<Midway> MigrationMidwayAsync()
+    {
+        var src = await LoadedSourceAsync();
+        var destination = await fixture.StartAgentAsync("dst");
+        var dst = new AgentClient(destination.BaseAddress);
+        var migration = AgentTestSteps.MigrateAsync(src, dst, destination.BaseAddress, "vm-1", 2);
+        try
+        {
+            return new Midway(src, destination, dst, migration, await WaitForIncomingAsync(src, dst));
+        }
+        catch
+        {
+            dst.Dispose();
+            await destination.DisposeAsync();
+            src.Dispose();
+            throw;
+        }
+    }
+
     private static async Task<VmInfo> WaitForIncomingAsync(AgentClient src, AgentClient dst)
     {
         VmInfo? incoming = null;
@@ -221,5 +232,16 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A migration from the shared source to <paramref name="Destination"/> whose stream flows; <paramref name="Incoming"/> is the destination's VM receiving it.</summary>
+    private sealed record Midway(AgentClient Src, AgentServer Destination, AgentClient Dst, Task<HttpResponseMessage> Migration, VmInfo Incoming) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Dst.Dispose();
+            await Destination.DisposeAsync();
+            Src.Dispose();
+        }
     }
 }
