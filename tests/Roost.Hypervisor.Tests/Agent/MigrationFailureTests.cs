@@ -139,8 +139,9 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     /// A client of the source every test here migrates from: one agent with <c>vm-1</c>, its verifier rewriting 8 MiB,
     /// and 24 MiB of random bytes in the guest so a 2 MiB/s migration lasts long enough to interfere with; booted and
     /// loaded by the first test that asks. Every test ends with the VM running at the source with every page right, and
-    /// each checks that again here before it relies on it, so a test that left it otherwise fails here, saying what it
-    /// found. (One boot and one load instead of five: the dearest steps of these tests.)
+    /// each checks that again here before it relies on it, so a test that left it otherwise makes the next fail here,
+    /// saying what it found and that it found it before that test began. (One boot and one load instead of five: the
+    /// dearest steps of these tests.)
     /// </summary>
     private async Task<AgentClient> LoadedSourceAsync()
     {
@@ -155,8 +156,18 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
             return agent;
         });
         var src = new AgentClient(source.BaseAddress);
-        await AssertStillRunsAtSourceAsync(src);
-        Assert.True(await AgentTestSteps.ListsOnlyAsync(src, "vm-1"), "the source lists more than vm-1");
+        try
+        {
+            await AssertStillRunsAtSourceAsync(src);
+            Assert.True(await AgentTestSteps.ListsOnlyAsync(src, "vm-1"), "the source lists more than vm-1");
+        }
+        catch (Exception e)
+        {
+            src.Dispose();
+            throw new InvalidOperationException(
+                $"the shared source guest was not whole before this test touched it (an earlier test of this class left it so; see its failure): {e.Message}", e);
+        }
+
         return src;
     }
 
