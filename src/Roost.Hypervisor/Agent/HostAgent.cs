@@ -168,6 +168,7 @@ public sealed partial class HostAgent : IAsyncDisposable
     public async Task<AgentOutcome<VmInfo>> LoadAsync(string id, int? busyCpus, int? holdMiB, CancellationToken cancellationToken)
     {
         var commands = new List<string>();
+        var budget = _commandTimeout;
         if (busyCpus is { } cpus)
         {
             commands.Add(string.Create(CultureInfo.InvariantCulture, $"cpu {cpus}"));
@@ -176,9 +177,9 @@ public sealed partial class HostAgent : IAsyncDisposable
         if (holdMiB is { } mib)
         {
             commands.Add(string.Create(CultureInfo.InvariantCulture, $"mem {mib}"));
+            budget += TimeSpan.FromSeconds(2.0 * Math.Min(mib, 1024));
         }
 
-        var budget = holdMiB is > 0 ? _commandTimeout + TimeSpan.FromSeconds(2.0 * Math.Min(holdMiB.Value, 1024)) : _commandTimeout;
         return await GuestCommandsAsync(id, commands, cancellationToken, budget).ConfigureAwait(false);
     }
 
