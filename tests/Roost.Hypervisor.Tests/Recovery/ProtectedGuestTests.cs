@@ -80,6 +80,7 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
         // Set once every client has seen CommitsBeforeLoss commits acknowledged: the primary is lost under load, never
         // before the load has started (a loaded machine can take seconds for the first commit).
         var underLoad = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var committed = new long[Clients + 1]; // by client, under the lock on acked
         await RunAsync("ip", "netns", "add", ns);
         try
         {
@@ -129,7 +130,8 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                                     lock (acked)
                                     {
                                         acked.Add(new(c, seq, slot));
-                                        if (!underLoad.Task.IsCompleted && Enumerable.Range(1, Clients).All(k => acked.Count(a => a.Client == k) >= CommitsBeforeLoss))
+                                        committed[c] = seq;
+                                        if (seq == CommitsBeforeLoss && committed.Skip(1).All(n => n >= CommitsBeforeLoss))
                                         {
                                             underLoad.TrySetResult();
                                         }
@@ -138,6 +140,16 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                             }
                             catch (Exception e) when (e is OperationCanceledException or SocketException or IOException)
                             {
+                                // A client that stops short before the loss leaves the load never ready: say why now,
+                                // not after the two minutes' wait below.
+                                lock (acked)
+                                {
+                                    if (committed[c] < CommitsBeforeLoss)
+                                    {
+                                        underLoad.TrySetException(new InvalidOperationException(
+                                            $"client {c} stopped after {committed[c]} acknowledged commits, before the primary was lost: {e.Message}", e));
+                                    }
+                                }
                             }
                         }));
                         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -148,6 +160,8 @@ public sealed class ProtectedGuestTests(QemuFixture fixture, ITestOutputHelper o
                                 Assert.Fail($"{acked.Count} commits acknowledged after 2 min; the primary is lost once each of the {Clients} clients has {CommitsBeforeLoss}");
                             }
                         }
+
+                        await underLoad.Task; // a client that stopped short: its error
                     }
                     finally
                     {
