@@ -9,10 +9,12 @@ namespace Roost.Hypervisor.Tests.Agent;
 /// Live migrations between two real agents on 127.0.0.1 that fail midway (the destination's relay, QEMU or agent
 /// killed, a cancel) or are refused by the peer: the VM keeps running at the source with every page right, and the
 /// destination keeps nothing. Apart from <see cref="LiveMigrationTests"/> so the two run side by side. They share one
-/// source guest (<see cref="LoadedSourceAsync"/>), since each leaves it running at the source, whole.
+/// source guest (<see cref="LoadedSourceAsync"/>), since each leaves it running at the source, whole; it is stopped
+/// once they are done (<see cref="SourceAgent"/>).
 /// </summary>
 [Collection(QemuMigrationFaultTests.Name)]
-public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper output)
+public sealed class MigrationFailureTests(QemuFixture fixture, MigrationFailureTests.SourceAgent source, ITestOutputHelper output)
+    : IClassFixture<MigrationFailureTests.SourceAgent>
 {
     /// <summary>
     /// The destination's relay dies mid-stream (its sockets reset, as when its process is killed): the source's relay
@@ -145,17 +147,15 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
     /// </summary>
     private async Task<AgentClient> LoadedSourceAsync()
     {
-        var source = await fixture.OnceAsync("migration-failures-source", async () =>
+        var agent = await source.ReadyAsync(fixture, async server =>
         {
-            var agent = await fixture.StartAgentAsync("src");
-            using var client = new AgentClient(agent.BaseAddress);
+            using var client = new AgentClient(server.BaseAddress);
             await AgentTestSteps.BootAsync(client, "vm-1");
             await AgentTestSteps.StartMemtestAsync(client, "vm-1", mib: 8);
             using var load = await client.PostAsync("api/vms/vm-1/load", new LoadRequest(null, 24));
             Assert.True(load.IsSuccessStatusCode, await load.Content.ReadAsStringAsync());
-            return agent;
         });
-        var src = new AgentClient(source.BaseAddress);
+        var src = new AgentClient(agent.BaseAddress);
         try
         {
             await AssertStillRunsAtSourceAsync(src);
@@ -253,6 +253,43 @@ public sealed class MigrationFailureTests(QemuFixture fixture, ITestOutputHelper
             Dst.Dispose();
             await Destination.DisposeAsync();
             Src.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The source agent of this class's tests: started and prepared by the first test that asks (a failure then is every
+    /// test's), and stopped when the class's tests are done, so its guest, busy rewriting memory, does not load the
+    /// machine while the rest of the collection runs.
+    /// </summary>
+    public sealed class SourceAgent : IAsyncLifetime
+    {
+        private readonly Lock _gate = new();
+        private AgentServer? _agent;
+        private Task<AgentServer>? _ready;
+
+        public Task<AgentServer> ReadyAsync(QemuFixture fixture, Func<AgentServer, Task> prepare)
+        {
+            lock (_gate)
+            {
+                return _ready ??= StartAsync(fixture, prepare);
+            }
+        }
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync()
+        {
+            if (_agent is { } agent)
+            {
+                await agent.DisposeAsync();
+            }
+        }
+
+        private async Task<AgentServer> StartAsync(QemuFixture fixture, Func<AgentServer, Task> prepare)
+        {
+            _agent = await fixture.StartAgentAsync("src");
+            await prepare(_agent);
+            return _agent;
         }
     }
 }
