@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,9 +16,11 @@ using Roost.Core.Recovery;
 namespace Roost.Hypervisor.Recovery;
 
 /// <summary>
-/// <c>roost dr serve --status-listen</c>: <c>GET /status</c> (JSON <see cref="DrSiteStatus"/>) behind a bearer token
-/// compared in constant time; every other request and a missing or wrong token get an RFC 7807 problem. Read-only:
-/// nothing a request says reaches the journal.
+/// <c>roost dr serve --status-listen</c>: <c>GET /status</c> (JSON <see cref="DrSiteStatus"/>) and, when the site
+/// can act (<see cref="IDrSiteActions"/>), <c>POST /vms/{vm}/failover</c> and <c>POST /vms/{vm}/failback</c> (body
+/// <c>{"to":"ADDRESS:PORT"}</c>, an IP literal), behind a bearer token compared in constant time; every other request,
+/// a bad body and a missing or wrong token get an RFC 7807 problem. Nothing a request says reaches the journal, a
+/// shell or a path: the VM is a number looked up among the protected ones, the address is parsed as an IP end point.
 /// </summary>
 public sealed class DrStatusServer : IAsyncDisposable
 {
@@ -31,7 +36,7 @@ public sealed class DrStatusServer : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>Starts listening on <paramref name="listen"/> (<c>address:port</c>, port 0 picks a free one).</summary>
-    public static async Task<DrStatusServer> StartAsync(string listen, string token, Func<DrSiteStatus> status, CancellationToken cancellationToken)
+    public static async Task<DrStatusServer> StartAsync(string listen, string token, Func<DrSiteStatus> status, CancellationToken cancellationToken, IDrSiteActions? actions = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         ArgumentNullException.ThrowIfNull(status);
@@ -40,7 +45,7 @@ public sealed class DrStatusServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{listen}");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = 0;
+            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
@@ -61,11 +66,56 @@ public sealed class DrStatusServer : IAsyncDisposable
             await next(context).ConfigureAwait(false);
         });
         app.MapGet("/status", () => Results.Json(status()));
-        app.MapFallback((HttpContext context) => Results.Problem(detail: $"{context.Request.Method}: only GET /status is served here", statusCode: 404, title: "Not Found"));
+        if (actions is not null)
+        {
+            app.MapPost("/vms/{vm:int}/failover", (int vm) => Answer(actions.Failover(vm, "command"), vm, "failover", status));
+            app.MapPost("/vms/{vm:int}/failback", async (int vm, HttpContext context) =>
+                await ReadToAsync(context).ConfigureAwait(false) is { } to
+                    ? Answer(actions.Failback(vm, to), vm, "failback", status)
+                    : Results.Problem(detail: $"POST /vms/{vm}/failback: the body must be JSON {{\"to\":\"ADDRESS:PORT\"}} naming the recovered primary's 'roost dr failback --listen'", statusCode: 400, title: "Bad Request"));
+        }
+
+        var served = actions is null ? "only GET /status is served here" : "GET /status, POST /vms/{vm}/failover and POST /vms/{vm}/failback are served here";
+        app.MapFallback((HttpContext context) => Results.Problem(detail: $"{context.Request.Method} {PrintablePath(context)}: {served}", statusCode: 404, title: "Not Found"));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new DrStatusServer(app, new Uri(address.TrimEnd('/') + "/"));
     }
+
+    /// <summary>The largest request body read (a failback's address).</summary>
+    public const int MaxBodyBytes = 4096;
+
+    private static IResult Answer(DrActionResult result, int vm, string action, Func<DrSiteStatus> status) => result switch
+    {
+        DrActionResult.Started => Results.Json(status().Vms.First(v => v.Vm == vm), statusCode: 202),
+        DrActionResult.UnknownVm => Results.Problem(detail: $"POST /vms/{vm}/{action}: VM {vm} is not protected at this site", statusCode: 404, title: "Not Found"),
+        DrActionResult.Conflict conflict => Results.Problem(detail: $"POST /vms/{vm}/{action}: {conflict.Reason}", statusCode: 409, title: "Conflict"),
+        _ => throw new InvalidOperationException($"unknown action result {result}"),
+    };
+
+    /// <summary>The <c>to</c> of a failback body: an IP end point with a port, or null for anything else.</summary>
+    private static async Task<IPEndPoint?> ReadToAsync(HttpContext context)
+    {
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<FailbackBody>(context.Request.Body, _json, context.RequestAborted).ConfigureAwait(false);
+            return body?.To is { } text && IPEndPoint.TryParse(text, out var to) && to.Port > 0 && text.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{to.Port}"), StringComparison.Ordinal) ? to : null;
+        }
+        catch (Exception e) when (e is JsonException or BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static string PrintablePath(HttpContext context)
+    {
+        var path = context.Request.Path.ToString();
+        return path.Length <= 80 && path.All(c => c is >= ' ' and < (char)127) ? path : "(a path)";
+    }
+
+    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
+
+    private sealed record FailbackBody(string? To);
 
     public async ValueTask DisposeAsync()
     {
