@@ -49,6 +49,11 @@ public static partial class ControllerApp
             throw new ArgumentException($"simulated fleet: {fleetProblem}", nameof(options));
         }
 
+        if (Recovery.DrSiteEndpoint.Validate(options.DrSites) is { } drProblem)
+        {
+            throw new ArgumentException(drProblem, nameof(options));
+        }
+
         var certificate = LoadCertificate(options);
         try
         {
@@ -106,7 +111,7 @@ public static partial class ControllerApp
             standby = Task.Run(() => StandbyAsync(options, store, role, loop, log, () => lifetime.StopApplication(), clock, lifetime.ApplicationStopping), CancellationToken.None);
         }
 
-        return new RunningController(app, new Uri(address), role, store, loop, standby);
+        return new RunningController(app, new Uri(address), role, store, loop, standby, app.Services.GetRequiredService<Recovery.DrSiteMonitor>());
     }
 
     /// <summary>The writer lock, or null when another controller holds it; one line when the store cannot be reached.</summary>
@@ -272,6 +277,8 @@ public static partial class ControllerApp
         builder.Services.AddSingleton(options.Loop);
         builder.Services.AddSingleton<ControlLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlLoop>());
+        builder.Services.AddSingleton<Recovery.DrSiteMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Recovery.DrSiteMonitor>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreFailureHandler>();
         builder.Services.AddRoostOpenApi(readsNeedToken: !IPAddress.IsLoopback(endpoint.Address));
@@ -296,6 +303,7 @@ public static partial class ControllerApp
         app.MapHostEndpoints();
         app.MapVmEndpoints();
         app.MapVpcEndpoints();
+        app.MapDrEndpoints();
         app.MapPlanEndpoints();
         app.MapEventEndpoints();
         app.MapSettingsEndpoints();

@@ -7,7 +7,7 @@ namespace Roost.Controller;
 /// <summary>
 /// How <c>roost serve</c> runs: the data directory (token, SQLite file), the store (<c>--db</c>, null: SQLite in the
 /// data directory), the address to listen on (loopback by default; port 0 picks a free one), optional TLS, the simulated
-/// fleet or the agents of real hosts, and the control loop's timing.
+/// fleet or the agents of real hosts, the control loop's timing and the cloud sites of disaster recovery it watches.
 /// </summary>
 public sealed record ControllerOptions(string DataDirectory)
 {
@@ -37,4 +37,10 @@ public sealed record ControllerOptions(string DataDirectory)
 
     /// <summary>Framework log messages at or above this level are printed (the loop's events are Information).</summary>
     public Microsoft.Extensions.Logging.LogLevel FrameworkLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    /// <summary>The cloud sites (<c>roost dr serve --status-listen</c>) whose status the controller reads and whose VMs it fails over and back.</summary>
+    public IReadOnlyList<Recovery.DrSiteEndpoint> DrSites { get; init; } = [];
+
+    /// <summary>How often each DR site's status is read.</summary>
+    public TimeSpan DrPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -13,7 +13,7 @@ public sealed class RunningController : IAsyncDisposable
     private readonly Task _standby;
     private int _disposed;
 
-    internal RunningController(WebApplication app, Uri address, ControllerRole role, IControllerStore store, ControlLoop loop, Task standby)
+    internal RunningController(WebApplication app, Uri address, ControllerRole role, IControllerStore store, ControlLoop loop, Task standby, Recovery.DrSiteMonitor dr)
     {
         _app = app;
         _standby = standby;
@@ -21,6 +21,7 @@ public sealed class RunningController : IAsyncDisposable
         Role = role;
         Store = store;
         Loop = loop;
+        Dr = dr;
     }
 
     public Uri Address { get; }
@@ -33,6 +34,9 @@ public sealed class RunningController : IAsyncDisposable
     public IControllerStore Store { get; }
 
     public ControlLoop Loop { get; }
+
+    /// <summary>The DR sites' last statuses (<c>--dr-site</c>); tests poll it themselves.</summary>
+    public Recovery.DrSiteMonitor Dr { get; }
 
     /// <summary>Why the controller stopped by itself (lost its writer lock, could not take over); null otherwise.</summary>
     public string? Failure => Role.Current == RoleState.Stopped ? Role.Reason : null;

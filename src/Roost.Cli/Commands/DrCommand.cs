@@ -20,8 +20,9 @@ internal sealed partial class DrCommand : ICommand
         ["export"] = ["dir", "vm", "at", "out", "acked-log"],
         ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log", "service"],
         ["protect"] = ["to", "secret-file", "mode", "vm", "lag", "run", "address", "gateway", "bridge", "disk", "qemu", "memory-mib"],
-        ["failover"] = ["dir", "vm", "run", "address", "gateway", "bridge", "qemu", "memory-mib"],
-        ["failback"] = ["listen", "to", "secret-file", "vm", "image", "block-kib"],
+        ["failover"] = ["dir", "vm", "run", "address", "gateway", "bridge", "qemu", "memory-mib", "site", "controller", "token-file", "config", "context", "output"],
+        ["failback"] = ["listen", "to", "secret-file", "vm", "image", "block-kib", "site", "controller", "token-file", "config", "context", "output"],
+        ["sites"] = ["controller", "token-file", "config", "context", "output"],
     };
 
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -40,7 +41,10 @@ internal sealed partial class DrCommand : ICommand
             + "       roost dr bench --service ADDRESS:PORT [--clients N] [--seconds S] [--acked-log FILE]\n"
             + "       roost dr protect --to ADDRESS:PORT --secret-file FILE --mode MODE --vm ID:SIZE_MIB --run DIR --address A/P [--gateway G] --bridge BR\n"
             + "       roost dr failover --dir DIR --vm ID:SIZE_MIB --run DIR --address A/P [--gateway G] --bridge BR\n"
-            + "       roost dr failback --listen ADDRESS:PORT|--to ADDRESS:PORT --secret-file FILE --vm ID:SIZE_MIB --image FILE [--block-kib K]",
+            + "       roost dr failback --listen ADDRESS:PORT|--to ADDRESS:PORT --secret-file FILE --vm ID:SIZE_MIB --image FILE [--block-kib K]\n"
+            + "       roost dr sites [--controller URL] [--token-file F] [--output table|json|csv]\n"
+            + "       roost dr failover --site NAME --vm N [--controller URL] [--token-file F]\n"
+            + "       roost dr failback --site NAME --vm N --to ADDRESS:PORT [--controller URL] [--token-file F]",
             "cost: one year of disaster recovery for each application type and backup mechanism, in a public cloud (billed\n"
             + "by use: servers only while failed over) against a dedicated DR site (every server paid for all year), after\n"
             + "Wood et al., HotCloud 2010. Applications: " + string.Join(", ", DrApplication.Presets.Select(a => a.Name))
@@ -65,8 +69,12 @@ internal sealed partial class DrCommand : ICommand
             + "protect and failover run until SIGTERM (root: they make a tap). Frames are authenticated with the shared\n"
             + "secret (32+ bytes, mode 0600).\n"
             + "failback: makes the recovered primary's --image (--listen) equal to the cloud site's (--to), moving only the\n"
-            + "blocks whose SHA-256 differ; prints what moved against a full copy.")
-        .WithArguments("cost|serve|export|bench|protect|failover|failback", "cost", "serve", "export", "bench", "protect", "failover", "failback")
+            + "blocks whose SHA-256 differ; prints what moved against a full copy.\n"
+            + "sites: the cloud sites a running controller watches ('roost serve --dr-site'): per site and VM the mode, state,\n"
+            + "applied writes, lag, RPO, last checkpoint, last contact, the last failover's RTO and the last failback's bytes\n"
+            + "moved; a site's problem (unreachable, token refused) on stderr. failover|failback --site: asks the controller,\n"
+            + "which asks that site's 'roost dr serve' (POST /vms/N/failover|failback); the site acts and its status shows it.")
+        .WithArguments("cost|serve|export|bench|protect|failover|failback|sites", "cost", "serve", "export", "bench", "protect", "failover", "failback", "sites")
         .Add("prices", "PRESET", "2010 (the paper's year: AWS list prices) or current (default 2010); sources: docs/experiments/dr.md")
         .Add("price", "KEY=VALUE", "Override one price of the preset (repeatable), e.g. cloud-server-hour=0.2", repeatable: true)
         .Add("app", "NAME", "An application type to price (repeatable; default all)", repeatable: true)
@@ -103,15 +111,23 @@ internal sealed partial class DrCommand : ICommand
         .Add("qemu", "BINARY", "protect, failover: the QEMU binary (default qemu-system-x86_64)")
         .Add("memory-mib", "M", "protect, failover: guest RAM (default 256)")
         .Add("image", "FILE", "failback: this site's disk image (--listen: the one to bring up to date)")
-        .Add("block-kib", "K", "failback: block size compared by digest, a power of two from 4 to 4096 KiB (default 64)");
+        .Add("block-kib", "K", "failback: block size compared by digest, a power of two from 4 to 4096 KiB (default 64)")
+        .Add("site", "NAME", "failover, failback: through the controller, at this DR site (a name of 'roost serve --dr-site')")
+        .Add("controller", "URL", "sites, failover|failback --site: the controller's URL (else ROOST_CONTROLLER, the config file, http://127.0.0.1:7070)")
+        .Add("token-file", "F", "sites, failover|failback --site: the controller's bearer token (else ROOST_TOKEN_FILE, ROOST_TOKEN, the config file)")
+        .Add("config", "F", "sites, failover|failback --site: config file naming controllers (as the client verbs)")
+        .Add("context", "NAME", "sites, failover|failback --site: which controller of the config file")
+        .Add("output", "FORMAT", "sites, failover|failback --site: table (default), json (the API's JSON) or csv");
 
     public async Task<int> RunAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve, export, bench, protect, failover or failback (see 'roost dr --help')");
+        var verb = options.Positional is [var v] && _optionsOf.ContainsKey(v) ? v : throw new UsageException("roost dr: expected cost, serve, export, bench, protect, failover, failback or sites (see 'roost dr --help')");
         options.RejectOptionsOutside(verb, _optionsOf[verb]);
         return verb switch
         {
+            "sites" => await SitesAsync(options, cancellationToken).ConfigureAwait(false),
+            "failover" or "failback" when options.Has("site") || _clientOptions.Any(options.Has) => await ActAsync(verb, options, cancellationToken).ConfigureAwait(false),
             "serve" => await ServeAsync(options, cancellationToken).ConfigureAwait(false),
             "bench" => await BenchAsync(options, cancellationToken).ConfigureAwait(false),
             "export" => await ExportAsync(options, cancellationToken).ConfigureAwait(false),

@@ -1,6 +1,7 @@
 using Roost.Controller;
 using Roost.Controller.Control;
 using Roost.Controller.Drivers;
+using Roost.Controller.Recovery;
 
 namespace Roost.Cli.Commands;
 
@@ -12,7 +13,7 @@ internal sealed class ServeCommand : ICommand
     public string Summary => "Run the controller: API, dashboard and Sandpiper control loop over a simulated data center";
 
     public OptionSet Options { get; } = new OptionSet(
-            "roost serve [--data DIR] [--db sqlite:PATH|postgres:CONNSTRING] [--listen ADDRESS:PORT] [--agents URL,... --agent-token-file F] [--tls-cert F --tls-key F] [--speed N] [--hosts N] [--vms N] [--seed N]",
+            "roost serve [--data DIR] [--db sqlite:PATH|postgres:CONNSTRING] [--listen ADDRESS:PORT] [--agents URL,... --agent-token-file F] [--tls-cert F --tls-key F] [--dr-site NAME=ADDRESS:PORT --dr-token-file NAME=F]... [--speed N] [--hosts N] [--vms N] [--seed N]",
             """
             Starts the controller: a minimal API (OpenAPI at /openapi/v1.json), a dashboard at /, Prometheus metrics at
             /metrics, and a control loop that watches a simulated data center running in accelerated real time (or,
@@ -21,6 +22,9 @@ internal sealed class ServeCommand : ICommand
             Mutating requests need the bearer token in DIR/token (created on first start, mode 0600).
             One controller writes a store: a second 'roost serve' on the same store waits as a hot standby (API 503,
             /healthz "standby") and takes over when the first stops or dies. Startup failures exit with code 2.
+            With --dr-site it watches cloud sites of disaster recovery ('roost dr serve --status-listen'): every 2 s it
+            reads each site's status (GET /api/dr, 'roost dr sites', the dashboard's panel) and it forwards an
+            operator's failover and failback to the site ('roost dr failover|failback --site').
             """)
         .Add("data", "DIR", "Data directory (token, SQLite store). Default: ./roost-data.")
         .Add("db", "SPEC", "Store: sqlite:PATH or postgres:CONNSTRING. Default: sqlite:DIR/roost.db.")
@@ -28,6 +32,8 @@ internal sealed class ServeCommand : ICommand
         .Add("agents", "URL,...", "Manage real hosts through these 'roost agent' URLs (same order on every start) instead of a simulation.")
         .Add("agent-token-file", "F", "The agents' bearer tokens (needed with --agents): one token for all, or one 'URL TOKEN' line per agent. Each agent only ever receives its own.")
         .Add("migration-bandwidth", "MiB/s", "With --agents: cap each live migration's bandwidth. Default: QEMU's.")
+        .Add("dr-site", "NAME=ADDRESS:PORT", "A DR cloud site's 'roost dr serve --status-listen' (repeatable; NAME: a-z, 0-9, '-', up to 32).", repeatable: true)
+        .Add("dr-token-file", "NAME=F", "That site's status token (--status-token-file there; owner-only); sent to that site only (repeatable).", repeatable: true)
         .Add("tls-cert", "F", "Serve HTTPS with this PEM certificate (with --tls-key).")
         .Add("tls-key", "F", "PEM private key of --tls-cert.")
         .Add("interval", "SECONDS", "Control loop interval in wall-clock seconds. Default: 1.")
@@ -58,6 +64,7 @@ internal sealed class ServeCommand : ICommand
             TlsKeyFile = options.Get("tls-key"),
             Loop = ControlLoopOptions.Default with { Interval = interval },
             LogFormat = logFormat,
+            DrSites = DrSites(options),
         };
 
         RunningController controller;
@@ -118,5 +125,60 @@ internal sealed class ServeCommand : ICommand
         return AgentFleet.TryParse(list, token, out var fleet, out var error)
             ? fleet with { MigrationMiBps = options.GetInt("migration-bandwidth", 0, min: 0, max: 100_000) }
             : throw new UsageException($"roost serve: {error}");
+    }
+
+    /// <summary>
+    /// <c>--dr-site NAME=ADDRESS:PORT</c> paired with <c>--dr-token-file NAME=FILE</c>: every site needs exactly one
+    /// token file, each owner-only, and every token file names a site.
+    /// </summary>
+    private static List<DrSiteEndpoint> DrSites(ParsedOptions options)
+    {
+        var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var given in options.GetAll("dr-token-file"))
+        {
+            var (name, file) = Pair("--dr-token-file", "NAME=FILE", given);
+            if (!tokens.TryAdd(name, file))
+            {
+                throw new UsageException($"roost serve: --dr-token-file: site '{name}' is given twice");
+            }
+        }
+
+        var sites = new List<DrSiteEndpoint>();
+        foreach (var given in options.GetAll("dr-site"))
+        {
+            var (name, address) = Pair("--dr-site", "NAME=ADDRESS:PORT", given);
+            if (sites.Any(s => s.Name == name))
+            {
+                throw new UsageException($"roost serve: --dr-site: site '{name}' is given twice");
+            }
+
+            if (!tokens.Remove(name, out var file))
+            {
+                throw new UsageException($"roost serve: --dr-site {name}: needs --dr-token-file {name}=FILE (the site's --status-token-file)");
+            }
+
+            var option = $"roost serve: --dr-token-file {name}:";
+            var token = TokenFile.Read(option, file);
+            TokenFile.RefuseOpenToOthers(option, file);
+            sites.Add(DrSiteEndpoint.TryCreate(name, address, token, out var site, out var error) ? site : throw new UsageException($"roost serve: {error}"));
+        }
+
+        return tokens.Keys.FirstOrDefault() is { } stray
+            ? throw new UsageException($"roost serve: --dr-token-file {stray}=…: no --dr-site is named '{stray}'")
+            : sites;
+    }
+
+    private static (string Name, string Value) Pair(string option, string form, string given)
+    {
+        var equals = given.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == given.Length - 1)
+        {
+            throw new UsageException($"roost serve: {option} '{Roost.Simulation.Input.PrintableText.Escape(given)}' is not {form}");
+        }
+
+        var name = given[..equals];
+        return DrSiteEndpoint.IsName(name)
+            ? (name, given[(equals + 1)..])
+            : throw new UsageException($"roost serve: {option} '{Roost.Simulation.Input.PrintableText.Escape(name)}' is not a site name ({DrSiteEndpoint.NameRule})");
     }
 }

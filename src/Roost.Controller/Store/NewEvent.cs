@@ -4,7 +4,7 @@ namespace Roost.Controller.Store;
 
 /// <summary>
 /// An event to store: its kind (<c>hotspot</c>, <c>vm</c>, <c>plan</c>, …), the entity it is about by the name the
-/// operator sees (<see cref="Host"/>, <see cref="Vm"/>, <see cref="Plan"/>, <see cref="Vpc"/>, <see cref="Site"/>, or
+/// operator sees (<see cref="Host"/>, <see cref="Vm"/>, <see cref="Plan"/>, <see cref="Vpc"/>, <see cref="Site"/>, <see cref="DrVm"/>, or
 /// <see cref="Controller"/>), its severity and its message.
 /// </summary>
 public sealed record NewEvent(string Kind, string Entity, EventSeverity Severity, string Message)
@@ -19,6 +19,9 @@ public sealed record NewEvent(string Kind, string Entity, EventSeverity Severity
     public static string Plan(long id) => string.Create(CultureInfo.InvariantCulture, $"plan/{id}");
 
     public static string Vpc(string name) => "vpc/" + name;
+
+    /// <summary>A VM protected at a DR site, by the site's name and the VM's number there: <c>dr/NAME/vm-N</c>.</summary>
+    public static string DrVm(string site, int vm) => string.Create(CultureInfo.InvariantCulture, $"dr/{site}/vm-{vm}");
 
     public static string Site(int site) => string.Create(CultureInfo.InvariantCulture, $"site/{site}");
 

@@ -43,7 +43,7 @@ public sealed class DrCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("roost dr: expected cost, serve, export, bench, protect, failover or failback (see 'roost dr --help')", "replicate")]
+    [InlineData("roost dr: expected cost, serve, export, bench, protect, failover, failback or sites (see 'roost dr --help')", "replicate")]
     [InlineData("roost dr protect: --to ADDRESS:PORT is required (got '')", "protect", "--mode", "sync")]
     [InlineData("roost dr protect: --to ADDRESS:PORT is required (got 'site2')", "protect", "--to", "site2")]
     [InlineData("roost dr protect: --mode 'fast' is not async, sync or pipelined", "protect", "--to", "127.0.0.1:7411", "--secret-file", "{key}", "--mode", "fast")]
