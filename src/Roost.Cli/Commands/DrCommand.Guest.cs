@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Roost.Core.Model;
@@ -21,8 +20,6 @@ namespace Roost.Cli.Commands;
 /// </summary>
 internal sealed partial class DrCommand
 {
-    private static readonly TimeSpan _bootLimit = TimeSpan.FromMinutes(3);
-
     private static async Task<int> ProtectAsync(ParsedOptions options, CancellationToken cancellationToken)
     {
         const string Verb = "roost dr protect";
@@ -169,83 +166,45 @@ internal sealed partial class DrCommand
 
     private static async Task<GuestImage> ServiceImageAsync(string run, string verb, CancellationToken cancellationToken)
     {
-        var image = await new GuestImageBuilder(GuestImageBuilder.DefaultCacheRoot()).BuildAsync(GuestProfile.DrDatabase, cancellationToken).ConfigureAwait(false) switch
+        try
         {
-            ImageBuildResult.Built built => built.Image,
-            ImageBuildResult.Failed failed => throw new UsageException($"{verb}: guest image: {failed.Reason}", 1),
-            _ => throw new InvalidOperationException("unreachable"),
-        };
-        return await SqliteGuest.WithServiceAsync(image, Path.Combine(run, "initrd.cpio"), cancellationToken).ConfigureAwait(false);
+            return await DrGuest.ServiceImageAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new UsageException($"{verb}: {e.Message}", 1);
+        }
     }
 
-    private static QemuLaunch GuestLaunch(ParsedOptions options, GuestImage image, VmId vm, GuestNic nic, string run)
-    {
-        var id = $"dr-vm-{vm.Value}";
-        return new QemuLaunch(
-            options.Get("qemu") ?? "qemu-system-x86_64",
-            image,
-            new GuestSpec(id, 1, options.GetInt("memory-mib", 256, min: GuestSpec.MinMemoryMiB, max: 65_536), 0, nic),
-            Accelerator.Tcg,
-            run,
-            Path.Combine("/dev/shm", string.Create(CultureInfo.InvariantCulture, $"roost.dr.{Environment.ProcessId}.{id}")));
-    }
+    private static QemuLaunch GuestLaunch(ParsedOptions options, GuestImage image, VmId vm, GuestNic nic, string run) =>
+        DrGuest.Launch(options.Get("qemu") ?? "qemu-system-x86_64", image, vm, options.GetInt("memory-mib", 256, min: GuestSpec.MinMemoryMiB, max: 65_536), nic, run);
 
     /// <summary>Boots the guest, waits until its service answers, prints how long that took, and runs until <paramref name="cancellationToken"/> (SIGTERM).</summary>
     private static async Task RunGuestAsync(string verb, QemuLaunch launch, GuestNic nic, string what, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
         foreach (var stale in StaleGuestMemory.Sweep("/dev/shm", "roost.dr."))
         {
             Console.Error.WriteLine($"{verb}: removed {stale}, the guest RAM of a killed 'roost dr' process");
         }
 
-        QemuVm vm;
+        DrGuest guest;
         try
         {
-            vm = await QemuVm.StartAsync(launch, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            guest = await DrGuest.StartAsync(launch, nic, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
-        catch (QemuException e)
+        catch (Exception e) when (e is QemuException or TimeoutException)
         {
             throw new UsageException($"{verb}: {e.Message}", 1);
         }
 
-        await using (vm.ConfigureAwait(false))
+        await using (guest.ConfigureAwait(false))
         {
-            var service = new IPEndPoint(IPAddress.Parse(nic.Address[..nic.Address.IndexOf('/', StringComparison.Ordinal)]), SqliteGuest.Port);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{verb}: {launch.Spec.Id} serving at {guest.Service} ({what}); booted in {guest.BootedAfter.TotalSeconds:0.00} s, service answering at {guest.ServingAfter.TotalSeconds:0.00} s"));
             try
             {
-                await vm.WaitUntilReadyAsync(_bootLimit, cancellationToken).ConfigureAwait(false);
-                var booted = clock.Elapsed;
-                await SqliteGuest.WaitForServiceAsync(
-                    async token =>
-                    {
-                        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                        try
-                        {
-                            await socket.ConnectAsync(service, token).ConfigureAwait(false);
-                            return socket;
-                        }
-                        catch
-                        {
-                            socket.Dispose();
-                            throw;
-                        }
-                    },
-                    _bootLimit,
-                    TimeProvider.System,
-                    cancellationToken).ConfigureAwait(false);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{verb}: {launch.Spec.Id} serving at {service} ({what}); booted in {booted.TotalSeconds:0.00} s, service answering at {clock.Elapsed.TotalSeconds:0.00} s"));
-            }
-            catch (Exception e) when (e is QemuException or TimeoutException)
-            {
-                throw new UsageException($"{verb}: {e.Message}", 1);
-            }
-
-            try
-            {
-                await vm.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
-                throw new UsageException($"{verb}: QEMU exited: {vm.LastError}", 1);
+                await guest.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+                throw new UsageException($"{verb}: QEMU exited: {guest.LastError}", 1);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

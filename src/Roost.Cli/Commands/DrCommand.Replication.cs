@@ -4,7 +4,9 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Roost.Core.Model;
+using Roost.Core.Network;
 using Roost.Core.Recovery;
+using Roost.Hypervisor.Qemu;
 using Roost.Hypervisor.Recovery;
 using Roost.Simulation.Input;
 
@@ -55,6 +57,7 @@ internal sealed partial class DrCommand
             throw new UsageException($"{Verb}: --status-token-file is only for --status-listen");
         }
 
+        var guests = SiteGuests(options, Verb, disks);
         ReplicationServer server;
         try
         {
@@ -68,12 +71,30 @@ internal sealed partial class DrCommand
         await using (server.ConfigureAwait(false))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roost dr serve: listening on {server.LocalEndPoint}, journal in {PrintableText.Escape(directory)}, applied {server.Applied}"));
+            DrSite? site = null;
+            if (guests is not null)
+            {
+                try
+                {
+                    site = await DrSite.StartAsync(server, guests, TimeProvider.System, Console.Error.WriteLine, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UsageException($"{Verb}: --run {PrintableText.Escape(guests.Run)}: {e.Message}", 1);
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"roost dr serve: warm replicas of {string.Join(", ", guests.Guests.Keys.Order().Select(v => $"VM {v}"))} bootable here on {guests.Bridge}{(guests.FailoverOnLoss ? ", failed over when their primary is lost" : ", failed over on command")}"));
+            }
+
             DrStatusServer? status = null;
             if (statusListen is not null && statusToken is not null)
             {
                 try
                 {
-                    status = await DrStatusServer.StartAsync(statusListen, statusToken, () => server.Status, cancellationToken).ConfigureAwait(false);
+                    status = site is null
+                        ? await DrStatusServer.StartAsync(statusListen, statusToken, () => server.Status, cancellationToken).ConfigureAwait(false)
+                        : await DrStatusServer.StartAsync(statusListen, statusToken, () => site.Status, cancellationToken, site).ConfigureAwait(false);
                 }
                 catch (IOException e)
                 {
@@ -84,6 +105,7 @@ internal sealed partial class DrCommand
             }
 
             await using var statusServer = status;
+            await using var siteActions = site;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
@@ -106,6 +128,65 @@ internal sealed partial class DrCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// serve's --guest ID=ADDRESS/PREFIX (repeatable: the VMs this site boots on failover, each a --vm) with --run,
+    /// --bridge, --gateway, --qemu, --memory-mib and --failover-on-loss; null when no --guest is given (the site only
+    /// replicates).
+    /// </summary>
+    private static DrSiteOptions? SiteGuests(ParsedOptions options, string verb, IReadOnlyList<ProtectedDisk> disks)
+    {
+        var given = options.GetAll("guest");
+        if (given.Count == 0)
+        {
+            foreach (var needsGuest in new[] { "run", "bridge", "gateway", "qemu", "memory-mib", "failover-on-loss" })
+            {
+                if (options.Has(needsGuest))
+                {
+                    throw new UsageException($"{verb}: --{needsGuest} is for booting warm replicas here: give them with --guest ID=ADDRESS/PREFIX");
+                }
+            }
+
+            return null;
+        }
+
+        var gateway = options.Get("gateway");
+        var guests = new Dictionary<int, GuestNic>();
+        foreach (var text in given)
+        {
+            var equals = text.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 1 || !int.TryParse(text.AsSpan(0, equals), NumberStyles.None, CultureInfo.InvariantCulture, out var vm) || disks.All(d => d.Vm.Value != vm))
+            {
+                throw new UsageException($"{verb}: --guest '{PrintableText.Escape(text)}' is not ID=ADDRESS/PREFIX with ID one of the --vm");
+            }
+
+            var nic = new GuestNic("dr", text[(equals + 1)..], gateway);
+            if (nic.Validate() is { } invalid)
+            {
+                throw new UsageException($"{verb}: --guest {vm}: {invalid}");
+            }
+
+            if (!guests.TryAdd(vm, nic))
+            {
+                throw new UsageException($"{verb}: --guest {vm} is given twice");
+            }
+        }
+
+        var run = options.Get("run") ?? throw new UsageException($"{verb}: --guest needs --run DIR (where replicas are exported and booted)");
+        var bridge = options.Get("bridge") ?? throw new UsageException($"{verb}: --guest needs --bridge NAME (where failed-over guests' taps join)");
+        if (!SiteFabric.IsInterfaceName(bridge))
+        {
+            throw new UsageException($"{verb}: --bridge '{PrintableText.Escape(bridge)}' is not an interface name");
+        }
+
+        var secret = RelayCommand.ReadSecret(options.Get("secret-file")!, "dr serve");
+        return new DrSiteOptions(run, bridge, guests, secret)
+        {
+            Qemu = options.Get("qemu") ?? "qemu-system-x86_64",
+            MemoryMiB = options.GetInt("memory-mib", 256, min: GuestSpec.MinMemoryMiB, max: 65_536),
+            FailoverOnLoss = options.Has("failover-on-loss"),
+        };
     }
 
     private static async Task<int> BenchAsync(ParsedOptions options, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ internal sealed partial class DrCommand : ICommand
     private static readonly Dictionary<string, string[]> _optionsOf = new(StringComparer.Ordinal)
     {
         ["cost"] = ["prices", "price", "app", "mechanism", "failover-days", "retention-days", "out", "plot", "plot-days"],
-        ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain", "loss-after", "status-listen", "status-token-file"],
+        ["serve"] = ["listen", "dir", "secret-file", "vm", "checkpoint-interval", "retain", "loss-after", "status-listen", "status-token-file", "guest", "run", "bridge", "gateway", "qemu", "memory-mib", "failover-on-loss"],
         ["export"] = ["dir", "vm", "at", "out", "acked-log"],
         ["bench"] = ["to", "secret-file", "mode", "clients", "seconds", "write-kib", "vm", "disk-mib", "lag", "acked-log", "service"],
         ["protect"] = ["to", "secret-file", "mode", "vm", "lag", "run", "address", "gateway", "bridge", "disk", "qemu", "memory-mib"],
@@ -36,6 +36,7 @@ internal sealed partial class DrCommand : ICommand
             + "                    [--failover-days D] [--retention-days R] [--out FILE.csv|FILE.json] [--plot FILE.svg]\n"
             + "       roost dr serve --listen ADDRESS:PORT --dir DIR --secret-file FILE --vm ID:SIZE_MIB [--vm …] [--checkpoint-interval S] [--retain N]\n"
             + "                  [--loss-after S] [--status-listen ADDRESS:PORT --status-token-file FILE]\n"
+            + "                  [--guest ID=A/P... --run DIR --bridge BR [--gateway G] [--failover-on-loss]]\n"
             + "       roost dr export --dir DIR --vm ID:SIZE_MIB --out IMAGE [--at SEQUENCE] [--acked-log FILE]\n"
             + "       roost dr bench --to ADDRESS:PORT --secret-file FILE --mode async|sync|pipelined [--clients N] [--seconds S] [--write-kib K]\n"
             + "       roost dr bench --service ADDRESS:PORT [--clients N] [--seconds S] [--acked-log FILE]\n"
@@ -53,9 +54,13 @@ internal sealed partial class DrCommand : ICommand
             + "serve: the cloud site's replication manager: applies each protected VM's writes in order into an owner-only\n"
             + "journal (DIR), acknowledges them once durable (fsync), keeps crash-consistent checkpoints (--retain of them);\n"
             + "a VM whose primary is silent (no write, no heartbeat) for --loss-after seconds is declared lost (one log line\n"
-            + "with the write a failover would boot from and the last contact). Failing over on loss by itself is planned.\n"
-            + "--status-listen serves GET /status (JSON: per VM applied, issued and lag when its primary said, last checkpoint,\n"
-            + "connected, last contact, lost) to holders of the bearer token in --status-token-file (mode 0600).\n"
+            + "with the write a failover would boot from and the last contact). With --guest, the site boots warm replicas:\n"
+            + "a failover (POST /vms/ID/failover, or by itself on loss with --failover-on-loss) fences the VM, exports its\n"
+            + "replica at the latest consistent point into --run and boots it with its address on --bridge; a failback\n"
+            + "(POST /vms/ID/failback {\"to\":\"A:P\"}) stops it and makes the recovered primary's 'failback --listen' disk\n"
+            + "equal, moving only the blocks that differ. --status-listen serves GET /status (JSON: per VM mode, applied,\n"
+            + "issued and lag when its primary said, RPO, last checkpoint, connected, last contact, state, last failover with\n"
+            + "its RTO, last failback with its bytes) and the actions to holders of the bearer token in --status-token-file (0600).\n"
             + "bench: a transactional service in this process at the primary site, one commit (a write of --write-kib) at a\n"
             + "time through the replicator to 'serve', and --clients closed-loop clients; prints throughput and latency.\n"
             + "export: the disk of a protected VM from a stopped 'serve''s journal, at its latest consistent point (or at\n"
@@ -103,13 +108,15 @@ internal sealed partial class DrCommand : ICommand
         .Add("lag", "N", "bench, protect: most unacknowledged writes (async's lag; default 1024)")
         .Add("acked-log", "FILE", "bench: append each acknowledged commit (for the crash experiment); export: check each is in the image")
         .Add("service", "ADDRESS:PORT", "bench: a protected guest's SQLite service instead of an in-process one")
-        .Add("run", "DIR", "protect, failover: the guest's run directory (created 0700: sockets, local image, initramfs)")
+        .Add("run", "DIR", "protect, failover, serve: the guest's run directory (created 0700: sockets, local image, initramfs)")
         .Add("address", "A/P", "protect, failover: the guest's IPv4 address and prefix, e.g. 10.77.1.5/24")
-        .Add("gateway", "G", "protect, failover: the guest's default gateway")
-        .Add("bridge", "NAME", "protect, failover: the bridge the guest's NIC joins")
+        .Add("guest", "ID=A/P", "serve: a VM this site boots on failover, with its address (repeatable)", repeatable: true)
+        .Add("failover-on-loss", null, "serve: fail a --guest VM over by itself when its primary is declared lost")
+        .Add("gateway", "G", "protect, failover, serve: the guest's default gateway")
+        .Add("bridge", "NAME", "protect, failover, serve: the bridge the guest's NIC joins")
         .Add("disk", "FILE", "protect: the local raw image (default RUN/vm-ID.img; when missing, made as an empty ext4 and shipped to the cloud site first)")
-        .Add("qemu", "BINARY", "protect, failover: the QEMU binary (default qemu-system-x86_64)")
-        .Add("memory-mib", "M", "protect, failover: guest RAM (default 256)")
+        .Add("qemu", "BINARY", "protect, failover, serve: the QEMU binary (default qemu-system-x86_64)")
+        .Add("memory-mib", "M", "protect, failover, serve: guest RAM (default 256)")
         .Add("image", "FILE", "failback: this site's disk image (--listen: the one to bring up to date)")
         .Add("block-kib", "K", "failback: block size compared by digest, a power of two from 4 to 4096 KiB (default 64)")
         .Add("site", "NAME", "failover, failback: through the controller, at this DR site (a name of 'roost serve --dr-site')")

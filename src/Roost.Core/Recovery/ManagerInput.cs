@@ -1,3 +1,5 @@
+using Roost.Core.Model;
+
 namespace Roost.Core.Recovery;
 
 /// <summary>What the cloud site's host tells a <see cref="ReplicationManager"/>. Closed set.</summary>
@@ -18,6 +20,12 @@ public abstract record ManagerInput
 
     /// <summary>The checkpoint timer armed by <see cref="ManagerOutput.ArmCheckpoint"/> expired at <see cref="Now"/>.</summary>
     public sealed record CheckpointDue(TimeSpan Now) : ManagerInput;
+
+    /// <summary>
+    /// Fence <see cref="Vm"/> at <see cref="Now"/> (a failover begins): no write of its old primary is applied or
+    /// acknowledged after, so the replica a failover boots from is final. Answered by <see cref="ManagerOutput.Fenced"/>.
+    /// </summary>
+    public sealed record Fence(VmId Vm, TimeSpan Now) : ManagerInput;
 
     /// <summary>The liveness timer armed by <see cref="ManagerOutput.ArmLiveness"/> expired at <see cref="Now"/>.</summary>
     public sealed record LivenessDue(TimeSpan Now) : ManagerInput;

@@ -44,6 +44,12 @@ public abstract record ManagerOutput
     /// </summary>
     public sealed record PrimaryLost(VmId Vm, long Applied, long? Issued, TimeSpan LastContact, TimeSpan Now) : ManagerOutput;
 
+    /// <summary>
+    /// <see cref="Vm"/> is fenced with <see cref="Applied"/> writes durable (the host has flushed everything appended
+    /// before this output): export that point and boot it. Null <see cref="Applied"/>: not a protected VM.
+    /// </summary>
+    public sealed record Fenced(VmId Vm, long? Applied) : ManagerOutput;
+
     /// <summary>The primary of <see cref="Vm"/>, declared lost, was heard from again at <see cref="Now"/>.</summary>
     public sealed record PrimaryBack(VmId Vm, TimeSpan Now) : ManagerOutput;
 }

@@ -10,7 +10,7 @@ namespace Roost.Core.Recovery;
 /// <c>length u32 | magic "RDR" u8×3 | version u8 | type u8 | body | HMAC-SHA256 (32 bytes)</c>, big-endian, where
 /// <c>length</c> counts everything after itself and the MAC (keyed with the pair's shared secret) covers everything
 /// before it: a corrupt, truncated or forged frame is refused, never half-read. Bodies: Write
-/// <c>vm i32 | sequence i64 | offset i64 | data</c>; Ack <c>vm i32 | durable-through i64</c>; Heartbeat <c>vm i32 | issued i64</c>; BlockDigests
+/// <c>vm i32 | sequence i64 | offset i64 | data</c>; Ack <c>vm i32 | durable-through i64</c>; Heartbeat <c>vm i32 | issued i64 | mode u8</c> (0 unsaid, then async, sync, pipelined); BlockDigests
 /// <c>vm i32 | block-bytes i32 | first-block i64 | total-blocks i64 | digests (32 bytes each)</c>. Sizes are bounded
 /// before anything is buffered: a length above <see cref="MaxFrameBytes"/> is refused at once.
 /// </summary>
@@ -28,6 +28,7 @@ public sealed class ReplicationFrameCodec
     private const int HeaderBytes = 4 + 5;
     private const int WriteBodyBytes = 4 + 8 + 8;
     private const int AckBodyBytes = 4 + 8;
+    private const int HeartbeatBodyBytes = AckBodyBytes + 1;
     private const byte WriteType = 1;
     private const byte AckType = 2;
     private const byte DigestsType = 3;
@@ -36,6 +37,7 @@ public sealed class ReplicationFrameCodec
     private const int DigestBytes = 32;
 
     private static readonly byte[] _magic = "RDR"u8.ToArray();
+    private static readonly int _modes = Enum.GetValues<ReplicationMode>().Length;
 
     private readonly byte[] _key;
 
@@ -60,7 +62,7 @@ public sealed class ReplicationFrameCodec
             ReplicationMessage.Write w when w.Data.Length is > 0 and <= MaxDataBytes => (WriteType, WriteBodyBytes + w.Data.Length),
             ReplicationMessage.Write w => throw new ArgumentException($"a write of {w.Data.Length} bytes is not from 1 to {MaxDataBytes}", nameof(message)),
             ReplicationMessage.Ack => (AckType, AckBodyBytes),
-            ReplicationMessage.Heartbeat => (HeartbeatType, AckBodyBytes),
+            ReplicationMessage.Heartbeat => (HeartbeatType, HeartbeatBodyBytes),
             ReplicationMessage.BlockDigests d when d.Digests.Length is > 0 and <= MaxDataBytes - DigestBytes && d.Digests.Length % DigestBytes == 0 => (DigestsType, DigestsBodyBytes + d.Digests.Length),
             ReplicationMessage.BlockDigests d => throw new ArgumentException($"{d.Digests.Length} bytes of digests are not a whole number of 32-byte digests up to {MaxDataBytes - DigestBytes}", nameof(message)),
             _ => throw new ArgumentOutOfRangeException(nameof(message), message, "unknown replication message"),
@@ -86,6 +88,7 @@ public sealed class ReplicationFrameCodec
             case ReplicationMessage.Heartbeat h:
                 BinaryPrimitives.WriteInt32BigEndian(body, h.Vm.Value);
                 BinaryPrimitives.WriteInt64BigEndian(body[4..], h.Issued);
+                body[12] = h.Mode is { } mode ? (byte)((int)mode + 1) : (byte)0;
                 break;
             case ReplicationMessage.BlockDigests d:
                 BinaryPrimitives.WriteInt32BigEndian(body, d.Vm.Value);
@@ -154,8 +157,8 @@ public sealed class ReplicationFrameCodec
             AckType when body.Length == AckBodyBytes => new FrameResult.Frame(
                 new ReplicationMessage.Ack(new VmId(BinaryPrimitives.ReadInt32BigEndian(body)), BinaryPrimitives.ReadInt64BigEndian(body[4..])),
                 frame.Length),
-            HeartbeatType when body.Length == AckBodyBytes => new FrameResult.Frame(
-                new ReplicationMessage.Heartbeat(new VmId(BinaryPrimitives.ReadInt32BigEndian(body)), BinaryPrimitives.ReadInt64BigEndian(body[4..])),
+            HeartbeatType when body.Length == HeartbeatBodyBytes && body[12] <= _modes => new FrameResult.Frame(
+                new ReplicationMessage.Heartbeat(new VmId(BinaryPrimitives.ReadInt32BigEndian(body)), BinaryPrimitives.ReadInt64BigEndian(body[4..]), body[12] == 0 ? null : (ReplicationMode)(body[12] - 1)),
                 frame.Length),
             DigestsType when body.Length > DigestsBodyBytes && (body.Length - DigestsBodyBytes) % DigestBytes == 0 => new FrameResult.Frame(
                 new ReplicationMessage.BlockDigests(

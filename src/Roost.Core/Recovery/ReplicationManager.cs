@@ -61,6 +61,15 @@ public sealed class ReplicationManager
                 }
 
                 break;
+            case ManagerInput.Received { Message: ReplicationMessage.Write write } when _vms.TryGetValue(write.Vm.Value, out var fenced) && fenced.Fenced:
+                // Said once: an old primary still alive resends what it has no ack for, and would fill the log.
+                if (!fenced.RefusedWhileFenced)
+                {
+                    fenced.RefusedWhileFenced = true;
+                    outputs.Add(new ManagerOutput.Refused(write.Vm, "fenced: the VM failed over at the cloud site; its old primary's writes are not applied (said once)"));
+                }
+
+                break;
             case ManagerInput.Received { Message: ReplicationMessage.Write write } received:
                 if (OnWrite(write, outputs))
                 {
@@ -72,10 +81,29 @@ public sealed class ReplicationManager
                 if (heartbeat.Issued >= 0)
                 {
                     Heard(heartbeat.Vm, heartbeat.Issued, heartbeat: true, received.Now, outputs);
+                    if (_vms.TryGetValue(heartbeat.Vm.Value, out var beating))
+                    {
+                        beating.Mode = heartbeat.Mode ?? beating.Mode;
+                        beating.Heartbeat = beating.Heartbeat is { } last && last.At > received.Now ? last : (heartbeat.Issued, received.Now);
+                        CatchUp(beating);
+                    }
                 }
 
                 break;
             case ManagerInput.Received:
+                break;
+            case ManagerInput.Fence fence:
+                if (_vms.TryGetValue(fence.Vm.Value, out var fencing))
+                {
+                    fencing.Fenced = true;
+                    fencing.Early.Clear();
+                    outputs.Add(new ManagerOutput.Fenced(fence.Vm, fencing.Applied));
+                }
+                else
+                {
+                    outputs.Add(new ManagerOutput.Fenced(fence.Vm, null));
+                }
+
                 break;
             case ManagerInput.LivenessDue due:
                 OnLivenessDue(due.Now, outputs);
@@ -93,7 +121,16 @@ public sealed class ReplicationManager
 
     /// <summary>What is known now of every protected VM, by VM id.</summary>
     public IReadOnlyList<ReplicaState> Replicas =>
-        [.. _vms.Values.Select(j => new ReplicaState(j.Disk, j.Applied, j.Issued, j.LastContact, j.Lost))];
+        [.. _vms.Values.Select(j => new ReplicaState(j.Disk, j.Applied, j.Issued, j.LastContact, j.Lost, j.Mode, j.CaughtUpAt, j.Fenced))];
+
+    /// <summary>The last heartbeat's issued count is durable: everything written up to its time is here.</summary>
+    private static void CatchUp(VmJournal vm)
+    {
+        if (vm.Heartbeat is { } beat && beat.Issued <= vm.Applied && (vm.CaughtUpAt is not { } caught || caught < beat.At))
+        {
+            vm.CaughtUpAt = beat.At;
+        }
+    }
 
     private static TimeSpan LivenessInterval(TimeSpan lossAfter) => lossAfter / 4;
 
@@ -183,6 +220,7 @@ public sealed class ReplicationManager
         }
 
         outputs.Add(new ManagerOutput.Send(new ReplicationMessage.Ack(vm.Disk.Vm, vm.Applied)));
+        CatchUp(vm);
         return true;
     }
 
@@ -229,5 +267,16 @@ public sealed class ReplicationManager
         public TimeSpan? LastContact { get; set; }
 
         public bool Lost { get; set; }
+
+        public ReplicationMode? Mode { get; set; }
+
+        /// <summary>The latest heartbeat: the writes issued by then and when it arrived.</summary>
+        public (long Issued, TimeSpan At)? Heartbeat { get; set; }
+
+        public TimeSpan? CaughtUpAt { get; set; }
+
+        public bool Fenced { get; set; }
+
+        public bool RefusedWhileFenced { get; set; }
     }
 }

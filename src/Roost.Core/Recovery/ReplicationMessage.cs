@@ -24,9 +24,10 @@ public abstract record ReplicationMessage
     /// <summary>
     /// The primary is alive and has issued <see cref="Issued"/> writes of <see cref="Vm"/> so far: sent every
     /// <see cref="ReplicatorOptions.HeartbeatInterval"/>, so the cloud site hears from an idle primary too (loss
-    /// detection) and knows how far it lags. The manager never acknowledges it.
+    /// detection) and knows how far it lags, and in which <see cref="Mode"/> it replicates (null: not said). The
+    /// manager never acknowledges it.
     /// </summary>
-    public sealed record Heartbeat(VmId Vm, long Issued) : ReplicationMessage;
+    public sealed record Heartbeat(VmId Vm, long Issued, ReplicationMode? Mode = null) : ReplicationMessage;
 
     /// <summary>
     /// Failback's resynchronisation (<see cref="ResyncSender"/>, <see cref="ResyncReceiver"/>): the SHA-256 of

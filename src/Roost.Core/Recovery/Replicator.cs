@@ -85,7 +85,7 @@ public sealed class Replicator
     }
 
     private IEnumerable<ReplicatorOutput> Heartbeats() =>
-        _vms.Values.Select(v => new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(v.Id, v.LastIssued)));
+        _vms.Values.Select(v => new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(v.Id, v.LastIssued, _options.Mode)));
 
     private VmReplica Find(VmId vm) =>
         _vms.TryGetValue(vm.Value, out var replica) ? replica : throw new ArgumentException($"{vm} is not protected here", nameof(vm));

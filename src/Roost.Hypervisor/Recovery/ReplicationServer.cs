@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -27,6 +28,12 @@ public sealed class ReplicationServer : IAsyncDisposable
     private readonly Lock _connectionsLock = new();
     private readonly Dictionary<long, DateTimeOffset> _checkpointTimes = [];
     private volatile DrSiteStatus _status;
+
+    /// <summary>Fences asked for (<see cref="FenceAndExportAsync"/>): where to export, and who waits.</summary>
+    private readonly ConcurrentDictionary<int, (string Path, TaskCompletionSource<long?> Done)> _exports = new();
+
+    /// <summary>VMs declared lost in the batch being applied: told to <see cref="PrimaryLost"/> once its status is published.</summary>
+    private readonly List<int> _lostVms = [];
 
     /// <summary>Loss and recovery lines of the batch being applied: written once the status that shows them is published.</summary>
     private readonly List<string> _statusLines = [];
@@ -82,6 +89,39 @@ public sealed class ReplicationServer : IAsyncDisposable
                 return status with { Vms = [.. status.Vms.Select(v => v with { Connected = _connections.GetValueOrDefault(v.Vm) > 0 })] };
             }
         }
+    }
+
+    /// <summary>
+    /// Called (on the server's loop, after the status shows it) with each VM whose primary is declared lost. It must not
+    /// block: a failover on loss starts its work elsewhere.
+    /// </summary>
+    public Action<int>? PrimaryLost { get; set; }
+
+    /// <summary>
+    /// Fences <paramref name="vm"/> (no write of its old primary is applied after) and exports its replica at the
+    /// applied point to <paramref name="path"/> (0600): the image a failover boots. Returns that write number, or
+    /// null when the VM is not protected here. Journal failures throw <see cref="IOException"/>.
+    /// </summary>
+    public async Task<long?> FenceAndExportAsync(int vm, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var done = new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_exports.TryAdd(vm, (path, done)))
+        {
+            throw new InvalidOperationException($"VM {vm}: a fence is already under way");
+        }
+
+        try
+        {
+            await _inputs.Writer.WriteAsync((new ManagerInput.Fence(new Core.Model.VmId(vm), _time.GetElapsedTime(_start)), null), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _exports.TryRemove(vm, out _);
+            throw;
+        }
+
+        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends when the server stops or fails; faults with the reason of a failure.</summary>
@@ -195,6 +235,7 @@ public sealed class ReplicationServer : IAsyncDisposable
     {
         var checkpoints = _manager.Checkpoints;
         var last = checkpoints.Count > 0 ? checkpoints[^1] : null;
+        var now = _time.GetElapsedTime(_start);
         var vms = _manager.Replicas.Select(r => new DrVmStatus(
             r.Disk.Vm.Value,
             r.Disk.SizeBytes,
@@ -206,7 +247,11 @@ public sealed class ReplicationServer : IAsyncDisposable
             last is not null && _checkpointTimes.TryGetValue(last.Id, out var taken) ? taken : null,
             false,
             r.LastContact is { } contact ? Wall(contact) : null,
-            r.Lost)).ToList();
+            r.Lost,
+            r.Mode is { } mode ? ReplicationModes.Name(mode) : null,
+            r.CaughtUpAt is { } caught ? Wall(caught) : null,
+            r.CaughtUpAt is { } from ? Math.Max(0, ((r.Lost && r.LastContact is { } heard ? heard : now) - from).TotalSeconds) : null,
+            r.Lost ? DrVmStates.Lost : DrVmStates.Protected)).ToList();
         return new DrSiteStatus(_time.GetUtcNow(), _options.CheckpointInterval.TotalSeconds, _options.RetainCheckpoints, checkpoints.Count, _options.LossAfter?.TotalSeconds, vms);
     }
 
@@ -249,6 +294,12 @@ public sealed class ReplicationServer : IAsyncDisposable
             }
 
             _statusLines.Clear();
+            foreach (var vm in _lostVms)
+            {
+                PrimaryLost?.Invoke(vm);
+            }
+
+            _lostVms.Clear();
             foreach (var group in acks.GroupBy(a => a.To))
             {
                 if (group.Key is { } to)
@@ -289,6 +340,10 @@ public sealed class ReplicationServer : IAsyncDisposable
             case ManagerOutput.PrimaryLost lost:
                 _statusLines.Add(string.Create(CultureInfo.InvariantCulture,
                     $"roost dr serve: primary of {lost.Vm} lost: silent for {(lost.Now - lost.LastContact).TotalSeconds:0.0} s since its last contact at {Wall(lost.LastContact):yyyy-MM-ddTHH:mm:ss.fffZ}; applied through write {lost.Applied}{(lost.Issued is { } issued ? $" of {issued} issued by then" : "")} (a failover now boots from write {lost.Applied})"));
+                _lostVms.Add(lost.Vm.Value);
+                break;
+            case ManagerOutput.Fenced fenced:
+                Export(fenced);
                 break;
             case ManagerOutput.PrimaryBack back:
                 _statusLines.Add($"roost dr serve: primary of {back.Vm} heard from again");
@@ -304,6 +359,32 @@ public sealed class ReplicationServer : IAsyncDisposable
                 break;
             default:
                 throw new InvalidOperationException($"unknown manager output {output}");
+        }
+    }
+
+    /// <summary>The export a fence asked for, on the loop (it owns the store): everything applied is flushed first.</summary>
+    private void Export(ManagerOutput.Fenced fenced)
+    {
+        if (!_exports.TryRemove(fenced.Vm.Value, out var export))
+        {
+            return;
+        }
+
+        if (fenced.Applied is not { } applied)
+        {
+            export.Done.SetResult(null);
+            return;
+        }
+
+        try
+        {
+            _store.Export(fenced.Vm, applied, export.Path);
+            _log(string.Create(CultureInfo.InvariantCulture, $"roost dr serve: {fenced.Vm} fenced at write {applied}; its replica exported for a failover"));
+            export.Done.SetResult(applied);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            export.Done.SetException(new IOException($"{fenced.Vm}: exporting the replica to {export.Path}: {e.Message}", e));
         }
     }
 

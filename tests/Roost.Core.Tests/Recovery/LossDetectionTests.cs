@@ -160,8 +160,8 @@ public sealed class LossDetectionTests
 
         Assert.Equal(
             [
-                new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(new VmId(1), 0)),
-                new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(new VmId(2), 2)),
+                new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(new VmId(1), 0, ReplicationMode.Async)),
+                new ReplicatorOutput.SendHeartbeat(new ReplicationMessage.Heartbeat(new VmId(2), 2, ReplicationMode.Async)),
                 new ReplicatorOutput.ArmHeartbeat(S(2)),
             ],
             replicator.Handle(new ReplicatorInput.HeartbeatDue()));

@@ -58,4 +58,81 @@ public sealed class DrStatusServerTests : IDisposable
         using var other = await http.GetAsync(new Uri("checkpoints", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
     }
+
+    [Fact]
+    public async Task Actions_AreServedOnlyWhenTheSiteCanAct_AndEachAnswerIsAProblemOrTheVmsStatus()
+    {
+        var vm = new VmId(2);
+        await using var server = ReplicationServer.Start(
+            new IPEndPoint(IPAddress.Loopback, 0), _key, Path.Combine(_folder, "site"), [new ProtectedDisk(vm, 1 << 20)], new ReplicationManagerOptions(), TimeProvider.System, _ => { });
+        var actions = new RecordingActions();
+        await using var readOnly = await DrStatusServer.StartAsync("127.0.0.1:0", "tok", () => server.Status, CancellationToken.None);
+        await using var acting = await DrStatusServer.StartAsync("127.0.0.1:0", "tok", () => server.Status, CancellationToken.None, actions);
+        using var http = new HttpClient { Timeout = _wait };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "tok");
+
+        using (var none = await http.PostAsync(new Uri(readOnly.BaseAddress, "vms/2/failover"), null))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+            Assert.Contains("only GET /status is served here", await none.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        actions.Next = new DrActionResult.Started();
+        using (var started = await http.PostAsync(new Uri(acting.BaseAddress, "vms/2/failover"), null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            Assert.Equal(2, (await started.Content.ReadFromJsonAsync<DrVmStatus>(new JsonSerializerOptions(JsonSerializerDefaults.Web)))!.Vm);
+        }
+
+        actions.Next = new DrActionResult.Conflict("VM 2 is failed-over here");
+        using (var conflict = await http.PostAsJsonAsync(new Uri(acting.BaseAddress, "vms/2/failback"), new { to = "127.0.0.1:7100" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+            Assert.Contains("POST /vms/2/failback: VM 2 is failed-over here", await conflict.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        actions.Next = new DrActionResult.UnknownVm();
+        using (var unknown = await http.PostAsync(new Uri(acting.BaseAddress, "vms/9/failover"), null))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        foreach (var body in new[] { "{\"to\":\"example.org:80\"}", "{\"to\":\"127.0.0.1\"}", "{\"to\":\"127.0.0.1:0\"}", "{\"to\":\"127.0.0.1:80; rm -rf /\"}", "not json", "{}" })
+        {
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            using var bad = await http.PostAsync(new Uri(acting.BaseAddress, "vms/2/failback"), content);
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, $"{body}: {bad.StatusCode}");
+        }
+
+        using (var huge = new StringContent("{\"to\":\"" + new string('1', DrStatusServer.MaxBodyBytes) + "\"}", System.Text.Encoding.UTF8, "application/json"))
+        using (var tooLarge = await http.PostAsync(new Uri(acting.BaseAddress, "vms/2/failback"), huge))
+        {
+            Assert.True((int)tooLarge.StatusCode is 400 or 413, $"{tooLarge.StatusCode}");
+        }
+
+        Assert.Equal(["failover 2 command", "failback 2 127.0.0.1:7100", "failover 9 command"], actions.Calls);
+        http.DefaultRequestHeaders.Authorization = null;
+        using var anonymous = await http.PostAsync(new Uri(acting.BaseAddress, "vms/2/failover"), null);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(3, actions.Calls.Count);
+    }
+
+    private sealed class RecordingActions : IDrSiteActions
+    {
+        public List<string> Calls { get; } = [];
+
+        public DrActionResult Next { get; set; } = new DrActionResult.UnknownVm();
+
+        public DrActionResult Failover(int vm, string trigger)
+        {
+            Calls.Add($"failover {vm} {trigger}");
+            return Next;
+        }
+
+        public DrActionResult Failback(int vm, IPEndPoint primary)
+        {
+            Calls.Add($"failback {vm} {primary}");
+            return Next;
+        }
+    }
 }
