@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Xunit.Abstractions;
+
 namespace Roost.Controller.Tests.Dashboard;
 
 /// <summary>Whether the headless-browser test can run here (node, Debian's chromium, tests/browser/node_modules), and if not why.</summary>
@@ -18,4 +22,40 @@ internal static class BrowserEnvironment
         : !Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "playwright-core"))
             ? $"{ScriptDirectory}/node_modules/playwright-core is missing: run 'npm ci' there (.ci/run does)"
         : null;
+
+    /// <summary>
+    /// Runs <c>node SCRIPT ARGS</c> in tests/browser (3 minutes at most), prints its output to the test's, fails the
+    /// test when it fails, and returns the JSON of its last line.
+    /// </summary>
+    public static async Task<JsonElement> RunScriptAsync(ITestOutputHelper output, params string[] args)
+    {
+        var start = new ProcessStartInfo(Node ?? "node")
+        {
+            WorkingDirectory = ScriptDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var node = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            Assert.Fail($"the browser script did not finish within 180 s: {await stderr}");
+        }
+
+        output.WriteLine(await stdout);
+        Assert.True(node.ExitCode == 0, $"the browser script failed ({node.ExitCode}): {await stderr}");
+        return JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement.Clone();
+    }
 }

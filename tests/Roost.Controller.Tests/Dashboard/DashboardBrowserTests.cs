@@ -142,35 +142,6 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<JsonElement> RunScriptAsync(string url, string token, int hosts)
-    {
-        var start = new ProcessStartInfo(BrowserEnvironment.Node ?? "node")
-        {
-            WorkingDirectory = BrowserEnvironment.ScriptDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[] { "dashboard-fleet.mjs", url, token, hosts.ToString(CultureInfo.InvariantCulture), "exercise", BrowserEnvironment.Chromium })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var node = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            Assert.Fail($"the browser script did not finish within 180 s: {await stderr}");
-        }
-
-        output.WriteLine(await stdout);
-        Assert.True(node.ExitCode == 0, $"the browser script failed ({node.ExitCode}): {await stderr}");
-        return JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement.Clone();
-    }
+    private Task<JsonElement> RunScriptAsync(string url, string token, int hosts) =>
+        BrowserEnvironment.RunScriptAsync(output, "dashboard-fleet.mjs", url, token, hosts.ToString(CultureInfo.InvariantCulture), "exercise", BrowserEnvironment.Chromium);
 }

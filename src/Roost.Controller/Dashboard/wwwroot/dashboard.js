@@ -350,6 +350,62 @@ async function loadVpcs() {
   }
 }
 
+// Disaster recovery (issue 17): the cloud sites the controller watches (roost serve --dr-site), from /api/dr every
+// 2 s. Ages are taken against each site's own clock (its status's 'at'). Failover asks first; failback asks for the
+// recovered primary's address. Both go through the controller, which forwards them to the site.
+const ago = (iso, at) => (iso && at ? `${fmt((Date.parse(at) - Date.parse(iso)) / 1000, 1)} s ago` : "");
+const seconds = (v) => (v === null || v === undefined ? "" : `${fmt(v, 1)} s`);
+const mib = (bytes) => fmt(bytes / 1048576, 1);
+
+async function drAction(site, vm, action) {
+  const path = `/api/dr/sites/${encodeURIComponent(site)}/vms/${vm}/${action}`;
+  if (action === "failover") {
+    if (!confirm(`Fail vm-${vm} over at DR site ${site}? The site fences it and boots its replica.`)) { return; }
+    await act("POST", path, undefined, `vm-${vm} at ${site}: failover started`);
+  } else {
+    const to = prompt(`Fail vm-${vm} back from DR site ${site} to the recovered primary: its ADDRESS:PORT ('roost dr failback --listen')`, "");
+    if (to === null || to.trim() === "") { return; }
+    await act("POST", path, { to: to.trim() }, `vm-${vm} at ${site}: failback to ${to.trim()} started`);
+  }
+  loadDr();
+}
+
+async function loadDr() {
+  try {
+    const response = await fetch("/api/dr", authHeaders());
+    if (!response.ok) { return; }
+    const sites = await response.json();
+    $("dr-count").textContent = sites.length === 0 ? "" : `${sites.length} site${sites.length === 1 ? "" : "s"}`;
+    const key = JSON.stringify(sites);
+    if ($("dr").dataset.key === key) { return; }
+    $("dr").dataset.key = key;
+    if (sites.length === 0) {
+      $("dr").innerHTML = '<tr><td class="muted">no DR sites (roost serve --dr-site NAME=ADDRESS:PORT --dr-token-file NAME=FILE)</td></tr>';
+      return;
+    }
+    const rows = ["<tr><th>site</th><th>VM</th><th>mode</th><th>state</th><th>lag</th><th>RPO</th><th>checkpoint</th><th>contact</th><th>failover RTO</th><th>failback moved</th><th></th></tr>"];
+    for (const s of sites) {
+      if (s.problem) { rows.push(`<tr data-site="${esc(s.name)}"><td>${esc(s.name)}</td><td colspan="10" class="bad wrap">${esc(s.problem)}</td></tr>`); }
+      const st = s.status;
+      if (!st) { continue; }
+      for (const v of st.vms) {
+        const vm = Number(v.vm);
+        const back = v.failback && v.failback.movedBytes !== null && v.failback.movedBytes !== undefined ? `${mib(v.failback.movedBytes)} of ${mib(v.failback.fullBytes)} MiB` : "";
+        const cls = v.state === "protected" || v.state === "failed-back" ? "ok" : v.state === "lost" || v.state === "failed" ? "bad" : "warn";
+        rows.push(`<tr data-site="${esc(s.name)}" data-vm="${vm}"><td>${esc(s.name)}</td><td>vm-${vm}</td><td>${esc(v.mode ?? "")}</td><td class="${cls}">${esc(v.state)}</td>
+          <td>${v.lag ?? ""}</td><td>${seconds(v.rpoSeconds)}</td><td class="muted">${v.lastCheckpointId !== null && v.lastCheckpointId !== undefined ? `#${v.lastCheckpointId} ${ago(v.lastCheckpointAt, st.at)}` : ""}</td>
+          <td class="muted">${ago(v.lastContact, st.at)}</td><td>${seconds(v.failover?.rtoSeconds)}</td><td>${back}</td>
+          <td><button class="dr-failover danger" data-site="${esc(s.name)}" data-vm="${vm}">Failover</button> <button class="dr-failback" data-site="${esc(s.name)}" data-vm="${vm}">Failback</button></td></tr>`);
+      }
+    }
+    $("dr").innerHTML = rows.join("");
+    document.querySelectorAll("#dr button.dr-failover").forEach((b) => { b.onclick = () => drAction(b.dataset.site, Number(b.dataset.vm), "failover"); });
+    document.querySelectorAll("#dr button.dr-failback").forEach((b) => { b.onclick = () => drAction(b.dataset.site, Number(b.dataset.vm), "failback"); });
+  } catch (e) {
+    // An unreachable controller is reported by the overview's poll.
+  }
+}
+
 let polling = false;
 
 async function refresh() {
@@ -409,3 +465,5 @@ setInterval(refresh, 1000);
 setInterval(() => loadDetail(state.selected), 5000);
 loadVpcs();
 setInterval(loadVpcs, 5000);
+loadDr();
+setInterval(loadDr, 2000);
