@@ -161,9 +161,10 @@ public sealed partial class HostAgent : IAsyncDisposable
     }
 
     /// <summary>
-    /// Drives the guest reporter: busy-loop CPUs and/or hold memory. Holding memory fills it from the guest's
-    /// /dev/urandom, about a second of emulated CPU a MiB under TCG, so its time budget grows with the size asked for
-    /// (as <c>disk fill</c>'s does) rather than the fixed command budget a fill of 24 MiB could overrun on a loaded host.
+    /// Drives the guest reporter: busy-loop CPUs and/or hold memory. Holding memory fills a tmpfs file with
+    /// pseudo-random bytes (<c>memtest fill</c>: splitmix64 from a random seed, where the guest's /dev/urandom cost about
+    /// a second of emulated CPU a MiB under TCG); its time budget still grows with the size asked for (as
+    /// <c>disk fill</c>'s does), since writing the pages costs emulated CPU too.
     /// </summary>
     public async Task<AgentOutcome<VmInfo>> LoadAsync(string id, int? busyCpus, int? holdMiB, CancellationToken cancellationToken)
     {

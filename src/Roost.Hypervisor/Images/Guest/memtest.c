@@ -1,6 +1,6 @@
 /*
  * Roost guest memory verifier. Compiled statically into the guest image (GuestImageBuilder) and run by the
- * reporter: `memtest MIB PAGES_PER_SECOND STATE_FILE`.
+ * reporter: `memtest MIB PAGES_PER_SECOND STATE_FILE`, or `memtest fill MIB` (below).
  *
  * It keeps MIB MiB of anonymous, locked pages and rewrites PAGES_PER_SECOND randomly chosen pages per second. Page
  * p at version v holds, in every 64-bit word w, pattern(p, v, w); words 0 and 1 carry p, and "Roos" and v (written
@@ -12,6 +12,11 @@
  * SIGUSR1: check every page against the table (writing pauses meanwhile), repair the wrong ones, and write the
  * result as one JSON object to STATE_FILE (via a temporary file and rename, so readers never see half a line).
  * SIGTERM: exit. At start, once every page holds version 1, the state file is written with checks = 0.
+ *
+ * `memtest fill MIB` writes MIB MiB of pseudo-random bytes to standard output and exits: the reporter's `mem` load.
+ * The bytes are splitmix64 over a seed read from /dev/urandom, so no two pages and no two fills are alike (nothing for
+ * KSM to merge or a relay to deduplicate or compress), at a small fraction of the emulated CPU /dev/urandom costs under
+ * TCG (which gave about 1 MiB a second).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -136,10 +141,47 @@ static int write_state(const char *path, uint64_t mib, uint64_t rate, uint64_t p
     return rename(tmp, path);
 }
 
+static int fill_out(const char *mib_text)
+{
+    char *end;
+    unsigned long long mib = strtoull(mib_text, &end, 10);
+    if (*end != '\0' || mib < 1 || mib > 65536) {
+        fprintf(stderr, "memtest: fill MIB '%s' must be from 1 to 65536\n", mib_text);
+        return 2;
+    }
+
+    uint64_t state;
+    FILE *urandom = fopen("/dev/urandom", "rb");
+    if (urandom == NULL || fread(&state, sizeof state, 1, urandom) != 1) {
+        fprintf(stderr, "memtest: cannot read a seed from /dev/urandom\n");
+        return 1;
+    }
+
+    fclose(urandom);
+    static uint64_t block[65536 / sizeof(uint64_t)];
+    for (unsigned long long n = 0; n < mib * 16; n++) { /* 16 blocks of 64 KiB a MiB */
+        for (size_t w = 0; w < sizeof block / sizeof block[0]; w++) {
+            state += 0x9e3779b97f4a7c15ull;
+            block[w] = mix(state);
+        }
+
+        if (fwrite(block, sizeof block, 1, stdout) != 1) {
+            fprintf(stderr, "memtest: fill: cannot write: %s\n", strerror(errno));
+            return 1;
+        }
+    }
+
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "fill") == 0) {
+        return fill_out(argv[2]);
+    }
+
     if (argc != 4) {
-        fprintf(stderr, "usage: memtest MIB PAGES_PER_SECOND STATE_FILE\n");
+        fprintf(stderr, "usage: memtest MIB PAGES_PER_SECOND STATE_FILE | memtest fill MIB\n");
         return 2;
     }
 
