@@ -10,7 +10,8 @@ namespace Roost.Hypervisor.Tests;
 /// its own <see cref="QemuFixture"/> (own agents; the sweep of stale guests, the image and the KVM probe are done once
 /// per test process). xUnit's default (conservative) scheduler runs at most as many tests at once as the machine has
 /// cores, so on the 2-core machine this suite is sized for at most two real-VM tests still run at once; with four
-/// queues instead of two, neither core waits idle behind one long queue at the end (docs/experiments/test-time.md).
+/// queues instead of two, started longest first (<see cref="LongestFirstCollections"/>), neither core waits idle behind
+/// one long queue at the end (docs/experiments/test-time.md).
 /// </remarks>
 [CollectionDefinition(Name)]
 public sealed class QemuTests : ICollectionFixture<QemuFixture>
