@@ -235,8 +235,8 @@ internal sealed class VpcTestKit : IAsyncDisposable
         foreach (var site in lab.Layout.SiteNumbers)
         {
             var ns = lab.Layout.SiteNamespace(site);
-            parts.Add(Sorted(await RunAsync("ip", "-n", ns, "-br", "addr", "show")));
-            parts.Add(Sorted(await RunAsync("ip", "-n", ns, "-br", "link", "show")));
+            parts.Add(Sorted(WithoutOperState(await RunAsync("ip", "-n", ns, "-br", "addr", "show"))));
+            parts.Add(Sorted(WithoutOperState(await RunAsync("ip", "-n", ns, "-br", "link", "show"))));
             parts.Add(Sorted(string.Join('\n', (await RunAsync("bridge", "-n", ns, "fdb", "show")).Split('\n').Where(l => l.Contains("permanent", StringComparison.Ordinal)))));
             parts.Add(await RunAsync("ip", "netns", "exec", ns, "nft", "list", "ruleset"));
             parts.Add(await RunAsync("tc", "-n", ns, "qdisc", "show", "dev", WanLabLayout.UplinkName));
@@ -249,6 +249,16 @@ internal sealed class VpcTestKit : IAsyncDisposable
         // Interface indexes (ip -o prints "N: name") and nft handles change when objects are recreated.
         return System.Text.RegularExpressions.Regex.Replace(string.Join("\n", parts), @"(?m)^\d+: |@if\d+|if\d+:|handle \d+", "");
     }
+
+    /// <summary>
+    /// Drops the operational state column of <c>ip -br</c> lines (name, state, rest). The kernel derives it from the
+    /// carrier in its link-watch work, batched up to a second and later on a loaded host: a bridge read right after its
+    /// enterprise veth's peer came up reads UNKNOWN and a second later UP (3 of 3 tries), so a dump taken just after an
+    /// agent applied could differ from a later one with nothing changed. What the agents set stays compared: the
+    /// links, their addresses, MACs and flags (UP, and LOWER_UP for the carrier).
+    /// </summary>
+    private static string WithoutOperState(string lines) =>
+        System.Text.RegularExpressions.Regex.Replace(lines, @"(?m)^(\S+)[ \t]+\S+[ \t]*", "$1 ");
 
     private static string Sorted(string lines) =>
         string.Join('\n', lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
