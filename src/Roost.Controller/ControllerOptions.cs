@@ -41,6 +41,6 @@ public sealed record ControllerOptions(string DataDirectory)
     /// <summary>The cloud sites (<c>roost dr serve --status-listen</c>) whose status the controller reads and whose VMs it fails over and back.</summary>
     public IReadOnlyList<Recovery.DrSiteEndpoint> DrSites { get; init; } = [];
 
-    /// <summary>How often each DR site's status is read.</summary>
-    public TimeSpan DrPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often each DR site's status is read; null: never by itself (tests call <c>RunningController.Dr.PollAsync</c>).</summary>
+    public TimeSpan? DrPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -10,7 +10,7 @@ namespace Roost.Controller.Recovery;
 
 /// <summary>
 /// The controller's view of its cloud sites (<c>roost serve --dr-site</c>): reads each site's <c>GET /status</c>
-/// every <see cref="ControllerOptions.DrPollInterval"/> in a background loop that stops with the controller, keeps the
+/// every <see cref="ControllerOptions.DrPollInterval"/> in a background loop (one per site) that stops with the controller, keeps the
 /// last status, when it was read and the last problem, and forwards an operator's failover or failback to the site.
 /// Each site has its own HTTP client and only its own token goes with its requests (no proxy, no redirects followed).
 /// A site's answer is taken only as <see cref="DrSiteAnswer"/> bounds it.
@@ -22,7 +22,7 @@ public sealed partial class DrSiteMonitor : BackgroundService
 
     private readonly Dictionary<string, Site> _sites;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _interval;
+    private readonly TimeSpan? _interval;
     private readonly ILogger<DrSiteMonitor> _logger;
 
     public DrSiteMonitor(ControllerOptions options, TimeProvider time, ILogger<DrSiteMonitor> logger)
@@ -54,8 +54,9 @@ public sealed partial class DrSiteMonitor : BackgroundService
         return ActAsync(name, vm, "failback", new { to = to.ToString() }, cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_sites.Values.Select(site => LoopAsync(site, stoppingToken)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _interval is { } interval
+        ? Task.WhenAll(_sites.Values.Select(site => LoopAsync(site, interval, stoppingToken)))
+        : Task.CompletedTask;
 
     public override void Dispose()
     {
@@ -67,7 +68,7 @@ public sealed partial class DrSiteMonitor : BackgroundService
         base.Dispose();
     }
 
-    private async Task LoopAsync(Site site, CancellationToken stoppingToken)
+    private async Task LoopAsync(Site site, TimeSpan interval, CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
@@ -75,7 +76,7 @@ public sealed partial class DrSiteMonitor : BackgroundService
             await PollAsync(site, stoppingToken).ConfigureAwait(false);
             try
             {
-                await Task.Delay(_interval, _time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(interval, _time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

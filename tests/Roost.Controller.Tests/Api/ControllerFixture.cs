@@ -5,7 +5,7 @@ namespace Roost.Controller.Tests.Api;
 
 /// <summary>
 /// A real controller on Kestrel, 127.0.0.1 port 0, over a small simulated fleet, with a manual clock and the
-/// automatic loop off: a test steps the loop itself, so nothing depends on timing.
+/// automatic loop and DR site polling off: a test steps the loop (and polls DR sites) itself, so nothing depends on timing.
 /// </summary>
 internal sealed class ControllerFixture : IAsyncDisposable
 {
@@ -39,6 +39,7 @@ internal sealed class ControllerFixture : IAsyncDisposable
             Listen = "127.0.0.1:0",
             Fleet = new SimulatedFleet(Hosts: 6, Vms: 12, Speed: 60),
             Loop = new Roost.Controller.Control.ControlLoopOptions(null, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1)),
+            DrPollInterval = null,
         };
 
     public HttpRequestMessage Authorized(HttpMethod method, string path, HttpContent? content = null) =>

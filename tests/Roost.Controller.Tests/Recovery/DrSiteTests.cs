@@ -76,6 +76,33 @@ public sealed class DrSiteTests
     }
 
     [Fact]
+    public async Task TheBackgroundLoop_ReadsEachSiteAgainEveryInterval_OnTheControllersClock()
+    {
+        await using var site = await TestDrSite.StartAsync("site-token");
+        using var directory = new TempDirectory();
+        var time = new ManualTimeProvider();
+        DrSiteEndpoint.TryCreate("cloud", site.Address, site.Token, out var endpoint, out _);
+        var options = ControllerFixture.Options(directory) with { DrSites = [endpoint!], DrPollInterval = TimeSpan.FromSeconds(2) };
+        await using var controller = await ControllerApp.StartAsync(options, default, time);
+
+        var first = await Poll.UntilAsync(() => Task.FromResult(controller.Dr.Find("cloud") is { Reachable: true } v ? v : null), TimeSpan.FromSeconds(30), () => Task.FromResult($"{controller.Dr.Find("cloud")}"));
+        site.Status = TestDrSite.Sample(Roost.Core.Recovery.DrVmStates.FailedOver);
+
+        // The clock moves on by an interval at each look, so a read that starts its wait after a move is not missed.
+        var later = await Poll.UntilAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(2));
+                return Task.FromResult(controller.Dr.Find("cloud") is { Status.Vms: [{ State: "failed-over" }, ..] } v ? v : null);
+            },
+            TimeSpan.FromSeconds(30),
+            () => Task.FromResult($"{controller.Dr.Find("cloud")}"));
+
+        Assert.Equal("protected", first.Status?.Vms[0].State);
+        Assert.True(later.ReadAt > first.ReadAt, "the later read is stamped with the controller's clock, moved on since");
+    }
+
+    [Fact]
     public async Task Actions_AreForwardedToTheSite_EachAnswerMapped_AndEachRecordedAsAnEvent()
     {
         await using var site = await TestDrSite.StartAsync("site-token");
