@@ -76,7 +76,7 @@ public sealed class WanLabFixture : IAsyncLifetime
     }
 
     /// <summary>The CLI built beside this test project (same configuration); the relay runs as its own process.</summary>
-    private static string FindCli()
+    internal static string FindCli()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = here.Name;
