@@ -42,7 +42,7 @@ internal sealed partial class DrCommand
         string? statusToken = null;
         if (statusListen is not null)
         {
-            if (!IPEndPoint.TryParse(statusListen, out var statusEndPoint) || !statusListen.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{statusEndPoint.Port}"), StringComparison.Ordinal))
+            if (!EndPointText.TryParse(statusListen, out var statusEndPoint, allowPortZero: true))
             {
                 throw new UsageException($"{Verb}: --status-listen '{PrintableText.Escape(statusListen)}' is not ADDRESS:PORT (port 0 picks a free one)");
             }

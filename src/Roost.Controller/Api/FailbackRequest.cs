@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Net;
+using Roost.Core.Network;
 
 namespace Roost.Controller.Api;
 
@@ -20,7 +20,7 @@ public sealed record FailbackRequest(string? To) : IRequestBody<IPEndPoint>
         {
             errors.Add("to", "is required: the recovered primary's ADDRESS:PORT ('roost dr failback --listen')");
         }
-        else if (IPEndPoint.TryParse(To, out var to) && to.Port > 0 && To.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{to.Port}"), StringComparison.Ordinal))
+        else if (EndPointText.TryParse(To, out var to))
         {
             command = to;
         }

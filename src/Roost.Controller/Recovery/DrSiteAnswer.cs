@@ -23,11 +23,6 @@ public static class DrSiteAnswer
 
     public const int MaxTextLength = 200;
 
-    private static readonly string[] _states =
-    [
-        DrVmStates.Protected, DrVmStates.Lost, DrVmStates.FailingOver, DrVmStates.FailedOver, DrVmStates.FailingBack, DrVmStates.FailedBack, DrVmStates.Failed,
-    ];
-
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web)
     {
         NumberHandling = JsonNumberHandling.Strict,
@@ -143,9 +138,9 @@ public static class DrSiteAnswer
             return $"{what}: a count is negative";
         }
 
-        if (!_states.Contains(vm.State, StringComparer.Ordinal))
+        if (!DrVmStates.All.Contains(vm.State, StringComparer.Ordinal))
         {
-            return $"{what}: state '{Text(vm.State ?? "")}' is not one of {string.Join(", ", _states)}";
+            return $"{what}: state '{Text(vm.State ?? "")}' is not one of {string.Join(", ", DrVmStates.All)}";
         }
 
         double?[] durations = [vm.RpoSeconds, vm.Failover?.RtoSeconds, vm.Failover?.OutageSeconds];

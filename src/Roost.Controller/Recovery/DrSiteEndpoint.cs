@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
+using Roost.Core.Network;
 
 namespace Roost.Controller.Recovery;
 
@@ -42,8 +43,7 @@ public sealed record DrSiteEndpoint(string Name, IPEndPoint Address, string Toke
             return false;
         }
 
-        if (!IPEndPoint.TryParse(address, out var endpoint) || endpoint.Port == 0
-            || !address.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{endpoint.Port}"), StringComparison.Ordinal))
+        if (!EndPointText.TryParse(address, out var endpoint))
         {
             error = $"--dr-site {name}: '{Shown(address)}' is not ADDRESS:PORT (an IP address and a port from 1, e.g. 127.0.0.1:7412)";
             return false;

@@ -191,24 +191,8 @@ public sealed partial class DrSiteMonitor : BackgroundService
                 throw new SiteUnreachableException($"its answer is larger than {DrSiteAnswer.MaxBodyBytes} bytes");
             }
 
-            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                using var buffer = new MemoryStream();
-                var chunk = new byte[16 * 1024];
-                int read;
-                while ((read = await stream.ReadAsync(chunk, timeout.Token).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > DrSiteAnswer.MaxBodyBytes)
-                    {
-                        throw new SiteUnreachableException($"its answer is larger than {DrSiteAnswer.MaxBodyBytes} bytes");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-
-                return (response.StatusCode, buffer.ToArray());
-            }
+            return (response.StatusCode, await BoundedContent.ReadAsync(response.Content, DrSiteAnswer.MaxBodyBytes, timeout.Token).ConfigureAwait(false)
+                ?? throw new SiteUnreachableException($"its answer is larger than {DrSiteAnswer.MaxBodyBytes} bytes"));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -96,4 +96,7 @@ public static class DrVmStates
 
     /// <summary>A failover or failback failed (see its problem); the replica is kept as it was.</summary>
     public const string Failed = "failed";
+
+    /// <summary>Every state, in the order a VM goes through them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Protected, Lost, FailingOver, FailedOver, FailingBack, FailedBack, Failed];
 }

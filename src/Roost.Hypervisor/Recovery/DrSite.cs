@@ -139,7 +139,7 @@ public sealed class DrSite : IDrSiteActions, IAsyncDisposable
         {
             if (!_actions.TryGetValue(vm, out action) || action.State != DrVmStates.FailedOver || action.Guest is null)
             {
-                return new DrActionResult.Conflict($"VM {vm} is {action?.State ?? Status.Vms.First(v => v.Vm == vm).State} here; only a failed-over VM fails back");
+                return new DrActionResult.Conflict($"VM {vm} is {action?.State ?? _server.Status.Vms.First(v => v.Vm == vm).State} here; only a failed-over VM fails back");
             }
 
             action.State = DrVmStates.FailingBack;

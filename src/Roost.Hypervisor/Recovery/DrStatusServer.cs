@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -11,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Roost.Core.Network;
 using Roost.Core.Recovery;
 
 namespace Roost.Hypervisor.Recovery;
@@ -99,7 +99,7 @@ public sealed class DrStatusServer : IAsyncDisposable
         try
         {
             var body = await JsonSerializer.DeserializeAsync<FailbackBody>(context.Request.Body, _json, context.RequestAborted).ConfigureAwait(false);
-            return body?.To is { } text && IPEndPoint.TryParse(text, out var to) && to.Port > 0 && text.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{to.Port}"), StringComparison.Ordinal) ? to : null;
+            return EndPointText.TryParse(body?.To, out var to) ? to : null;
         }
         catch (Exception e) when (e is JsonException or BadHttpRequestException)
         {

@@ -77,7 +77,7 @@ internal sealed class AgentClient
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-            var body = await ReadBoundedAsync(response, deadline.Token).ConfigureAwait(false);
+            var body = await BoundedContent.ReadAsync(response.Content, MaxAnswerBytes, deadline.Token).ConfigureAwait(false);
             if (body is null)
             {
                 return new AgentReply<T>.Failed($"{call}: answer over {MaxAnswerBytes} bytes (reading stopped there)", Unreachable: false);
@@ -109,25 +109,6 @@ internal sealed class AgentClient
         {
             return new AgentReply<T>.Failed($"{call}: answer is not the expected JSON ({e.Message.Split('.')[0]}{(e.Path is { } where ? $" at {where}" : "")})", Unreachable: false);
         }
-    }
-
-    /// <summary>The answer's body, or null when it is longer than <see cref="MaxAnswerBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        while (await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false) is var n and > 0)
-        {
-            if (buffer.Length + n > MaxAnswerBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, n);
-        }
-
-        return buffer.ToArray();
     }
 
     /// <summary>The 'detail' of an RFC 7807 answer, else the reason phrase.</summary>
