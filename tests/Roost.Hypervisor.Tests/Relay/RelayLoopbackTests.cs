@@ -136,11 +136,15 @@ public sealed class RelayLoopbackTests(ITestOutputHelper output)
         await using var source = SourceRelay.Start(link.Endpoint, RelayTestKit.Secret(6), new RelayCodecOptions { Compression = FrameCodec.None }, 1, RelayTestKit.Quick, TimeProvider.System);
 
         // The link goes silent mid-stream, once bytes flow end to end: stalled before the handshake got through, the
-        // destination would only give up at its handshake deadline, and no idle timeout would be tested.
+        // destination would only give up at its handshake deadline, and no idle timeout would be tested. QEMU then
+        // sends nothing more until the source has given up: loopback's socket buffers (up to 32 MiB a receiver here)
+        // could otherwise take the rest of its stream, which would then end, and the source would fail waiting for
+        // the end to be confirmed instead of on the silence this test is about.
         var sent = FakeQemu.SendAsync(source.QemuUris[0], stream, stopAfter: 2 << 20, atStop: async () =>
         {
             await qemu.FlowingAsync();
             link.Stall();
+            await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
         });
         var started = TimeProvider.System.GetTimestamp();
         var atSource = await source.Completion.WaitAsync(TimeSpan.FromSeconds(60));
